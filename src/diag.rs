@@ -1,0 +1,242 @@
+//! Diagnostics: the one error and warning type of every stage, rendered with miette.
+
+use crate::source::{SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use std::fmt;
+
+/// How many diagnostics are rendered before the rest are only counted.
+pub const MAX_RENDERED: usize = 100;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Advice,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Advice => "advice",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+    pub primary: bool,
+}
+
+/// One message to the user about their program.
+#[derive(Clone, Debug)]
+pub struct Diag {
+    pub severity: Severity,
+    /// Stable code such as `carbon::units::mismatch`.
+    pub code: &'static str,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diag {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diag {
+        Diag {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diag {
+        Diag {
+            severity: Severity::Warning,
+            ..Diag::error(code, message)
+        }
+    }
+    /// The primary label: the span the diagnostic is about.
+    pub fn at(mut self, span: Span, text: impl Into<String>) -> Diag {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: true,
+        });
+        self
+    }
+    /// A secondary label.
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> Diag {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: false,
+        });
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Diag {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+    }
+}
+
+/// A diagnostic bound to its source text, in the shape miette renders.
+struct Bound<'a> {
+    diag: &'a Diag,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+impl fmt::Display for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+impl std::error::Error for Bound<'_> {}
+
+impl miette::Diagnostic for Bound<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Advice => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// How diagnostics are drawn.
+#[derive(Copy, Clone, Debug)]
+pub struct RenderOptions {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Renders one diagnostic to text. Labels outside the primary label's source are
+/// dropped (miette draws one source per report).
+pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
+    let primary = diag.primary_span();
+    let (source, labels) = match primary {
+        Some(p) => {
+            let text = sources.text(p.src).to_string();
+            let labels = diag
+                .labels
+                .iter()
+                .filter(|l| l.span.src == p.src)
+                .map(|l| {
+                    let start = (l.span.start as usize).min(text.len());
+                    let len = l.span.len().min(text.len() - start);
+                    let text = if l.text.is_empty() { None } else { Some(l.text.clone()) };
+                    if l.primary {
+                        LabeledSpan::new_primary_with_span(text, (start, len))
+                    } else {
+                        LabeledSpan::new_with_span(text, (start, len))
+                    }
+                })
+                .collect();
+            (NamedSource::new(sources.name(p.src), text), labels)
+        }
+        None => (NamedSource::new("", String::new()), Vec::new()),
+    };
+    let bound = Bound { diag, source, labels };
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &bound).is_err() {
+        out = format!("{}: {}\n", diag.severity.as_str(), diag.message);
+    }
+    out
+}
+
+/// Renders a list of diagnostics, errors first in source order, capped at
+/// `MAX_RENDERED` with a count of the rest.
+pub fn render_all(diags: &[Diag], sources: &SourceMap, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    for d in diags.iter().take(MAX_RENDERED) {
+        out.push_str(&render(d, sources, opts));
+    }
+    if diags.len() > MAX_RENDERED {
+        out.push_str(&format!(
+            "… and {} more diagnostics not shown\n",
+            diags.len() - MAX_RENDERED
+        ));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();
+    if errors + warnings > 0 {
+        out.push_str(&summary(errors, warnings));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Sorts diagnostics by source position (stable for equal positions).
+pub fn sort(diags: &mut [Diag]) {
+    diags.sort_by_key(|d| d.primary_span().map(|s| (s.src, s.start, s.end)));
+}

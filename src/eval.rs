@@ -1,0 +1,125 @@
+//! Stage 5 (evaluate): computes every symbol's value, in base units, in
+//! dependency order. Non-finite results and division by zero are diagnostics.
+
+use crate::check::{Code, Op, Program};
+use crate::diag::Diag;
+use crate::ir::SymId;
+use crate::number::Sum;
+use crate::syntax::ast::BinOp;
+
+/// Values of all symbols in base units; `None` where the value could not be
+/// computed (an error was reported for it or for something it reads).
+#[derive(Clone, Debug, Default)]
+pub struct Values(pub Vec<Option<f64>>);
+
+impl Values {
+    pub fn get(&self, id: SymId) -> Option<f64> {
+        self.0.get(id as usize).copied().flatten()
+    }
+}
+
+pub fn evaluate(p: &Program) -> (Values, Vec<Diag>) {
+    let mut vals = Values(vec![None; p.res.syms.len()]);
+    let mut diags = Vec::new();
+    for &id in &p.res.order {
+        eval_sym(p, &mut vals, id, &mut diags);
+    }
+    (vals, diags)
+}
+
+/// Re-evaluates the given symbols (already in dependency order).
+pub fn reevaluate(p: &Program, vals: &mut Values, ids: &[SymId]) -> Vec<Diag> {
+    let mut diags = Vec::new();
+    for &id in ids {
+        eval_sym(p, vals, id, &mut diags);
+    }
+    diags
+}
+
+fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
+    let v = match &p.checked[id as usize].code {
+        Some(code) => match eval(code, vals) {
+            Ok(v) if v.is_finite() => Some(v),
+            Ok(v) => {
+                let sym = &p.res.syms[id as usize];
+                diags.push(
+                    Diag::error(
+                        "carbon::eval::not_finite",
+                        format!(
+                            "`{}` is {}",
+                            sym.name,
+                            if v.is_nan() { "not a number" } else { "infinite" }
+                        ),
+                    )
+                    .at(code.span, "this evaluates to a number too large to represent")
+                    .help("check the magnitudes and exponents of the inputs"),
+                );
+                None
+            }
+            Err(Some(d)) => {
+                diags.push(d);
+                None
+            }
+            Err(None) => None,
+        },
+        None => None,
+    };
+    vals.0[id as usize] = v;
+}
+
+/// `Err(None)`: an input is missing (already reported).
+fn eval(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
+    Ok(match &c.op {
+        Op::Const(v, _) => *v,
+        Op::Sym(s) => vals.get(*s).ok_or(None)?,
+        Op::Neg(x) => -eval(x, vals)?,
+        Op::Bin(op, a, b) => {
+            let x = eval(a, vals)?;
+            let y = eval(b, vals)?;
+            match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => {
+                    if y == 0.0 {
+                        return Err(Some(
+                            Diag::error("carbon::eval::division_by_zero", "division by zero")
+                                .at(b.span, "this is zero")
+                                .also(a.span, "divided by it")
+                                .help("a divisor must not be zero; check the value it comes from"),
+                        ));
+                    }
+                    x / y
+                }
+                BinOp::Pow => {
+                    if x == 0.0 && y < 0.0 {
+                        return Err(Some(
+                            Diag::error("carbon::eval::division_by_zero", "zero raised to a negative power")
+                                .at(c.span, "divides by zero")
+                                .help("a negative power of zero is a division by zero"),
+                        ));
+                    }
+                    let r = x.powf(y);
+                    if r.is_nan() {
+                        return Err(Some(
+                            Diag::error(
+                                "carbon::eval::not_finite",
+                                "a negative number raised to a fractional power",
+                            )
+                            .at(c.span, "not a real number"),
+                        ));
+                    }
+                    r
+                }
+            }
+        }
+        Op::Sum(xs) => {
+            let mut s = Sum::default();
+            for (neg, id) in xs {
+                let v = vals.get(*id).ok_or(None)?;
+                s.add(if *neg { -v } else { v });
+            }
+            s.value()
+        }
+    })
+}

@@ -1,0 +1,80 @@
+//! The resolved program: symbols (every named value: lets, declaration fields,
+//! derived values, terms, groups) with expressions whose names are indices.
+
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, UnitExpr};
+
+pub type SymId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Ir {
+    pub op: IrOp,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum IrOp {
+    Lit {
+        value: f64,
+        unit: Option<UnitExpr>,
+    },
+    Sym(SymId),
+    Neg(Box<Ir>),
+    Bin(BinOp, Box<Ir>, Box<Ir>),
+    Convert(Box<Ir>, UnitExpr),
+    /// Multiply by the selected GWP set's factor for the substance of the argument
+    /// (`CO2` 1, `CH4` 21, …); a rate stays a rate.
+    Gwp(Box<Ir>),
+    /// A rate stays; an amount for the inventory period is divided by the period.
+    PerPeriod(Box<Ir>),
+    /// An amount stays; a rate is integrated over the period.
+    OverPeriod(Box<Ir>),
+    /// Compensated sum of symbols, each added or subtracted.
+    Sum(Vec<(bool, SymId)>),
+}
+
+impl Ir {
+    pub fn sym(id: SymId, span: Span) -> Ir {
+        Ir {
+            op: IrOp::Sym(id),
+            span,
+        }
+    }
+    pub fn bin(op: BinOp, a: Ir, b: Ir) -> Ir {
+        let span = a.span.to(b.span);
+        Ir {
+            op: IrOp::Bin(op, Box::new(a), Box::new(b)),
+            span,
+        }
+    }
+    pub fn wrap(self, f: fn(Box<Ir>) -> IrOp) -> Ir {
+        let span = self.span;
+        Ir {
+            op: f(Box::new(self)),
+            span,
+        }
+    }
+    /// Symbols this expression reads, in order of first appearance.
+    pub fn deps(&self, out: &mut Vec<SymId>) {
+        match &self.op {
+            IrOp::Lit { .. } => {}
+            IrOp::Sym(s) => {
+                if !out.contains(s) {
+                    out.push(*s)
+                }
+            }
+            IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => x.deps(out),
+            IrOp::Bin(_, a, b) => {
+                a.deps(out);
+                b.deps(out);
+            }
+            IrOp::Sum(xs) => {
+                for (_, s) in xs {
+                    if !out.contains(s) {
+                        out.push(*s)
+                    }
+                }
+            }
+        }
+    }
+}

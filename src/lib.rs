@@ -1,0 +1,190 @@
+//! carbon: an interpreter for explainable carbon inventories.
+//!
+//! The pipeline, one module per stage:
+//! `syntax` (text → AST) → `units` (unit registry) → `names` (symbols, references
+//! resolved to indices, dependency order) → `check` (dimensions, compiled code) →
+//! `eval` (values) → `explain` (report and derivations) → `render` (text, JSON).
+//! This crate does no I/O: the CLI and the REPL are the front.
+
+pub mod check;
+pub mod diag;
+pub mod domain;
+pub mod eval;
+pub mod explain;
+pub mod ir;
+pub mod names;
+pub mod number;
+pub mod render;
+pub mod source;
+pub mod suggest;
+pub mod syntax;
+pub mod units;
+
+use diag::Diag;
+use source::{SourceId, SourceMap, Span};
+
+/// The standard library, written in the language, embedded in the binary.
+pub const PRELUDE: &str = include_str!("../prelude/prelude.carbon");
+pub const PRELUDE_NAME: &str = "<prelude>";
+
+/// Everything known about one program after analysis.
+pub struct Analysis {
+    pub sources: SourceMap,
+    pub program: Option<check::Program>,
+    pub values: Option<eval::Values>,
+    pub diags: Vec<Diag>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(|d| d.is_error())
+    }
+
+    fn explainer(&self) -> Option<explain::Explainer<'_>> {
+        Some(explain::Explainer {
+            p: self.program.as_ref()?,
+            vals: self.values.as_ref()?,
+            sources: &self.sources,
+        })
+    }
+
+    /// The balance report (when the program has an inventory header and no errors).
+    pub fn report(&self) -> Option<explain::Report> {
+        if self.has_errors() {
+            return None;
+        }
+        self.explainer()?.report()
+    }
+
+    /// The derivation of one named value (`coal`, `coal.equivalent`, `net`).
+    pub fn explain(&self, name: &str) -> Result<explain::Node, Diag> {
+        let e = self
+            .explainer()
+            .ok_or_else(|| Diag::error("carbon::explain", "the program has errors; nothing to explain"))?;
+        let res = &e.p.res;
+        let id = find_symbol(res, name).ok_or_else(|| {
+            let mut names: Vec<&str> = res.syms.iter().filter(|s| !s.prelude).map(|s| s.name.as_str()).collect();
+            names.sort();
+            let mut d = Diag::error("carbon::explain::unknown", format!("no term or value named `{name}`"));
+            d = match suggest::closest(name, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("name a declaration (`coal`), a field or derived value (`coal.equivalent`), or a group (`above`, `sinks`, `net`)"),
+            };
+            d
+        })?;
+        if self.values.as_ref().and_then(|v| v.get(id)).is_none() {
+            return Err(Diag::error("carbon::explain", format!("`{name}` has no value")));
+        }
+        let mut n = e.node(id, 0);
+        if let Some(r) = e.report() {
+            if let Some(t) = r.terms.iter().find(|t| t.name == n.name) {
+                n.share = t.share;
+                n.share_of_total = t.share_of_total;
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn find_symbol(res: &names::Resolved, name: &str) -> Option<ir::SymId> {
+    if let Some(&id) = res.scope.get(name) {
+        return Some(id);
+    }
+    res.syms
+        .iter()
+        .position(|s| s.name == name && s.ir.is_some())
+        .map(|i| i as ir::SymId)
+}
+
+/// Options of one analysis.
+#[derive(Copy, Clone, Debug)]
+pub struct Options {
+    /// Load the embedded prelude first.
+    pub prelude: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { prelude: true }
+    }
+}
+
+/// Reads bytes as UTF-8; invalid input becomes a diagnostic at the first bad byte.
+pub fn decode(sources: &mut SourceMap, name: &str, bytes: &[u8]) -> Result<SourceId, (SourceId, Diag)> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(sources.add(name, t)),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            // Offsets before the first invalid byte are the same in the lossy text.
+            let id = sources.add(name, text);
+            let d = Diag::error("carbon::input::utf8", "the file is not valid UTF-8 text")
+                .at(Span::new(id, at, at + 1), format!("invalid byte at offset {at}"))
+                .help("save the file as UTF-8 (carbon files are plain text)");
+            Err((id, d))
+        }
+    }
+}
+
+/// Parses, checks and evaluates one program (with the prelude).
+pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
+    let mut sources = SourceMap::new();
+    let prelude_id = opts.prelude.then(|| sources.add(PRELUDE_NAME, PRELUDE));
+    let file_id = match decode(&mut sources, name, bytes) {
+        Ok(id) => id,
+        Err((_, d)) => {
+            return Analysis {
+                sources,
+                program: None,
+                values: None,
+                diags: vec![d],
+            }
+        }
+    };
+    analyze_sources(sources, prelude_id, file_id)
+}
+
+/// Runs the pipeline over sources already loaded.
+pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId) -> Analysis {
+    let mut diags = Vec::new();
+    let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
+    if let Some(p) = &prelude {
+        diags.extend(p.diags.iter().cloned());
+    }
+    let file = syntax::parse(file_id, sources.text(file_id));
+    diags.extend(file.diags.iter().cloned());
+    if diags.iter().any(|d| d.is_error()) {
+        diag::sort(&mut diags);
+        return Analysis {
+            sources,
+            program: None,
+            values: None,
+            diags,
+        };
+    }
+    let mut files: Vec<&syntax::ast::File> = Vec::new();
+    if let Some(p) = &prelude {
+        files.push(&p.file);
+    }
+    files.push(&file.file);
+    let (units, d) = units::Units::build(&files);
+    diags.extend(d);
+    let (res, d) = names::resolve(&files, prelude_id);
+    diags.extend(d);
+    let (program, d) = check::check(res, units);
+    diags.extend(d);
+    let values = if diags.iter().any(|d| d.is_error()) {
+        None
+    } else {
+        let (v, d) = eval::evaluate(&program);
+        diags.extend(d);
+        Some(v)
+    };
+    diag::sort(&mut diags);
+    Analysis {
+        sources,
+        program: Some(program),
+        values,
+        diags,
+    }
+}

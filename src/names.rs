@@ -1,0 +1,1323 @@
+//! Stage 3 (names): builds the symbol table from the declarations of all files,
+//! resolves every reference to a symbol index once, builds each declaration's
+//! derived values (Eq. 3–12) from its fields, and orders the symbols so that each
+//! comes after everything it reads. Cycles are reported with the cycle.
+
+use crate::diag::Diag;
+use crate::domain::{FieldType, Group, Kind, Land};
+use crate::ir::{Ir, IrOp, SymId};
+use crate::source::{SourceId, Span};
+use crate::suggest;
+use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File};
+use std::collections::HashMap;
+
+pub type DeclId = u32;
+
+/// Where a value comes from.
+#[derive(Clone, Debug, Default)]
+pub struct Prov {
+    /// Citations: indices into `Resolved::sources`.
+    pub sources: Vec<usize>,
+    pub assumed: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    pub name: String,
+    pub text: String,
+    pub span: Span,
+}
+
+/// What a symbol's dimension must be, checked after inference.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DimRule {
+    Any,
+    /// length²
+    Area,
+    /// time
+    Time,
+    /// dimensionless
+    Fraction,
+    /// C per length²
+    CarbonDensity,
+    /// C per length² per time
+    CarbonGain,
+    /// length³ per length² (m3/hm2)
+    VolumePerArea,
+    /// mass per length²
+    MassPerArea,
+    /// mass per length³
+    MassPerVolume,
+    /// C per mass
+    CarbonContent,
+    /// C
+    CarbonStock,
+    /// ce, or ce per time
+    CoalEquivalent,
+    /// one substance, or one substance per time
+    Substance,
+    /// CO2e per time
+    Co2eRate,
+    /// CO2e
+    Co2e,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SymKind {
+    Let,
+    Field { decl: DeclId },
+    Derived { decl: DeclId },
+    Term { decl: DeclId },
+    Group,
+}
+
+#[derive(Clone, Debug)]
+pub struct Symbol {
+    /// Full name: `coal.amount`, `tce_to_co2`, `coal`.
+    pub name: String,
+    /// Name inside its declaration: `amount` (same as `name` for globals).
+    pub short: String,
+    pub kind: SymKind,
+    pub span: Span,
+    pub name_span: Span,
+    pub ir: Option<Ir>,
+    pub prov: Prov,
+    /// What the value is (field meaning or derived role).
+    pub meaning: String,
+    pub eq: Option<&'static str>,
+    pub rule: DimRule,
+    pub prelude: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeclInfo {
+    pub kind: Kind,
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+    pub group: Option<Group>,
+    pub land: Option<Land>,
+    pub method: Option<String>,
+    pub ecosystem: Option<String>,
+    pub note: Option<String>,
+    /// Field and derived symbols by short name.
+    pub members: Vec<(String, SymId)>,
+    pub term: Option<SymId>,
+    pub prelude: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Header {
+    pub name: String,
+    pub site: Option<String>,
+    pub note: Option<String>,
+    pub period: Option<SymId>,
+    pub gwp: Option<DeclId>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupSyms {
+    pub groups: Vec<(Group, SymId)>,
+    pub emissions: SymId,
+    pub net: SymId,
+}
+
+/// The output of this stage.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub syms: Vec<Symbol>,
+    pub decls: Vec<DeclInfo>,
+    pub sources: Vec<SourceInfo>,
+    pub header: Option<Header>,
+    pub groups: Option<GroupSyms>,
+    /// Every symbol after everything it reads.
+    pub order: Vec<SymId>,
+    /// Global names (lets, declarations, groups, `period`).
+    pub scope: HashMap<String, SymId>,
+    pub decl_scope: HashMap<String, DeclId>,
+    /// `co2_per_c`, the 44/12 ratio, when the prelude (or the user) defines it.
+    pub co2_per_c: Option<SymId>,
+}
+
+struct Namer<'a> {
+    prelude_src: Option<SourceId>,
+    syms: Vec<Symbol>,
+    decls: Vec<DeclInfo>,
+    sources: Vec<SourceInfo>,
+    source_ix: HashMap<String, usize>,
+    scope: HashMap<String, SymId>,
+    decl_scope: HashMap<String, DeclId>,
+    header: Option<Header>,
+    diags: Vec<Diag>,
+    /// Fields waiting for their expressions to be resolved: (sym, expr).
+    pending: Vec<(SymId, &'a Expr)>,
+}
+
+const RESERVED: &[&str] = &[
+    "above",
+    "under",
+    "sinks",
+    "sold",
+    "purchased",
+    "emissions",
+    "net",
+    "period",
+];
+
+/// Resolves names over the given files (the prelude first, if any).
+pub fn resolve(files: &[&File], prelude_src: Option<SourceId>) -> (Resolved, Vec<Diag>) {
+    let mut n = Namer {
+        prelude_src,
+        syms: Vec::new(),
+        decls: Vec::new(),
+        sources: Vec::new(),
+        source_ix: HashMap::new(),
+        scope: HashMap::new(),
+        decl_scope: HashMap::new(),
+        header: None,
+        diags: Vec::new(),
+        pending: Vec::new(),
+    };
+    // Sources first: provenance refers to them.
+    for f in files {
+        for d in &f.decls {
+            if let Decl::Source(s) = d {
+                n.declare_source(s);
+            }
+        }
+    }
+    for f in files {
+        for d in &f.decls {
+            match d {
+                Decl::Let(l) => n.declare_let(l),
+                Decl::Block(b) => n.declare_block(b),
+                _ => {}
+            }
+        }
+    }
+    // Header fields are global names (`period`).
+    let pending = std::mem::take(&mut n.pending);
+    for (id, e) in pending {
+        let ir = n.lower(e);
+        n.syms[id as usize].ir = ir;
+    }
+    for i in 0..n.decls.len() {
+        n.derive(i as DeclId);
+    }
+    let groups = n.build_groups();
+    let co2_per_c = n.scope.get("co2_per_c").copied();
+    let order = n.order();
+    let r = Resolved {
+        syms: n.syms,
+        decls: n.decls,
+        sources: n.sources,
+        header: n.header,
+        groups,
+        order,
+        scope: n.scope,
+        decl_scope: n.decl_scope,
+        co2_per_c,
+    };
+    (r, n.diags)
+}
+
+impl<'a> Namer<'a> {
+    fn is_prelude(&self, span: Span) -> bool {
+        Some(span.src) == self.prelude_src
+    }
+
+    fn declare_source(&mut self, s: &ast::SourceDecl) {
+        if let Some(&i) = self.source_ix.get(&s.name.name) {
+            let prev = self.sources[i].span;
+            if prev.src == s.name.span.src {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::names::duplicate",
+                        format!("the source `{}` is declared twice", s.name.name),
+                    )
+                    .at(s.name.span, "declared again here")
+                    .also(prev, "first declared here")
+                    .help("give each source its own name"),
+                );
+                return;
+            }
+        }
+        self.source_ix.insert(s.name.name.clone(), self.sources.len());
+        self.sources.push(SourceInfo {
+            name: s.name.name.clone(),
+            text: s.text.clone(),
+            span: s.name.span,
+        });
+    }
+
+    fn prov(&mut self, p: &ast::Provenance) -> Prov {
+        let mut out = Prov::default();
+        for c in &p.from {
+            match c {
+                Citation::Name(id) => {
+                    match self.source_ix.get(&id.name) {
+                        Some(&i) => out.sources.push(i),
+                        None => {
+                            let mut d =
+                                Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
+                                    .at(id.span, "no `source` declaration has this name");
+                            d = match suggest::closest(&id.name, self.source_ix.keys().map(|s| s.as_str())) {
+                            Some(s) => d.help(format!("did you mean `{s}`?")),
+                            None => d.help(format!("declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`", id.name)),
+                        };
+                            self.diags.push(d);
+                        }
+                    }
+                }
+                Citation::Text(t, span) => {
+                    self.sources.push(SourceInfo {
+                        name: String::new(),
+                        text: t.clone(),
+                        span: *span,
+                    });
+                    out.sources.push(self.sources.len() - 1);
+                }
+            }
+        }
+        out.assumed = p.assumed.as_ref().map(|(s, _)| s.clone());
+        out
+    }
+
+    fn new_sym(&mut self, s: Symbol) -> SymId {
+        self.syms.push(s);
+        (self.syms.len() - 1) as SymId
+    }
+
+    /// Registers a global name; the user's file may override the prelude's.
+    fn bind(&mut self, name: &str, id: SymId, span: Span) {
+        if RESERVED.contains(&name) {
+            self.diags.push(
+                Diag::error(
+                    "carbon::names::reserved",
+                    format!("`{name}` is a name of the balance itself"),
+                )
+                .at(span, "reserved name")
+                .help(format!(
+                    "`{name}` is one of {}; choose another name",
+                    RESERVED.join(", ")
+                )),
+            );
+            return;
+        }
+        if let Some(&prev) = self.scope.get(name) {
+            let ps = self.syms[prev as usize].name_span;
+            if ps.src == span.src {
+                self.diags.push(
+                    Diag::error("carbon::names::duplicate", format!("`{name}` is declared twice"))
+                        .at(span, "declared again here")
+                        .also(ps, "first declared here")
+                        .help(
+                            "declarations are order-independent, so each name may be declared once; rename one of them",
+                        ),
+                );
+                return;
+            }
+        }
+        self.scope.insert(name.to_string(), id);
+    }
+
+    fn declare_let(&mut self, l: &'a ast::LetDecl) {
+        let prov = self.prov(&l.prov);
+        let id = self.new_sym(Symbol {
+            name: l.name.name.clone(),
+            short: l.name.name.clone(),
+            kind: SymKind::Let,
+            span: l.span,
+            name_span: l.name.span,
+            ir: None,
+            prov,
+            meaning: String::new(),
+            eq: None,
+            rule: DimRule::Any,
+            prelude: self.is_prelude(l.span),
+        });
+        self.pending.push((id, &l.expr));
+        self.bind(&l.name.name, id, l.name.span);
+    }
+
+    fn declare_block(&mut self, b: &'a ast::BlockDecl) {
+        let Some(kind) = Kind::from_word(&b.kind.name) else {
+            let words: Vec<&str> = Kind::ALL.iter().map(|k| k.word()).collect();
+            let mut d = Diag::error(
+                "carbon::names::unknown_kind",
+                format!("unknown kind of declaration `{}`", b.kind.name),
+            )
+            .at(b.kind.span, "not a kind of declaration");
+            d = match suggest::closest(&b.kind.name, words.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!(
+                    "the kinds are: {}, and `let`, `source`, `unit`, `dimension`",
+                    words.join(", ")
+                )),
+            };
+            self.diags.push(d);
+            return;
+        };
+        let prelude = self.is_prelude(b.span);
+        let name = match (kind, &b.name, &b.title) {
+            (Kind::Inventory, _, Some((t, _))) => t.clone(),
+            (Kind::Inventory, Some(i), _) => i.name.clone(),
+            (_, Some(i), _) => i.name.clone(),
+            (_, None, _) => {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::names::missing_name",
+                        format!("this `{}` declaration has no name", kind.word()),
+                    )
+                    .at(b.kind.span, "a name must follow the kind")
+                    .help(format!("write `{} some_name {{ … }}`", kind.word())),
+                );
+                return;
+            }
+        };
+        let name_span = b
+            .name
+            .as_ref()
+            .map(|i| i.span)
+            .or(b.title.as_ref().map(|t| t.1))
+            .unwrap_or(b.kind.span);
+        if kind == Kind::Inventory {
+            if let Some(h) = &self.header {
+                self.diags.push(
+                    Diag::error("carbon::names::duplicate", "a second `inventory` header")
+                        .at(b.kind.span, "second header")
+                        .also(h.span, "first header")
+                        .help("a file describes one inventory; keep one header"),
+                );
+                return;
+            }
+        }
+        let did = self.decls.len() as DeclId;
+        let specs = kind.fields();
+        let mut info = DeclInfo {
+            kind,
+            name: name.clone(),
+            span: b.span,
+            name_span,
+            group: kind.default_group(),
+            land: match kind {
+                Kind::Energy => Some(Land::Mining),
+                Kind::Transport => Some(Land::Road),
+                Kind::Emission => Some(Land::Mining),
+                _ => None,
+            },
+            method: None,
+            ecosystem: None,
+            note: None,
+            members: Vec::new(),
+            term: None,
+            prelude,
+        };
+        let mut header = Header {
+            name: name.clone(),
+            span: b.span,
+            ..Header::default()
+        };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for f in &b.fields {
+            let fname = f.name.name.as_str();
+            if let Some(prev) = seen.get(fname) {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::names::duplicate_field",
+                        format!("the field `{fname}` is given twice"),
+                    )
+                    .at(f.name.span, "given again here")
+                    .also(*prev, "first given here"),
+                );
+                continue;
+            }
+            seen.insert(fname, f.name.span);
+            let spec = if kind == Kind::Gwp && fname != "note" {
+                Some(crate::domain::FieldSpec {
+                    name: "",
+                    ty: FieldType::Quantity,
+                    required: false,
+                    meaning: "GWP-100 (tCO2e per tonne of substance)",
+                })
+            } else {
+                specs.iter().find(|s| s.name == fname).cloned()
+            };
+            let Some(spec) = spec else {
+                let mut d = Diag::error(
+                    "carbon::names::unknown_field",
+                    format!("`{}` has no field `{fname}`", kind.word()),
+                )
+                .at(f.name.span, "unknown field");
+                let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                d = match suggest::closest(fname, names.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("the fields of `{}` are: {}", kind.word(), names.join(", "))),
+                };
+                self.diags.push(d);
+                continue;
+            };
+            match (spec.ty, &f.value) {
+                (FieldType::Text, FieldValue::Text(t, _)) => match fname {
+                    "site" => header.site = Some(t.clone()),
+                    _ => {
+                        info.note = Some(t.clone());
+                        header.note = Some(t.clone());
+                    }
+                },
+                (FieldType::Text, FieldValue::Expr(e)) => {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::field_type",
+                            format!("the field `{fname}` takes quoted text"),
+                        )
+                        .at(e.span, "not text")
+                        .help(format!("write `{fname} \"…\"`")),
+                    );
+                }
+                (FieldType::Word(words), FieldValue::Expr(e)) => {
+                    let w = match &e.kind {
+                        ExprKind::Path(p) if p.len() == 1 => Some(p[0].name.as_str()),
+                        _ => None,
+                    };
+                    match w.filter(|w| words.contains(w)) {
+                        Some(w) => match fname {
+                            "land" => info.land = Land::from_word(w),
+                            "group" => {
+                                info.group = Group::from_word(w);
+                                if info.group != Some(Group::Above) && kind != Kind::Emission && kind != Kind::Gas {
+                                    info.land = None;
+                                }
+                            }
+                            "method" => info.method = Some(w.to_string()),
+                            _ => info.ecosystem = Some(w.to_string()),
+                        },
+                        None => {
+                            let mut d = Diag::error(
+                                "carbon::check::field_word",
+                                format!("`{}` is not a valid `{fname}`", self_text(e)),
+                            )
+                            .at(e.span, format!("expected one of: {}", words.join(", ")));
+                            if let Some(w) = w {
+                                if let Some(s) = suggest::closest(w, words.iter().copied()) {
+                                    d = d.help(format!("did you mean `{s}`?"));
+                                }
+                            }
+                            self.diags.push(d);
+                        }
+                    }
+                    if fname == "method" && !f.prov.is_empty() {
+                        // A method's reason is shown with the term.
+                        let p = self.prov(&f.prov);
+                        if let Some(a) = p.assumed {
+                            info.note = Some(match info.note.take() {
+                                Some(n) => format!("{n}; {a}"),
+                                None => a,
+                            });
+                        }
+                    }
+                }
+                (FieldType::Ref(Kind::Gwp), FieldValue::Expr(e)) => match &e.kind {
+                    ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(&p[0].name).copied() {
+                        Some(g) if self.decls[g as usize].kind == Kind::Gwp => header.gwp = Some(g),
+                        _ => {
+                            let sets: Vec<String> = self
+                                .decls
+                                .iter()
+                                .filter(|d| d.kind == Kind::Gwp)
+                                .map(|d| d.name.clone())
+                                .collect();
+                            let mut d =
+                                Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{}`", p[0].name))
+                                    .at(e.span, "not a `gwp` declaration");
+                            d = match suggest::closest(&p[0].name, sets.iter().map(|s| s.as_str())) {
+                                Some(s) => d.help(format!("did you mean `{s}`?")),
+                                None => d.help(format!("the GWP sets are: {}", sets.join(", "))),
+                            };
+                            self.diags.push(d);
+                        }
+                    },
+                    _ => self.diags.push(
+                        Diag::error("carbon::check::field_type", "`gwp` names a GWP set")
+                            .at(e.span, "expected a name such as AR6"),
+                    ),
+                },
+                (FieldType::Word(_) | FieldType::Ref(_), FieldValue::Text(_, sp))
+                | (FieldType::Quantity, FieldValue::Text(_, sp)) => {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::field_type",
+                            format!("the field `{fname}` does not take quoted text"),
+                        )
+                        .at(*sp, "text here")
+                        .help(format!("{}: {}", fname, spec.meaning)),
+                    );
+                }
+                (_, FieldValue::Expr(e)) => {
+                    let prov = self.prov(&f.prov);
+                    let full = if kind == Kind::Inventory {
+                        fname.to_string()
+                    } else {
+                        format!("{name}.{fname}")
+                    };
+                    let id = self.new_sym(Symbol {
+                        name: full,
+                        short: fname.to_string(),
+                        kind: SymKind::Field { decl: did },
+                        span: f.span,
+                        name_span: f.name.span,
+                        ir: None,
+                        prov,
+                        meaning: spec.meaning.to_string(),
+                        eq: None,
+                        rule: field_rule(kind, fname),
+                        prelude,
+                    });
+                    self.pending.push((id, e));
+                    info.members.push((fname.to_string(), id));
+                    if kind == Kind::Inventory && fname == "period" {
+                        header.period = Some(id);
+                        self.scope.insert("period".into(), id);
+                    }
+                }
+            }
+        }
+        // Required fields.
+        for s in &specs {
+            if s.required && !seen.contains_key(s.name) {
+                let example = match s.name {
+                    "period" => "period 1 a".to_string(),
+                    "gwp" => "gwp AR6".to_string(),
+                    "method" => "method stock_as_removal assumed \"reason\"".to_string(),
+                    other => format!("{other} …"),
+                };
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::missing_field",
+                        format!("`{}` `{name}` lacks the field `{}`", kind.word(), s.name),
+                    )
+                    .at(name_span, format!("needs `{}`: {}", s.name, s.meaning))
+                    .help(format!("add `{example}` inside the braces")),
+                );
+            }
+        }
+        if kind == Kind::Gas
+            && !seen.contains_key("amount")
+            && !(seen.contains_key("volume") && seen.contains_key("density"))
+        {
+            self.diags.push(
+                Diag::error(
+                    "carbon::check::missing_field",
+                    format!("gas `{name}` needs `amount`, or `volume` and `density`"),
+                )
+                .at(name_span, "no amount of gas")
+                .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
+            );
+        }
+        if kind == Kind::Offset && (seen.contains_key("sold") == seen.contains_key("purchased")) {
+            self.diags.push(
+                Diag::error(
+                    "carbon::check::missing_field",
+                    format!("offset `{name}` needs exactly one of `sold` or `purchased`"),
+                )
+                .at(name_span, "say which way the offset goes")
+                .help("write `sold 500 tCO2e` or `purchased 500 tCO2e`"),
+            );
+        }
+        if kind == Kind::Offset {
+            info.group = Some(if seen.contains_key("sold") {
+                Group::Sold
+            } else {
+                Group::Purchased
+            });
+        }
+        if let Some(m) = &info.method {
+            let need: &[&str] = match m.as_str() {
+                "gain" => &["increment"],
+                "stock_difference" => &["previous", "interval"],
+                _ => &[],
+            };
+            for f in need {
+                if !seen.contains_key(f) {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::missing_field",
+                            format!("method `{m}` needs the field `{f}`"),
+                        )
+                        .at(name_span, format!("`{name}` has no `{f}`"))
+                        .help(format!(
+                            "add `{f} …`, or choose another method: {}",
+                            crate::domain::METHODS.join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+        if kind == Kind::Inventory {
+            self.header = Some(header);
+            self.decls.push(info);
+            return;
+        }
+        if let Some(&prev) = self.decl_scope.get(&name) {
+            let ps = self.decls[prev as usize].name_span;
+            if ps.src == name_span.src {
+                self.diags.push(
+                    Diag::error("carbon::names::duplicate", format!("`{name}` is declared twice"))
+                        .at(name_span, "declared again here")
+                        .also(ps, "first declared here")
+                        .help("each declaration needs its own name"),
+                );
+                return;
+            }
+        }
+        self.decl_scope.insert(name.clone(), did);
+        if kind != Kind::Gwp {
+            let id = self.new_sym(Symbol {
+                name: name.clone(),
+                short: name.clone(),
+                kind: SymKind::Term { decl: did },
+                span: b.span,
+                name_span,
+                ir: None,
+                prov: Prov::default(),
+                meaning: format!("{} term", kind.word()),
+                eq: Some(kind.equation()),
+                rule: if kind == Kind::Offset {
+                    DimRule::Co2e
+                } else {
+                    DimRule::Co2eRate
+                },
+                prelude,
+            });
+            self.bind(&name, id, name_span);
+            info.term = Some(id);
+        }
+        self.decls.push(info);
+    }
+
+    /// AST expression → IR, resolving names.
+    fn lower(&mut self, e: &Expr) -> Option<Ir> {
+        let op = match &e.kind {
+            ExprKind::Quantity { value, unit } => IrOp::Lit {
+                value: *value,
+                unit: unit.clone(),
+            },
+            ExprKind::Path(parts) => IrOp::Sym(self.lookup(parts)?),
+            ExprKind::Neg(x) => IrOp::Neg(Box::new(self.lower(x)?)),
+            ExprKind::Binary(op, a, b) => {
+                let a = self.lower(a);
+                let b = self.lower(b);
+                IrOp::Bin(*op, Box::new(a?), Box::new(b?))
+            }
+            ExprKind::Convert(x, u) => IrOp::Convert(Box::new(self.lower(x)?), u.clone()),
+        };
+        Some(Ir { op, span: e.span })
+    }
+
+    fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
+        let span = parts[0].span.to(parts[parts.len() - 1].span);
+        let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        if parts.len() == 1 {
+            if let Some(&id) = self.scope.get(&parts[0].name) {
+                return Some(id);
+            }
+            if RESERVED.contains(&parts[0].name.as_str()) {
+                // Group names are bound once the groups exist (see `build_groups`);
+                // here they are placeholders resolved by name.
+                return self.group_placeholder(&parts[0].name);
+            }
+        } else if parts.len() == 2 {
+            if let Some(&did) = self.decl_scope.get(&parts[0].name) {
+                if let Some(id) = self.member(did, &parts[1].name) {
+                    return Some(id);
+                }
+                // Derived members are created later: reserve them by name.
+                if let Some(id) = self.derived_placeholder(did, &parts[1].name) {
+                    return Some(id);
+                }
+                let d = &self.decls[did as usize];
+                let members = derived_names(d.kind)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain(d.members.iter().map(|(n, _)| n.clone()))
+                    .collect::<Vec<_>>();
+                let mut diag = Diag::error(
+                    "carbon::names::unknown_member",
+                    format!("`{}` has no value `{}`", parts[0].name, parts[1].name),
+                )
+                .at(parts[1].span, "not a field or derived value of this declaration");
+                diag = match suggest::closest(&parts[1].name, members.iter().map(|s| s.as_str())) {
+                    Some(s) => diag.help(format!("did you mean `{}.{s}`?", parts[0].name)),
+                    None => diag.help(format!("`{}` has: {}", parts[0].name, members.join(", "))),
+                };
+                self.diags.push(diag);
+                return None;
+            }
+        }
+        let mut candidates: Vec<String> = self.scope.keys().cloned().collect();
+        for d in &self.decls {
+            for (m, _) in &d.members {
+                candidates.push(format!("{}.{m}", d.name));
+            }
+        }
+        let mut d =
+            Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
+        if let Some(s) = suggest::closest(&full, candidates.iter().map(|s| s.as_str())) {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else if self.source_ix.contains_key(&full) {
+            d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
+        }
+        self.diags.push(d);
+        None
+    }
+
+    fn placeholder(&mut self, name: String, kind: SymKind, span: Span) -> SymId {
+        self.new_sym(Symbol {
+            short: name.rsplit('.').next().unwrap_or(&name).to_string(),
+            name,
+            kind,
+            span,
+            name_span: span,
+            ir: None,
+            prov: Prov::default(),
+            meaning: String::new(),
+            eq: None,
+            rule: DimRule::Any,
+            prelude: false,
+        })
+    }
+
+    fn group_placeholder(&mut self, name: &str) -> Option<SymId> {
+        let id = self.placeholder(name.to_string(), SymKind::Group, Span::default());
+        self.scope.insert(name.to_string(), id);
+        Some(id)
+    }
+
+    fn derived_placeholder(&mut self, did: DeclId, name: &str) -> Option<SymId> {
+        let d = &self.decls[did as usize];
+        if !derived_names(d.kind).contains(&name) {
+            return None;
+        }
+        let full = format!("{}.{name}", d.name);
+        let span = d.name_span;
+        let _ = d;
+        let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
+        self.decls[did as usize].members.push((name.to_string(), id));
+        Some(id)
+    }
+
+    fn member(&self, did: DeclId, name: &str) -> Option<SymId> {
+        self.decls[did as usize]
+            .members
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
+
+    /// Defines (or fills the placeholder of) a derived value of a declaration.
+    fn define(
+        &mut self,
+        did: DeclId,
+        short: &str,
+        ir: Ir,
+        meaning: &str,
+        eq: Option<&'static str>,
+        rule: DimRule,
+    ) -> SymId {
+        let d = &self.decls[did as usize];
+        let full = format!("{}.{short}", d.name);
+        let (span, prelude) = (d.name_span, d.prelude);
+        let id = match self.member(did, short) {
+            Some(id) => id,
+            None => {
+                let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
+                self.decls[did as usize].members.push((short.to_string(), id));
+                id
+            }
+        };
+        let s = &mut self.syms[id as usize];
+        s.ir = Some(ir);
+        s.meaning = meaning.to_string();
+        s.eq = eq;
+        s.rule = rule;
+        s.prelude = prelude;
+        id
+    }
+
+    fn f(&self, did: DeclId, name: &str) -> Option<Ir> {
+        let id = self.member(did, name)?;
+        // Only fields with an expression count; a placeholder for a derived value
+        // is not a field.
+        if !matches!(self.syms[id as usize].kind, SymKind::Field { .. }) {
+            return None;
+        }
+        Some(Ir::sym(id, self.syms[id as usize].span))
+    }
+
+    /// Builds the derived values and the term of one declaration.
+    fn derive(&mut self, did: DeclId) {
+        use BinOp::*;
+        let d = self.decls[did as usize].clone();
+        let fields: HashMap<String, Ir> = d
+            .members
+            .iter()
+            .filter_map(|(n, _)| Some((n.clone(), self.f(did, n)?)))
+            .collect();
+        let f = |n: &str| fields.get(n).cloned();
+        let term_ir: Option<Ir> = match d.kind {
+            Kind::Energy | Kind::Transport => {
+                let (Some(amount), Some(fold), Some(factor)) = (f("amount"), f("fold"), f("factor")) else {
+                    return;
+                };
+                let eqv = self.define(
+                    did,
+                    "equivalent",
+                    Ir::bin(Mul, amount, fold),
+                    "standard-coal equivalent K·E",
+                    Some("Table 1"),
+                    DimRule::CoalEquivalent,
+                );
+                let mut em = Ir::bin(Mul, Ir::sym(eqv, d.name_span), factor);
+                if d.kind == Kind::Transport {
+                    let Some(ex) = f("excluded") else { return };
+                    let one = Ir {
+                        op: IrOp::Lit { value: 1.0, unit: None },
+                        span: ex.span,
+                    };
+                    em = Ir::bin(Mul, em, Ir::bin(Sub, one, ex));
+                }
+                let eq = if d.kind == Kind::Energy { "Eq. 3" } else { "Eq. 4" };
+                let e = self.define(
+                    did,
+                    "emission",
+                    em,
+                    "emission of the energy use",
+                    Some(eq),
+                    DimRule::Substance,
+                );
+                Some(Ir::sym(e, d.name_span).wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
+            }
+            Kind::Gas => {
+                let mass = match (f("amount"), f("volume"), f("density")) {
+                    (Some(a), _, _) => a,
+                    (None, Some(v), Some(rho)) => {
+                        let m = self.define(
+                            did,
+                            "mass",
+                            Ir::bin(Mul, v, rho),
+                            "mass of gas V·ρ",
+                            Some("Eq. 5"),
+                            DimRule::Substance,
+                        );
+                        Ir::sym(m, d.name_span)
+                    }
+                    _ => return,
+                };
+                let rate = mass.wrap(IrOp::PerPeriod);
+                Some(match f("gwp") {
+                    Some(g) => Ir::bin(Mul, rate, g),
+                    None => rate.wrap(IrOp::Gwp),
+                })
+            }
+            Kind::Emission | Kind::Capture | Kind::Removal => {
+                let Some(a) = f("amount") else { return };
+                Some(a.wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
+            }
+            Kind::Offset => {
+                let a = f("sold").or_else(|| f("purchased"));
+                let Some(a) = a else { return };
+                Some(a.wrap(IrOp::OverPeriod).wrap(IrOp::Gwp))
+            }
+            Kind::Cover | Kind::Stand => {
+                let Some(area) = f("area") else { return };
+                let (stock, density_now) = if d.kind == Kind::Cover {
+                    let Some(density) = f("density") else { return };
+                    let eq = match d.ecosystem.as_deref() {
+                        Some("farmland") => "Eq. 10",
+                        Some("shrub") => "Eq. 11",
+                        Some("grassland") => "Eq. 12",
+                        _ => "Eq. 10–12",
+                    };
+                    let s = self.define(
+                        did,
+                        "stock",
+                        Ir::bin(Mul, area.clone(), density.clone()),
+                        "carbon stock S·Cρ",
+                        Some(eq),
+                        DimRule::CarbonStock,
+                    );
+                    (s, density)
+                } else {
+                    let (Some(v), Some(a), Some(b), Some(c)) = (f("volume"), f("a"), f("b"), f("carbon")) else {
+                        return;
+                    };
+                    let bio = self.define(
+                        did,
+                        "biomass",
+                        Ir::bin(Add, a, Ir::bin(Mul, b, v)),
+                        "biomass per area B = a + b·V",
+                        Some("Eq. 9"),
+                        DimRule::MassPerArea,
+                    );
+                    let bio_ir = Ir::sym(bio, d.name_span);
+                    let veg = self.define(
+                        did,
+                        "vegetation",
+                        Ir::bin(Mul, Ir::bin(Mul, bio_ir, area.clone()), c),
+                        "carbon in biomass B·S·Cρ",
+                        Some("Eq. 8"),
+                        DimRule::CarbonStock,
+                    );
+                    let mut stock = Ir::sym(veg, d.name_span);
+                    if let Some(soil) = f("soil") {
+                        let s = self.define(
+                            did,
+                            "soil_stock",
+                            Ir::bin(Mul, area.clone(), soil),
+                            "soil carbon S·Cρ_s",
+                            Some("Eq. 8"),
+                            DimRule::CarbonStock,
+                        );
+                        stock = Ir::bin(Add, stock, Ir::sym(s, d.name_span));
+                    }
+                    let s = self.define(
+                        did,
+                        "stock",
+                        stock,
+                        "carbon stock B·S·Cρ + S·Cρ_s",
+                        Some("Eq. 8"),
+                        DimRule::CarbonStock,
+                    );
+                    let dn = self.define(
+                        did,
+                        "density",
+                        Ir::bin(Div, Ir::sym(s, d.name_span), area.clone()),
+                        "carbon stock per area",
+                        Some("Eq. 8"),
+                        DimRule::CarbonDensity,
+                    );
+                    (s, Ir::sym(dn, d.name_span))
+                };
+                let Some(k) = self.co2_ratio(did) else { return };
+                let stock_ir = Ir::sym(stock, d.name_span);
+                let co2 = self.define(
+                    did,
+                    "co2",
+                    Ir::bin(Mul, stock_ir, k.clone()),
+                    "carbon stock as CO2 (× 44/12)",
+                    Some(if d.kind == Kind::Stand { "Eq. 8" } else { "Eq. 10–12" }),
+                    DimRule::Any,
+                );
+                let co2_ir = Ir::sym(co2, d.name_span);
+                let rate = match d.method.as_deref() {
+                    Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
+                    Some("gain") => {
+                        let Some(inc) = f("increment") else { return };
+                        Ir::bin(Mul, Ir::bin(Mul, area, inc), k)
+                    }
+                    Some("stock_difference") => {
+                        let (Some(prev), Some(iv)) = (f("previous"), f("interval")) else {
+                            return;
+                        };
+                        Ir::bin(
+                            Mul,
+                            Ir::bin(Div, Ir::bin(Mul, area, Ir::bin(Sub, density_now, prev)), iv),
+                            k,
+                        )
+                    }
+                    _ => return,
+                };
+                let r = self.define(did, "removal", rate, "annual removal", None, DimRule::Any);
+                Some(Ir::sym(r, d.name_span).wrap(IrOp::Gwp))
+            }
+            Kind::Inventory | Kind::Gwp => None,
+        };
+        if let (Some(ir), Some(id)) = (term_ir, d.term) {
+            self.syms[id as usize].ir = Some(ir);
+        }
+    }
+
+    fn co2_ratio(&mut self, did: DeclId) -> Option<Ir> {
+        match self.scope.get("co2_per_c") {
+            Some(&id) => Some(Ir::sym(id, self.decls[did as usize].name_span)),
+            None => {
+                self.diags.push(
+                    Diag::error("carbon::names::unknown", "no `co2_per_c` (the 44/12 ratio) is defined")
+                        .at(self.decls[did as usize].name_span, "needs the CO2:C mass ratio")
+                        .help(
+                            "the prelude defines it; if you replaced the prelude, add `let co2_per_c = 44/12 tCO2/tC`",
+                        ),
+                );
+                None
+            }
+        }
+    }
+
+    fn build_groups(&mut self) -> Option<GroupSyms> {
+        // Declarations before names: group symbols referenced before they exist are
+        // placeholders in `scope`; fill or create them.
+        let has_terms = self.decls.iter().any(|d| d.term.is_some());
+        if self.header.is_none() {
+            if has_terms {
+                let first = self
+                    .decls
+                    .iter()
+                    .find(|d| d.term.is_some())
+                    .map(|d| d.name_span)
+                    .unwrap_or_default();
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::missing_header",
+                        "the inventory has no `inventory` header",
+                    )
+                    .at(first, "this term needs the inventory period and GWP set")
+                    .help("add `inventory \"Site name\" { period 1 a  gwp AR6 }` at the top of the file"),
+                );
+            }
+            return None;
+        }
+        let mut groups = Vec::new();
+        for g in Group::ALL {
+            let terms: Vec<(bool, SymId)> = self
+                .decls
+                .iter()
+                .filter(|d| d.group == Some(g))
+                .filter_map(|d| d.term)
+                .map(|t| (false, t))
+                .collect();
+            let id = self.group_sym(
+                g.name(),
+                IrOp::Sum(terms),
+                g.title(),
+                if matches!(g, Group::Sold | Group::Purchased) {
+                    DimRule::Co2e
+                } else {
+                    DimRule::Co2eRate
+                },
+            );
+            groups.push((g, id));
+        }
+        let gid = |g: Group| groups.iter().find(|(x, _)| *x == g).map(|(_, i)| *i).unwrap_or(0);
+        let emissions = self.group_sym(
+            "emissions",
+            IrOp::Sum(vec![(false, gid(Group::Above)), (false, gid(Group::Under))]),
+            "total emissions C_above + C_under",
+            DimRule::Co2eRate,
+        );
+        let span = self.header.as_ref().map(|h| h.span).unwrap_or_default();
+        let period = self.header.as_ref().and_then(|h| h.period);
+        let flows = self.group_sym(
+            "flows",
+            IrOp::Sum(vec![
+                (false, gid(Group::Above)),
+                (false, gid(Group::Under)),
+                (true, gid(Group::Sinks)),
+            ]),
+            "C_above + C_under − C_min",
+            DimRule::Co2eRate,
+        );
+        let integral = match period {
+            Some(p) => Ir::bin(BinOp::Mul, Ir::sym(flows, span), Ir::sym(p, span)),
+            None => Ir::sym(flows, span),
+        };
+        let integ = self.group_sym(
+            "integrated",
+            IrOp::Sum(vec![]),
+            "∫₀ᵀ (C_above + C_under − C_min) dt",
+            DimRule::Co2e,
+        );
+        self.syms[integ as usize].ir = Some(integral);
+        let net = self.group_sym(
+            "net",
+            IrOp::Sum(vec![
+                (false, integ),
+                (false, gid(Group::Sold)),
+                (true, gid(Group::Purchased)),
+            ]),
+            "net balance (Eq. 1)",
+            DimRule::Co2e,
+        );
+        self.syms[net as usize].eq = Some("Eq. 1");
+        Some(GroupSyms { groups, emissions, net })
+    }
+
+    fn group_sym(&mut self, name: &str, op: IrOp, meaning: &str, rule: DimRule) -> SymId {
+        let bind = !matches!(name, "flows" | "integrated");
+        let span = self.header.as_ref().map(|h| h.span).unwrap_or_default();
+        let ir = Some(Ir { op, span });
+        if let Some(&id) = self.scope.get(name).filter(|_| bind) {
+            if self.syms[id as usize].kind == SymKind::Group {
+                let s = &mut self.syms[id as usize];
+                s.ir = ir;
+                s.meaning = meaning.to_string();
+                s.rule = rule;
+                s.span = span;
+                s.name_span = span;
+                return id;
+            }
+        }
+        let id = self.new_sym(Symbol {
+            name: name.to_string(),
+            short: name.to_string(),
+            kind: SymKind::Group,
+            span,
+            name_span: span,
+            ir,
+            prov: Prov::default(),
+            meaning: meaning.to_string(),
+            eq: None,
+            rule,
+            prelude: false,
+        });
+        if bind {
+            self.scope.insert(name.to_string(), id);
+        }
+        id
+    }
+
+    /// Topological order (iterative DFS, prelude symbols first). Reports cycles.
+    fn order(&mut self) -> Vec<SymId> {
+        let n = self.syms.len();
+        let gwp_deps: Vec<SymId> = match self.header.as_ref().and_then(|h| h.gwp) {
+            Some(g) => self.decls[g as usize].members.iter().map(|(_, id)| *id).collect(),
+            None => Vec::new(),
+        };
+        let period = self.header.as_ref().and_then(|h| h.period);
+        let deps: Vec<Vec<SymId>> = self
+            .syms
+            .iter()
+            .map(|s| {
+                let mut v = Vec::new();
+                if let Some(ir) = &s.ir {
+                    ir.deps(&mut v);
+                    if uses(ir, &|op| matches!(op, IrOp::Gwp(_))) {
+                        v.extend(gwp_deps.iter().copied());
+                    }
+                    if uses(ir, &|op| matches!(op, IrOp::PerPeriod(_) | IrOp::OverPeriod(_))) {
+                        v.extend(period);
+                    }
+                }
+                v
+            })
+            .collect();
+        // 0 = unvisited, 1 = on stack, 2 = done
+        let mut state = vec![0u8; n];
+        let mut order = Vec::with_capacity(n);
+        let mut roots: Vec<usize> = (0..n).filter(|&i| self.syms[i].prelude).collect();
+        roots.extend((0..n).filter(|&i| !self.syms[i].prelude));
+        let mut reported = false;
+        for root in roots {
+            if state[root] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            state[root] = 1;
+            while let Some(&mut (v, ref mut i)) = stack.last_mut() {
+                if *i < deps[v].len() {
+                    let w = deps[v][*i] as usize;
+                    *i += 1;
+                    match state[w] {
+                        0 => {
+                            state[w] = 1;
+                            stack.push((w, 0));
+                        }
+                        1 => {
+                            if !reported {
+                                reported = true;
+                                let pos = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
+                                let cycle: Vec<usize> = stack[pos..].iter().map(|(x, _)| *x).collect();
+                                self.report_cycle(&cycle);
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[v] = 2;
+                    order.push(v as SymId);
+                    stack.pop();
+                }
+            }
+        }
+        order
+    }
+
+    fn report_cycle(&mut self, cycle: &[usize]) {
+        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.clone()).collect();
+        let first = cycle[0];
+        let mut path = names.join(" → ");
+        path.push_str(&format!(" → {}", names[0]));
+        let mut d = Diag::error("carbon::names::cycle", format!("`{}` depends on itself", names[0]))
+            .at(self.syms[first].name_span, format!("cycle: {path}"));
+        for &i in &cycle[1..] {
+            if self.syms[i].name_span.src == self.syms[first].name_span.src && self.syms[i].name_span != Span::default()
+            {
+                d = d.also(
+                    self.syms[i].name_span,
+                    format!("`{}` is part of the cycle", self.syms[i].name),
+                );
+            }
+        }
+        self.diags.push(
+            d.help("a value cannot be computed from itself; break the cycle by giving one of these a value of its own"),
+        );
+    }
+}
+
+fn uses(ir: &Ir, pred: &dyn Fn(&IrOp) -> bool) -> bool {
+    if pred(&ir.op) {
+        return true;
+    }
+    match &ir.op {
+        IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => uses(x, pred),
+        IrOp::Bin(_, a, b) => uses(a, pred) || uses(b, pred),
+        _ => false,
+    }
+}
+
+/// Derived values each kind computes (referencable as `decl.name`).
+pub fn derived_names(k: Kind) -> &'static [&'static str] {
+    match k {
+        Kind::Energy | Kind::Transport => &["equivalent", "emission"],
+        Kind::Gas => &["mass"],
+        Kind::Cover => &["stock", "co2", "removal"],
+        Kind::Stand => &[
+            "biomass",
+            "vegetation",
+            "soil_stock",
+            "stock",
+            "density",
+            "co2",
+            "removal",
+        ],
+        _ => &[],
+    }
+}
+
+fn field_rule(kind: Kind, field: &str) -> DimRule {
+    match (kind, field) {
+        (Kind::Inventory, "period") => DimRule::Time,
+        (_, "area") => DimRule::Area,
+        (Kind::Cover, "density") | (_, "soil") | (_, "previous") => DimRule::CarbonDensity,
+        (_, "increment") => DimRule::CarbonGain,
+        (_, "interval") => DimRule::Time,
+        (Kind::Stand, "volume") => DimRule::VolumePerArea,
+        (Kind::Stand, "a") => DimRule::MassPerArea,
+        (Kind::Stand, "b") => DimRule::MassPerVolume,
+        (Kind::Stand, "carbon") => DimRule::CarbonContent,
+        (Kind::Transport, "excluded") => DimRule::Fraction,
+        (Kind::Gas, "amount") | (Kind::Emission, "amount") | (Kind::Capture, "amount") | (Kind::Removal, "amount") => {
+            DimRule::Substance
+        }
+        (Kind::Offset, _) => DimRule::Substance,
+        _ => DimRule::Any,
+    }
+}
+
+fn self_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Path(p) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
+        ExprKind::Quantity { value, .. } => crate::number::format(*value),
+        _ => "this expression".into(),
+    }
+}

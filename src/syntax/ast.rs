@@ -1,0 +1,174 @@
+//! The abstract syntax tree. Every node carries its span; nothing here refers back
+//! to pest.
+
+use crate::source::{SourceId, Span};
+use crate::units::Rat;
+
+#[derive(Clone, Debug)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct File {
+    pub src: SourceId,
+    pub decls: Vec<Decl>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Decl {
+    Let(LetDecl),
+    Source(SourceDecl),
+    Dimension(DimensionDecl),
+    Unit(UnitDecl),
+    Block(BlockDecl),
+}
+
+#[derive(Clone, Debug)]
+pub struct LetDecl {
+    pub name: Ident,
+    pub expr: Expr,
+    pub prov: Provenance,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceDecl {
+    pub name: Ident,
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct DimensionDecl {
+    pub name: Ident,
+    pub description: Option<String>,
+    pub display: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnitDecl {
+    pub name: Ident,
+    pub def: UnitDef,
+    pub prefixes: Option<Ident>,
+    pub prov: Provenance,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum UnitDef {
+    /// `unit g : mass` — the base unit of a dimension.
+    Base(Ident),
+    /// `unit t = 1e6 g` — a scaled unit.
+    Alias(UnitExpr),
+}
+
+/// `kind name { field value provenance ... }`
+#[derive(Clone, Debug)]
+pub struct BlockDecl {
+    pub kind: Ident,
+    pub name: Option<Ident>,
+    /// The name as written, when it is a quoted string (`inventory "Yongning"`).
+    pub title: Option<(String, Span)>,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: Ident,
+    pub value: FieldValue,
+    pub prov: Provenance,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldValue {
+    Text(String, Span),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    pub from: Vec<Citation>,
+    pub assumed: Option<(String, Span)>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        self.from.is_empty() && self.assumed.is_none()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Citation {
+    Name(Ident),
+    Text(String, Span),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "−",
+            BinOp::Mul => "×",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A number, with its unit if one was written.
+    Quantity {
+        value: f64,
+        unit: Option<UnitExpr>,
+    },
+    /// A reference by name: `coal`, `coal.amount`.
+    Path(Vec<Ident>),
+    Neg(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `expr to unit`
+    Convert(Box<Expr>, UnitExpr),
+}
+
+/// A unit as written: an optional scale and a product of factors with exponents.
+#[derive(Clone, Debug)]
+pub struct UnitExpr {
+    pub scale: Option<f64>,
+    /// The text as written, for parenthesised groups (`10^4 kWh`).
+    pub text: Option<String>,
+    pub factors: Vec<UnitFactor>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnitFactor {
+    pub base: UnitBase,
+    pub exp: Rat,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum UnitBase {
+    Atom(String),
+    Group(Box<UnitExpr>),
+}

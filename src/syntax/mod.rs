@@ -1,0 +1,926 @@
+//! Stage 1: source text → AST. A cheap lexical pre-pass reports unterminated
+//! strings and comments and enforces the nesting limits before pest recurses; pest
+//! parses; one `build_*` function per grammar rule turns pairs into the AST, and the
+//! pairs are dropped.
+
+pub mod ast;
+
+use crate::diag::Diag;
+use crate::source::{SourceId, Span};
+use crate::units::Rat;
+use ast::*;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/carbon.pest"]
+struct CarbonParser;
+
+/// Deepest allowed nesting of parentheses, braces and expression operators.
+pub const MAX_DEPTH: usize = 256;
+/// Syntax errors reported per source before giving up.
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+        .op(Op::infix(Rule::pow, Assoc::Right))
+});
+
+/// The result of parsing one source: the declarations that parsed, and every
+/// syntax error found.
+pub struct Parsed {
+    pub file: File,
+    pub diags: Vec<Diag>,
+    /// True when the only error is that the input ended too early (the REPL keeps
+    /// reading then).
+    pub incomplete: bool,
+}
+
+pub fn parse(src: SourceId, text: &str) -> Parsed {
+    let mut diags = Vec::new();
+    let pre = prepass(src, text, &mut diags);
+    if !diags.is_empty() {
+        let incomplete = pre.incomplete && diags.len() == 1;
+        return Parsed {
+            file: File { src, decls: Vec::new() },
+            diags,
+            incomplete,
+        };
+    }
+    let mut decls = Vec::new();
+    let mut start = 0usize;
+    let mut incomplete = false;
+    let starts = &pre.decl_starts;
+    loop {
+        let chunk = &text[start..];
+        match CarbonParser::parse(Rule::file, chunk) {
+            Ok(mut pairs) => {
+                // The grammar's `file` rule always yields exactly one pair.
+                let file = pairs.next().expect("file rule yields one pair");
+                for p in file.into_inner() {
+                    if p.as_rule() == Rule::EOI {
+                        continue;
+                    }
+                    let b = Builder { src, offset: start };
+                    match b.decl(p) {
+                        Ok(d) => decls.push(d),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                break;
+            }
+            Err(e) => {
+                let (d, at_end) = syntax_error(src, text, start, &e);
+                incomplete = at_end;
+                diags.push(d);
+                if diags.len() >= MAX_SYNTAX_ERRORS {
+                    break;
+                }
+                // Recover: parse again from the next top-level declaration after
+                // the error. Declarations before it are parsed from `start` again.
+                let err_pos = start + error_offset(&e);
+                let good_end = starts.iter().copied().filter(|&s| s > start && s <= err_pos).max();
+                // Re-parse the prefix that precedes the failing declaration.
+                if let Some(end) = good_end {
+                    if let Ok(mut pairs) = CarbonParser::parse(Rule::file, &text[start..end]) {
+                        let file = pairs.next().expect("file rule yields one pair");
+                        for p in file.into_inner() {
+                            if p.as_rule() == Rule::EOI {
+                                continue;
+                            }
+                            let b = Builder { src, offset: start };
+                            match b.decl(p) {
+                                Ok(d) => decls.push(d),
+                                Err(d) => diags.push(d),
+                            }
+                        }
+                    }
+                }
+                match starts.iter().copied().find(|&s| s > err_pos) {
+                    Some(next) => start = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    Parsed {
+        file: File { src, decls },
+        diags,
+        incomplete,
+    }
+}
+
+/// Parses a single expression (for the REPL and for tests).
+pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
+    let mut diags = Vec::new();
+    let pre = prepass(src, text, &mut diags);
+    if !diags.is_empty() {
+        return Err(Parsed {
+            file: File { src, decls: Vec::new() },
+            incomplete: pre.incomplete && diags.len() == 1,
+            diags,
+        });
+    }
+    match CarbonParser::parse(Rule::expr_only, text) {
+        Ok(mut pairs) => {
+            let p = pairs.next().expect("expr_only yields one pair");
+            let inner = p.into_inner().next().expect("expr_only holds an expr");
+            let b = Builder { src, offset: 0 };
+            b.expr(inner).map_err(|d| Parsed {
+                file: File { src, decls: Vec::new() },
+                diags: vec![d],
+                incomplete: false,
+            })
+        }
+        Err(e) => {
+            let (d, at_end) = syntax_error(src, text, 0, &e);
+            Err(Parsed {
+                file: File { src, decls: Vec::new() },
+                diags: vec![d],
+                incomplete: at_end,
+            })
+        }
+    }
+}
+
+fn error_offset(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+}
+
+/// Words a modeler knows for each grammar rule.
+fn rule_words(r: Rule) -> &'static str {
+    match r {
+        Rule::EOI => "the end of the file",
+        Rule::file | Rule::decl => "a declaration",
+        Rule::let_decl | Rule::kw_let => "`let`",
+        Rule::source_decl | Rule::kw_source => "`source`",
+        Rule::dimension_decl | Rule::kw_dimension => "`dimension`",
+        Rule::unit_decl | Rule::kw_unit => "`unit`",
+        Rule::unit_base | Rule::unit_alias => "`:` or `=` and the unit's definition",
+        Rule::block_decl => "a declaration",
+        Rule::block_name => "a name",
+        Rule::field => "a field (a name and its value)",
+        Rule::provenance | Rule::from_clause | Rule::kw_from => "`from` and a source",
+        Rule::assumed_clause | Rule::kw_assumed => "`assumed \"reason\"`",
+        Rule::expr | Rule::expr_only | Rule::arith | Rule::primary | Rule::paren => "an expression",
+        Rule::quantity | Rule::ratio | Rule::number => "a number",
+        Rule::path | Rule::ident => "a name",
+        Rule::unit_expr
+        | Rule::unit_factor
+        | Rule::unit_atom
+        | Rule::unit_group
+        | Rule::unit_target
+        | Rule::quantity_or_unit => "a unit",
+        Rule::unit_power => "an exponent",
+        Rule::unit_op => "`/` or `*` between units",
+        Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
+        Rule::neg => "`-`",
+        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::prefixes | Rule::kw_prefixes => "`prefixes`",
+        Rule::kw_to => "`to`",
+        _ => "something else",
+    }
+}
+
+fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error<Rule>) -> (Diag, bool) {
+    let pos = offset + error_offset(e);
+    let at_end = text[pos..].trim().is_empty();
+    let mut expected: Vec<&'static str> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
+        for r in positives {
+            let w = rule_words(*r);
+            if !expected.contains(&w) {
+                expected.push(w);
+            }
+        }
+    }
+    let expected_text = match expected.len() {
+        0 => String::new(),
+        1 => expected[0].to_string(),
+        n => format!("{} or {}", expected[..n - 1].join(", "), expected[n - 1]),
+    };
+    let found = found_token(&text[pos..]);
+    let (message, span) = if at_end {
+        (
+            "unexpected end of input".to_string(),
+            Span::new(src, text.len(), text.len()),
+        )
+    } else {
+        (
+            format!("unexpected {found}"),
+            Span::new(src, pos, pos + found_len(&text[pos..])),
+        )
+    };
+    let label = if expected_text.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {expected_text}")
+    };
+    let mut d = Diag::error("carbon::syntax", message).at(span, label);
+    if let Some(h) = syntax_help(&text[pos..], &expected) {
+        d = d.help(h);
+    }
+    (d, at_end)
+}
+
+fn found_len(rest: &str) -> usize {
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+            .map_or(rest.len(), |(i, _)| i),
+        Some((_, c)) => c.len_utf8(),
+    }
+}
+
+fn found_token(rest: &str) -> String {
+    let n = found_len(rest);
+    let tok = &rest[..n];
+    match tok.chars().next() {
+        None => "end of input".into(),
+        Some(c) if c.is_ascii_digit() => format!("number `{tok}`"),
+        Some(c) if c.is_alphabetic() || c == '_' => format!("word `{tok}`"),
+        Some('\n') => "end of line".into(),
+        Some(_) => format!("`{tok}`"),
+    }
+}
+
+fn syntax_help(rest: &str, expected: &[&str]) -> Option<String> {
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if matches!(
+        word.as_str(),
+        "let" | "source" | "unit" | "dimension" | "from" | "assumed" | "to" | "prefixes"
+    ) && expected.contains(&"a name")
+    {
+        return Some(format!(
+            "`{word}` is a keyword of the language and cannot be used as a name"
+        ));
+    }
+    if rest.starts_with('=') && expected.iter().any(|e| e.starts_with("a field")) {
+        return Some("fields are written `name value`, without `=` (for example `area 10 hm2`)".into());
+    }
+    if rest.starts_with(',') {
+        return Some("numbers are written without thousands separators (13060.70, not 13,060.70)".into());
+    }
+    None
+}
+
+/// What the lexical pre-pass learned.
+struct Prepass {
+    /// Byte offsets where a top-level declaration may start (line starts at brace
+    /// depth 0 whose first character is not blank or a comment).
+    decl_starts: Vec<usize>,
+    incomplete: bool,
+}
+
+/// Scans once for unterminated strings and comments, unbalanced or too deeply
+/// nested brackets, and overlong runs of signs or powers, so that no later stage
+/// (pest included) recurses without bound.
+fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
+    let b = text.as_bytes();
+    let mut i = 0usize;
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut starts = Vec::new();
+    let mut line_start = true;
+    let mut sign_run = 0usize;
+    let mut pow_run = 0usize;
+    let mut incomplete = false;
+    while i < b.len() {
+        let c = b[i];
+        if line_start {
+            line_start = false;
+            if stack.is_empty() && !c.is_ascii_whitespace() && c != b'/' && c != b'#' && c != b'}' {
+                starts.push(i);
+            }
+        }
+        match c {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+            }
+            b'"' => {
+                let open = i;
+                i += 1;
+                loop {
+                    if i >= b.len() || b[i] == b'\n' {
+                        diags.push(
+                            Diag::error("carbon::syntax::unterminated_string", "unterminated string")
+                                .at(Span::new(src, open, i), "this string has no closing `\"`")
+                                .help("close the string with `\"` on the same line"),
+                        );
+                        incomplete = i >= b.len();
+                        break;
+                    }
+                    if b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == b'"' {
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let open = i;
+                match text[i + 2..].find("*/") {
+                    Some(p) => i = i + 2 + p + 2,
+                    None => {
+                        diags.push(
+                            Diag::error("carbon::syntax::unterminated_comment", "unterminated block comment")
+                                .at(Span::new(src, open, open + 2), "this comment is never closed")
+                                .help("close the comment with `*/`"),
+                        );
+                        incomplete = true;
+                        i = b.len();
+                    }
+                }
+            }
+            b'(' | b'{' => {
+                stack.push((c, i));
+                if stack.len() > MAX_DEPTH {
+                    diags.push(
+                        Diag::error(
+                            "carbon::limits::depth",
+                            format!("nesting deeper than {MAX_DEPTH} levels"),
+                        )
+                        .at(Span::new(src, i, i + 1), "too deeply nested")
+                        .help("split the expression into named `let` quantities"),
+                    );
+                    return Prepass {
+                        decl_starts: starts,
+                        incomplete: false,
+                    };
+                }
+                i += 1;
+            }
+            b')' | b'}' => {
+                let want = if c == b')' { b'(' } else { b'{' };
+                match stack.pop() {
+                    Some((open, _)) if open == want => {}
+                    Some((open, at)) => {
+                        diags.push(
+                            Diag::error(
+                                "carbon::syntax::unbalanced",
+                                format!("`{}` does not close `{}`", c as char, open as char),
+                            )
+                            .at(Span::new(src, i, i + 1), "unexpected closing bracket")
+                            .also(Span::new(src, at, at + 1), "this is still open"),
+                        );
+                        return Prepass {
+                            decl_starts: starts,
+                            incomplete: false,
+                        };
+                    }
+                    None => {
+                        diags.push(
+                            Diag::error("carbon::syntax::unbalanced", format!("`{}` closes nothing", c as char))
+                                .at(Span::new(src, i, i + 1), "no matching opening bracket"),
+                        );
+                        return Prepass {
+                            decl_starts: starts,
+                            incomplete: false,
+                        };
+                    }
+                }
+                i += 1;
+            }
+            b'-' => {
+                sign_run += 1;
+                if sign_run > MAX_DEPTH {
+                    diags.push(
+                        Diag::error("carbon::limits::depth", format!("more than {MAX_DEPTH} signs in a row"))
+                            .at(Span::new(src, i, i + 1), "too deeply nested")
+                            .help("write the sign once"),
+                    );
+                    return Prepass {
+                        decl_starts: starts,
+                        incomplete: false,
+                    };
+                }
+                i += 1;
+            }
+            b'^' => {
+                pow_run += 1;
+                if pow_run > MAX_DEPTH {
+                    diags.push(
+                        Diag::error(
+                            "carbon::limits::depth",
+                            format!("more than {MAX_DEPTH} powers in one line"),
+                        )
+                        .at(Span::new(src, i, i + 1), "too deeply nested")
+                        .help("split the expression into named `let` quantities"),
+                    );
+                    return Prepass {
+                        decl_starts: starts,
+                        incomplete: false,
+                    };
+                }
+                i += 1;
+            }
+            _ => {
+                if !c.is_ascii_whitespace() {
+                    sign_run = 0;
+                }
+                if c == b'\n' || c == b';' {
+                    pow_run = 0;
+                }
+                i += 1;
+            }
+        }
+        if c == b'\n' {
+            pow_run = 0;
+        }
+    }
+    if let Some(&(open, at)) = stack.last() {
+        let close = if open == b'(' { ')' } else { '}' };
+        diags.push(
+            Diag::error("carbon::syntax::unbalanced", "unexpected end of input")
+                .at(
+                    Span::new(src, at, at + 1),
+                    format!("this `{}` is never closed", open as char),
+                )
+                .help(format!("add the closing `{close}`")),
+        );
+        incomplete = true;
+    }
+    Prepass {
+        decl_starts: starts,
+        incomplete,
+    }
+}
+
+struct Builder {
+    src: SourceId,
+    offset: usize,
+}
+
+type R<T> = Result<T, Diag>;
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.src, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn string(&self, p: Pair<Rule>) -> (String, Span) {
+        let span = self.span(&p);
+        // string = "\"" ~ string_inner ~ "\"": one inner pair.
+        let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(other) => out.push(other),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        (out, span)
+    }
+
+    fn decl(&self, p: Pair<Rule>) -> R<Decl> {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::let_decl => {
+                let mut it = p.into_inner();
+                it.next(); // kw_let
+                let name = self.ident(it.next().expect("let has a name"));
+                let expr = self.expr(it.next().expect("let has an expression"))?;
+                let prov = self.provenance(it.next().expect("let has provenance"));
+                Ok(Decl::Let(LetDecl { name, expr, prov, span }))
+            }
+            Rule::source_decl => {
+                let mut it = p.into_inner();
+                it.next();
+                let name = self.ident(it.next().expect("source has a name"));
+                let (text, _) = self.string(it.next().expect("source has a text"));
+                Ok(Decl::Source(SourceDecl { name, text, span }))
+            }
+            Rule::dimension_decl => {
+                let mut it = p.into_inner();
+                it.next();
+                let name = self.ident(it.next().expect("dimension has a name"));
+                let mut description = None;
+                let mut display = None;
+                for q in it {
+                    match q.as_rule() {
+                        Rule::string => description = Some(self.string(q).0),
+                        Rule::unit_atom => display = Some(self.ident(q)),
+                        _ => {}
+                    }
+                }
+                Ok(Decl::Dimension(DimensionDecl {
+                    name,
+                    description,
+                    display,
+                    span,
+                }))
+            }
+            Rule::unit_decl => {
+                let mut it = p.into_inner();
+                it.next();
+                let name = self.ident(it.next().expect("unit has a name"));
+                let defp = it.next().expect("unit has a definition");
+                let def = match defp.as_rule() {
+                    Rule::unit_base => {
+                        UnitDef::Base(self.ident(defp.into_inner().next().expect("base names a dimension")))
+                    }
+                    _ => {
+                        let q = defp.into_inner().next().expect("alias has a unit");
+                        UnitDef::Alias(self.scaled_unit(q)?)
+                    }
+                };
+                let mut prefixes = None;
+                let mut prov = Provenance::default();
+                for q in it {
+                    match q.as_rule() {
+                        Rule::prefixes => prefixes = q.into_inner().nth(1).map(|i| self.ident(i)),
+                        Rule::provenance => prov = self.provenance(q),
+                        _ => {}
+                    }
+                }
+                Ok(Decl::Unit(UnitDecl {
+                    name,
+                    def,
+                    prefixes,
+                    prov,
+                    span,
+                }))
+            }
+            Rule::block_decl => {
+                let mut it = p.into_inner().peekable();
+                let kind = self.ident(it.next().expect("block has a kind"));
+                let mut name = None;
+                let mut title = None;
+                let mut fields = Vec::new();
+                for q in it {
+                    match q.as_rule() {
+                        Rule::ident => name = Some(self.ident(q)),
+                        Rule::string => title = Some(self.string(q)),
+                        Rule::field => fields.push(self.field(q)?),
+                        _ => {}
+                    }
+                }
+                Ok(Decl::Block(BlockDecl {
+                    kind,
+                    name,
+                    title,
+                    fields,
+                    span,
+                }))
+            }
+            r => Err(Diag::error("carbon::syntax", format!("unexpected {}", rule_words(r))).at(span, "")),
+        }
+    }
+
+    fn field(&self, p: Pair<Rule>) -> R<Field> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.ident(it.next().expect("field has a name"));
+        let v = it.next().expect("field has a value");
+        let value = match v.as_rule() {
+            Rule::string => {
+                let (s, sp) = self.string(v);
+                FieldValue::Text(s, sp)
+            }
+            _ => FieldValue::Expr(self.expr(v)?),
+        };
+        let prov = it.next().map(|q| self.provenance(q)).unwrap_or_default();
+        Ok(Field {
+            name,
+            value,
+            prov,
+            span,
+        })
+    }
+
+    fn provenance(&self, p: Pair<Rule>) -> Provenance {
+        let mut prov = Provenance::default();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::from_clause => {
+                    for q in c.into_inner() {
+                        match q.as_rule() {
+                            Rule::ident => prov.from.push(Citation::Name(self.ident(q))),
+                            Rule::string => {
+                                let (s, sp) = self.string(q);
+                                prov.from.push(Citation::Text(s, sp));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::assumed_clause => {
+                    if let Some(q) = c.into_inner().find(|q| q.as_rule() == Rule::string) {
+                        prov.assumed = Some(self.string(q));
+                    }
+                }
+                _ => {}
+            }
+        }
+        prov
+    }
+
+    /// expr = arith ~ (kw_to ~ unit_target)?
+    fn expr(&self, p: Pair<Rule>) -> R<Expr> {
+        Ok(self.expr_d(p)?.0)
+    }
+
+    /// Builds an expression and returns it with its depth; every node is checked
+    /// against `MAX_DEPTH` as it is built, so no later pass recurses without bound.
+    fn expr_d(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let (arith, d) = self.arith(it.next().expect("expr holds arith"))?;
+        match it.find(|q| q.as_rule() == Rule::unit_target) {
+            Some(t) => {
+                let unit = self.scaled_unit(t)?;
+                deeper(
+                    Expr {
+                        kind: ExprKind::Convert(Box::new(arith), unit),
+                        span,
+                    },
+                    d + 1,
+                )
+            }
+            None => Ok((arith, d)),
+        }
+    }
+
+    fn arith(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
+        PRATT
+            .map_primary(|q| self.primary(q))
+            .map_prefix(|op, rhs| {
+                let (rhs, d) = rhs?;
+                let span = self.span(&op).to(rhs.span);
+                deeper(
+                    Expr {
+                        kind: ExprKind::Neg(Box::new(rhs)),
+                        span,
+                    },
+                    d + 1,
+                )
+            })
+            .map_infix(|lhs, op, rhs| {
+                let ((lhs, dl), (rhs, dr)) = (lhs?, rhs?);
+                let bop = match op.as_rule() {
+                    Rule::add => BinOp::Add,
+                    Rule::sub => BinOp::Sub,
+                    Rule::mul => BinOp::Mul,
+                    Rule::div => BinOp::Div,
+                    _ => BinOp::Pow,
+                };
+                let span = lhs.span.to(rhs.span);
+                deeper(
+                    Expr {
+                        kind: ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    },
+                    dl.max(dr) + 1,
+                )
+            })
+            .parse(p.into_inner())
+    }
+
+    fn primary(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::paren => {
+                let (inner, d) = self.expr_d(p.into_inner().next().expect("paren holds an expr"))?;
+                Ok((Expr { kind: inner.kind, span }, d))
+            }
+            Rule::path => {
+                let parts = p.into_inner().map(|q| self.ident(q)).collect();
+                Ok((
+                    Expr {
+                        kind: ExprKind::Path(parts),
+                        span,
+                    },
+                    1,
+                ))
+            }
+            Rule::quantity => {
+                let mut value = None;
+                let mut unit = None;
+                for q in p.into_inner() {
+                    match q.as_rule() {
+                        Rule::ratio => {
+                            let qs = self.span(&q);
+                            let mut nums = q.into_inner();
+                            let n = self.number(nums.next().expect("ratio has a numerator"))?;
+                            let dpair = nums.next().expect("ratio has a denominator");
+                            let dspan = self.span(&dpair);
+                            let d = self.number(dpair)?;
+                            if d == 0.0 {
+                                return Err(Diag::error("carbon::eval::division_by_zero", "division by zero")
+                                    .at(dspan, "this denominator is zero")
+                                    .also(qs, ""));
+                            }
+                            value = Some(n / d);
+                        }
+                        Rule::number => value = Some(self.number(q)?),
+                        Rule::unit_expr => unit = Some(self.unit_expr(q)?),
+                        _ => {}
+                    }
+                }
+                Ok((
+                    Expr {
+                        kind: ExprKind::Quantity {
+                            value: value.unwrap_or(0.0),
+                            unit,
+                        },
+                        span,
+                    },
+                    1,
+                ))
+            }
+            r => Err(Diag::error("carbon::syntax", format!("unexpected {}", rule_words(r))).at(span, "")),
+        }
+    }
+
+    fn number(&self, p: Pair<Rule>) -> R<f64> {
+        let s = p.as_str();
+        let span = self.span(&p);
+        let v = if let Some(exp) = s.strip_prefix("10^") {
+            let e: i32 = exp.parse().unwrap_or(i32::MAX);
+            10f64.powi(e)
+        } else {
+            s.parse::<f64>().unwrap_or(f64::INFINITY)
+        };
+        if !v.is_finite() {
+            return Err(
+                Diag::error("carbon::number::overflow", format!("the number `{s}` is too large"))
+                    .at(span, "larger than about 1.8e308, the largest number carbon represents")
+                    .help("use a larger unit (for example Mt instead of t) or check the exponent"),
+            );
+        }
+        Ok(v)
+    }
+
+    /// A unit with an optional leading scale: `1e6 g`, `(10^4 kWh)`, `tCO2e/a`.
+    fn scaled_unit(&self, p: Pair<Rule>) -> R<UnitExpr> {
+        let span = self.span(&p);
+        let mut scale = None;
+        let mut unit = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::number => scale = Some(self.number(q)?),
+                Rule::unit_expr => unit = Some(self.unit_expr(q)?),
+                _ => {}
+            }
+        }
+        // `unit % = 0.01` has a scale and no unit.
+        let mut u = unit.unwrap_or(UnitExpr {
+            scale: None,
+            text: None,
+            factors: Vec::new(),
+            span: Span::default(),
+        });
+        if let Some(s) = scale {
+            u.scale = Some(u.scale.unwrap_or(1.0) * s);
+        }
+        u.span = span;
+        Ok(u)
+    }
+
+    fn unit_expr(&self, p: Pair<Rule>) -> R<UnitExpr> {
+        let span = self.span(&p);
+        let mut factors = Vec::new();
+        let mut divide = false;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::unit_op => divide = q.as_str() == "/",
+                Rule::unit_factor => {
+                    let mut f = self.unit_factor(q)?;
+                    if divide {
+                        f.exp = f.exp.neg();
+                    }
+                    factors.push(f);
+                }
+                _ => {}
+            }
+        }
+        Ok(UnitExpr {
+            scale: None,
+            text: None,
+            factors,
+            span,
+        })
+    }
+
+    fn unit_factor(&self, p: Pair<Rule>) -> R<UnitFactor> {
+        let span = self.span(&p);
+        let mut base = None;
+        let mut exp = Rat::ONE;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::unit_atom => base = Some(UnitBase::Atom(q.as_str().to_string())),
+                Rule::unit_group => {
+                    let text = q
+                        .as_str()
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .trim()
+                        .to_string();
+                    let mut g = self.scaled_unit(q)?;
+                    g.text = Some(text);
+                    base = Some(UnitBase::Group(Box::new(g)));
+                }
+                Rule::unit_power => {
+                    let qs = self.span(&q);
+                    exp = parse_power(q.as_str()).ok_or_else(|| {
+                        Diag::error(
+                            "carbon::units::exponent",
+                            format!("the exponent `{}` is too large", q.as_str()),
+                        )
+                        .at(qs, "exponents of units must be small whole numbers or fractions")
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(UnitFactor {
+            base: base.expect("a unit factor has a base"),
+            exp,
+            span,
+        })
+    }
+}
+
+fn parse_power(s: &str) -> Option<Rat> {
+    if let Some(rest) = s.strip_prefix('^') {
+        let (num, den) = match rest.split_once('/') {
+            Some((n, d)) => (n, d),
+            None => (rest, "1"),
+        };
+        let n: i16 = num.parse().ok()?;
+        let d: i16 = den.parse().ok()?;
+        return Rat::new(n, d);
+    }
+    let mut neg = false;
+    let mut n: i16 = 0;
+    for c in s.chars() {
+        let d = match c {
+            '⁻' => {
+                neg = true;
+                continue;
+            }
+            '¹' => 1,
+            '²' => 2,
+            '³' => 3,
+            '⁴' => 4,
+            _ => return None,
+        };
+        n = n.checked_mul(10)?.checked_add(d)?;
+    }
+    Rat::new(if neg { -n } else { n }, 1)
+}
+
+/// Rejects an expression deeper than `MAX_DEPTH`. A rejected tree is at most
+/// `MAX_DEPTH + 1` deep, so dropping it is safe.
+fn deeper(e: Expr, depth: usize) -> R<(Expr, usize)> {
+    if depth > MAX_DEPTH {
+        return Err(Diag::error(
+            "carbon::limits::depth",
+            format!("expression nested deeper than {MAX_DEPTH} levels"),
+        )
+        .at(e.span, "too deeply nested")
+        .help("split the expression into named `let` quantities"));
+    }
+    Ok((e, depth))
+}

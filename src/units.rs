@@ -1,0 +1,739 @@
+//! Stage 2 (units): dimensions as canonical products of base dimensions with
+//! rational exponents, the unit registry built from `dimension` and `unit`
+//! declarations (the prelude's and the user's), and display units.
+
+use crate::diag::Diag;
+use crate::suggest;
+use crate::syntax::ast::{Decl, File, UnitBase, UnitDef, UnitExpr};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// A small rational number (exponents of dimensions). Always reduced, `d > 0`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rat {
+    n: i16,
+    d: i16,
+}
+
+fn gcd(a: i32, b: i32) -> i32 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl Rat {
+    pub const ZERO: Rat = Rat { n: 0, d: 1 };
+    pub const ONE: Rat = Rat { n: 1, d: 1 };
+
+    pub fn new(n: i16, d: i16) -> Option<Rat> {
+        Rat::from_i32(n as i32, d as i32)
+    }
+    fn from_i32(n: i32, d: i32) -> Option<Rat> {
+        if d == 0 {
+            return None;
+        }
+        let g = gcd(n, d).max(1);
+        let (mut n, mut d) = (n / g, d / g);
+        if d < 0 {
+            n = -n;
+            d = -d;
+        }
+        Some(Rat {
+            n: i16::try_from(n).ok()?,
+            d: i16::try_from(d).ok()?,
+        })
+    }
+    pub fn int(n: i16) -> Rat {
+        Rat { n, d: 1 }
+    }
+    pub fn neg(self) -> Rat {
+        Rat {
+            n: self.n.saturating_neg(),
+            d: self.d,
+        }
+    }
+    pub fn add(self, o: Rat) -> Option<Rat> {
+        Rat::from_i32(
+            self.n as i32 * o.d as i32 + o.n as i32 * self.d as i32,
+            self.d as i32 * o.d as i32,
+        )
+    }
+    pub fn mul(self, o: Rat) -> Option<Rat> {
+        Rat::from_i32(self.n as i32 * o.n as i32, self.d as i32 * o.d as i32)
+    }
+    pub fn is_zero(self) -> bool {
+        self.n == 0
+    }
+    pub fn is_negative(self) -> bool {
+        self.n < 0
+    }
+    pub fn to_f64(self) -> f64 {
+        self.n as f64 / self.d as f64
+    }
+    pub fn numer(self) -> i16 {
+        self.n
+    }
+    pub fn denom(self) -> i16 {
+        self.d
+    }
+    /// The exact rational value of a float, if it is a small fraction.
+    pub fn from_f64(x: f64) -> Option<Rat> {
+        for d in 1..=12i32 {
+            let n = x * d as f64;
+            if (n - n.round()).abs() < 1e-9 && n.abs() < 30000.0 {
+                return Rat::from_i32(n.round() as i32, d);
+            }
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Rat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.d == 1 {
+            write!(f, "{}", self.n)
+        } else {
+            write!(f, "{}/{}", self.n, self.d)
+        }
+    }
+}
+
+/// How many base dimensions a program may declare.
+pub const MAX_BASES: usize = 16;
+
+/// A dimension: the exponent of each base dimension. `Copy`, compared in O(1).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Dim([Rat; MAX_BASES]);
+
+impl Dim {
+    pub const ONE: Dim = Dim([Rat::ZERO; MAX_BASES]);
+
+    pub fn base(i: usize) -> Dim {
+        let mut d = Dim::ONE;
+        d.0[i] = Rat::ONE;
+        d
+    }
+    pub fn mul(&self, o: &Dim) -> Option<Dim> {
+        let mut r = Dim::ONE;
+        for i in 0..MAX_BASES {
+            r.0[i] = self.0[i].add(o.0[i])?;
+        }
+        Some(r)
+    }
+    pub fn div(&self, o: &Dim) -> Option<Dim> {
+        self.mul(&o.recip())
+    }
+    pub fn recip(&self) -> Dim {
+        let mut r = *self;
+        for e in r.0.iter_mut() {
+            *e = e.neg();
+        }
+        r
+    }
+    pub fn pow(&self, p: Rat) -> Option<Dim> {
+        let mut r = Dim::ONE;
+        for i in 0..MAX_BASES {
+            r.0[i] = self.0[i].mul(p)?;
+        }
+        Some(r)
+    }
+    pub fn is_one(&self) -> bool {
+        *self == Dim::ONE
+    }
+    pub fn exp(&self, i: usize) -> Rat {
+        self.0[i]
+    }
+    /// Non-zero (base, exponent) pairs.
+    pub fn factors(&self) -> impl Iterator<Item = (usize, Rat)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_zero())
+            .map(|(i, e)| (i, *e))
+    }
+}
+
+/// Interned spelling of a unit as written (`hm2`, `tCO2e`, `(10^4 kWh)`).
+pub type AtomId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Atom {
+    pub name: String,
+    pub scale: f64,
+    pub dim: Dim,
+}
+
+/// A unit for display: a product of written atoms with exponents. The value shown
+/// is the base-unit value divided by the product of the atoms' scales.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DUnit(pub Vec<(AtomId, Rat)>);
+
+#[derive(Clone, Debug)]
+pub struct BaseDim {
+    pub name: String,
+    pub description: String,
+    /// Unit used to show this base when no written unit is known (`t`, `tC`, `a`).
+    pub display: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct UnitEntry {
+    scale: f64,
+    dim: Dim,
+    prefixes: Prefixes,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Prefixes {
+    None,
+    Metric,
+    Large,
+}
+
+const METRIC: &[(&str, f64)] = &[
+    ("da", 1e1),
+    ("Y", 1e24),
+    ("Z", 1e21),
+    ("E", 1e18),
+    ("P", 1e15),
+    ("T", 1e12),
+    ("G", 1e9),
+    ("M", 1e6),
+    ("k", 1e3),
+    ("h", 1e2),
+    ("d", 1e-1),
+    ("c", 1e-2),
+    ("m", 1e-3),
+    ("µ", 1e-6),
+    ("μ", 1e-6),
+    ("u", 1e-6),
+    ("n", 1e-9),
+    ("p", 1e-12),
+    ("f", 1e-15),
+];
+const LARGE: &[(&str, f64)] = &[("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+
+/// The unit registry: base dimensions, named units, and interned display atoms.
+#[derive(Clone, Debug, Default)]
+pub struct Units {
+    pub bases: Vec<BaseDim>,
+    base_ix: HashMap<String, usize>,
+    units: HashMap<String, UnitEntry>,
+    pub atoms: Vec<Atom>,
+    atom_ix: HashMap<String, AtomId>,
+    /// Memo of resolved atom spellings (including prefixed and powered forms).
+    lookup_cache: HashMap<String, Option<(f64, Dim)>>,
+}
+
+/// Result of resolving a written unit.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub scale: f64,
+    pub dim: Dim,
+    pub display: DUnit,
+}
+
+impl Units {
+    /// Builds the registry from the `dimension` and `unit` declarations of all
+    /// files (prelude first). Declaration order does not matter.
+    pub fn build(files: &[&File]) -> (Units, Vec<Diag>) {
+        let mut u = Units::default();
+        let mut diags = Vec::new();
+        let mut aliases: Vec<(&crate::syntax::ast::UnitDecl, &UnitExpr)> = Vec::new();
+        for f in files {
+            for d in &f.decls {
+                if let Decl::Dimension(dd) = d {
+                    if u.base_ix.contains_key(&dd.name.name) {
+                        // A user re-declaring a prelude dimension is harmless.
+                        continue;
+                    }
+                    if u.bases.len() >= MAX_BASES {
+                        diags.push(
+                            Diag::error(
+                                "carbon::units::too_many_dimensions",
+                                format!("more than {MAX_BASES} base dimensions"),
+                            )
+                            .at(dd.name.span, "one base dimension too many"),
+                        );
+                        continue;
+                    }
+                    u.base_ix.insert(dd.name.name.clone(), u.bases.len());
+                    u.bases.push(BaseDim {
+                        name: dd.name.name.clone(),
+                        description: dd.description.clone().unwrap_or_else(|| dd.name.name.clone()),
+                        display: dd.display.as_ref().map(|i| normalize(&i.name)),
+                    });
+                }
+            }
+        }
+        for f in files {
+            for d in &f.decls {
+                if let Decl::Unit(ud) = d {
+                    let prefixes = match ud.prefixes.as_ref().map(|p| p.name.as_str()) {
+                        None => Prefixes::None,
+                        Some("metric") => Prefixes::Metric,
+                        Some("large") => Prefixes::Large,
+                        Some(other) => {
+                            let p = ud.prefixes.as_ref().map(|p| p.span).unwrap_or(ud.span);
+                            diags.push(
+                                Diag::error("carbon::units::prefixes", format!("unknown prefix set `{other}`"))
+                                    .at(p, "not a prefix set")
+                                    .help("use `prefixes metric` (all SI prefixes) or `prefixes large` (k, M, G, T)"),
+                            );
+                            Prefixes::None
+                        }
+                    };
+                    let name = normalize(&ud.name.name);
+                    match &ud.def {
+                        UnitDef::Base(dim) => match u.base_ix.get(&dim.name) {
+                            Some(&i) => {
+                                u.units.insert(
+                                    name,
+                                    UnitEntry {
+                                        scale: 1.0,
+                                        dim: Dim::base(i),
+                                        prefixes,
+                                    },
+                                );
+                            }
+                            None => {
+                                let mut d = Diag::error(
+                                    "carbon::units::unknown_dimension",
+                                    format!("unknown dimension `{}`", dim.name),
+                                )
+                                .at(dim.span, "not a declared dimension");
+                                if let Some(s) = suggest::closest(&dim.name, u.bases.iter().map(|b| b.name.as_str())) {
+                                    d = d.help(format!("did you mean `{s}`?"));
+                                }
+                                diags.push(d);
+                            }
+                        },
+                        UnitDef::Alias(e) => {
+                            // Placeholder so that prefixes are known; resolved below.
+                            u.units.insert(
+                                name,
+                                UnitEntry {
+                                    scale: f64::NAN,
+                                    dim: Dim::ONE,
+                                    prefixes,
+                                },
+                            );
+                            aliases.push((ud, e));
+                        }
+                    }
+                }
+            }
+        }
+        // Resolve aliases in dependency order: repeat until no progress (the
+        // prelude has a few dozen units; each pass resolves at least one or stops).
+        let mut pending = aliases;
+        loop {
+            let before = pending.len();
+            let mut still = Vec::new();
+            for (ud, e) in pending {
+                if u.depends_on_pending(e) {
+                    still.push((ud, e));
+                    continue;
+                }
+                match u.resolve(e) {
+                    Ok(r) => {
+                        let name = normalize(&ud.name.name);
+                        if let Some(entry) = u.units.get_mut(&name) {
+                            entry.scale = r.scale;
+                            entry.dim = r.dim;
+                        }
+                        u.lookup_cache.clear();
+                    }
+                    Err(d) => {
+                        diags.push(d);
+                        u.units.remove(&normalize(&ud.name.name));
+                    }
+                }
+            }
+            pending = still;
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
+        for (ud, _) in pending {
+            diags.push(
+                Diag::error(
+                    "carbon::units::cycle",
+                    format!("the unit `{}` is defined in terms of itself", ud.name.name),
+                )
+                .at(ud.name.span, "this definition is circular"),
+            );
+            u.units.remove(&normalize(&ud.name.name));
+        }
+        u.lookup_cache.clear();
+        (u, diags)
+    }
+
+    fn depends_on_pending(&self, e: &UnitExpr) -> bool {
+        e.factors.iter().any(|f| match &f.base {
+            UnitBase::Atom(a) => {
+                let n = normalize(a);
+                self.candidates(&n)
+                    .iter()
+                    .any(|(stem, _, _)| self.units.get(stem.as_str()).is_some_and(|x| x.scale.is_nan()))
+            }
+            UnitBase::Group(g) => self.depends_on_pending(g),
+        })
+    }
+
+    pub fn base_index(&self, name: &str) -> Option<usize> {
+        self.base_ix.get(name).copied()
+    }
+
+    /// All ways a spelling can be read: (registered stem, prefix factor, exponent).
+    fn candidates(&self, name: &str) -> Vec<(String, f64, i16)> {
+        let mut out = Vec::new();
+        let mut push_stem = |stem: &str, exp: i16| {
+            if self.units.contains_key(stem) {
+                out.push((stem.to_string(), 1.0, exp));
+            }
+            for (sets, list) in [(Prefixes::Metric, METRIC), (Prefixes::Large, LARGE)] {
+                for (p, f) in list {
+                    if let Some(rest) = stem.strip_prefix(p) {
+                        if let Some(e) = self.units.get(rest) {
+                            if e.prefixes == sets || (sets == Prefixes::Large && e.prefixes == Prefixes::Metric) {
+                                out.push((rest.to_string(), *f, exp));
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        push_stem(name, 1);
+        if let Some(last) = name.chars().last() {
+            if (last == '2' || last == '3') && name.len() > 1 {
+                let stem = &name[..name.len() - 1];
+                push_stem(stem, if last == '2' { 2 } else { 3 });
+            }
+        }
+        out
+    }
+
+    /// Scale and dimension of one spelling (`hm2`, `kgCO2`, `MtCO2e`).
+    pub fn lookup(&mut self, name: &str) -> Option<(f64, Dim)> {
+        let name = normalize(name);
+        if let Some(r) = self.lookup_cache.get(&name) {
+            return *r;
+        }
+        let r = self.candidates(&name).into_iter().find_map(|(stem, f, exp)| {
+            let e = self.units.get(&stem)?;
+            if e.scale.is_nan() {
+                return None;
+            }
+            let s = (f * e.scale).powi(exp as i32);
+            Some((s, e.dim.pow(Rat::int(exp))?))
+        });
+        self.lookup_cache.insert(name, r);
+        r
+    }
+
+    fn intern(&mut self, name: String, scale: f64, dim: Dim) -> AtomId {
+        if let Some(&id) = self.atom_ix.get(&name) {
+            return id;
+        }
+        let id = self.atoms.len() as AtomId;
+        self.atom_ix.insert(name.clone(), id);
+        self.atoms.push(Atom { name, scale, dim });
+        id
+    }
+
+    /// Names of all units, for suggestions.
+    pub fn unit_names(&self) -> impl Iterator<Item = &str> {
+        self.units.keys().map(|s| s.as_str())
+    }
+
+    /// Resolves a written unit expression to its scale, dimension and display.
+    pub fn resolve(&mut self, e: &UnitExpr) -> Result<Resolved, Diag> {
+        let mut scale = e.scale.unwrap_or(1.0);
+        let mut dim = Dim::ONE;
+        let mut display = DUnit::default();
+        for f in &e.factors {
+            let (s, d, atom) = match &f.base {
+                UnitBase::Atom(a) => match self.lookup(a) {
+                    Some((s, d)) => {
+                        let id = self.intern(normalize(a), s, d);
+                        (s, d, id)
+                    }
+                    None => {
+                        let mut diag = Diag::error("carbon::units::unknown", format!("unknown unit `{a}`"))
+                            .at(f.span, "not a unit carbon knows");
+                        let names: Vec<&str> = self.unit_names().collect();
+                        if let Some(s) = suggest::closest(&normalize(a), names.iter().copied()) {
+                            diag = diag.help(format!(
+                                "did you mean `{s}`? (units can be declared with `unit {a} = …`)"
+                            ));
+                        } else {
+                            diag = diag.help(format!("declare it, for example `unit {a} = 1000 kg`"));
+                        }
+                        return Err(diag);
+                    }
+                },
+                UnitBase::Group(g) => {
+                    let r = self.resolve(g)?;
+                    let inner = g.text.clone().unwrap_or_else(|| group_text(g, self));
+                    let name = format!("({inner})");
+                    let id = self.intern(name, r.scale, r.dim);
+                    (r.scale, r.dim, id)
+                }
+            };
+            let too_big = || {
+                Diag::error("carbon::units::exponent", "unit exponent out of range")
+                    .at(f.span, "this power is too large")
+            };
+            let ds = d.pow(f.exp).ok_or_else(too_big)?;
+            dim = dim.mul(&ds).ok_or_else(too_big)?;
+            scale *= s.powf(f.exp.to_f64());
+            display.push(atom, f.exp);
+        }
+        if let Some(s) = e.scale {
+            // A bare scale with units, e.g. `10^4 kWh` as a target: fold it into one atom.
+            let text = format!("{} {}", crate::number::format(s), self.format_dunit(&display));
+            let id = self.intern(text, scale, dim);
+            display = DUnit(vec![(id, Rat::ONE)]);
+        }
+        if !scale.is_finite() || scale == 0.0 {
+            return Err(Diag::error("carbon::units::scale", "unit scale out of range")
+                .at(e.span, "this unit's size cannot be represented"));
+        }
+        Ok(Resolved { scale, dim, display })
+    }
+
+    /// Scale (relative to base units) of a display unit.
+    pub fn scale_of(&self, u: &DUnit) -> f64 {
+        u.0.iter()
+            .map(|(a, e)| self.atoms[*a as usize].scale.powf(e.to_f64()))
+            .product()
+    }
+
+    pub fn dim_of(&self, u: &DUnit) -> Dim {
+        let mut d = Dim::ONE;
+        for (a, e) in &u.0 {
+            if let Some(x) = self.atoms[*a as usize].dim.pow(*e).and_then(|p| d.mul(&p)) {
+                d = x;
+            }
+        }
+        d
+    }
+
+    /// Product of two display units, cancelling atoms of equal dimension.
+    pub fn dmul(&self, a: &DUnit, b: &DUnit) -> DUnit {
+        let mut out = a.clone();
+        for &(id, e) in &b.0 {
+            out.push(id, e);
+        }
+        self.simplify(out)
+    }
+
+    pub fn ddiv(&self, a: &DUnit, b: &DUnit) -> DUnit {
+        let mut out = a.clone();
+        for &(id, e) in &b.0 {
+            out.push(id, e.neg());
+        }
+        self.simplify(out)
+    }
+
+    pub fn dpow(&self, a: &DUnit, p: Rat) -> DUnit {
+        let mut out = DUnit::default();
+        for &(id, e) in &a.0 {
+            if let Some(x) = e.mul(p) {
+                out.push(id, x);
+            }
+        }
+        out
+    }
+
+    fn simplify(&self, mut u: DUnit) -> DUnit {
+        // Cancel pairs of different atoms with the same dimension and opposite signs
+        // (kWh against (10^4 kWh), t against kg): the value is kept in base units, so
+        // only the display changes.
+        let n = u.0.len();
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let (ai, ei) = u.0[i];
+                let (aj, ej) = u.0[j];
+                if ei.is_zero() || ej.is_zero() || ei.is_negative() == ej.is_negative() {
+                    continue;
+                }
+                if self.atoms[ai as usize].dim == self.atoms[aj as usize].dim && ei == ej.neg() {
+                    u.0[i].1 = Rat::ZERO;
+                    u.0[j].1 = Rat::ZERO;
+                }
+            }
+        }
+        u.0.retain(|(_, e)| !e.is_zero());
+        // Dimensionless atoms (%, ‰) only stand alone.
+        if u.0.len() > 1 {
+            let atoms = &self.atoms;
+            u.0.retain(|(a, _)| !atoms[*a as usize].dim.is_one());
+        }
+        u
+    }
+
+    /// A display unit for a dimension, from each base's display unit.
+    pub fn dunit_for_dim(&mut self, d: &Dim) -> DUnit {
+        let mut out = DUnit::default();
+        let factors: Vec<(usize, Rat)> = d.factors().collect();
+        for (i, e) in factors {
+            let name = self.bases[i]
+                .display
+                .clone()
+                .unwrap_or_else(|| self.bases[i].name.clone());
+            let (s, dd) = self.lookup(&name).unwrap_or((1.0, Dim::base(i)));
+            let id = self.intern(name, s, dd);
+            out.push(id, e);
+        }
+        out
+    }
+
+    pub fn format_dunit(&self, u: &DUnit) -> String {
+        let mut num: Vec<String> = Vec::new();
+        let mut den: Vec<String> = Vec::new();
+        for &(a, e) in &u.0 {
+            let name = &self.atoms[a as usize].name;
+            let (list, e) = if e.is_negative() {
+                (&mut den, e.neg())
+            } else {
+                (&mut num, e)
+            };
+            list.push(if e == Rat::ONE {
+                name.clone()
+            } else {
+                format!("{name}^{e}")
+            });
+        }
+        let mut s = if num.is_empty() && !den.is_empty() {
+            "1".to_string()
+        } else {
+            num.join("·")
+        };
+        for d in den {
+            s.push('/');
+            s.push_str(&d);
+        }
+        s
+    }
+
+    /// A dimension in words: `carbon/length²`.
+    pub fn format_dim(&self, d: &Dim) -> String {
+        if d.is_one() {
+            return "dimensionless".into();
+        }
+        let mut num = Vec::new();
+        let mut den = Vec::new();
+        for (i, e) in d.factors() {
+            let name = &self.bases[i].name;
+            let (list, e) = if e.is_negative() {
+                (&mut den, e.neg())
+            } else {
+                (&mut num, e)
+            };
+            list.push(if e == Rat::ONE {
+                name.clone()
+            } else {
+                format!("{name}{}", superscript(e))
+            });
+        }
+        let mut s = if num.is_empty() {
+            "1".to_string()
+        } else {
+            num.join("·")
+        };
+        for d in den {
+            s.push('/');
+            s.push_str(&d);
+        }
+        s
+    }
+}
+
+impl DUnit {
+    pub fn push(&mut self, id: AtomId, e: Rat) {
+        if let Some(x) = self.0.iter_mut().find(|(a, _)| *a == id) {
+            x.1 = x.1.add(e).unwrap_or(x.1);
+        } else {
+            self.0.push((id, e));
+        }
+        self.0.retain(|(_, e)| !e.is_zero());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn group_text(g: &UnitExpr, u: &Units) -> String {
+    let mut s = String::new();
+    if let Some(sc) = g.scale {
+        s.push_str(&crate::number::format(sc));
+        s.push(' ');
+    }
+    let mut first = true;
+    for f in &g.factors {
+        let name = match &f.base {
+            UnitBase::Atom(a) => normalize(a),
+            UnitBase::Group(inner) => format!("({})", group_text(inner, u)),
+        };
+        let e = f.exp;
+        if first {
+            if e.is_negative() {
+                s.push_str("1/");
+            }
+        } else if e.is_negative() {
+            s.push('/');
+        } else {
+            s.push('·');
+        }
+        first = false;
+        s.push_str(&name);
+        let ea = if e.is_negative() { e.neg() } else { e };
+        if ea != Rat::ONE {
+            let _ = write!(s, "^{ea}");
+        }
+    }
+    s
+}
+
+fn superscript(r: Rat) -> String {
+    if r.denom() != 1 {
+        return format!("^{r}");
+    }
+    r.numer()
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
+}
+
+/// Spelling normalisation: subscripts and superscripts to digits, `μ` to `µ`.
+pub fn normalize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '₂' | '²' => '2',
+            '₃' | '³' => '3',
+            '₄' => '4',
+            'μ' => 'µ',
+            c => c,
+        })
+        .collect()
+}
