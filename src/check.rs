@@ -169,6 +169,13 @@ impl Checker<'_> {
         match sym.rule {
             DimRule::Co2eRate => du = self.rate_unit.clone(),
             DimRule::Co2e => du = self.amount_unit.clone(),
+            // Derived amounts of a substance are shown in its tonne unit (tce, tCO2,
+            // tC), not in whatever the unit algebra left (kgce from t × kgce/kg).
+            DimRule::CoalEquivalent | DimRule::Substance | DimRule::CarbonStock
+                if matches!(sym.kind, SymKind::Derived { .. }) =>
+            {
+                du = self.units.dunit_for_dim(&dim)
+            }
             _ => {}
         }
         if du.is_empty() && !dim.is_one() {
@@ -181,13 +188,25 @@ impl Checker<'_> {
         };
     }
 
-    fn mismatch(&mut self, what: &str, a: (&Ir, &Dim), b: (&Ir, &Dim)) {
-        let (da, db) = (self.units.format_dim(a.1), self.units.format_dim(b.1));
-        let mut d = Diag::error("carbon::units::mismatch", format!("cannot {what} {da} and {db}"))
-            .at(a.0.span, format!("this is {da}"))
-            .also(b.0.span, format!("this is {db}"));
-        d = d.help(self.reconcile_help(a.1, b.1));
-        self.diags.push(d);
+    fn mismatch(&mut self, what: &str, a: (&Ir, &Dim, &DUnit), b: (&Ir, &Dim, &DUnit)) {
+        let (da, db) = (self.units.describe_dim(a.1), self.units.describe_dim(b.1));
+        let label = |units: &Units, d: &Dim, u: &DUnit, desc: &str| {
+            let shown = units.format_dunit(u);
+            if shown.is_empty() || d.is_one() {
+                format!("this is {desc}")
+            } else {
+                format!("this is in {shown}: {desc}")
+            }
+        };
+        let la = label(self.units, a.1, a.2, &da);
+        let lb = label(self.units, b.1, b.2, &db);
+        let help = self.reconcile_help(a.1, b.1);
+        self.diags.push(
+            Diag::error("carbon::units::mismatch", format!("cannot {what} {da} and {db}"))
+                .at(a.0.span, la)
+                .also(b.0.span, lb)
+                .help(help),
+        );
     }
 
     /// How to turn the right side's dimension into the left side's.
@@ -203,35 +222,42 @@ impl Checker<'_> {
                 return "the left side is a flow (per time) and the right a stock (an amount): divide the stock by a duration (e.g. `/ period`) or, for a carbon stock, choose a removal `method`".into();
             }
         }
+        let (l, r) = (self.units.dunit_for_dim(left), self.units.dunit_for_dim(right));
+        let (l, r) = (self.units.format_dunit(&l), self.units.format_dunit(&r));
         let du = self.units.dunit_for_dim(&ratio);
         let unit = self.units.format_dunit(&du);
-        let mut s = format!("multiply the right side by a factor in {unit}");
-        // Suggest a declared constant of exactly that dimension.
-        let mut found: Vec<String> = Vec::new();
-        for (i, c) in self.checked.iter().enumerate() {
-            let sym = &self.res.syms[i];
-            if c.dim == Some(ratio) && sym.kind == SymKind::Let {
-                found.push(sym.name.clone());
-            }
-        }
-        found.sort();
-        if let Some(name) = found.first() {
-            s.push_str(&format!(", such as `{name}`"));
+        // A declared constant of exactly that dimension, or of its inverse.
+        let find = |want: Dim| {
+            let mut found: Vec<&str> = self
+                .checked
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.dim == Some(want) && self.res.syms[*i].kind == SymKind::Let)
+                .map(|(i, _)| self.res.syms[i].name.as_str())
+                .collect();
+            found.sort();
+            found.first().map(|s| s.to_string())
+        };
+        let show = |name: &str| {
             if name == "co2_per_c" {
-                s.push_str(" (44/12 tCO2/tC)");
+                "`co2_per_c` (44/12 tCO2/tC)".to_string()
+            } else {
+                format!("`{name}`")
             }
-        } else if let Some(name) = found.first() {
-            s.push_str(&format!(" (e.g. `{name}`)"));
+        };
+        if let Some(name) = find(ratio) {
+            format!(
+                "to turn {r} into {l}, multiply the right side by a factor in {unit} such as {}",
+                show(&name)
+            )
+        } else if let Some(name) = find(ratio.recip()) {
+            format!(
+                "to turn {r} into {l}, divide the right side by a factor such as {} (or multiply the left side by it)",
+                show(&name)
+            )
+        } else {
+            format!("to turn {r} into {l}, multiply the right side by a factor in {unit}")
         }
-        let inv_found = self
-            .checked
-            .iter()
-            .enumerate()
-            .any(|(i, c)| c.dim == Some(ratio.recip()) && self.res.syms[i].kind == SymKind::Let);
-        if found.is_empty() && inv_found {
-            s.push_str(" (or divide by its inverse)");
-        }
-        s
     }
 
     fn infer(&mut self, ir: &Ir) -> R {
@@ -269,8 +295,7 @@ impl Checker<'_> {
                         ))
                     }
                     Err(mut d) => {
-                        if let Some(label) = d.labels.first() {
-                            let text = crate::units::normalize(&label_text(self.res, label.span));
+                        if let Some(text) = d.message.split('`').nth(1).map(str::to_string) {
                             if self.res.scope.contains_key(&text) {
                                 d = d.help(format!(
                                     "`{text}` is a declared name, but after a number it reads as a unit; to multiply, write `{} * {text}`, or start the next field on a new line",
@@ -308,7 +333,8 @@ impl Checker<'_> {
                 let (dim, du) = match op {
                     BinOp::Add | BinOp::Sub => {
                         if da != db {
-                            self.mismatch(if *op == BinOp::Add { "add" } else { "subtract" }, (a, &da), (b, &db));
+                            let what = if *op == BinOp::Add { "add" } else { "subtract" };
+                            self.mismatch(what, (a, &da, &ua), (b, &db, &ub));
                             return Err(());
                         }
                         (da, if ua.is_empty() { ub } else { ua })
@@ -507,7 +533,7 @@ impl Checker<'_> {
         match self.bases.time {
             Some(t) => {
                 let e = d.exp(t);
-                let rest = Dim::base(t).pow(e.neg()).and_then(|x| d.mul(&x)).unwrap_or(*d);
+                let rest = Dim::base(t).pow(e.negated()).and_then(|x| d.mul(&x)).unwrap_or(*d);
                 (e, rest)
             }
             None => (Rat::ZERO, *d),
@@ -635,11 +661,4 @@ fn const_value(c: &Code) -> Option<f64> {
         }
         _ => None,
     }
-}
-
-fn label_text(res: &Resolved, span: Span) -> String {
-    // The checker has no source text; names are matched against the symbol table
-    // through the span of a symbol with that name span, when one exists.
-    let _ = (res, span);
-    String::new()
 }

@@ -20,13 +20,11 @@ pub struct Node {
     pub meaning: String,
     pub value: f64,
     pub unit: String,
-    /// Share of its group (terms) — a fraction, not a percentage.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Share of its group (terms) — a fraction, not a percentage; null below terms.
     pub share: Option<f64>,
     /// Share of total emissions (emission terms) or of total removals (sinks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_of_total: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub formula: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub substituted: Option<String>,

@@ -167,9 +167,9 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
         files.push(&p.file);
     }
     files.push(&file.file);
-    let (units, d) = units::Units::build(&files);
+    let (mut units, d) = units::Units::build(&files);
     diags.extend(d);
-    let (res, d) = names::resolve(&files, prelude_id);
+    let (res, d) = names::resolve(&files, prelude_id, &mut units);
     diags.extend(d);
     let (program, d) = check::check(res, units);
     diags.extend(d);

@@ -8,7 +8,8 @@ use crate::domain::{FieldType, Group, Kind, Land};
 use crate::ir::{Ir, IrOp, SymId};
 use crate::source::{SourceId, Span};
 use crate::suggest;
-use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File};
+use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
+use crate::units::{Rat, Units};
 use std::collections::HashMap;
 
 pub type DeclId = u32;
@@ -166,7 +167,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Resolves names over the given files (the prelude first, if any).
-pub fn resolve(files: &[&File], prelude_src: Option<SourceId>) -> (Resolved, Vec<Diag>) {
+pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units) -> (Resolved, Vec<Diag>) {
     let mut n = Namer {
         prelude_src,
         syms: Vec::new(),
@@ -199,7 +200,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>) -> (Resolved, Vec
     // Header fields are global names (`period`).
     let pending = std::mem::take(&mut n.pending);
     for (id, e) in pending {
-        let ir = n.lower(e);
+        let ir = n.lower(e, units);
         n.syms[id as usize].ir = ir;
     }
     for i in 0..n.decls.len() {
@@ -697,22 +698,106 @@ impl<'a> Namer<'a> {
     }
 
     /// AST expression → IR, resolving names.
-    fn lower(&mut self, e: &Expr) -> Option<Ir> {
+    fn lower(&mut self, e: &Expr, units: &mut Units) -> Option<Ir> {
         let op = match &e.kind {
-            ExprKind::Quantity { value, unit } => IrOp::Lit {
+            ExprKind::Quantity { value, unit: Some(u) } => return self.lower_quantity(*value, u, e.span, units),
+            ExprKind::Quantity { value, unit: None } => IrOp::Lit {
                 value: *value,
-                unit: unit.clone(),
+                unit: None,
             },
             ExprKind::Path(parts) => IrOp::Sym(self.lookup(parts)?),
-            ExprKind::Neg(x) => IrOp::Neg(Box::new(self.lower(x)?)),
+            ExprKind::Neg(x) => IrOp::Neg(Box::new(self.lower(x, units)?)),
             ExprKind::Binary(op, a, b) => {
-                let a = self.lower(a);
-                let b = self.lower(b);
+                let a = self.lower(a, units);
+                let b = self.lower(b, units);
                 IrOp::Bin(*op, Box::new(a?), Box::new(b?))
             }
-            ExprKind::Convert(x, u) => IrOp::Convert(Box::new(self.lower(x)?), u.clone()),
+            ExprKind::Convert(x, u) => IrOp::Convert(Box::new(self.lower(x, units)?), u.clone()),
         };
         Some(Ir { op, span: e.span })
+    }
+
+    /// `5 t / z`: after a number, a word that is not a unit but is a declared name
+    /// ends the unit, and the rest is arithmetic (`(5 t) / z`). A name that is also
+    /// a unit stays a unit.
+    fn lower_quantity(&mut self, value: f64, u: &UnitExpr, span: Span, units: &mut Units) -> Option<Ir> {
+        let is_name = |n: &Self, f: &ast::UnitFactor, units: &mut Units| match &f.base {
+            UnitBase::Atom(a) => {
+                units.lookup(a).is_none() && (n.scope.contains_key(a) || RESERVED.contains(&a.as_str()))
+            }
+            UnitBase::Group(_) => false,
+        };
+        let split = (1..u.factors.len()).find(|&i| is_name(self, &u.factors[i], units));
+        let Some(i) = split else {
+            return Some(Ir {
+                op: IrOp::Lit {
+                    value,
+                    unit: Some(u.clone()),
+                },
+                span,
+            });
+        };
+        let head_span = Span {
+            end: u.factors[i - 1].span.end,
+            ..span
+        };
+        let head = UnitExpr {
+            scale: u.scale,
+            text: None,
+            factors: u.factors[..i].to_vec(),
+            span: u.span.to(u.factors[i - 1].span),
+        };
+        let mut ir = Ir {
+            op: IrOp::Lit {
+                value,
+                unit: Some(head),
+            },
+            span: head_span,
+        };
+        for f in &u.factors[i..] {
+            let operand = if is_name(self, f, units) {
+                let UnitBase::Atom(a) = &f.base else { return None };
+                let id = self.lookup(&[ast::Ident {
+                    name: a.clone(),
+                    span: f.span,
+                }])?;
+                Ir::sym(id, f.span)
+            } else {
+                let one = ast::UnitFactor {
+                    base: f.base.clone(),
+                    exp: Rat::ONE,
+                    span: f.span,
+                };
+                let unit = UnitExpr {
+                    scale: None,
+                    text: None,
+                    factors: vec![one],
+                    span: f.span,
+                };
+                Ir {
+                    op: IrOp::Lit {
+                        value: 1.0,
+                        unit: Some(unit),
+                    },
+                    span: f.span,
+                }
+            };
+            let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
+            let operand = if mag == Rat::ONE {
+                operand
+            } else {
+                let e = Ir {
+                    op: IrOp::Lit {
+                        value: mag.to_f64(),
+                        unit: None,
+                    },
+                    span: f.span,
+                };
+                Ir::bin(BinOp::Pow, operand, e)
+            };
+            ir = Ir::bin(if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, ir, operand);
+        }
+        Some(ir)
     }
 
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
@@ -1222,13 +1307,11 @@ impl<'a> Namer<'a> {
                             state[w] = 1;
                             stack.push((w, 0));
                         }
-                        1 => {
-                            if !reported {
-                                reported = true;
-                                let pos = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
-                                let cycle: Vec<usize> = stack[pos..].iter().map(|(x, _)| *x).collect();
-                                self.report_cycle(&cycle);
-                            }
+                        1 if !reported => {
+                            reported = true;
+                            let pos = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
+                            let cycle: Vec<usize> = stack[pos..].iter().map(|(x, _)| *x).collect();
+                            self.report_cycle(&cycle);
                         }
                         _ => {}
                     }

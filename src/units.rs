@@ -48,19 +48,19 @@ impl Rat {
     pub fn int(n: i16) -> Rat {
         Rat { n, d: 1 }
     }
-    pub fn neg(self) -> Rat {
+    pub fn negated(self) -> Rat {
         Rat {
             n: self.n.saturating_neg(),
             d: self.d,
         }
     }
-    pub fn add(self, o: Rat) -> Option<Rat> {
+    pub fn plus(self, o: Rat) -> Option<Rat> {
         Rat::from_i32(
             self.n as i32 * o.d as i32 + o.n as i32 * self.d as i32,
             self.d as i32 * o.d as i32,
         )
     }
-    pub fn mul(self, o: Rat) -> Option<Rat> {
+    pub fn times(self, o: Rat) -> Option<Rat> {
         Rat::from_i32(self.n as i32 * o.n as i32, self.d as i32 * o.d as i32)
     }
     pub fn is_zero(self) -> bool {
@@ -118,7 +118,7 @@ impl Dim {
     pub fn mul(&self, o: &Dim) -> Option<Dim> {
         let mut r = Dim::ONE;
         for i in 0..MAX_BASES {
-            r.0[i] = self.0[i].add(o.0[i])?;
+            r.0[i] = self.0[i].plus(o.0[i])?;
         }
         Some(r)
     }
@@ -128,14 +128,14 @@ impl Dim {
     pub fn recip(&self) -> Dim {
         let mut r = *self;
         for e in r.0.iter_mut() {
-            *e = e.neg();
+            *e = e.negated();
         }
         r
     }
     pub fn pow(&self, p: Rat) -> Option<Dim> {
         let mut r = Dim::ONE;
         for i in 0..MAX_BASES {
-            r.0[i] = self.0[i].mul(p)?;
+            r.0[i] = self.0[i].times(p)?;
         }
         Some(r)
     }
@@ -477,7 +477,7 @@ impl Units {
                 },
                 UnitBase::Group(g) => {
                     let r = self.resolve(g)?;
-                    let inner = g.text.clone().unwrap_or_else(|| group_text(g, self));
+                    let inner = g.text.clone().unwrap_or_else(|| group_text(g));
                     let name = format!("({inner})");
                     let id = self.intern(name, r.scale, r.dim);
                     (r.scale, r.dim, id)
@@ -534,7 +534,7 @@ impl Units {
     pub fn ddiv(&self, a: &DUnit, b: &DUnit) -> DUnit {
         let mut out = a.clone();
         for &(id, e) in &b.0 {
-            out.push(id, e.neg());
+            out.push(id, e.negated());
         }
         self.simplify(out)
     }
@@ -542,7 +542,7 @@ impl Units {
     pub fn dpow(&self, a: &DUnit, p: Rat) -> DUnit {
         let mut out = DUnit::default();
         for &(id, e) in &a.0 {
-            if let Some(x) = e.mul(p) {
+            if let Some(x) = e.times(p) {
                 out.push(id, x);
             }
         }
@@ -564,7 +564,7 @@ impl Units {
                 if ei.is_zero() || ej.is_zero() || ei.is_negative() == ej.is_negative() {
                     continue;
                 }
-                if self.atoms[ai as usize].dim == self.atoms[aj as usize].dim && ei == ej.neg() {
+                if self.atoms[ai as usize].dim == self.atoms[aj as usize].dim && ei == ej.negated() {
                     u.0[i].1 = Rat::ZERO;
                     u.0[j].1 = Rat::ZERO;
                 }
@@ -601,7 +601,7 @@ impl Units {
         for &(a, e) in &u.0 {
             let name = &self.atoms[a as usize].name;
             let (list, e) = if e.is_negative() {
-                (&mut den, e.neg())
+                (&mut den, e.negated())
             } else {
                 (&mut num, e)
             };
@@ -623,6 +623,18 @@ impl Units {
         s
     }
 
+    /// A dimension for messages: `carbon (C)` for one substance, else `C/length²`.
+    pub fn describe_dim(&self, d: &Dim) -> String {
+        let mut f = d.factors();
+        if let (Some((i, e)), None) = (f.next(), f.next()) {
+            let b = &self.bases[i];
+            if e == Rat::ONE && b.description != b.name {
+                return format!("{} ({})", b.description, b.name);
+            }
+        }
+        self.format_dim(d)
+    }
+
     /// A dimension in words: `carbon/length²`.
     pub fn format_dim(&self, d: &Dim) -> String {
         if d.is_one() {
@@ -633,7 +645,7 @@ impl Units {
         for (i, e) in d.factors() {
             let name = &self.bases[i].name;
             let (list, e) = if e.is_negative() {
-                (&mut den, e.neg())
+                (&mut den, e.negated())
             } else {
                 (&mut num, e)
             };
@@ -659,7 +671,7 @@ impl Units {
 impl DUnit {
     pub fn push(&mut self, id: AtomId, e: Rat) {
         if let Some(x) = self.0.iter_mut().find(|(a, _)| *a == id) {
-            x.1 = x.1.add(e).unwrap_or(x.1);
+            x.1 = x.1.plus(e).unwrap_or(x.1);
         } else {
             self.0.push((id, e));
         }
@@ -670,7 +682,7 @@ impl DUnit {
     }
 }
 
-fn group_text(g: &UnitExpr, u: &Units) -> String {
+fn group_text(g: &UnitExpr) -> String {
     let mut s = String::new();
     if let Some(sc) = g.scale {
         s.push_str(&crate::number::format(sc));
@@ -680,7 +692,7 @@ fn group_text(g: &UnitExpr, u: &Units) -> String {
     for f in &g.factors {
         let name = match &f.base {
             UnitBase::Atom(a) => normalize(a),
-            UnitBase::Group(inner) => format!("({})", group_text(inner, u)),
+            UnitBase::Group(inner) => format!("({})", group_text(inner)),
         };
         let e = f.exp;
         if first {
@@ -694,7 +706,7 @@ fn group_text(g: &UnitExpr, u: &Units) -> String {
         }
         first = false;
         s.push_str(&name);
-        let ea = if e.is_negative() { e.neg() } else { e };
+        let ea = if e.is_negative() { e.negated() } else { e };
         if ea != Rat::ONE {
             let _ = write!(s, "^{ea}");
         }

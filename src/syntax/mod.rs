@@ -828,7 +828,7 @@ impl Builder {
                 Rule::unit_factor => {
                     let mut f = self.unit_factor(q)?;
                     if divide {
-                        f.exp = f.exp.neg();
+                        f.exp = f.exp.negated();
                     }
                     factors.push(f);
                 }
