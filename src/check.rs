@@ -245,18 +245,27 @@ impl Checker<'_> {
                 format!("`{name}`")
             }
         };
+        let b = self.bases;
+        let substance = |d: &Dim| {
+            let mut f = d.factors();
+            let one = f.next();
+            matches!((one, f.next()), (Some((i, e)), None) if e == Rat::ONE && ![b.mass, b.length, b.time].contains(&Some(i)))
+        };
         if let Some(name) = find(ratio) {
             format!(
-                "to turn {r} into {l}, multiply the right side by a factor in {unit} such as {}",
+                "to turn {r} into {l}, multiply by a factor in {unit} such as {}",
                 show(&name)
             )
         } else if let Some(name) = find(ratio.recip()) {
             format!(
-                "to turn {r} into {l}, divide the right side by a factor such as {} (or multiply the left side by it)",
+                "to turn {r} into {l}, divide by a factor such as {} (its inverse is in {unit})",
                 show(&name)
             )
+        } else if substance(left) && substance(right) {
+            format!("different substances: to turn {r} into {l}, multiply by an explicit factor in {unit} (a GWP, an emission factor or a folding coefficient)")
         } else {
-            format!("to turn {r} into {l}, multiply the right side by a factor in {unit}")
+            let (a, b) = (self.units.describe_dim(left), self.units.describe_dim(right));
+            format!("{a} and {b} are different kinds of quantity: check the units of both sides")
         }
     }
 
@@ -387,7 +396,7 @@ impl Checker<'_> {
                     }
                 };
                 if r.dim != d {
-                    let (dx, dt) = (self.units.format_dim(&d), self.units.format_dim(&r.dim));
+                    let (dx, dt) = (self.units.describe_dim(&d), self.units.describe_dim(&r.dim));
                     let help = self.reconcile_help(&r.dim, &d);
                     self.diags.push(
                         Diag::error("carbon::units::conversion", format!("cannot convert {dx} to {dt}"))
@@ -414,6 +423,10 @@ impl Checker<'_> {
                 let name = self.units.bases[sub].name.clone();
                 if Some(sub) == self.bases.co2e {
                     return Ok((c, d, u));
+                }
+                if self.gwp_name.is_empty() {
+                    // No header or no `gwp` field: that error is already reported.
+                    return Err(());
                 }
                 let Some((_, g)) = self.gwp_members.iter().find(|(n, _)| *n == name).cloned() else {
                     let msg = if self.gwp_name.is_empty() {
@@ -608,23 +621,39 @@ impl Checker<'_> {
             DimRule::Co2eRate => ("CO2-equivalent per year", "100 tCO2e/a"),
             DimRule::Co2e => ("CO2-equivalent", "100 tCO2e"),
         };
-        let got = self.units.format_dim(d);
-        let du = &self.checked_dunit_guess(id);
-        let what = if matches!(sym.kind, SymKind::Field { .. }) {
-            format!("`{}` must be {want}", sym.name)
-        } else {
-            format!(
-                "{} of `{}` must be {want}",
-                if sym.meaning.is_empty() {
-                    "the value".to_string()
-                } else {
-                    sym.meaning.clone()
-                },
-                sym.name
+        let got = self.units.describe_dim(d);
+        let mut diag = if matches!(sym.kind, SymKind::Derived { .. }) {
+            // Point at the operands the derived value is computed from.
+            let formula = sym.ir.as_ref().map(|ir| self.ir_text(ir, id)).unwrap_or_default();
+            let mut diag = Diag::error(
+                "carbon::units::wrong_kind",
+                format!("`{}` = {formula} must be {want}, but it is {got}", sym.name),
             )
+            .at(sym.name_span, format!("`{}` is {got}", sym.short));
+            let mut deps = Vec::new();
+            if let Some(ir) = &sym.ir {
+                ir.deps(&mut deps);
+            }
+            for dep in deps {
+                let ds = &self.res.syms[dep as usize];
+                if let (Some(dd), SymKind::Field { .. }) = (self.checked[dep as usize].dim, &ds.kind) {
+                    let u = self.units.format_dunit(&self.checked[dep as usize].dunit);
+                    let text = if u.is_empty() || dd.is_one() {
+                        format!("`{}` is {}", ds.short, self.units.describe_dim(&dd))
+                    } else {
+                        format!("`{}` is in {u}", ds.short)
+                    };
+                    diag = diag.also(ds.span, text);
+                }
+            }
+            diag
+        } else {
+            Diag::error(
+                "carbon::units::wrong_kind",
+                format!("`{}` must be {want}, but it is {got}", sym.name),
+            )
+            .at(sym.span, format!("this is {got}"))
         };
-        let mut diag = Diag::error("carbon::units::wrong_kind", format!("{what}, but it is {got}{du}"))
-            .at(sym.span, format!("this is {got}"));
         if let SymKind::Derived { decl } | SymKind::Term { decl } = sym.kind {
             let decl = &self.res.decls[decl as usize];
             if decl.kind == Kind::Energy || decl.kind == Kind::Transport {
@@ -640,8 +669,26 @@ impl Checker<'_> {
         self.diags.push(diag);
     }
 
-    fn checked_dunit_guess(&self, _id: SymId) -> String {
-        String::new()
+    /// `amount × fold` for a derived value, in its declaration's short names.
+    fn ir_text(&self, ir: &Ir, ctx: SymId) -> String {
+        let sym = |s: SymId| {
+            let x = &self.res.syms[s as usize];
+            let same = match (&x.kind, &self.res.syms[ctx as usize].kind) {
+                (SymKind::Field { decl: a } | SymKind::Derived { decl: a }, SymKind::Derived { decl: b }) => a == b,
+                _ => false,
+            };
+            if same {
+                x.short.clone()
+            } else {
+                x.name.clone()
+            }
+        };
+        match &ir.op {
+            IrOp::Sym(s) => sym(*s),
+            IrOp::Bin(op, a, b) => format!("{} {} {}", self.ir_text(a, ctx), op.symbol(), self.ir_text(b, ctx)),
+            IrOp::Lit { value, .. } => number::format(*value),
+            _ => "…".into(),
+        }
     }
 }
 

@@ -85,7 +85,7 @@ fn eval(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
                         return Err(Some(
                             Diag::error("carbon::eval::division_by_zero", "division by zero")
                                 .at(b.span, "this is zero")
-                                .also(a.span, "divided by it")
+                                .also(a.span, "is divided by zero")
                                 .help("a divisor must not be zero; check the value it comes from"),
                         ));
                     }

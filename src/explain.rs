@@ -432,12 +432,6 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             code_deps(a, out);
             code_deps(b, out);
         }
-        Op::Sum(xs) => {
-            for (_, s) in xs {
-                if !out.contains(s) {
-                    out.push(*s)
-                }
-            }
-        }
+        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }

@@ -68,13 +68,9 @@ impl Ir {
                 a.deps(out);
                 b.deps(out);
             }
-            IrOp::Sum(xs) => {
-                for (_, s) in xs {
-                    if !out.contains(s) {
-                        out.push(*s)
-                    }
-                }
-            }
+            // Group members are distinct declarations: no de-duplication (which
+            // would be quadratic for large groups).
+            IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
         }
     }
 }

@@ -153,6 +153,14 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
     }
     let file = syntax::parse(file_id, sources.text(file_id));
     diags.extend(file.diags.iter().cloned());
+    if file.diags.is_empty() && file.file.decls.is_empty() {
+        let end = sources.text(file_id).len();
+        diags.push(
+            Diag::error("carbon::input::empty", "the file declares nothing")
+                .at(Span::new(file_id, 0, end), "no declarations here")
+                .help("start with `inventory \"Site\" { period 1 a  gwp AR6 }` and add declarations; see examples/"),
+        );
+    }
     if diags.iter().any(|d| d.is_error()) {
         diag::sort(&mut diags);
         return Analysis {

@@ -101,11 +101,11 @@ fn main() -> ExitCode {
                         if let Some(r) = &report {
                             out(&render::text(r));
                         } else if !a.has_errors() {
-                            eprintln!("note: the file has no `inventory` header, so there is no balance to print");
+                            eprintln!("error[carbon::run::no_inventory]: `{file}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions");
                         }
                     }
                 }
-                i32::from(a.has_errors())
+                i32::from(a.has_errors() || report.is_none())
             }
         },
         Command::Check { file, format } => match load(&file) {

@@ -421,6 +421,9 @@ impl<'a> Namer<'a> {
             ..Header::default()
         };
         let mut seen: HashMap<&str, Span> = HashMap::new();
+        // Required fields that an unknown field is probably a misspelling of: their
+        // "missing" error would only repeat the did-you-mean.
+        let mut near: Vec<String> = Vec::new();
         for f in &b.fields {
             let fname = f.name.name.as_str();
             if let Some(prev) = seen.get(fname) {
@@ -430,7 +433,8 @@ impl<'a> Namer<'a> {
                         format!("the field `{fname}` is given twice"),
                     )
                     .at(f.name.span, "given again here")
-                    .also(*prev, "first given here"),
+                    .also(*prev, "first given here")
+                    .help("give each field once; remove one of them"),
                 );
                 continue;
             }
@@ -453,7 +457,11 @@ impl<'a> Namer<'a> {
                 .at(f.name.span, "unknown field");
                 let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
                 d = match suggest::closest(fname, names.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    Some(s) => {
+                        let h = d.help(format!("did you mean `{s}`?"));
+                        near.push(s);
+                        h
+                    }
                     None => d.help(format!("the fields of `{}` are: {}", kind.word(), names.join(", "))),
                 };
                 self.diags.push(d);
@@ -586,12 +594,15 @@ impl<'a> Namer<'a> {
         }
         // Required fields.
         for s in &specs {
-            if s.required && !seen.contains_key(s.name) {
-                let example = match s.name {
-                    "period" => "period 1 a".to_string(),
-                    "gwp" => "gwp AR6".to_string(),
-                    "method" => "method stock_as_removal assumed \"reason\"".to_string(),
-                    other => format!("{other} …"),
+            if s.required && !seen.contains_key(s.name) && !near.iter().any(|n| n == s.name) {
+                let help = match s.name {
+                    "period" => "add `period 1 a` inside the braces".to_string(),
+                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil) inside the braces".to_string(),
+                    "method" => "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`".to_string(),
+                    "fold" => "add `fold 0.7143 tce/t`, or a prelude coefficient such as `fold fold_raw_coal` or `fold fold_diesel`".to_string(),
+                    "factor" => "add `factor 2.66 tCO2/tce` with its source, or `assumed \"reason\"`".to_string(),
+                    "carbon" => "add `carbon 0.47 tC/t`, or the prelude's default `carbon carbon_fraction`".to_string(),
+                    other => format!("add `{other} …` inside the braces"),
                 };
                 self.diags.push(
                     Diag::error(
@@ -599,7 +610,7 @@ impl<'a> Namer<'a> {
                         format!("`{}` `{name}` lacks the field `{}`", kind.word(), s.name),
                     )
                     .at(name_span, format!("needs `{}`: {}", s.name, s.meaning))
-                    .help(format!("add `{example}` inside the braces")),
+                    .help(help),
                 );
             }
         }
@@ -721,9 +732,16 @@ impl<'a> Namer<'a> {
     /// ends the unit, and the rest is arithmetic (`(5 t) / z`). A name that is also
     /// a unit stays a unit.
     fn lower_quantity(&mut self, value: f64, u: &UnitExpr, span: Span, units: &mut Units) -> Option<Ir> {
+        // A word is read as a name when it is not a unit and is a declared name,
+        // or is closer to a declared name than to any unit (a misspelled name).
         let is_name = |n: &Self, f: &ast::UnitFactor, units: &mut Units| match &f.base {
             UnitBase::Atom(a) => {
-                units.lookup(a).is_none() && (n.scope.contains_key(a) || RESERVED.contains(&a.as_str()))
+                units.lookup(a).is_none()
+                    && (n.scope.contains_key(a)
+                        || RESERVED.contains(&a.as_str())
+                        || (a.chars().count() > 3
+                            && suggest::closest(a, n.scope.keys().map(|k| k.as_str())).is_some()
+                            && suggest::closest(a, units.unit_names()).is_none()))
             }
             UnitBase::Group(_) => false,
         };
@@ -1119,7 +1137,16 @@ impl<'a> Namer<'a> {
             Kind::Inventory | Kind::Gwp => None,
         };
         if let (Some(ir), Some(id)) = (term_ir, d.term) {
-            self.syms[id as usize].ir = Some(ir);
+            let s = &mut self.syms[id as usize];
+            s.ir = Some(ir);
+            if d.kind == Kind::Cover {
+                s.eq = Some(match d.ecosystem.as_deref() {
+                    Some("farmland") => "Eq. 10",
+                    Some("shrub") => "Eq. 11",
+                    Some("grassland") => "Eq. 12",
+                    _ => "Eq. 10–12",
+                });
+            }
         }
     }
 

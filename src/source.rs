@@ -47,6 +47,8 @@ impl Span {
 pub struct Source {
     pub name: String,
     pub text: Arc<str>,
+    /// Byte offsets where lines start, computed once.
+    line_starts: Vec<u32>,
 }
 
 /// All sources of one session. Index = `SourceId`.
@@ -60,9 +62,18 @@ impl SourceMap {
         SourceMap::default()
     }
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
         self.sources.push(Source {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts,
         });
         SourceId((self.sources.len() - 1) as u32)
     }
@@ -79,13 +90,13 @@ impl SourceMap {
         let t = self.text(span.src);
         t.get(span.start as usize..span.end as usize).unwrap_or("")
     }
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset; O(log lines).
     pub fn line_col(&self, src: SourceId, offset: u32) -> (usize, usize) {
-        let text = self.text(src);
+        let s = self.get(src);
+        let text = &*s.text;
         let off = (offset as usize).min(text.len());
-        let before = &text.as_bytes()[..off];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line = s.line_starts.partition_point(|&st| st as usize <= off);
+        let line_start = s.line_starts[line - 1] as usize;
         let col = text
             .get(line_start..off)
             .map_or(off - line_start, |s| s.chars().count())

@@ -625,14 +625,43 @@ impl Units {
 
     /// A dimension for messages: `carbon (C)` for one substance, else `C/length²`.
     pub fn describe_dim(&self, d: &Dim) -> String {
+        if let Some(r) = self.describe_rate(d) {
+            return r;
+        }
         let mut f = d.factors();
         if let (Some((i, e)), None) = (f.next(), f.next()) {
             let b = &self.bases[i];
             if e == Rat::ONE && b.description != b.name {
                 return format!("{} ({})", b.description, b.name);
             }
+            if b.name == "time" && e == Rat::int(-1) {
+                return "per time (a frequency)".into();
+            }
+            if b.name == "length" && e == Rat::int(2) {
+                return "area (length²)".into();
+            }
+            if b.name == "length" && e == Rat::int(3) {
+                return "volume (length³)".into();
+            }
         }
         self.format_dim(d)
+    }
+
+    /// A substance per time: `carbon dioxide per time (CO2/time)`.
+    fn describe_rate(&self, d: &Dim) -> Option<String> {
+        let t = self.base_index("time")?;
+        if d.exp(t) != Rat::int(-1) {
+            return None;
+        }
+        let rest = d.mul(&Dim::base(t))?;
+        let mut f = rest.factors();
+        if let (Some((i, e)), None) = (f.next(), f.next()) {
+            let b = &self.bases[i];
+            if e == Rat::ONE && b.description != b.name {
+                return Some(format!("{} per time ({}/time)", b.description, b.name));
+            }
+        }
+        None
     }
 
     /// A dimension in words: `carbon/length²`.

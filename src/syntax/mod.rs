@@ -225,6 +225,19 @@ fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error
     } else {
         format!("expected {expected_text}")
     };
+    // A keyword left without its argument: point at the keyword.
+    if let Some((at, word)) = previous_word(text, pos) {
+        let what = match word {
+            "assumed" => Some("`assumed` needs a reason in quotes: `assumed \"why this value\"`"),
+            "from" => Some("`from` needs a source name or a quoted citation: `from paper` or `from \"Table 2\"`"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            let d = Diag::error("carbon::syntax", format!("`{word}` without its argument"))
+                .at(Span::new(src, at, at + word.len()), what.to_string());
+            return (d, false);
+        }
+    }
     let mut d = Diag::error("carbon::syntax", message).at(span, label);
     if let Some(h) = syntax_help(&text[pos..], &expected) {
         d = d.help(h);
@@ -256,6 +269,18 @@ fn found_token(rest: &str) -> String {
     }
 }
 
+/// The word just before `pos` (skipping blanks), with its start offset.
+fn previous_word(text: &str, pos: usize) -> Option<(usize, &str)> {
+    let before = text[..pos].trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    Some((start, &before[start..]))
+}
+
 fn syntax_help(rest: &str, expected: &[&str]) -> Option<String> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     if matches!(
@@ -267,7 +292,12 @@ fn syntax_help(rest: &str, expected: &[&str]) -> Option<String> {
             "`{word}` is a keyword of the language and cannot be used as a name"
         ));
     }
-    if rest.starts_with('=') && expected.iter().any(|e| e.starts_with("a field")) {
+    if rest.starts_with('=')
+        && !rest.starts_with("==")
+        && expected
+            .iter()
+            .any(|e| e.starts_with("a field") || *e == "an expression")
+    {
         return Some("fields are written `name value`, without `=` (for example `area 10 hm2`)".into());
     }
     if rest.starts_with(',') {
@@ -387,7 +417,8 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                                 format!("`{}` does not close `{}`", c as char, open as char),
                             )
                             .at(Span::new(src, i, i + 1), "unexpected closing bracket")
-                            .also(Span::new(src, at, at + 1), "this is still open"),
+                            .also(Span::new(src, at, at + 1), "this is still open")
+                            .help(format!("close the `{}` before this `{}`", open as char, c as char)),
                         );
                         return Prepass {
                             decl_starts: starts,
@@ -517,6 +548,7 @@ impl Builder {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::let_decl => {
+                let span = self.tight_span(&p);
                 let mut it = p.into_inner();
                 it.next(); // kw_let
                 let name = self.ident(it.next().expect("let has a name"));
@@ -608,8 +640,15 @@ impl Builder {
         }
     }
 
+    /// The span of a rule without the whitespace and comments an empty trailing
+    /// element (such as absent provenance) drags in.
+    fn tight_span(&self, p: &Pair<Rule>) -> Span {
+        let full = self.span(p);
+        Span::new(self.src, full.start as usize, self.offset + tight_end(p))
+    }
+
     fn field(&self, p: Pair<Rule>) -> R<Field> {
-        let span = self.span(&p);
+        let span = self.tight_span(&p);
         let mut it = p.into_inner();
         let name = self.ident(it.next().expect("field has a name"));
         let v = it.next().expect("field has a value");
@@ -664,7 +703,7 @@ impl Builder {
     /// Builds an expression and returns it with its depth; every node is checked
     /// against `MAX_DEPTH` as it is built, so no later pass recurses without bound.
     fn expr_d(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
-        let span = self.span(&p);
+        let span = self.tight_span(&p);
         let mut it = p.into_inner();
         let (arith, d) = self.arith(it.next().expect("expr holds arith"))?;
         match it.find(|q| q.as_rule() == Rule::unit_target) {
@@ -880,6 +919,19 @@ impl Builder {
             span,
         })
     }
+}
+
+/// End of the last token inside a pair: non-atomic rules also span the
+/// whitespace and comments skipped after their last token. Depth is bounded by
+/// the nesting limit enforced before parsing.
+fn tight_end(p: &Pair<Rule>) -> usize {
+    let mut end = None;
+    for q in p.clone().into_inner() {
+        if !q.as_str().is_empty() {
+            end = Some(tight_end(&q));
+        }
+    }
+    end.unwrap_or(p.as_span().end())
 }
 
 fn parse_power(s: &str) -> Option<Rat> {
