@@ -34,6 +34,9 @@ pub struct Checked {
     /// `None` when the symbol (or something it reads) has an error.
     pub dim: Option<Dim>,
     pub dunit: DUnit,
+    /// Rounding of a stated value (half a unit in its last digit), in base units,
+    /// when the value is a literal or a sum of literals.
+    pub precision: Option<f64>,
 }
 
 /// The typed program: everything later stages need.
@@ -100,6 +103,7 @@ pub fn check(res: Resolved, mut units: Units) -> (Program, Vec<Diag>) {
     for &id in &res.order {
         c.check_sym(id);
     }
+    c.check_comparisons();
     let checked = c.checked;
     let diags = c.diags;
     (Program { res, units, checked }, diags)
@@ -181,10 +185,12 @@ impl Checker<'_> {
         if du.is_empty() && !dim.is_one() {
             du = self.units.dunit_for_dim(&dim);
         }
+        let precision = self.precision(ir);
         self.checked[id as usize] = Checked {
             code: Some(code),
             dim: Some(dim),
             dunit: du,
+            precision,
         };
     }
 
@@ -272,7 +278,7 @@ impl Checker<'_> {
     fn infer(&mut self, ir: &Ir) -> R {
         let span = ir.span;
         match &ir.op {
-            IrOp::Lit { value, unit } => match unit {
+            IrOp::Lit { value, unit, .. } => match unit {
                 None => Ok((
                     Code {
                         op: Op::Const(*value, DUnit::default()),
@@ -531,6 +537,83 @@ impl Checker<'_> {
                     DUnit::default(),
                 ))
             }
+        }
+    }
+
+    /// Expectations and second statements compare like with like: a published
+    /// figure in t/a against a stock, or in tC against tCO2, is a unit error.
+    fn check_comparisons(&mut self) {
+        let res = self.res;
+        for e in &res.expects {
+            let (Some(a), Some(p)) = (
+                self.checked[e.actual as usize].dim,
+                self.checked[e.published as usize].dim,
+            ) else {
+                continue;
+            };
+            let (sa, sp) = (&res.syms[e.actual as usize], &res.syms[e.published as usize]);
+            if a != p {
+                let (da, dp) = (self.units.describe_dim(&a), self.units.describe_dim(&p));
+                let help = self.reconcile_help(&a, &p);
+                let ua = self.units.format_dunit(&self.checked[e.actual as usize].dunit);
+                self.diags.push(
+                    Diag::error("carbon::audit::expect_units", format!("expectation `{}` compares {da} with {dp}", e.name))
+                        .at(sp.span, format!("the published figure is {dp}"))
+                        .also(sa.span, format!("the computed value is {da} (in {ua})"))
+                        .help(format!("state the published figure in the unit of the computed value, or compare the right quantity; {help}")),
+                );
+            }
+            if let Some(t) = self.checked[e.tolerance as usize].dim {
+                if !t.is_one() && t != a {
+                    let dt = self.units.describe_dim(&t);
+                    self.diags.push(
+                        Diag::error("carbon::audit::tolerance", format!("the tolerance of `{}` is {dt}", e.name))
+                            .at(res.syms[e.tolerance as usize].span, "neither a share nor the unit of the values")
+                            .help("write a relative tolerance (`within 1 %`) or an absolute one in the values' unit (`within 0.01 tce`)"),
+                    );
+                }
+            }
+        }
+        for s in &res.statements {
+            let (Some(a), Some(b)) = (self.checked[s.target as usize].dim, self.checked[s.other as usize].dim) else {
+                continue;
+            };
+            if a != b {
+                let (da, db) = (self.units.describe_dim(&a), self.units.describe_dim(&b));
+                let what = match s.kind {
+                    crate::names::StatementKind::Parts => "the parts of",
+                    crate::names::StatementKind::Also => "another statement of",
+                };
+                self.diags.push(
+                    Diag::error(
+                        "carbon::units::mismatch",
+                        format!(
+                            "{what} `{}` are {db}, but the value is {da}",
+                            res.syms[s.target as usize].name
+                        ),
+                    )
+                    .at(s.span, format!("this is {db}"))
+                    .also(res.syms[s.target as usize].span, format!("this is {da}"))
+                    .help("state both in units of the same kind"),
+                );
+            }
+        }
+    }
+
+    /// How precisely a value is stated: literals, references and sums of them.
+    fn precision(&mut self, ir: &Ir) -> Option<f64> {
+        match &ir.op {
+            IrOp::Lit { unit, precision, .. } => {
+                let scale = match unit {
+                    Some(u) => self.units.resolve(u).ok()?.scale,
+                    None => 1.0,
+                };
+                Some(precision * scale.abs())
+            }
+            IrOp::Sym(s) => self.checked[*s as usize].precision,
+            IrOp::Neg(x) | IrOp::Convert(x, _) => self.precision(x),
+            IrOp::Bin(BinOp::Add | BinOp::Sub, a, b) => Some(self.precision(a)? + self.precision(b)?),
+            _ => None,
         }
     }
 

@@ -81,6 +81,8 @@ pub enum Kind {
     Capture,
     Removal,
     Offset,
+    /// A plausible range for one field of one kind (the prelude states them).
+    Range,
 }
 
 /// What a field holds.
@@ -94,6 +96,8 @@ pub enum FieldType {
     Word(&'static [&'static str]),
     /// A reference to a declaration of the given kind (by name).
     Ref(Kind),
+    /// `kind.field`, e.g. `stand.carbon`.
+    Target,
 }
 
 #[derive(Clone, Debug)]
@@ -119,7 +123,7 @@ const GROUPS: &[&str] = &["above", "under", "sinks"];
 const ECOSYSTEMS: &[&str] = &["farmland", "shrub", "grassland", "forest", "other"];
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Inventory,
         Kind::Gwp,
         Kind::Energy,
@@ -131,6 +135,7 @@ impl Kind {
         Kind::Capture,
         Kind::Removal,
         Kind::Offset,
+        Kind::Range,
     ];
 
     pub fn word(self) -> &'static str {
@@ -146,6 +151,7 @@ impl Kind {
             Kind::Capture => "capture",
             Kind::Removal => "removal",
             Kind::Offset => "offset",
+            Kind::Range => "range",
         }
     }
 
@@ -159,7 +165,7 @@ impl Kind {
             Kind::Energy | Kind::Transport | Kind::Emission => Some(Group::Above),
             Kind::Gas => Some(Group::Under),
             Kind::Cover | Kind::Stand | Kind::Capture | Kind::Removal => Some(Group::Sinks),
-            Kind::Offset | Kind::Inventory | Kind::Gwp => None,
+            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range => None,
         }
     }
 
@@ -173,7 +179,7 @@ impl Kind {
             Kind::Emission => "Eq. 2",
             Kind::Capture | Kind::Removal => "Eq. 6",
             Kind::Offset => "Eq. 1",
-            Kind::Inventory | Kind::Gwp => "",
+            Kind::Inventory | Kind::Gwp | Kind::Range => "",
         }
     }
 
@@ -302,6 +308,17 @@ impl Kind {
             ],
             Kind::Removal => vec![
                 q("amount", true, "greenhouse gas removed (per period or per year)"),
+                note,
+            ],
+            Kind::Range => vec![
+                FieldSpec {
+                    name: "applies",
+                    ty: FieldType::Target,
+                    required: true,
+                    meaning: "the field checked, as kind.field (e.g. stand.carbon)",
+                },
+                q("min", false, "smallest plausible value"),
+                q("max", false, "largest plausible value"),
                 note,
             ],
             Kind::Offset => vec![

@@ -37,6 +37,9 @@ pub struct Node {
     pub flags: Vec<String>,
     /// `file:line` of the declaration.
     pub location: String,
+    /// Expectations whose computed side depends on this value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +97,10 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
     pub terms: Vec<Node>,
     pub flags: Vec<Flag>,
+    /// Published figures checked (filled in by the audit stage).
+    pub expectations: Vec<crate::audit::ExpectResult>,
+    /// Warnings silenced on their declarations, with the reasons.
+    pub allowed: Vec<crate::audit::Allowed>,
 }
 
 pub struct Explainer<'a> {
@@ -311,6 +318,7 @@ impl Explainer<'_> {
             assumed: s.prov.assumed.clone(),
             flags,
             location: self.location(id),
+            expectations: Vec::new(),
             kind,
             group,
             part,
@@ -415,6 +423,8 @@ impl Explainer<'_> {
             groups,
             terms,
             flags,
+            expectations: Vec::new(),
+            allowed: Vec::new(),
         })
     }
 }

@@ -14,9 +14,11 @@ pub struct Ir {
 
 #[derive(Clone, Debug)]
 pub enum IrOp {
+    /// A number as written; `precision` is half a unit of its last digit, in its unit.
     Lit {
         value: f64,
         unit: Option<UnitExpr>,
+        precision: f64,
     },
     Sym(SymId),
     Neg(Box<Ir>),

@@ -6,6 +6,7 @@
 //! `eval` (values) → `explain` (report and derivations) → `render` (text, JSON).
 //! This crate does no I/O: the CLI and the REPL are the front.
 
+pub mod audit;
 pub mod check;
 pub mod diag;
 pub mod domain;
@@ -32,6 +33,7 @@ pub struct Analysis {
     pub sources: SourceMap,
     pub program: Option<check::Program>,
     pub values: Option<eval::Values>,
+    pub audit: Option<audit::Audit>,
     pub diags: Vec<Diag>,
 }
 
@@ -50,10 +52,20 @@ impl Analysis {
 
     /// The balance report (when the program has an inventory header and no errors).
     pub fn report(&self) -> Option<explain::Report> {
-        if self.has_errors() {
+        let failed_only_expectations = self
+            .diags
+            .iter()
+            .filter(|d| d.is_error())
+            .all(|d| d.code == "carbon::audit::expect_failed");
+        if self.has_errors() && !failed_only_expectations {
             return None;
         }
-        self.explainer()?.report()
+        let mut r = self.explainer()?.report()?;
+        if let Some(a) = &self.audit {
+            r.expectations = a.expectations.clone();
+            r.allowed = a.allowed.clone();
+        }
+        Some(r)
     }
 
     /// The derivation of one named value (`coal`, `coal.equivalent`, `net`).
@@ -76,6 +88,9 @@ impl Analysis {
             return Err(Diag::error("carbon::explain", format!("`{name}` has no value")));
         }
         let mut n = e.node(id, 0);
+        if let Some(a) = &self.audit {
+            n.expectations = expectations_concerning(e.p, id, a);
+        }
         if let Some(r) = e.report() {
             if let Some(t) = r.terms.iter().find(|t| t.name == n.name) {
                 n.share = t.share;
@@ -84,6 +99,32 @@ impl Analysis {
         }
         Ok(n)
     }
+}
+
+/// Summaries of the expectations whose computed side reads `id` (transitively).
+fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) -> Vec<String> {
+    let mut out = Vec::new();
+    for (e, r) in p.res.expects.iter().zip(&a.expectations) {
+        let mut seen = vec![false; p.res.syms.len()];
+        let mut stack = vec![e.actual];
+        let mut hit = false;
+        while let Some(s) = stack.pop() {
+            if s == id {
+                hit = true;
+                break;
+            }
+            if std::mem::replace(&mut seen[s as usize], true) {
+                continue;
+            }
+            if let Some(c) = &p.checked[s as usize].code {
+                explain::code_deps(c, &mut stack);
+            }
+        }
+        if hit {
+            out.push(render::expectation_line(r));
+        }
+    }
+    out
 }
 
 fn find_symbol(res: &names::Resolved, name: &str) -> Option<ir::SymId> {
@@ -101,11 +142,16 @@ fn find_symbol(res: &names::Resolved, name: &str) -> Option<ir::SymId> {
 pub struct Options {
     /// Load the embedded prelude first.
     pub prelude: bool,
+    /// Missing provenance and data-quality warnings are errors.
+    pub strict: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { prelude: true }
+        Options {
+            prelude: true,
+            strict: false,
+        }
     }
 }
 
@@ -137,15 +183,16 @@ pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
                 sources,
                 program: None,
                 values: None,
+                audit: None,
                 diags: vec![d],
             }
         }
     };
-    analyze_sources(sources, prelude_id, file_id)
+    analyze_sources(sources, prelude_id, file_id, opts)
 }
 
 /// Runs the pipeline over sources already loaded.
-pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId) -> Analysis {
+pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId, opts: Options) -> Analysis {
     let mut diags = Vec::new();
     let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
     if let Some(p) = &prelude {
@@ -167,6 +214,7 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
             sources,
             program: None,
             values: None,
+            audit: None,
             diags,
         };
     }
@@ -188,11 +236,20 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
         diags.extend(d);
         Some(v)
     };
+    let audit = match &values {
+        Some(v) if !diags.iter().any(|d| d.is_error()) => {
+            let mut a = audit::audit(&program, v, &sources, opts.strict);
+            diags.append(&mut a.diags);
+            Some(a)
+        }
+        _ => None,
+    };
     diag::sort(&mut diags);
     Analysis {
         sources,
         program: Some(program),
         values,
+        audit,
         diags,
     }
 }

@@ -1,8 +1,8 @@
 //! The `carbon` command line: the only place that reads files and writes output.
 
-use carbon::diag::{self, RenderOptions};
+use carbon::diag::{self, RenderOptions, Severity};
 use carbon::{render, Analysis, Options};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -23,21 +23,27 @@ enum Format {
     Json,
 }
 
+#[derive(Args, Clone)]
+struct Common {
+    /// The inventory file.
+    file: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Treat missing provenance and data-quality warnings as errors.
+    #[arg(long)]
+    strict: bool,
+    /// Exit with status 1 if there is any warning (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate an inventory: print the balance and the explanation of every term.
-    Run {
-        file: String,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-    },
-    /// Parse and check an inventory; print diagnostics only.
-    Check {
-        file: String,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-    },
-    /// Print the full derivation of one term or value.
+    /// Evaluate an inventory: print the balance, the expectations and the explanation of every term.
+    Run(Common),
+    /// Parse, check and audit an inventory; print diagnostics only.
+    Check(Common),
+    /// Print the full derivation of one term or value, and the expectations that concern it.
     Explain {
         file: String,
         /// A declaration (`coal`), a member (`coal.equivalent`) or a group (`sinks`, `net`).
@@ -54,16 +60,25 @@ fn render_opts() -> RenderOptions {
     RenderOptions { color, width: 100 }
 }
 
-fn load(file: &str) -> Result<Analysis, String> {
+fn load(file: &str, strict: bool) -> Result<Analysis, String> {
     match std::fs::read(file) {
-        Ok(bytes) => Ok(carbon::analyze(file, &bytes, Options::default())),
+        Ok(bytes) => Ok(carbon::analyze(
+            file,
+            &bytes,
+            Options {
+                strict,
+                ..Options::default()
+            },
+        )),
         Err(e) => {
             let why = match e.kind() {
                 std::io::ErrorKind::NotFound => "no such file".to_string(),
                 std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
                 _ => e.to_string(),
             };
-            Err(format!("error[carbon::input::read]: cannot read `{file}`: {why}\n  help: check the path; carbon files usually end in .carbon\n"))
+            Err(format!(
+                "error[carbon::input::read]: cannot read `{file}`: {why}\n  help: check the path; carbon files usually end in .carbon\n"
+            ))
         }
     }
 }
@@ -80,6 +95,56 @@ fn out(s: &str) {
     let _ = o.flush();
 }
 
+fn has_warnings(a: &Analysis) -> bool {
+    a.diags.iter().any(|d| d.severity == Severity::Warning)
+}
+
+fn run(c: Common, check_only: bool) -> i32 {
+    let a = match load(&c.file, c.strict) {
+        Ok(a) => a,
+        Err(e) => {
+            eprint!("{e}");
+            return 1;
+        }
+    };
+    let report = if check_only { None } else { a.report() };
+    match c.format {
+        Format::Json => out(&render::json(report.as_ref(), &a.diags, &a.sources)),
+        Format::Text => {
+            print_diags(&a);
+            if let Some(r) = &report {
+                out(&render::text(r));
+            }
+        }
+    }
+    let mut failed = a.has_errors() || (c.deny_warnings && has_warnings(&a));
+    if !check_only && report.is_none() && !a.has_errors() {
+        eprintln!(
+            "error[carbon::run::no_inventory]: `{}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions",
+            c.file
+        );
+        failed = true;
+    }
+    if check_only && matches!(c.format, Format::Text) && !a.has_errors() {
+        let warnings = a.diags.iter().filter(|d| d.severity == Severity::Warning).count();
+        let allowed = a.audit.as_ref().map_or(0, |x| x.allowed.len());
+        let mut line = format!("ok: {} checks", c.file);
+        line.push_str(&match warnings {
+            0 => " (no warnings".to_string(),
+            n => format!(" ({}", diag::summary(0, n)),
+        });
+        if allowed > 0 {
+            line.push_str(&format!("; {allowed} allowed with reasons"));
+        }
+        line.push(')');
+        if c.deny_warnings && warnings > 0 {
+            line = format!("error: {} has warnings and --deny-warnings is set", c.file);
+        }
+        eprintln!("{line}");
+    }
+    i32::from(failed)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -87,79 +152,30 @@ fn main() -> ExitCode {
             out(carbon::PRELUDE);
             0
         }
-        Command::Run { file, format } => match load(&file) {
+        Command::Run(c) => run(c, false),
+        Command::Check(c) => run(c, true),
+        Command::Explain { file, term, format } => match load(&file, false) {
             Err(e) => {
                 eprint!("{e}");
                 1
             }
-            Ok(a) => {
-                let report = a.report();
-                match format {
-                    Format::Json => out(&render::json(report.as_ref(), &a.diags, &a.sources)),
-                    Format::Text => {
-                        print_diags(&a);
-                        if let Some(r) = &report {
-                            out(&render::text(r));
-                        } else if !a.has_errors() {
-                            eprintln!("error[carbon::run::no_inventory]: `{file}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions");
-                        }
+            Ok(a) => match a.explain(&term) {
+                Ok(n) => {
+                    match format {
+                        Format::Text => out(&render::explain_text(&n)),
+                        Format::Json => out(&format!("{}\n", serde_json::to_string_pretty(&n).unwrap_or_default())),
                     }
+                    0
                 }
-                i32::from(a.has_errors() || report.is_none())
-            }
-        },
-        Command::Check { file, format } => match load(&file) {
-            Err(e) => {
-                eprint!("{e}");
-                1
-            }
-            Ok(a) => {
-                match format {
-                    Format::Json => out(&render::json(None, &a.diags, &a.sources)),
-                    Format::Text => {
+                Err(d) => {
+                    if a.has_errors() {
                         print_diags(&a);
-                        if !a.has_errors() {
-                            eprintln!(
-                                "ok: {file} checks ({})",
-                                if a.diags.is_empty() {
-                                    "no warnings".to_string()
-                                } else {
-                                    diag::summary(0, a.diags.len())
-                                }
-                            );
-                        }
+                    } else {
+                        eprint!("{}", diag::render(&d, &a.sources, render_opts()));
                     }
-                }
-                i32::from(a.has_errors())
-            }
-        },
-        Command::Explain { file, term, format } => match load(&file) {
-            Err(e) => {
-                eprint!("{e}");
-                1
-            }
-            Ok(a) => {
-                if a.has_errors() {
-                    print_diags(&a);
                     1
-                } else {
-                    match a.explain(&term) {
-                        Ok(n) => {
-                            match format {
-                                Format::Text => out(&render::explain_text(&n)),
-                                Format::Json => {
-                                    out(&format!("{}\n", serde_json::to_string_pretty(&n).unwrap_or_default()))
-                                }
-                            }
-                            0
-                        }
-                        Err(d) => {
-                            eprint!("{}", diag::render(&d, &a.sources, render_opts()));
-                            1
-                        }
-                    }
                 }
-            }
+            },
         },
     };
     ExitCode::from(code as u8)

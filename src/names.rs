@@ -66,10 +66,18 @@ pub enum DimRule {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SymKind {
     Let,
-    Field { decl: DeclId },
-    Derived { decl: DeclId },
-    Term { decl: DeclId },
+    Field {
+        decl: DeclId,
+    },
+    Derived {
+        decl: DeclId,
+    },
+    Term {
+        decl: DeclId,
+    },
     Group,
+    /// Not a name of the program: stated parts, other statements, expectations.
+    Hidden,
 }
 
 #[derive(Clone, Debug)]
@@ -139,7 +147,63 @@ pub struct Resolved {
     pub decl_scope: HashMap<String, DeclId>,
     /// `co2_per_c`, the 44/12 ratio, when the prelude (or the user) defines it.
     pub co2_per_c: Option<SymId>,
+    pub expects: Vec<ExpectInfo>,
+    pub statements: Vec<Statement>,
+    /// Warnings silenced on a symbol (a field or a let) or a declaration's term:
+    /// (code, reason).
+    pub allows: HashMap<SymId, Vec<(String, String)>>,
+    pub ranges: Vec<RangeInfo>,
 }
+
+/// `expect actual == published within tolerance`.
+#[derive(Clone, Debug)]
+pub struct ExpectInfo {
+    pub name: String,
+    pub actual: SymId,
+    pub published: SymId,
+    pub tolerance: SymId,
+    pub known: Option<String>,
+    pub prov: Prov,
+    pub span: Span,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StatementKind {
+    /// `parts`: the stated components of a stated total.
+    Parts,
+    /// `also`: another stated value of the same quantity.
+    Also,
+}
+
+/// A second statement about a value, to be checked against it.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub kind: StatementKind,
+    pub target: SymId,
+    pub other: SymId,
+    pub span: Span,
+}
+
+/// A plausible range for `kind.field`.
+#[derive(Clone, Debug)]
+pub struct RangeInfo {
+    pub kind: Kind,
+    pub field: String,
+    pub min: Option<SymId>,
+    pub max: Option<SymId>,
+    pub decl: DeclId,
+}
+
+/// Warning codes that `allow` may silence.
+pub const WARNING_CODES: &[&str] = &[
+    "components",
+    "disagree",
+    "stock_as_removal",
+    "no_provenance",
+    "unused",
+    "zero_term",
+    "implausible",
+];
 
 struct Namer<'a> {
     prelude_src: Option<SourceId>,
@@ -153,6 +217,10 @@ struct Namer<'a> {
     diags: Vec<Diag>,
     /// Fields waiting for their expressions to be resolved: (sym, expr).
     pending: Vec<(SymId, &'a Expr)>,
+    expects: Vec<ExpectInfo>,
+    statements: Vec<Statement>,
+    allows: HashMap<SymId, Vec<(String, String)>>,
+    ranges: Vec<RangeInfo>,
 }
 
 const RESERVED: &[&str] = &[
@@ -179,6 +247,10 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         header: None,
         diags: Vec::new(),
         pending: Vec::new(),
+        expects: Vec::new(),
+        statements: Vec::new(),
+        allows: HashMap::new(),
+        ranges: Vec::new(),
     };
     // Sources first: provenance refers to them.
     for f in files {
@@ -193,6 +265,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
             match d {
                 Decl::Let(l) => n.declare_let(l),
                 Decl::Block(b) => n.declare_block(b),
+                Decl::Expect(e) => n.declare_expect(e),
                 _ => {}
             }
         }
@@ -219,6 +292,10 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         scope: n.scope,
         decl_scope: n.decl_scope,
         co2_per_c,
+        expects: n.expects,
+        statements: n.statements,
+        allows: n.allows,
+        ranges: n.ranges,
     };
     (r, n.diags)
 }
@@ -340,6 +417,115 @@ impl<'a> Namer<'a> {
         });
         self.pending.push((id, &l.expr));
         self.bind(&l.name.name, id, l.name.span);
+        self.statements_of(id, &l.stmts, &l.prov);
+    }
+
+    /// Records `parts`/`also` statements and `allow` clauses about a symbol.
+    fn statements_of(&mut self, target: SymId, stmts: &'a ast::Statements, prov: &ast::Provenance) {
+        let base = self.syms[target as usize].name.clone();
+        if let Some(p) = &stmts.parts {
+            let other = self.hidden(format!("{base} (parts)"), p, target);
+            self.statements.push(Statement {
+                kind: StatementKind::Parts,
+                target,
+                other,
+                span: p.span,
+            });
+        }
+        for (i, (e, p)) in stmts.also.iter().enumerate() {
+            let other = self.hidden(format!("{base} (also #{})", i + 1), e, target);
+            self.syms[other as usize].prov = self.prov(p);
+            self.statements.push(Statement {
+                kind: StatementKind::Also,
+                target,
+                other,
+                span: e.span,
+            });
+        }
+        self.allow(target, &prov.allow);
+    }
+
+    fn allow(&mut self, target: SymId, allows: &[ast::Allow]) {
+        for a in allows {
+            if !WARNING_CODES.contains(&a.code.name.as_str()) {
+                let mut d = Diag::error(
+                    "carbon::names::unknown_warning",
+                    format!("`{}` is not a warning code", a.code.name),
+                )
+                .at(a.code.span, "cannot be allowed");
+                d = match suggest::closest(&a.code.name, WARNING_CODES.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("the warning codes are: {}", WARNING_CODES.join(", "))),
+                };
+                self.diags.push(d);
+                continue;
+            }
+            self.allows
+                .entry(target)
+                .or_default()
+                .push((a.code.name.clone(), a.reason.clone()));
+        }
+    }
+
+    /// A symbol that is not a name of the program (the parts of a total, an
+    /// expectation's sides), evaluated like any other.
+    fn hidden(&mut self, name: String, e: &'a Expr, like: SymId) -> SymId {
+        let prelude = self.syms[like as usize].prelude;
+        let id = self.new_sym(Symbol {
+            short: name.clone(),
+            name,
+            kind: SymKind::Hidden,
+            span: e.span,
+            name_span: e.span,
+            ir: None,
+            prov: Prov::default(),
+            meaning: String::new(),
+            eq: None,
+            rule: DimRule::Any,
+            prelude,
+        });
+        self.pending.push((id, e));
+        id
+    }
+
+    fn declare_expect(&mut self, e: &'a ast::ExpectDecl) {
+        let name = match (&e.name, &e.actual.kind) {
+            (Some(n), _) => n.name.clone(),
+            (None, ExprKind::Path(p)) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
+            _ => format!("expectation {}", self.expects.len() + 1),
+        };
+        let prelude = self.is_prelude(e.span);
+        let side = |n: &mut Self, what: &str, x: &'a Expr| {
+            let id = n.new_sym(Symbol {
+                name: format!("expect {name}: {what}"),
+                short: what.to_string(),
+                kind: SymKind::Hidden,
+                span: x.span,
+                name_span: x.span,
+                ir: None,
+                prov: Prov::default(),
+                meaning: String::new(),
+                eq: None,
+                rule: DimRule::Any,
+                prelude,
+            });
+            n.pending.push((id, x));
+            id
+        };
+        let actual = side(self, "computed", &e.actual);
+        let published = side(self, "published", &e.published);
+        let tolerance = side(self, "tolerance", &e.tolerance);
+        let prov = self.prov(&e.prov);
+        self.syms[published as usize].prov = prov.clone();
+        self.expects.push(ExpectInfo {
+            name,
+            actual,
+            published,
+            tolerance,
+            known: e.known.as_ref().map(|k| k.0.clone()),
+            prov,
+            span: e.span,
+        });
     }
 
     fn declare_block(&mut self, b: &'a ast::BlockDecl) {
@@ -424,6 +610,7 @@ impl<'a> Namer<'a> {
         // Required fields that an unknown field is probably a misspelling of: their
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
+        let mut range_target: Option<(Kind, String)> = None;
         for f in &b.fields {
             let fname = f.name.name.as_str();
             if let Some(prev) = seen.get(fname) {
@@ -527,6 +714,24 @@ impl<'a> Namer<'a> {
                         }
                     }
                 }
+                (FieldType::Target, FieldValue::Expr(e)) => {
+                    let target = match &e.kind {
+                        ExprKind::Path(p) if p.len() == 2 => Kind::from_word(&p[0].name)
+                            .filter(|k| k.fields().iter().any(|s| s.name == p[1].name))
+                            .map(|k| (k, p[1].name.clone())),
+                        _ => None,
+                    };
+                    match target {
+                        Some(t) => range_target = Some(t),
+                        None => self.diags.push(
+                            Diag::error(
+                                "carbon::check::field_type",
+                                "`applies` names a field of a kind, such as `stand.carbon`",
+                            )
+                            .at(e.span, "not a kind and one of its fields"),
+                        ),
+                    }
+                }
                 (FieldType::Ref(Kind::Gwp), FieldValue::Expr(e)) => match &e.kind {
                     ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(&p[0].name).copied() {
                         Some(g) if self.decls[g as usize].kind == Kind::Gwp => header.gwp = Some(g),
@@ -552,7 +757,7 @@ impl<'a> Namer<'a> {
                             .at(e.span, "expected a name such as AR6"),
                     ),
                 },
-                (FieldType::Word(_) | FieldType::Ref(_), FieldValue::Text(_, sp))
+                (FieldType::Word(_) | FieldType::Ref(_) | FieldType::Target, FieldValue::Text(_, sp))
                 | (FieldType::Quantity, FieldValue::Text(_, sp)) => {
                     self.diags.push(
                         Diag::error(
@@ -585,6 +790,7 @@ impl<'a> Namer<'a> {
                     });
                     self.pending.push((id, e));
                     info.members.push((fname.to_string(), id));
+                    self.statements_of(id, &f.stmts, &f.prov);
                     if kind == Kind::Inventory && fname == "period" {
                         header.period = Some(id);
                         self.scope.insert("period".into(), id);
@@ -671,6 +877,19 @@ impl<'a> Namer<'a> {
             self.decls.push(info);
             return;
         }
+        if kind == Kind::Range {
+            if let Some((k, field)) = range_target {
+                let min = info.members.iter().find(|(n, _)| n == "min").map(|(_, i)| *i);
+                let max = info.members.iter().find(|(n, _)| n == "max").map(|(_, i)| *i);
+                self.ranges.push(RangeInfo {
+                    kind: k,
+                    field,
+                    min,
+                    max,
+                    decl: did,
+                });
+            }
+        }
         if let Some(&prev) = self.decl_scope.get(&name) {
             let ps = self.decls[prev as usize].name_span;
             if ps.src == name_span.src {
@@ -684,7 +903,7 @@ impl<'a> Namer<'a> {
             }
         }
         self.decl_scope.insert(name.clone(), did);
-        if kind != Kind::Gwp {
+        if kind != Kind::Gwp && kind != Kind::Range {
             let id = self.new_sym(Symbol {
                 name: name.clone(),
                 short: name.clone(),
@@ -704,6 +923,7 @@ impl<'a> Namer<'a> {
             });
             self.bind(&name, id, name_span);
             info.term = Some(id);
+            self.allow(id, &b.allows);
         }
         self.decls.push(info);
     }
@@ -711,10 +931,19 @@ impl<'a> Namer<'a> {
     /// AST expression → IR, resolving names.
     fn lower(&mut self, e: &Expr, units: &mut Units) -> Option<Ir> {
         let op = match &e.kind {
-            ExprKind::Quantity { value, unit: Some(u) } => return self.lower_quantity(*value, u, e.span, units),
-            ExprKind::Quantity { value, unit: None } => IrOp::Lit {
+            ExprKind::Quantity {
+                value,
+                unit: Some(u),
+                precision,
+            } => return self.lower_quantity(*value, *precision, u, e.span, units),
+            ExprKind::Quantity {
+                value,
+                unit: None,
+                precision,
+            } => IrOp::Lit {
                 value: *value,
                 unit: None,
+                precision: *precision,
             },
             ExprKind::Path(parts) => IrOp::Sym(self.lookup(parts)?),
             ExprKind::Neg(x) => IrOp::Neg(Box::new(self.lower(x, units)?)),
@@ -731,7 +960,14 @@ impl<'a> Namer<'a> {
     /// `5 t / z`: after a number, a word that is not a unit but is a declared name
     /// ends the unit, and the rest is arithmetic (`(5 t) / z`). A name that is also
     /// a unit stays a unit.
-    fn lower_quantity(&mut self, value: f64, u: &UnitExpr, span: Span, units: &mut Units) -> Option<Ir> {
+    fn lower_quantity(
+        &mut self,
+        value: f64,
+        precision: f64,
+        u: &UnitExpr,
+        span: Span,
+        units: &mut Units,
+    ) -> Option<Ir> {
         // A word is read as a name when it is not a unit and is a declared name,
         // or is closer to a declared name than to any unit (a misspelled name).
         let is_name = |n: &Self, f: &ast::UnitFactor, units: &mut Units| match &f.base {
@@ -751,6 +987,7 @@ impl<'a> Namer<'a> {
                 op: IrOp::Lit {
                     value,
                     unit: Some(u.clone()),
+                    precision,
                 },
                 span,
             });
@@ -769,6 +1006,7 @@ impl<'a> Namer<'a> {
             op: IrOp::Lit {
                 value,
                 unit: Some(head),
+                precision,
             },
             span: head_span,
         };
@@ -796,6 +1034,7 @@ impl<'a> Namer<'a> {
                     op: IrOp::Lit {
                         value: 1.0,
                         unit: Some(unit),
+                        precision: 0.0,
                     },
                     span: f.span,
                 }
@@ -808,6 +1047,7 @@ impl<'a> Namer<'a> {
                     op: IrOp::Lit {
                         value: mag.to_f64(),
                         unit: None,
+                        precision: 0.0,
                     },
                     span: f.span,
                 };
@@ -985,7 +1225,11 @@ impl<'a> Namer<'a> {
                 if d.kind == Kind::Transport {
                     let Some(ex) = f("excluded") else { return };
                     let one = Ir {
-                        op: IrOp::Lit { value: 1.0, unit: None },
+                        op: IrOp::Lit {
+                            value: 1.0,
+                            unit: None,
+                            precision: 0.0,
+                        },
                         span: ex.span,
                     };
                     em = Ir::bin(Mul, em, Ir::bin(Sub, one, ex));
@@ -1134,7 +1378,7 @@ impl<'a> Namer<'a> {
                 let r = self.define(did, "removal", rate, "annual removal", None, DimRule::Any);
                 Some(Ir::sym(r, d.name_span).wrap(IrOp::Gwp))
             }
-            Kind::Inventory | Kind::Gwp => None,
+            Kind::Inventory | Kind::Gwp | Kind::Range => None,
         };
         if let (Some(ir), Some(id)) = (term_ir, d.term) {
             let s = &mut self.syms[id as usize];

@@ -1,5 +1,6 @@
 //! Stage 7 (render): the report as aligned text or as JSON.
 
+use crate::audit::ExpectResult;
 use crate::diag::{Diag, Severity};
 use crate::explain::{Node, Report};
 use crate::number;
@@ -116,6 +117,40 @@ pub fn text(r: &Report) -> String {
             lpad(&pct(t.share_of_total), 11)
         );
     }
+    if !r.expectations.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Expectations (published figures)");
+        for e in &r.expectations {
+            let _ = writeln!(o, "  {}", expectation_line(e));
+            if e.status != "pass" {
+                let _ = writeln!(
+                    o,
+                    "      full-precision difference: {} {}",
+                    number::format_full(e.difference),
+                    e.unit
+                );
+                if let Some(reason) = &e.reason {
+                    let _ = writeln!(o, "      reason: {reason}");
+                }
+                if !e.contributors.is_empty() {
+                    let list = e
+                        .contributors
+                        .iter()
+                        .map(|c| format!("{} {} ({:.1} %)", c.name, q(c.value, &c.unit), c.share * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let _ = writeln!(o, "      largest contributors: {list}");
+                }
+            }
+        }
+    }
+    if !r.allowed.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Warnings allowed on their declarations");
+        for a in &r.allowed {
+            let _ = writeln!(o, "  {} on {}: {}", a.code, a.target, a.reason);
+        }
+    }
     if !r.flags.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
@@ -130,6 +165,28 @@ pub fn text(r: &Report) -> String {
         o.push_str(&explain_text(t));
     }
     o
+}
+
+/// `✓ name: computed … = published … (within …)  file:line`
+pub fn expectation_line(e: &ExpectResult) -> String {
+    let mark = match e.status.as_str() {
+        "pass" => "✓ pass",
+        "known" => "! known discrepancy",
+        _ => "✗ FAIL",
+    };
+    let rel = e
+        .relative
+        .map(|r| format!(" ({:+.2} %)", r * 100.0))
+        .unwrap_or_default();
+    format!(
+        "{mark}  {}: computed {} vs published {}, difference {}{rel}, tolerance {}  {}",
+        e.name,
+        q(e.computed, &e.unit),
+        q(e.published, &e.unit),
+        q(e.difference, &e.unit),
+        e.tolerance,
+        e.location
+    )
 }
 
 /// One term's derivation as a tree.
@@ -173,6 +230,9 @@ pub fn explain_text(n: &Node) -> String {
     }
     for f in &n.flags {
         let _ = writeln!(o, "  ! {f}");
+    }
+    for e in &n.expectations {
+        let _ = writeln!(o, "  expectation {e}");
     }
     let count = n.children.len();
     let mut seen = std::collections::HashSet::new();

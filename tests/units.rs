@@ -98,7 +98,10 @@ fn prelude_checks_and_evaluates_on_its_own() {
     let a = analyze(
         carbon::PRELUDE_NAME,
         carbon::PRELUDE.as_bytes(),
-        Options { prelude: false },
+        Options {
+            prelude: false,
+            ..Options::default()
+        },
     );
     let msgs: Vec<&str> = a.diags.iter().map(|d| d.message.as_str()).collect();
     assert!(!a.has_errors(), "{msgs:?}");

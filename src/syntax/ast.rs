@@ -23,12 +23,41 @@ pub enum Decl {
     Dimension(DimensionDecl),
     Unit(UnitDecl),
     Block(BlockDecl),
+    Expect(ExpectDecl),
+}
+
+/// `expect name: actual == published within tolerance known "reason" from source`
+#[derive(Clone, Debug)]
+pub struct ExpectDecl {
+    pub name: Option<Ident>,
+    pub actual: Expr,
+    pub published: Expr,
+    pub tolerance: Expr,
+    pub known: Option<(String, Span)>,
+    pub prov: Provenance,
+    pub span: Span,
+}
+
+/// `allow code "reason"`: silences one warning on a declaration.
+#[derive(Clone, Debug)]
+pub struct Allow {
+    pub code: Ident,
+    pub reason: String,
+}
+
+/// Extra statements about one value: its stated components, and other stated
+/// values of the same quantity.
+#[derive(Clone, Debug, Default)]
+pub struct Statements {
+    pub parts: Option<Expr>,
+    pub also: Vec<(Expr, Provenance)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct LetDecl {
     pub name: Ident,
     pub expr: Expr,
+    pub stmts: Statements,
     pub prov: Provenance,
     pub span: Span,
 }
@@ -73,6 +102,7 @@ pub struct BlockDecl {
     /// The name as written, when it is a quoted string (`inventory "Yongning"`).
     pub title: Option<(String, Span)>,
     pub fields: Vec<Field>,
+    pub allows: Vec<Allow>,
     pub span: Span,
 }
 
@@ -80,6 +110,7 @@ pub struct BlockDecl {
 pub struct Field {
     pub name: Ident,
     pub value: FieldValue,
+    pub stmts: Statements,
     pub prov: Provenance,
     pub span: Span,
 }
@@ -94,9 +125,11 @@ pub enum FieldValue {
 pub struct Provenance {
     pub from: Vec<Citation>,
     pub assumed: Option<(String, Span)>,
+    pub allow: Vec<Allow>,
 }
 
 impl Provenance {
+    /// No source and no assumption (`allow` clauses do not count).
     pub fn is_empty(&self) -> bool {
         self.from.is_empty() && self.assumed.is_none()
     }
@@ -137,10 +170,12 @@ impl BinOp {
 
 #[derive(Clone, Debug)]
 pub enum ExprKind {
-    /// A number, with its unit if one was written.
+    /// A number, with its unit if one was written. `precision` is half a unit in
+    /// the last written digit (0.005 for `7.09`), in the written unit.
     Quantity {
         value: f64,
         unit: Option<UnitExpr>,
+        precision: f64,
     },
     /// A reference by name: `coal`, `coal.amount`.
     Path(Vec<Ident>),

@@ -187,6 +187,12 @@ fn rule_words(r: Rule) -> &'static str {
         Rule::string | Rule::string_inner => "a quoted string",
         Rule::prefixes | Rule::kw_prefixes => "`prefixes`",
         Rule::kw_to => "`to`",
+        Rule::parts_clause | Rule::kw_parts => "`parts`",
+        Rule::also_clause | Rule::kw_also => "`also`",
+        Rule::allow_clause | Rule::kw_allow => "`allow`",
+        Rule::expect_decl | Rule::kw_expect => "`expect`",
+        Rule::known_clause | Rule::kw_known => "`known \"reason\"`",
+        Rule::kw_within => "`within`",
         _ => "something else",
     }
 }
@@ -553,8 +559,14 @@ impl Builder {
                 it.next(); // kw_let
                 let name = self.ident(it.next().expect("let has a name"));
                 let expr = self.expr(it.next().expect("let has an expression"))?;
-                let prov = self.provenance(it.next().expect("let has provenance"));
-                Ok(Decl::Let(LetDecl { name, expr, prov, span }))
+                let (stmts, prov) = self.statements(it)?;
+                Ok(Decl::Let(LetDecl {
+                    name,
+                    expr,
+                    stmts,
+                    prov,
+                    span,
+                }))
             }
             Rule::source_decl => {
                 let mut it = p.into_inner();
@@ -620,11 +632,13 @@ impl Builder {
                 let mut name = None;
                 let mut title = None;
                 let mut fields = Vec::new();
+                let mut allows = Vec::new();
                 for q in it {
                     match q.as_rule() {
                         Rule::ident => name = Some(self.ident(q)),
                         Rule::string => title = Some(self.string(q)),
                         Rule::field => fields.push(self.field(q)?),
+                        Rule::allow_clause => allows.push(self.allow(q)),
                         _ => {}
                     }
                 }
@@ -633,6 +647,41 @@ impl Builder {
                     name,
                     title,
                     fields,
+                    allows,
+                    span,
+                }))
+            }
+            Rule::expect_decl => {
+                let span = self.tight_span(&p);
+                let mut name = None;
+                let mut exprs = Vec::new();
+                let mut known = None;
+                let mut prov = Provenance::default();
+                for q in p.into_inner() {
+                    match q.as_rule() {
+                        Rule::ident => name = Some(self.ident(q)),
+                        Rule::expr => exprs.push(self.expr(q)?),
+                        Rule::known_clause => {
+                            known = q
+                                .into_inner()
+                                .find(|x| x.as_rule() == Rule::string)
+                                .map(|x| self.string(x))
+                        }
+                        Rule::provenance => prov = self.provenance(q),
+                        _ => {}
+                    }
+                }
+                let mut it = exprs.into_iter();
+                let (Some(actual), Some(published), Some(tolerance)) = (it.next(), it.next(), it.next()) else {
+                    return Err(Diag::error("carbon::syntax", "incomplete `expect`").at(span, "here"));
+                };
+                Ok(Decl::Expect(ExpectDecl {
+                    name,
+                    actual,
+                    published,
+                    tolerance,
+                    known,
+                    prov,
                     span,
                 }))
             }
@@ -659,13 +708,53 @@ impl Builder {
             }
             _ => FieldValue::Expr(self.expr(v)?),
         };
-        let prov = it.next().map(|q| self.provenance(q)).unwrap_or_default();
+        let (stmts, prov) = self.statements(it)?;
         Ok(Field {
             name,
             value,
+            stmts,
             prov,
             span,
         })
+    }
+
+    /// `parts …`, provenance, `also …` after a value.
+    fn statements(&self, it: pest::iterators::Pairs<Rule>) -> R<(Statements, Provenance)> {
+        let mut stmts = Statements::default();
+        let mut prov = Provenance::default();
+        for q in it {
+            match q.as_rule() {
+                Rule::parts_clause => {
+                    let e = q
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::expr)
+                        .expect("parts holds an expr");
+                    stmts.parts = Some(self.expr(e)?);
+                }
+                Rule::provenance => prov = self.provenance(q),
+                Rule::also_clause => {
+                    let mut e = None;
+                    let mut p = Provenance::default();
+                    for x in q.into_inner() {
+                        match x.as_rule() {
+                            Rule::expr => e = Some(self.expr(x)?),
+                            Rule::provenance => p = self.provenance(x),
+                            _ => {}
+                        }
+                    }
+                    stmts.also.push((e.expect("also holds an expr"), p));
+                }
+                _ => {}
+            }
+        }
+        Ok((stmts, prov))
+    }
+
+    fn allow(&self, p: Pair<Rule>) -> Allow {
+        let mut it = p.into_inner().filter(|q| q.as_rule() != Rule::kw_allow);
+        let code = self.ident(it.next().expect("allow names a code"));
+        let reason = it.next().map(|q| self.string(q).0).unwrap_or_default();
+        Allow { code, reason }
     }
 
     fn provenance(&self, p: Pair<Rule>) -> Provenance {
@@ -689,6 +778,7 @@ impl Builder {
                         prov.assumed = Some(self.string(q));
                     }
                 }
+                Rule::allow_clause => prov.allow.push(self.allow(c)),
                 _ => {}
             }
         }
@@ -776,6 +866,7 @@ impl Builder {
             Rule::quantity => {
                 let mut value = None;
                 let mut unit = None;
+                let mut precision = 0.0;
                 for q in p.into_inner() {
                     match q.as_rule() {
                         Rule::ratio => {
@@ -792,7 +883,10 @@ impl Builder {
                             }
                             value = Some(n / d);
                         }
-                        Rule::number => value = Some(self.number(q)?),
+                        Rule::number => {
+                            precision = number_precision(q.as_str());
+                            value = Some(self.number(q)?)
+                        }
                         Rule::unit_expr => unit = Some(self.unit_expr(q)?),
                         _ => {}
                     }
@@ -802,6 +896,7 @@ impl Builder {
                         kind: ExprKind::Quantity {
                             value: value.unwrap_or(0.0),
                             unit,
+                            precision,
                         },
                         span,
                     },
@@ -919,6 +1014,19 @@ impl Builder {
             span,
         })
     }
+}
+
+/// Half a unit in the last written digit: `7.09` → 0.005, `1.5e3` → 50, `12` → 0.5.
+fn number_precision(s: &str) -> f64 {
+    if s.starts_with("10^") {
+        return 0.0;
+    }
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().unwrap_or(0)),
+        None => (s, 0),
+    };
+    let decimals = mant.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+    0.5 * 10f64.powi(exp - decimals)
 }
 
 /// End of the last token inside a pair: non-atomic rules also span the

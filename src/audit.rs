@@ -1,0 +1,578 @@
+//! Stage 5b (audit): after evaluation, checks expectations against published
+//! figures and emits the data-quality warnings an auditor needs: stated totals
+//! whose parts do not add up, disagreeing statements, stocks counted as removals,
+//! inputs without provenance, unused values, zero terms and implausible values.
+
+use crate::check::{Op, Program};
+use crate::diag::{Diag, Severity};
+use crate::domain::Kind;
+use crate::eval::Values;
+use crate::explain::code_deps;
+use crate::ir::SymId;
+use crate::names::{StatementKind, SymKind};
+use crate::number;
+use crate::source::SourceMap;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contributor {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+    /// Share of the computed side.
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectResult {
+    pub name: String,
+    pub location: String,
+    /// `pass`, `fail` or `known`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub published: f64,
+    pub computed: f64,
+    pub unit: String,
+    /// computed − published, full precision, in `unit`.
+    pub difference: f64,
+    /// difference / published.
+    pub relative: Option<f64>,
+    pub tolerance: String,
+    pub sources: Vec<String>,
+    pub contributors: Vec<Contributor>,
+}
+
+/// A warning silenced on its declaration, with the stated reason.
+#[derive(Clone, Debug, Serialize)]
+pub struct Allowed {
+    pub code: String,
+    pub target: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Audit {
+    pub expectations: Vec<ExpectResult>,
+    pub allowed: Vec<Allowed>,
+    #[serde(skip)]
+    pub diags: Vec<Diag>,
+}
+
+struct Auditor<'a> {
+    p: &'a Program,
+    vals: &'a Values,
+    sources: &'a SourceMap,
+    out: Audit,
+}
+
+/// Runs every audit check. With `strict`, missing provenance and the data-quality
+/// warnings are errors.
+pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> Audit {
+    let mut a = Auditor {
+        p,
+        vals,
+        sources,
+        out: Audit::default(),
+    };
+    a.expectations();
+    a.statements();
+    a.stocks_as_removals();
+    a.provenance_and_use();
+    a.zero_terms();
+    a.ranges();
+    a.gwp_values();
+    if strict {
+        for d in &mut a.out.diags {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+            }
+        }
+    }
+    a.out
+}
+
+impl Auditor<'_> {
+    fn show(&self, id: SymId) -> (f64, String) {
+        let c = &self.p.checked[id as usize];
+        let v = self.vals.get(id).unwrap_or(f64::NAN);
+        (v / self.p.units.scale_of(&c.dunit), self.p.units.format_dunit(&c.dunit))
+    }
+
+    fn q(v: f64, u: &str) -> String {
+        if u.is_empty() {
+            number::format(v)
+        } else {
+            format!("{} {u}", number::format(v))
+        }
+    }
+
+    fn location(&self, span: crate::source::Span) -> String {
+        let (line, _) = self.sources.line_col(span.src, span.start);
+        format!("{}:{line}", self.sources.name(span.src))
+    }
+
+    /// Whether `code` is allowed on `id`; records the allowance once.
+    fn allowed(&mut self, id: SymId, code: &str) -> bool {
+        let reason = self
+            .p
+            .res
+            .allows
+            .get(&id)
+            .and_then(|v| v.iter().find(|(c, _)| c == code))
+            .map(|(_, r)| r.clone());
+        match reason {
+            Some(reason) => {
+                let target = self.p.res.syms[id as usize].name.clone();
+                if !self.out.allowed.iter().any(|a| a.code == code && a.target == target) {
+                    self.out.allowed.push(Allowed {
+                        code: code.to_string(),
+                        target,
+                        reason,
+                    });
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The largest contributors to a computed value, descending through single
+    /// references (an expectation on `sinks` lists the sink terms).
+    fn contributors(&self, id: SymId) -> Vec<Contributor> {
+        let total = self.vals.get(id).unwrap_or(0.0);
+        let mut node = id;
+        for _ in 0..8 {
+            let mut deps = Vec::new();
+            if let Some(c) = &self.p.checked[node as usize].code {
+                code_deps(c, &mut deps);
+            }
+            if deps.len() == 1 {
+                node = deps[0];
+                continue;
+            }
+            let mut list: Vec<Contributor> = deps
+                .into_iter()
+                .filter_map(|d| {
+                    let v = self.vals.get(d)?;
+                    let (shown, unit) = self.show(d);
+                    Some(Contributor {
+                        name: self.p.res.syms[d as usize].name.clone(),
+                        value: shown,
+                        unit,
+                        share: if total != 0.0 { v / total } else { 0.0 },
+                    })
+                })
+                .collect();
+            list.sort_by(|a, b| b.share.abs().total_cmp(&a.share.abs()).then(a.name.cmp(&b.name)));
+            list.truncate(5);
+            return list;
+        }
+        Vec::new()
+    }
+
+    fn expectations(&mut self) {
+        let res = &self.p.res;
+        for e in &res.expects {
+            let (Some(a), Some(p), Some(t)) = (
+                self.vals.get(e.actual),
+                self.vals.get(e.published),
+                self.vals.get(e.tolerance),
+            ) else {
+                continue;
+            };
+            let tol_dim = self.p.checked[e.tolerance as usize].dim;
+            let relative_tol = tol_dim.is_some_and(|d| d.is_one());
+            let diff = a - p;
+            let limit = if relative_tol { t.abs() * p.abs() } else { t.abs() };
+            let pass = diff.abs() <= limit * (1.0 + 1e-12);
+            let (computed, unit) = self.show(e.actual);
+            let scale = self.p.units.scale_of(&self.p.checked[e.actual as usize].dunit);
+            let published = p / scale;
+            let difference = diff / scale;
+            let relative = (p != 0.0).then(|| diff / p);
+            let tolerance = if relative_tol {
+                format!("{} %", number::format(t * 100.0))
+            } else {
+                Self::q(t / scale, &unit)
+            };
+            let status = match (pass, &e.known) {
+                (true, _) => "pass",
+                (false, Some(_)) => "known",
+                (false, None) => "fail",
+            };
+            let sources = e.prov.sources.iter().map(|&i| res.sources[i].name.clone()).collect();
+            let contributors = if pass { Vec::new() } else { self.contributors(e.actual) };
+            let rel_text = relative.map(|r| format!(" ({:+.4} %)", r * 100.0)).unwrap_or_default();
+            let contrib_text = contributors
+                .iter()
+                .map(|c| format!("{} {} ({:.1} %)", c.name, Self::q(c.value, &c.unit), c.share * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let detail = format!(
+                "published {}, computed {}, difference {:+} {unit}{rel_text}, tolerance {tolerance}",
+                Self::q(published, &unit),
+                Self::q(computed, &unit),
+                difference
+            );
+            match status {
+                "fail" => {
+                    let mut help = format!("{detail}.");
+                    if !contrib_text.is_empty() {
+                        help.push_str(&format!(" Largest contributors to the computed side: {contrib_text}."));
+                    }
+                    help.push_str(" If the gap is understood, declare it with `known \"reason\"`.");
+                    self.out.diags.push(
+                        Diag::error(
+                            "carbon::audit::expect_failed",
+                            format!("expectation `{}` fails: the published figure is not reproduced", e.name),
+                        )
+                        .at(
+                            e.span,
+                            format!(
+                                "computed {} ≠ published {}",
+                                Self::q(computed, &unit),
+                                Self::q(published, &unit)
+                            ),
+                        )
+                        .help(help),
+                    );
+                }
+                "known" => {
+                    self.out.diags.push(Diag {
+                        severity: Severity::Advice,
+                        ..Diag::error(
+                            "carbon::audit::known_discrepancy",
+                            format!("expectation `{}` is a known discrepancy", e.name),
+                        )
+                        .at(
+                            e.span,
+                            format!(
+                                "computed {} ≠ published {}",
+                                Self::q(computed, &unit),
+                                Self::q(published, &unit)
+                            ),
+                        )
+                        .help(format!(
+                            "{detail}. Reason given: {}",
+                            e.known.clone().unwrap_or_default()
+                        ))
+                    });
+                }
+                _ => {}
+            }
+            self.out.expectations.push(ExpectResult {
+                name: e.name.clone(),
+                location: self.location(e.span),
+                status: status.into(),
+                reason: if status == "known" { e.known.clone() } else { None },
+                published,
+                computed,
+                unit,
+                difference,
+                relative,
+                tolerance,
+                sources,
+                contributors,
+            });
+        }
+    }
+
+    fn statements(&mut self) {
+        let res = &self.p.res;
+        for s in &res.statements {
+            let (Some(a), Some(b)) = (self.vals.get(s.target), self.vals.get(s.other)) else {
+                continue;
+            };
+            let (pa, pb) = (
+                self.p.checked[s.target as usize].precision,
+                self.p.checked[s.other as usize].precision,
+            );
+            let tol = match (pa, pb) {
+                (Some(x), Some(y)) => x + y,
+                _ => 1e-9 * a.abs().max(b.abs()),
+            };
+            let diff = b - a;
+            if diff.abs() <= tol * (1.0 + 1e-9) {
+                continue;
+            }
+            let code = match s.kind {
+                StatementKind::Parts => "components",
+                StatementKind::Also => "disagree",
+            };
+            if self.allowed(s.target, code) {
+                continue;
+            }
+            let target = &res.syms[s.target as usize];
+            let c = &self.p.checked[s.target as usize];
+            let scale = self.p.units.scale_of(&c.dunit);
+            let unit = self.p.units.format_dunit(&c.dunit);
+            let rel = if a != 0.0 {
+                format!(" ({:+.2} %)", diff / a * 100.0)
+            } else {
+                String::new()
+            };
+            let (msg, label) = match s.kind {
+                StatementKind::Parts => (
+                    format!(
+                        "the stated total of `{}` is not the sum of its stated parts",
+                        target.name
+                    ),
+                    format!("the parts sum to {}", Self::q(b / scale, &unit)),
+                ),
+                StatementKind::Also => (
+                    format!("two stated values of `{}` disagree", target.name),
+                    format!("this states {}", Self::q(b / scale, &unit)),
+                ),
+            };
+            self.out.diags.push(
+                Diag::warning(
+                    if code == "components" { "carbon::audit::components" } else { "carbon::audit::disagree" },
+                    msg,
+                )
+                .at(s.span, label)
+                .also(target.span, format!("stated as {}", Self::q(a / scale, &unit)))
+                .help(format!(
+                    "difference {} {unit}{rel}, beyond the rounding of the stated figures ({} {unit}); the value used is {}. Correct the figure, or keep it with `allow {code} \"reason\"`",
+                    number::format_full(diff / scale),
+                    number::format(tol / scale),
+                    Self::q(a / scale, &unit)
+                )),
+            );
+        }
+    }
+
+    fn stocks_as_removals(&mut self) {
+        let res = &self.p.res;
+        let mut terms = Vec::new();
+        for d in &res.decls {
+            if d.method.as_deref() != Some("stock_as_removal") || d.prelude {
+                continue;
+            }
+            let Some(t) = d.term else { continue };
+            if self.vals.get(t).is_none() || self.allowed(t, "stock_as_removal") {
+                continue;
+            }
+            terms.push((t, d.name_span));
+        }
+        if terms.is_empty() {
+            return;
+        }
+        let sinks = res
+            .groups
+            .as_ref()
+            .and_then(|g| g.groups.iter().find(|(x, _)| *x == crate::domain::Group::Sinks))
+            .map(|(_, i)| *i);
+        let total: f64 = number::sum(terms.iter().filter_map(|(t, _)| self.vals.get(*t)));
+        let all = sinks.and_then(|s| self.vals.get(s)).unwrap_or(0.0);
+        let (_, unit) = self.show(terms[0].0);
+        let scale = self.p.units.scale_of(&self.p.checked[terms[0].0 as usize].dunit);
+        let list = terms
+            .iter()
+            .map(|(t, _)| {
+                format!(
+                    "{} {}",
+                    res.syms[*t as usize].name,
+                    number::format(self.vals.get(*t).unwrap_or(0.0) / scale)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let share = if all != 0.0 {
+            format!(", {:.1} % of removals", total / all * 100.0)
+        } else {
+            String::new()
+        };
+        let d = Diag::warning(
+            "carbon::audit::stock_as_removal",
+            format!(
+                "{} removal{} ({} {unit}{share}) count{} a carbon stock as this period's removal",
+                terms.len(),
+                if terms.len() == 1 { "" } else { "s" },
+                number::format(total / scale),
+                if terms.len() == 1 { "s" } else { "" }
+            ),
+        )
+        .at(terms[0].1, "a stock (carbon per area × area), reported as a flow");
+        self.out.diags.push(d.help(format!(
+            "a stock is not an annual removal; the terms affected are: {list} ({unit}). Use `method gain` (increment) or `method stock_difference` (previous, interval) when the data exist, or keep the choice with `allow stock_as_removal \"reason\"`"
+        )));
+    }
+
+    fn provenance_and_use(&mut self) {
+        let res = &self.p.res;
+        // Who reads each symbol (once, linear in the program).
+        let mut used = vec![false; res.syms.len()];
+        for c in self.p.checked.iter().filter_map(|c| c.code.as_ref()) {
+            let mut deps = Vec::new();
+            code_deps(c, &mut deps);
+            for d in deps {
+                used[d as usize] = true;
+            }
+        }
+        for (i, s) in res.syms.iter().enumerate() {
+            if s.prelude {
+                continue;
+            }
+            let id = i as SymId;
+            let literal = matches!(self.p.checked[i].code.as_ref().map(|c| &c.op), Some(Op::Const(..)));
+            let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. });
+            if input
+                && literal
+                && s.prov.sources.is_empty()
+                && s.prov.assumed.is_none()
+                && !self.allowed(id, "no_provenance")
+            {
+                let (v, u) = self.show(id);
+                self.out.diags.push(
+                    Diag::warning("carbon::audit::no_provenance", format!("`{}` = {} has no source", s.name, Self::q(v, &u)))
+                        .at(s.span, "neither `from` nor `assumed`")
+                        .help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
+                );
+            }
+            if s.kind == SymKind::Let && !used[i] && !self.allowed(id, "unused") {
+                self.out.diags.push(
+                    Diag::warning(
+                        "carbon::audit::unused",
+                        format!("`{}` is declared but nothing uses it", s.name),
+                    )
+                    .at(s.name_span, "unused")
+                    .help("use it, state it in an `expect`, or remove it (or keep it with `allow unused \"reason\"`)"),
+                );
+            }
+        }
+    }
+
+    fn zero_terms(&mut self) {
+        let res = &self.p.res;
+        for d in res.decls.iter().filter(|d| !d.prelude) {
+            let Some(t) = d.term else { continue };
+            if self.vals.get(t) == Some(0.0) && !self.allowed(t, "zero_term") {
+                self.out.diags.push(
+                    Diag::warning("carbon::audit::zero_term", format!("the term `{}` is zero", d.name))
+                        .at(d.name_span, "contributes nothing to the balance")
+                        .help("a zero term is often a missing figure: state the figure, or keep it with `allow zero_term \"reason\"`"),
+                );
+            }
+        }
+    }
+
+    fn ranges(&mut self) {
+        let res = &self.p.res;
+        for r in &res.ranges {
+            let range_decl = &res.decls[r.decl as usize];
+            let fmt_bound = |s: Option<SymId>| s.map(|id| self.show(id));
+            let (min, max) = (fmt_bound(r.min), fmt_bound(r.max));
+            for d in res.decls.iter().filter(|d| d.kind == r.kind && !d.prelude) {
+                let Some((_, f)) = d.members.iter().find(|(n, _)| *n == r.field) else {
+                    continue;
+                };
+                let (Some(v), Some(dim)) = (self.vals.get(*f), self.p.checked[*f as usize].dim) else {
+                    continue;
+                };
+                let below = r
+                    .min
+                    .and_then(|m| Some(self.p.checked[m as usize].dim == Some(dim) && v < self.vals.get(m)?))
+                    .unwrap_or(false);
+                let above = r
+                    .max
+                    .and_then(|m| Some(self.p.checked[m as usize].dim == Some(dim) && v > self.vals.get(m)?))
+                    .unwrap_or(false);
+                if !(below || above) || self.allowed(*f, "implausible") {
+                    continue;
+                }
+                let (shown, unit) = self.show(*f);
+                let bounds = match (&min, &max) {
+                    (Some((a, ua)), Some((b, ub))) => format!("{} to {}", Self::q(*a, ua), Self::q(*b, ub)),
+                    (Some((a, ua)), None) => format!("at least {}", Self::q(*a, ua)),
+                    (None, Some((b, ub))) => format!("at most {}", Self::q(*b, ub)),
+                    _ => continue,
+                };
+                let sym = &res.syms[*f as usize];
+                let cite = r
+                    .min
+                    .or(r.max)
+                    .and_then(|m| res.syms[m as usize].prov.sources.first())
+                    .map(|&i| format!(" ({})", res.sources[i].text))
+                    .unwrap_or_default();
+                self.out.diags.push(
+                    Diag::warning("carbon::audit::implausible", format!("`{}` = {} is outside the plausible range", sym.name, Self::q(shown, &unit)))
+                        .at(sym.span, format!("expected {bounds}"))
+                        .help(format!(
+                            "the prelude's range `{}` for {}.{} is {bounds}{cite}; check the figure and its unit, or keep it with `allow implausible \"reason\"`",
+                            range_decl.name,
+                            r.kind.word(),
+                            r.field
+                        )),
+                );
+            }
+        }
+    }
+
+    /// A GWP written by the user that matches no IPCC set of the prelude.
+    fn gwp_values(&mut self) {
+        let res = &self.p.res;
+        let mut known: HashMap<String, Vec<(String, f64)>> = HashMap::new();
+        for d in res.decls.iter().filter(|d| d.kind == Kind::Gwp && d.prelude) {
+            for (gas, id) in &d.members {
+                if let Some(v) = self.vals.get(*id) {
+                    known.entry(gas.clone()).or_default().push((d.name.clone(), v));
+                }
+            }
+        }
+        let check = |gas: &str, id: SymId, this: &mut Self| {
+            let (Some(v), Some(list)) = (this.vals.get(id), known.get(gas)) else {
+                return;
+            };
+            if list.iter().any(|(_, k)| (k - v).abs() <= 1e-9 * k.abs()) || this.allowed(id, "implausible") {
+                return;
+            }
+            let sym = &res.syms[id as usize];
+            let (shown, unit) = this.show(id);
+            let sets = list
+                .iter()
+                .map(|(n, k)| {
+                    format!(
+                        "{n} {}",
+                        number::format(k / this.p.units.scale_of(&this.p.checked[id as usize].dunit))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            this.out.diags.push(
+                Diag::warning("carbon::audit::implausible", format!("the GWP of {gas} `{}` = {} matches no IPCC set", sym.name, Self::q(shown, &unit)))
+                    .at(sym.span, "not an IPCC value")
+                    .help(format!("the IPCC GWP-100 values of {gas} are: {sets}; use one of the prelude's sets, or keep it with `allow implausible \"reason\"`")),
+            );
+        };
+        for d in res.decls.iter().filter(|d| !d.prelude) {
+            match d.kind {
+                Kind::Gwp => {
+                    for (gas, id) in &d.members {
+                        check(gas, *id, self);
+                    }
+                }
+                Kind::Gas => {
+                    if let Some((_, id)) = d.members.iter().find(|(n, _)| n == "gwp") {
+                        // The gas's substance decides which set of values applies.
+                        let gas = d
+                            .members
+                            .iter()
+                            .find(|(n, _)| n == "amount" || n == "mass")
+                            .and_then(|(_, m)| self.p.checked[*m as usize].dim)
+                            .and_then(|dim| {
+                                dim.factors()
+                                    .find(|(i, _)| self.p.units.bases[*i].name != "time")
+                                    .map(|(i, _)| self.p.units.bases[i].name.clone())
+                            });
+                        if let Some(g) = gas {
+                            check(&g, *id, self);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
