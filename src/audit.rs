@@ -20,8 +20,8 @@ pub struct Contributor {
     pub name: String,
     pub value: f64,
     pub unit: String,
-    /// Share of the computed side.
-    pub share: f64,
+    /// Share of the computed side, when it is a sum (a factor of a product has none).
+    pub share: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -148,10 +148,20 @@ impl Auditor<'_> {
             if let Some(c) = &self.p.checked[node as usize].code {
                 code_deps(c, &mut deps);
             }
-            if deps.len() == 1 {
+            let single_ref = matches!(self.p.checked[node as usize].code.as_ref().map(|c| &c.op), Some(Op::Sym(_)));
+            if single_ref && deps.len() == 1 {
                 node = deps[0];
                 continue;
             }
+            let additive = matches!(
+                self.p.checked[node as usize].code.as_ref().map(|c| &c.op),
+                Some(Op::Sum(_))
+                    | Some(Op::Bin(
+                        crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
+                        _,
+                        _
+                    ))
+            );
             let mut list: Vec<Contributor> = deps
                 .into_iter()
                 .filter_map(|d| {
@@ -161,11 +171,14 @@ impl Auditor<'_> {
                         name: self.p.res.syms[d as usize].name.clone(),
                         value: shown,
                         unit,
-                        share: if total != 0.0 { v / total } else { 0.0 },
+                        share: (additive && total != 0.0).then(|| v / total),
                     })
                 })
                 .collect();
-            list.sort_by(|a, b| b.share.abs().total_cmp(&a.share.abs()).then(a.name.cmp(&b.name)));
+            list.sort_by(|a, b| {
+                let key = |c: &Contributor| c.share.unwrap_or(0.0).abs();
+                key(b).total_cmp(&key(a)).then(a.name.cmp(&b.name))
+            });
             list.truncate(5);
             return list;
         }
@@ -207,7 +220,10 @@ impl Auditor<'_> {
             let rel_text = relative.map(|r| format!(" ({:+.4} %)", r * 100.0)).unwrap_or_default();
             let contrib_text = contributors
                 .iter()
-                .map(|c| format!("{} {} ({:.1} %)", c.name, Self::q(c.value, &c.unit), c.share * 100.0))
+                .map(|c| match c.share {
+                    Some(s) => format!("{} {} ({:.1} %)", c.name, Self::q(c.value, &c.unit), s * 100.0),
+                    None => format!("{} {}", c.name, Self::q(c.value, &c.unit)),
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             let detail = format!(

@@ -61,7 +61,7 @@ struct Bases {
 struct Checker<'a> {
     res: &'a Resolved,
     units: &'a mut Units,
-    checked: Vec<Checked>,
+    checked: &'a mut Vec<Checked>,
     diags: Vec<Diag>,
     bases: Bases,
     gwp_members: Vec<(String, SymId)>,
@@ -70,55 +70,43 @@ struct Checker<'a> {
     amount_unit: DUnit,
 }
 
+/// Checks one more expression against a checked program (the REPL): its code,
+/// dimension, display unit and stated precision.
+pub fn check_expr(p: &mut Program, ir: &Ir) -> Result<(Code, Dim, DUnit, Option<f64>), Vec<Diag>> {
+    let Program { res, units, checked } = p;
+    let mut c = Checker::new(res, units, checked);
+    let r = c.infer(ir);
+    let precision = c.precision(ir);
+    match r {
+        Ok((code, dim, mut du)) => {
+            if du.is_empty() && !dim.is_one() {
+                du = c.units.dunit_for_dim(&dim);
+            }
+            Ok((code, dim, du, precision))
+        }
+        Err(()) => Err(c.diags),
+    }
+}
+
+/// Resolves a written unit (for `to` conversions in the REPL).
+pub fn resolve_unit(p: &mut Program, u: &crate::syntax::ast::UnitExpr) -> Result<crate::units::Resolved, Diag> {
+    p.units.resolve(u)
+}
+
 pub fn check(res: Resolved, mut units: Units) -> (Program, Vec<Diag>) {
-    let bases = Bases {
-        mass: units.base_index("mass"),
-        length: units.base_index("length"),
-        time: units.base_index("time"),
-        c: units.base_index("C"),
-        co2e: units.base_index("CO2e"),
-        ce: units.base_index("ce"),
-    };
-    let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
-        Some(g) => (
-            res.decls[g as usize].members.clone(),
-            res.decls[g as usize].name.clone(),
-        ),
-        None => (Vec::new(), String::new()),
-    };
-    let rate_unit = named(&mut units, &[("tCO2e", 1), ("a", -1)]);
-    let amount_unit = named(&mut units, &[("tCO2e", 1)]);
-    let n = res.syms.len();
-    let mut c = Checker {
-        res: &res,
-        units: &mut units,
-        checked: vec![Checked::default(); n],
-        diags: Vec::new(),
-        bases,
-        gwp_members,
-        gwp_name,
-        rate_unit,
-        amount_unit,
-    };
+    let mut checked = vec![Checked::default(); res.syms.len()];
+    let mut c = Checker::new(&res, &mut units, &mut checked);
     for &id in &res.order {
         c.check_sym(id);
     }
     c.check_comparisons();
-    let checked = c.checked;
     let diags = c.diags;
     (Program { res, units, checked }, diags)
 }
 
+/// A display unit from named units (`tCO2e/a`), interned once.
 fn named(units: &mut Units, parts: &[(&str, i16)]) -> DUnit {
-    let mut d = Dim::ONE;
     let mut out = DUnit::default();
-    for (name, e) in parts {
-        if let Some((_, dim)) = units.lookup(name) {
-            let _ = dim.pow(Rat::int(*e)).and_then(|p| d.mul(&p)).map(|x| d = x);
-        }
-        let _ = name;
-        let _ = e;
-    }
     // Resolve through the registry so the atoms are interned once.
     for (name, e) in parts {
         let expr = crate::syntax::ast::UnitExpr {
@@ -142,7 +130,38 @@ fn named(units: &mut Units, parts: &[(&str, i16)]) -> DUnit {
 
 type R = Result<(Code, Dim, DUnit), ()>;
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(res: &'a Resolved, units: &'a mut Units, checked: &'a mut Vec<Checked>) -> Checker<'a> {
+        let bases = Bases {
+            mass: units.base_index("mass"),
+            length: units.base_index("length"),
+            time: units.base_index("time"),
+            c: units.base_index("C"),
+            co2e: units.base_index("CO2e"),
+            ce: units.base_index("ce"),
+        };
+        let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
+            Some(g) => (
+                res.decls[g as usize].members.clone(),
+                res.decls[g as usize].name.clone(),
+            ),
+            None => (Vec::new(), String::new()),
+        };
+        let rate_unit = named(units, &[("tCO2e", 1), ("a", -1)]);
+        let amount_unit = named(units, &[("tCO2e", 1)]);
+        Checker {
+            res,
+            units,
+            checked,
+            diags: Vec::new(),
+            bases,
+            gwp_members,
+            gwp_name,
+            rate_unit,
+            amount_unit,
+        }
+    }
+
     fn check_sym(&mut self, id: SymId) {
         let sym = &self.res.syms[id as usize];
         let Some(ir) = &sym.ir else { return };

@@ -38,7 +38,7 @@ pub fn reevaluate(p: &Program, vals: &mut Values, ids: &[SymId]) -> Vec<Diag> {
 
 fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
     let v = match &p.checked[id as usize].code {
-        Some(code) => match eval(code, vals) {
+        Some(code) => match eval_code(code, vals) {
             Ok(v) if v.is_finite() => Some(v),
             Ok(v) => {
                 let sym = &p.res.syms[id as usize];
@@ -67,15 +67,16 @@ fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
     vals.0[id as usize] = v;
 }
 
-/// `Err(None)`: an input is missing (already reported).
-fn eval(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
+/// Evaluates compiled code against computed values. `Err(None)`: an input has
+/// no value (its error is already reported).
+pub fn eval_code(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
     Ok(match &c.op {
         Op::Const(v, _) => *v,
         Op::Sym(s) => vals.get(*s).ok_or(None)?,
-        Op::Neg(x) => -eval(x, vals)?,
+        Op::Neg(x) => -eval_code(x, vals)?,
         Op::Bin(op, a, b) => {
-            let x = eval(a, vals)?;
-            let y = eval(b, vals)?;
+            let x = eval_code(a, vals)?;
+            let y = eval_code(b, vals)?;
             match op {
                 BinOp::Add => x + y,
                 BinOp::Sub => x - y,

@@ -16,6 +16,7 @@ pub mod ir;
 pub mod names;
 pub mod number;
 pub mod render;
+pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod syntax;

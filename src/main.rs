@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+mod repl;
+
 #[derive(Parser)]
 #[command(
     name = "carbon",
@@ -50,6 +52,11 @@ enum Command {
         term: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Explore an inventory interactively: what-if changes, diffs, goal seek.
+    Repl {
+        /// The inventory to load (optional).
+        file: Option<String>,
     },
     /// Print the embedded prelude (units, GWP sets, default factors).
     Prelude,
@@ -153,6 +160,7 @@ fn main() -> ExitCode {
             0
         }
         Command::Run(c) => run(c, false),
+        Command::Repl { file } => repl::run(file),
         Command::Check(c) => run(c, true),
         Command::Explain { file, term, format } => match load(&file, false) {
             Err(e) => {

@@ -930,132 +930,7 @@ impl<'a> Namer<'a> {
 
     /// AST expression → IR, resolving names.
     fn lower(&mut self, e: &Expr, units: &mut Units) -> Option<Ir> {
-        let op = match &e.kind {
-            ExprKind::Quantity {
-                value,
-                unit: Some(u),
-                precision,
-            } => return self.lower_quantity(*value, *precision, u, e.span, units),
-            ExprKind::Quantity {
-                value,
-                unit: None,
-                precision,
-            } => IrOp::Lit {
-                value: *value,
-                unit: None,
-                precision: *precision,
-            },
-            ExprKind::Path(parts) => IrOp::Sym(self.lookup(parts)?),
-            ExprKind::Neg(x) => IrOp::Neg(Box::new(self.lower(x, units)?)),
-            ExprKind::Binary(op, a, b) => {
-                let a = self.lower(a, units);
-                let b = self.lower(b, units);
-                IrOp::Bin(*op, Box::new(a?), Box::new(b?))
-            }
-            ExprKind::Convert(x, u) => IrOp::Convert(Box::new(self.lower(x, units)?), u.clone()),
-        };
-        Some(Ir { op, span: e.span })
-    }
-
-    /// `5 t / z`: after a number, a word that is not a unit but is a declared name
-    /// ends the unit, and the rest is arithmetic (`(5 t) / z`). A name that is also
-    /// a unit stays a unit.
-    fn lower_quantity(
-        &mut self,
-        value: f64,
-        precision: f64,
-        u: &UnitExpr,
-        span: Span,
-        units: &mut Units,
-    ) -> Option<Ir> {
-        // A word is read as a name when it is not a unit and is a declared name,
-        // or is closer to a declared name than to any unit (a misspelled name).
-        let is_name = |n: &Self, f: &ast::UnitFactor, units: &mut Units| match &f.base {
-            UnitBase::Atom(a) => {
-                units.lookup(a).is_none()
-                    && (n.scope.contains_key(a)
-                        || RESERVED.contains(&a.as_str())
-                        || (a.chars().count() > 3
-                            && suggest::closest(a, n.scope.keys().map(|k| k.as_str())).is_some()
-                            && suggest::closest(a, units.unit_names()).is_none()))
-            }
-            UnitBase::Group(_) => false,
-        };
-        let split = (1..u.factors.len()).find(|&i| is_name(self, &u.factors[i], units));
-        let Some(i) = split else {
-            return Some(Ir {
-                op: IrOp::Lit {
-                    value,
-                    unit: Some(u.clone()),
-                    precision,
-                },
-                span,
-            });
-        };
-        let head_span = Span {
-            end: u.factors[i - 1].span.end,
-            ..span
-        };
-        let head = UnitExpr {
-            scale: u.scale,
-            text: None,
-            factors: u.factors[..i].to_vec(),
-            span: u.span.to(u.factors[i - 1].span),
-        };
-        let mut ir = Ir {
-            op: IrOp::Lit {
-                value,
-                unit: Some(head),
-                precision,
-            },
-            span: head_span,
-        };
-        for f in &u.factors[i..] {
-            let operand = if is_name(self, f, units) {
-                let UnitBase::Atom(a) = &f.base else { return None };
-                let id = self.lookup(&[ast::Ident {
-                    name: a.clone(),
-                    span: f.span,
-                }])?;
-                Ir::sym(id, f.span)
-            } else {
-                let one = ast::UnitFactor {
-                    base: f.base.clone(),
-                    exp: Rat::ONE,
-                    span: f.span,
-                };
-                let unit = UnitExpr {
-                    scale: None,
-                    text: None,
-                    factors: vec![one],
-                    span: f.span,
-                };
-                Ir {
-                    op: IrOp::Lit {
-                        value: 1.0,
-                        unit: Some(unit),
-                        precision: 0.0,
-                    },
-                    span: f.span,
-                }
-            };
-            let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
-            let operand = if mag == Rat::ONE {
-                operand
-            } else {
-                let e = Ir {
-                    op: IrOp::Lit {
-                        value: mag.to_f64(),
-                        unit: None,
-                        precision: 0.0,
-                    },
-                    span: f.span,
-                };
-                Ir::bin(BinOp::Pow, operand, e)
-            };
-            ir = Ir::bin(if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, ir, operand);
-        }
-        Some(ir)
+        lower_with(self, e, units)
     }
 
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
@@ -1336,15 +1211,22 @@ impl<'a> Namer<'a> {
                         Some("Eq. 8"),
                         DimRule::CarbonStock,
                     );
-                    let dn = self.define(
-                        did,
-                        "density",
-                        Ir::bin(Div, Ir::sym(s, d.name_span), area.clone()),
-                        "carbon stock per area",
-                        Some("Eq. 8"),
-                        DimRule::CarbonDensity,
-                    );
-                    (s, Ir::sym(dn, d.name_span))
+                    // Stock per area, only where the method needs it (a stand of
+                    // zero area is valid otherwise).
+                    let dn = if d.method.as_deref() == Some("stock_difference") {
+                        let dn = self.define(
+                            did,
+                            "density",
+                            Ir::bin(Div, Ir::sym(s, d.name_span), area.clone()),
+                            "carbon stock per area",
+                            Some("Eq. 8"),
+                            DimRule::CarbonDensity,
+                        );
+                        Ir::sym(dn, d.name_span)
+                    } else {
+                        Ir::sym(s, d.name_span)
+                    };
+                    (s, dn)
                 };
                 let Some(k) = self.co2_ratio(did) else { return };
                 let stock_ir = Ir::sym(stock, d.name_span);
@@ -1673,5 +1555,202 @@ fn self_text(e: &Expr) -> String {
         ExprKind::Path(p) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
         ExprKind::Quantity { value, .. } => crate::number::format(*value),
         _ => "this expression".into(),
+    }
+}
+
+/// Name lookup, for lowering expressions: the namer while building, and a
+/// read-only view of a resolved program afterwards (the REPL).
+pub(crate) trait Lookup {
+    fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId>;
+    fn scope(&self) -> &HashMap<String, SymId>;
+}
+
+impl Lookup for Namer<'_> {
+    fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
+        Namer::lookup(self, parts)
+    }
+    fn scope(&self) -> &HashMap<String, SymId> {
+        &self.scope
+    }
+}
+
+/// AST expression → IR, resolving names.
+pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> Option<Ir> {
+    let op = match &e.kind {
+        ExprKind::Quantity {
+            value,
+            unit: Some(u),
+            precision,
+        } => return lower_quantity(l, *value, *precision, u, e.span, units),
+        ExprKind::Quantity {
+            value,
+            unit: None,
+            precision,
+        } => IrOp::Lit {
+            value: *value,
+            unit: None,
+            precision: *precision,
+        },
+        ExprKind::Path(parts) => IrOp::Sym(l.lookup(parts)?),
+        ExprKind::Neg(x) => IrOp::Neg(Box::new(lower_with(l, x, units)?)),
+        ExprKind::Binary(op, a, b) => {
+            let a = lower_with(l, a, units);
+            let b = lower_with(l, b, units);
+            IrOp::Bin(*op, Box::new(a?), Box::new(b?))
+        }
+        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+    };
+    Some(Ir { op, span: e.span })
+}
+
+/// `5 t / z`: after a number, a word that is not a unit but is a declared name
+/// ends the unit, and the rest is arithmetic (`(5 t) / z`). A name that is also
+/// a unit stays a unit.
+fn lower_quantity<L: Lookup>(
+    l: &mut L,
+    value: f64,
+    precision: f64,
+    u: &UnitExpr,
+    span: Span,
+    units: &mut Units,
+) -> Option<Ir> {
+    // A word is read as a name when it is not a unit and is a declared name,
+    // or is closer to a declared name than to any unit (a misspelled name).
+    let is_name = |n: &L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
+        UnitBase::Atom(a) => {
+            units.lookup(a).is_none()
+                && (n.scope().contains_key(a)
+                    || RESERVED.contains(&a.as_str())
+                    || (a.chars().count() > 3
+                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
+                        && suggest::closest(a, units.unit_names()).is_none()))
+        }
+        UnitBase::Group(_) => false,
+    };
+    let split = (1..u.factors.len()).find(|&i| is_name(l, &u.factors[i], units));
+    let Some(i) = split else {
+        return Some(Ir {
+            op: IrOp::Lit {
+                value,
+                unit: Some(u.clone()),
+                precision,
+            },
+            span,
+        });
+    };
+    let head_span = Span {
+        end: u.factors[i - 1].span.end,
+        ..span
+    };
+    let head = UnitExpr {
+        scale: u.scale,
+        text: None,
+        factors: u.factors[..i].to_vec(),
+        span: u.span.to(u.factors[i - 1].span),
+    };
+    let mut ir = Ir {
+        op: IrOp::Lit {
+            value,
+            unit: Some(head),
+            precision,
+        },
+        span: head_span,
+    };
+    for f in &u.factors[i..] {
+        let operand = if is_name(l, f, units) {
+            let UnitBase::Atom(a) = &f.base else { return None };
+            let id = l.lookup(&[ast::Ident {
+                name: a.clone(),
+                span: f.span,
+            }])?;
+            Ir::sym(id, f.span)
+        } else {
+            let one = ast::UnitFactor {
+                base: f.base.clone(),
+                exp: Rat::ONE,
+                span: f.span,
+            };
+            let unit = UnitExpr {
+                scale: None,
+                text: None,
+                factors: vec![one],
+                span: f.span,
+            };
+            Ir {
+                op: IrOp::Lit {
+                    value: 1.0,
+                    unit: Some(unit),
+                    precision: 0.0,
+                },
+                span: f.span,
+            }
+        };
+        let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
+        let operand = if mag == Rat::ONE {
+            operand
+        } else {
+            let e = Ir {
+                op: IrOp::Lit {
+                    value: mag.to_f64(),
+                    unit: None,
+                    precision: 0.0,
+                },
+                span: f.span,
+            };
+            Ir::bin(BinOp::Pow, operand, e)
+        };
+        ir = Ir::bin(if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, ir, operand);
+    }
+    Some(ir)
+}
+
+/// Read-only name lookup over a resolved program (the REPL's expressions).
+pub struct ResolvedLookup<'r> {
+    pub res: &'r Resolved,
+    pub diags: Vec<Diag>,
+}
+
+impl Lookup for ResolvedLookup<'_> {
+    fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
+        let res = self.res;
+        let span = parts[0].span.to(parts[parts.len() - 1].span);
+        let full = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        if parts.len() == 1 {
+            if let Some(&id) = res.scope.get(&full) {
+                return Some(id);
+            }
+        } else if parts.len() == 2 {
+            if let Some(&did) = res.decl_scope.get(&parts[0].name) {
+                let d = &res.decls[did as usize];
+                if let Some((_, id)) = d.members.iter().find(|(n, _)| *n == parts[1].name) {
+                    return Some(*id);
+                }
+            }
+        }
+        let mut candidates: Vec<String> = res.scope.keys().cloned().collect();
+        for d in &res.decls {
+            for (m, _) in &d.members {
+                candidates.push(format!("{}.{m}", d.name));
+            }
+        }
+        let mut d =
+            Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
+        if let Some(s) = suggest::closest(&full, candidates.iter().map(|s| s.as_str())) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.diags.push(d);
+        None
+    }
+    fn scope(&self) -> &HashMap<String, SymId> {
+        &self.res.scope
+    }
+}
+
+/// Lowers one expression in the scope of a resolved program.
+pub fn lower_in(res: &Resolved, units: &mut Units, e: &Expr) -> Result<Ir, Vec<Diag>> {
+    let mut l = ResolvedLookup { res, diags: Vec::new() };
+    match lower_with(&mut l, e, units) {
+        Some(ir) if l.diags.is_empty() => Ok(ir),
+        _ => Err(l.diags),
     }
 }

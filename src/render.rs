@@ -136,7 +136,10 @@ pub fn text(r: &Report) -> String {
                     let list = e
                         .contributors
                         .iter()
-                        .map(|c| format!("{} {} ({:.1} %)", c.name, q(c.value, &c.unit), c.share * 100.0))
+                        .map(|c| match c.share {
+                            Some(s) => format!("{} {} ({:.1} %)", c.name, q(c.value, &c.unit), s * 100.0),
+                            None => format!("{} {}", c.name, q(c.value, &c.unit)),
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     let _ = writeln!(o, "      largest contributors: {list}");

@@ -1,0 +1,1237 @@
+//! An interactive session over a loaded inventory: the REPL's core, as a library
+//! (line in, output out). It evaluates expressions, changes inputs (what-if) with
+//! incremental re-evaluation of what depends on them, diffs against the baseline,
+//! undoes and resets, seeks the input value that meets a target, and renders the
+//! current state as a valid `.carbon` file. No I/O happens here.
+
+use crate::check::{self, Code, Op};
+use crate::diag::{self, Diag, RenderOptions};
+use crate::eval;
+use crate::ir::SymId;
+use crate::names::{self, SymKind};
+use crate::source::SourceId;
+use crate::syntax::{self, ast};
+use crate::{number, render, Analysis, Options};
+use std::collections::HashMap;
+
+/// One change made in the session, in the file's own syntax.
+#[derive(Clone, Debug)]
+enum Edit {
+    /// `target = expr`: a new value for an existing input.
+    Set {
+        target: String,
+        text: String,
+        /// For a fast undo while the program is the one the change was made on.
+        undo: Option<(u64, check::Checked)>,
+    },
+    /// A new declaration (`let x = …`, `cover c { … }`, `expect …`).
+    Add { name: Option<String>, text: String },
+    /// `gwp = AR5`: another GWP set in the header.
+    Gwp { name: String },
+}
+
+/// What one line produced.
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    /// Text for the analyst.
+    pub output: String,
+    /// Diagnostics, already rendered.
+    pub errors: String,
+    /// The session should end.
+    pub quit: bool,
+    /// A file to write atomically: (path, text).
+    pub save: Option<(String, String)>,
+}
+
+impl Reply {
+    fn out(s: impl Into<String>) -> Reply {
+        Reply {
+            output: s.into(),
+            ..Reply::default()
+        }
+    }
+    fn err(s: impl Into<String>) -> Reply {
+        Reply {
+            errors: s.into(),
+            ..Reply::default()
+        }
+    }
+}
+
+pub struct Session {
+    pub file: String,
+    base_text: String,
+    edits: Vec<Edit>,
+    current: Analysis,
+    baseline: Analysis,
+    /// Who reads each symbol, and each symbol's place in the evaluation order
+    /// (for the current program).
+    dependents: Vec<Vec<SymId>>,
+    position: Vec<u32>,
+    /// Bumped whenever the program is rebuilt from text.
+    generation: u64,
+    audit_stale: bool,
+    render: RenderOptions,
+    repl_lines: u32,
+}
+
+pub const COMMANDS: &[(&str, &str)] = &[
+    (":help", "list the commands"),
+    (
+        ":balance",
+        "the balance (Eq. 1) and the terms, as `carbon run` prints them",
+    ),
+    (":explain TERM", "the full derivation of a term or value"),
+    (
+        ":diff",
+        "every value changed against the loaded baseline, and the new balance",
+    ),
+    (":changes", "the changes made in this session"),
+    (":undo", "take back the last change"),
+    (":reset", "return to the loaded baseline"),
+    (
+        ":seek INPUT for TARGET = VALUE [in LO .. HI]",
+        "the input value that makes the target hold",
+    ),
+    (
+        ":save FILE",
+        "write the inventory with the changes as a .carbon file (:save! to overwrite the loaded file)",
+    ),
+    (":names", "the names of the inventory"),
+    (":quit", "leave (Ctrl-D also leaves)"),
+];
+
+fn dependents_of(a: &Analysis) -> (Vec<Vec<SymId>>, Vec<u32>) {
+    let Some(p) = &a.program else {
+        return (Vec::new(), Vec::new());
+    };
+    let n = p.res.syms.len();
+    let mut deps = vec![Vec::new(); n];
+    let mut buf = Vec::new();
+    for (i, c) in p.checked.iter().enumerate() {
+        if let Some(code) = &c.code {
+            buf.clear();
+            crate::explain::code_deps(code, &mut buf);
+            for &d in &buf {
+                deps[d as usize].push(i as SymId);
+            }
+        }
+    }
+    let mut pos = vec![u32::MAX; n];
+    for (k, &id) in p.res.order.iter().enumerate() {
+        pos[id as usize] = k as u32;
+    }
+    (deps, pos)
+}
+
+impl Session {
+    /// Loads an inventory. Errors in the file are returned rendered; the session
+    /// needs a program without errors.
+    pub fn load(file: &str, text: &str) -> Result<Session, String> {
+        let a = crate::analyze(file, text.as_bytes(), Options::default());
+        let only_expectations = a
+            .diags
+            .iter()
+            .filter(|d| d.is_error())
+            .all(|d| d.code == "carbon::audit::expect_failed");
+        if a.program.is_none() || a.values.is_none() || (a.has_errors() && !only_expectations) {
+            return Err(diag::render_all(&a.diags, &a.sources, RenderOptions::default()));
+        }
+        let baseline = crate::analyze(file, text.as_bytes(), Options::default());
+        let (dependents, position) = dependents_of(&a);
+        Ok(Session {
+            file: file.to_string(),
+            base_text: text.to_string(),
+            edits: Vec::new(),
+            current: a,
+            baseline,
+            dependents,
+            position,
+            generation: 0,
+            audit_stale: false,
+            render: RenderOptions::default(),
+            repl_lines: 0,
+        })
+    }
+
+    /// A session with no file: the prelude and an empty inventory of one year.
+    pub fn empty() -> Session {
+        let text = "inventory \"REPL\" { period 1 a  gwp AR6 }\n";
+        Session::load("<repl>", text).expect("the empty inventory checks")
+    }
+
+    pub fn set_render(&mut self, r: RenderOptions) {
+        self.render = r;
+    }
+
+    pub fn analysis(&self) -> &Analysis {
+        &self.current
+    }
+
+    /// Names, members, groups and units, for completion.
+    pub fn completions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if let Some(p) = &self.current.program {
+            out.extend(p.res.scope.keys().cloned());
+            for d in &p.res.decls {
+                for (m, _) in &d.members {
+                    out.push(format!("{}.{m}", d.name));
+                }
+            }
+            out.extend(p.units.unit_names().map(str::to_string));
+        }
+        out.extend(
+            COMMANDS
+                .iter()
+                .map(|(c, _)| c.split(' ').next().unwrap_or(c).to_string()),
+        );
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether the input so far is an unfinished declaration or expression (the
+    /// REPL keeps reading then).
+    pub fn is_incomplete(&self, text: &str) -> bool {
+        is_incomplete(text)
+    }
+}
+
+/// Whether `text` is an unfinished declaration or expression: the parser stops at
+/// the end of the input.
+pub fn is_incomplete(text: &str) -> bool {
+    {
+        let t = text.trim();
+        if t.is_empty() || t.starts_with(':') {
+            return false;
+        }
+        let body = match split_assignment(t) {
+            Some((_, rhs)) => rhs,
+            None => t,
+        };
+        let as_expr = match syntax::parse_expr(SourceId(u32::MAX), body) {
+            Ok(_) => return false,
+            Err(p) => p,
+        };
+        let as_decl = syntax::parse(SourceId(u32::MAX), body);
+        if as_decl.diags.is_empty() {
+            return false;
+        }
+        // A lone name is an expression, not an unfinished block declaration.
+        if looks_like_declaration(t) {
+            as_decl.incomplete
+        } else {
+            as_expr.incomplete
+        }
+    }
+}
+
+impl Session {
+    fn errors(&self, diags: &[Diag]) -> String {
+        diag::render_all(diags, &self.current.sources, self.render)
+    }
+
+    fn add_source(&mut self, text: &str) -> SourceId {
+        self.repl_lines += 1;
+        self.current.sources.add(format!("<repl:{}>", self.repl_lines), text)
+    }
+
+    /// Handles one (possibly multi-line) input.
+    pub fn handle(&mut self, line: &str) -> Reply {
+        let t = line.trim();
+        if t.is_empty() {
+            return Reply::default();
+        }
+        if let Some(cmd) = t.strip_prefix(':') {
+            return self.command(cmd.trim());
+        }
+        if let Some((target, rhs)) = split_assignment(t) {
+            return self.assign(target, rhs);
+        }
+        if looks_like_declaration(t) {
+            return self.declare(t);
+        }
+        self.evaluate(t)
+    }
+
+    fn command(&mut self, cmd: &str) -> Reply {
+        let (name, arg) = match cmd.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (cmd, ""),
+        };
+        match name {
+            "help" | "h" | "?" => {
+                let w = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(10) + 2;
+                let mut o = String::from("Type an expression (`sinks to tCO2e/a`), a change (`coal.amount = 1200 t`),\nor a declaration in the file's syntax (`let x = 3 t`, `cover c { … }`).\n\n");
+                for (c, h) in COMMANDS {
+                    o.push_str(&format!("  {}{h}\n", pad(c, w)));
+                }
+                Reply::out(o)
+            }
+            "quit" | "q" | "exit" => Reply {
+                quit: true,
+                ..Reply::default()
+            },
+            "balance" | "b" => match self.report() {
+                Some(r) => Reply::out(balance_summary(&r)),
+                None => Reply::err("the inventory has no `inventory` header, so there is no balance\n"),
+            },
+            "explain" | "e" => {
+                if arg.is_empty() {
+                    return Reply::err("usage: :explain TERM (for example `:explain coal`)\n");
+                }
+                self.refresh_audit();
+                match self.current.explain(arg) {
+                    Ok(n) => Reply::out(render::explain_text(&n)),
+                    Err(d) => Reply::err(self.errors(&[d])),
+                }
+            }
+            "diff" | "d" => Reply::out(self.diff()),
+            "changes" => {
+                if self.edits.is_empty() {
+                    return Reply::out("no changes\n");
+                }
+                let mut o = String::new();
+                for (i, e) in self.edits.iter().enumerate() {
+                    let s = match e {
+                        Edit::Set { target, text, .. } => format!("{target} = {text}"),
+                        Edit::Add { text, .. } => text.clone(),
+                        Edit::Gwp { name } => format!("gwp = {name}"),
+                    };
+                    o.push_str(&format!("{:>3}  {s}\n", i + 1));
+                }
+                Reply::out(o)
+            }
+            "undo" | "u" => self.undo(),
+            "reset" => {
+                self.edits.clear();
+                let text = self.base_text.clone();
+                match self.rebuild(&text) {
+                    Ok(()) => Reply::out(format!("back to the baseline ({})\n", self.balance_line())),
+                    Err(e) => Reply::err(e),
+                }
+            }
+            "seek" | "goal" => self.seek(arg),
+            "save" => self.save_reply(arg, false),
+            "save!" => self.save_reply(arg, true),
+            "names" => {
+                let Some(p) = &self.current.program else {
+                    return Reply::default();
+                };
+                let mut names: Vec<&str> = p
+                    .res
+                    .syms
+                    .iter()
+                    .filter(|s| !s.prelude && !matches!(s.kind, SymKind::Hidden))
+                    .map(|s| s.name.as_str())
+                    .collect();
+                names.sort();
+                Reply::out(format!("{}\n", names.join("  ")))
+            }
+            other => {
+                let words: Vec<&str> = COMMANDS
+                    .iter()
+                    .map(|(c, _)| c[1..].split(' ').next().unwrap_or(""))
+                    .collect();
+                let hint = crate::suggest::closest(other, words.iter().copied())
+                    .map(|s| format!(" — did you mean `:{s}`?"))
+                    .unwrap_or_default();
+                Reply::err(format!(
+                    "error: unknown command `:{other}`{hint} (`:help` lists them)\n"
+                ))
+            }
+        }
+    }
+
+    fn report(&mut self) -> Option<crate::explain::Report> {
+        self.refresh_audit();
+        self.current.report()
+    }
+
+    fn refresh_audit(&mut self) {
+        if !self.audit_stale {
+            return;
+        }
+        if let (Some(p), Some(v)) = (&self.current.program, &self.current.values) {
+            let mut a = crate::audit::audit(p, v, &self.current.sources, false);
+            self.current.diags.retain(|d| !d.code.starts_with("carbon::audit"));
+            self.current.diags.append(&mut a.diags);
+            self.current.audit = Some(a);
+        }
+        self.audit_stale = false;
+    }
+
+    /// Lowers, checks and evaluates an expression in the current program.
+    fn compile(&mut self, text: &str) -> Result<(Code, crate::units::Dim, crate::units::DUnit, Option<f64>), String> {
+        let src = self.add_source(text);
+        let expr = match syntax::parse_expr(src, text) {
+            Ok(e) => e,
+            Err(p) => return Err(self.errors(&p.diags)),
+        };
+        let (ast_expr, target) = match expr.kind {
+            ast::ExprKind::Convert(inner, u) => (*inner, Some(u)),
+            other => (
+                ast::Expr {
+                    kind: other,
+                    span: expr.span,
+                },
+                None,
+            ),
+        };
+        let program = self.current.program.as_mut().ok_or("no program")?;
+        let ir = match names::lower_in(&program.res, &mut program.units, &ast_expr) {
+            Ok(ir) => ir,
+            Err(d) => return Err(self.errors(&d)),
+        };
+        let program = self.current.program.as_mut().ok_or("no program")?;
+        let (code, dim, mut du, precision) = match check::check_expr(program, &ir) {
+            Ok(r) => r,
+            Err(d) => return Err(self.errors(&d)),
+        };
+        if let Some(u) = target {
+            let r = match check::resolve_unit(program, &u) {
+                Ok(r) => r,
+                Err(d) => return Err(self.errors(&[d])),
+            };
+            if r.dim != dim {
+                let (a, b) = (program.units.describe_dim(&dim), program.units.describe_dim(&r.dim));
+                let d = Diag::error("carbon::units::conversion", format!("cannot convert {a} to {b}"))
+                    .at(ast_expr.span, format!("this is {a}"))
+                    .also(u.span, format!("this unit is {b}"));
+                return Err(self.errors(&[d]));
+            }
+            du = r.display;
+        }
+        Ok((code, dim, du, precision))
+    }
+
+    fn show_value(&self, v: f64, du: &crate::units::DUnit) -> String {
+        let Some(p) = &self.current.program else {
+            return number::format(v);
+        };
+        let u = p.units.format_dunit(du);
+        let shown = number::format(v / p.units.scale_of(du));
+        if u.is_empty() {
+            shown
+        } else {
+            format!("{shown} {u}")
+        }
+    }
+
+    fn evaluate(&mut self, text: &str) -> Reply {
+        let (code, _, du, _) = match self.compile(text) {
+            Ok(r) => r,
+            Err(e) => return Reply::err(e),
+        };
+        let vals = self.current.values.as_ref().expect("a loaded session has values");
+        match eval::eval_code(&code, vals) {
+            Ok(v) if v.is_finite() => Reply::out(format!("= {}\n", self.show_value(v, &du))),
+            Ok(_) => Reply::err("error: the result is not a finite number\n"),
+            Err(Some(d)) => Reply::err(self.errors(&[d])),
+            Err(None) => Reply::err("error: a value this expression reads could not be computed\n"),
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<SymId> {
+        let p = self.current.program.as_ref()?;
+        if let Some(&id) = p.res.scope.get(name) {
+            return Some(id);
+        }
+        let (d, m) = name.split_once('.')?;
+        let did = *p.res.decl_scope.get(d)?;
+        p.res.decls[did as usize]
+            .members
+            .iter()
+            .find(|(n, _)| n == m)
+            .map(|(_, id)| *id)
+    }
+
+    /// `target = expr`: a what-if change of an input.
+    fn assign(&mut self, target: &str, rhs: &str) -> Reply {
+        if target == "gwp" {
+            return self.change_gwp(rhs.trim());
+        }
+        let Some(id) = self.find(target) else {
+            let names = self.completions();
+            let hint = crate::suggest::closest(target, names.iter().map(|s| s.as_str()))
+                .map(|s| format!(" — did you mean `{s}`?"))
+                .unwrap_or_default();
+            let help = if target.contains('.') {
+                format!(
+                    "  help: `:names` lists the values; `:explain {}` shows a declaration's members\n",
+                    target.split('.').next().unwrap_or(target)
+                )
+            } else {
+                format!("  help: to declare a new value, write `let {target} = …`\n")
+            };
+            return Reply::err(format!(
+                "error: `{target}` is not a value of the inventory{hint}\n{help}"
+            ));
+        };
+        let p = self.current.program.as_ref().expect("loaded");
+        let sym = &p.res.syms[id as usize];
+        if !matches!(sym.kind, SymKind::Let | SymKind::Field { .. }) || sym.prelude && sym.kind != SymKind::Let {
+            return Reply::err(format!(
+                "error: `{target}` is computed ({}), not an input\n  help: change one of the inputs it is computed from (`:explain {target}` shows them)\n",
+                if sym.meaning.is_empty() { "a derived value" } else { &sym.meaning }
+            ));
+        }
+        let old = p.checked[id as usize].clone();
+        let (code, dim, du, precision) = match self.compile(rhs) {
+            Ok(r) => r,
+            Err(e) => return Reply::err(e),
+        };
+        // A new value reading the target itself would be a cycle.
+        let mut reads = Vec::new();
+        crate::explain::code_deps(&code, &mut reads);
+        if self.reaches(&reads, id) {
+            return Reply::err(format!(
+                "error: the new value of `{target}` depends on `{target}` itself\n"
+            ));
+        }
+        if Some(dim) != old.dim {
+            let p = self.current.program.as_ref().expect("loaded");
+            let was = old.dim.map(|d| p.units.describe_dim(&d)).unwrap_or_default();
+            let now = p.units.describe_dim(&dim);
+            let unit = p.units.format_dunit(&old.dunit);
+            return Reply::err(format!(
+                "error: `{target}` is {was} ({unit}), but the new value is {now}\n  help: give the new value in a unit of the same kind, for example {unit}\n"
+            ));
+        }
+        let du = if du.is_empty() { old.dunit.clone() } else { du };
+        let before = self.net();
+        let p = self.current.program.as_mut().expect("loaded");
+        p.checked[id as usize] = check::Checked {
+            code: Some(code),
+            dim: Some(dim),
+            dunit: du,
+            precision,
+        };
+        if let Err(e) = self.reevaluate_from(id) {
+            // Roll back: the session stays as it was.
+            let p = self.current.program.as_mut().expect("loaded");
+            p.checked[id as usize] = old;
+            let _ = self.reevaluate_from(id);
+            return Reply::err(e);
+        }
+        self.edits.push(Edit::Set {
+            target: target.to_string(),
+            text: rhs.trim().to_string(),
+            undo: Some((self.generation, old)),
+        });
+        self.audit_stale = true;
+        let after = self.net();
+        let v = self.value_text(id);
+        Reply::out(format!("{target} = {v}\n{}\n", self.balance_change(before, after)))
+    }
+
+    /// Whether any of `from` reads `id` (transitively).
+    fn reaches(&self, from: &[SymId], id: SymId) -> bool {
+        let Some(p) = &self.current.program else { return false };
+        let mut seen = vec![false; p.res.syms.len()];
+        let mut stack = from.to_vec();
+        while let Some(s) = stack.pop() {
+            if s == id {
+                return true;
+            }
+            if std::mem::replace(&mut seen[s as usize], true) {
+                continue;
+            }
+            if let Some(c) = &p.checked[s as usize].code {
+                crate::explain::code_deps(c, &mut stack);
+            }
+        }
+        false
+    }
+
+    /// Re-evaluates `id` and everything that depends on it, in order.
+    fn reevaluate_from(&mut self, id: SymId) -> Result<(), String> {
+        let mut affected = vec![id];
+        let mut mark = HashMap::new();
+        mark.insert(id, ());
+        let mut i = 0;
+        while i < affected.len() {
+            let s = affected[i];
+            for &d in &self.dependents[s as usize] {
+                if mark.insert(d, ()).is_none() {
+                    affected.push(d);
+                }
+            }
+            i += 1;
+        }
+        affected.sort_by_key(|s| self.position[*s as usize]);
+        let p = self.current.program.as_ref().expect("loaded");
+        let vals = self.current.values.as_mut().expect("loaded");
+        let diags = eval::reevaluate(p, vals, &affected);
+        if diags.is_empty() {
+            Ok(())
+        } else {
+            Err(diag::render_all(&diags, &self.current.sources, self.render))
+        }
+    }
+
+    fn net(&self) -> Option<f64> {
+        let p = self.current.program.as_ref()?;
+        self.current.values.as_ref()?.get(p.res.groups.as_ref()?.net)
+    }
+
+    fn value_text(&self, id: SymId) -> String {
+        let p = self.current.program.as_ref().expect("loaded");
+        let v = self.current.values.as_ref().and_then(|v| v.get(id)).unwrap_or(f64::NAN);
+        self.show_value(v, &p.checked[id as usize].dunit.clone())
+    }
+
+    fn balance_line(&self) -> String {
+        let Some(p) = &self.current.program else {
+            return String::new();
+        };
+        let Some(g) = &p.res.groups else {
+            return "no balance".into();
+        };
+        let Some(net) = self.current.values.as_ref().and_then(|v| v.get(g.net)) else {
+            return String::new();
+        };
+        format!(
+            "net {}: {}",
+            self.value_text(g.net),
+            if net <= 0.0 {
+                "carbon neutral"
+            } else {
+                "not carbon neutral"
+            }
+        )
+    }
+
+    fn balance_change(&self, before: Option<f64>, after: Option<f64>) -> String {
+        let Some(p) = &self.current.program else {
+            return String::new();
+        };
+        let Some(g) = &p.res.groups else { return String::new() };
+        match (before, after) {
+            (Some(b), Some(a)) => {
+                let du = &p.checked[g.net as usize].dunit;
+                let delta = self.show_value(a - b, du);
+                format!("{} (Δ {}{delta})", self.balance_line(), if a >= b { "+" } else { "" })
+            }
+            _ => self.balance_line(),
+        }
+    }
+
+    fn change_gwp(&mut self, name: &str) -> Reply {
+        let before = self.net();
+        self.edits.push(Edit::Gwp { name: name.to_string() });
+        match self.rebuild_from_edits() {
+            Ok(()) => Reply::out(format!("gwp = {name}\n{}\n", self.balance_change(before, self.net()))),
+            Err(e) => {
+                self.edits.pop();
+                Reply::err(e)
+            }
+        }
+    }
+
+    fn declare(&mut self, text: &str) -> Reply {
+        let name = declared_name(text);
+        // A `let` declared again in the session replaces the earlier one.
+        if let Some(n) = &name {
+            let exists_in_base = self.baseline_has(n);
+            if exists_in_base {
+                return Reply::err(format!(
+                    "error: `{n}` is already declared in {}\n  help: to change it, write `{n} = …`\n",
+                    self.file
+                ));
+            }
+        }
+        let before = self.net();
+        let replaced = name.as_ref().and_then(|n| {
+            self.edits
+                .iter()
+                .position(|e| matches!(e, Edit::Add { name: Some(m), .. } if m == n))
+        });
+        let saved = self.edits.clone();
+        if let Some(i) = replaced {
+            self.edits.remove(i);
+        }
+        self.edits.push(Edit::Add {
+            name: name.clone(),
+            text: text.trim().to_string(),
+        });
+        match self.rebuild_from_edits() {
+            Ok(()) => {
+                let mut o = String::new();
+                if let Some(n) = &name {
+                    if let Some(id) = self.find(n) {
+                        o.push_str(&format!("{n} = {}\n", self.value_text(id)));
+                    } else {
+                        o.push_str(&format!("{n} declared\n"));
+                    }
+                } else {
+                    o.push_str("declared\n");
+                }
+                o.push_str(&self.balance_change(before, self.net()));
+                o.push('\n');
+                Reply::out(o)
+            }
+            Err(e) => {
+                self.edits = saved;
+                Reply::err(e)
+            }
+        }
+    }
+
+    fn baseline_has(&self, name: &str) -> bool {
+        self.baseline.program.as_ref().is_some_and(|p| {
+            p.res
+                .scope
+                .get(name)
+                .is_some_and(|&id| !p.res.syms[id as usize].prelude)
+                || p.res.decl_scope.contains_key(name)
+        })
+    }
+
+    fn undo(&mut self) -> Reply {
+        let Some(last) = self.edits.pop() else {
+            return Reply::out("nothing to undo\n");
+        };
+        let before = self.net();
+        let fast = match &last {
+            Edit::Set {
+                target,
+                undo: Some((generation, old)),
+                ..
+            } if *generation == self.generation => self.find(target).map(|id| (id, old.clone())),
+            _ => None,
+        };
+        let what = match &last {
+            Edit::Set { target, text, .. } => format!("{target} = {text}"),
+            Edit::Add { text, .. } => text.lines().next().unwrap_or("").to_string(),
+            Edit::Gwp { name } => format!("gwp = {name}"),
+        };
+        let result = match fast {
+            Some((id, old)) => {
+                let p = self.current.program.as_mut().expect("loaded");
+                p.checked[id as usize] = old;
+                self.audit_stale = true;
+                self.reevaluate_from(id)
+            }
+            None => self.rebuild_from_edits(),
+        };
+        match result {
+            Ok(()) => Reply::out(format!("undone: {what}\n{}\n", self.balance_change(before, self.net()))),
+            Err(e) => {
+                self.edits.push(last);
+                Reply::err(e)
+            }
+        }
+    }
+
+    fn rebuild_from_edits(&mut self) -> Result<(), String> {
+        let text = self.render_text(false)?;
+        self.rebuild(&text)
+    }
+
+    /// Re-analyses the whole program from text; on error the session is unchanged.
+    fn rebuild(&mut self, text: &str) -> Result<(), String> {
+        let a = crate::analyze(&self.file, text.as_bytes(), Options::default());
+        let only_expectations = a
+            .diags
+            .iter()
+            .filter(|d| d.is_error())
+            .all(|d| d.code == "carbon::audit::expect_failed");
+        if a.program.is_none() || a.values.is_none() || (a.has_errors() && !only_expectations) {
+            let errors: Vec<Diag> = a.diags.iter().filter(|d| d.is_error()).cloned().collect();
+            return Err(diag::render_all(&errors, &a.sources, self.render));
+        }
+        let (dependents, position) = dependents_of(&a);
+        self.current = a;
+        self.dependents = dependents;
+        self.position = position;
+        self.generation += 1;
+        self.audit_stale = false;
+        Ok(())
+    }
+
+    /// The base text with every change applied, as a `.carbon` file. With
+    /// `marked`, each changed value carries a comment with its old value.
+    pub fn render_text(&self, marked: bool) -> Result<String, String> {
+        let base = self.baseline.program.as_ref().ok_or("no baseline")?;
+        let src = base.res.syms.iter().find(|s| !s.prelude).map(|s| s.span.src);
+        let mut replacements: Vec<(usize, usize, String)> = Vec::new();
+        let mut added: Vec<(Option<String>, String)> = Vec::new();
+        let mut last_set: HashMap<&str, &str> = HashMap::new();
+        let mut gwp: Option<&str> = None;
+        for e in &self.edits {
+            match e {
+                Edit::Set { target, text, .. } => {
+                    last_set.insert(target.as_str(), text.as_str());
+                }
+                Edit::Add { name, text } => added.push((name.clone(), text.clone())),
+                Edit::Gwp { name } => gwp = Some(name),
+            }
+        }
+        let lookup = |name: &str| -> Option<SymId> {
+            if let Some(&id) = base.res.scope.get(name) {
+                return Some(id);
+            }
+            let (d, m) = name.split_once('.')?;
+            let did = *base.res.decl_scope.get(d)?;
+            base.res.decls[did as usize]
+                .members
+                .iter()
+                .find(|(n, _)| n == m)
+                .map(|(_, id)| *id)
+        };
+        let mut sets: Vec<(&str, &str)> = last_set.into_iter().collect();
+        sets.sort();
+        for (target, text) in sets {
+            match lookup(target).filter(|&id| Some(base.res.syms[id as usize].span.src) == src) {
+                Some(id) => {
+                    let Some(ir) = &base.res.syms[id as usize].ir else {
+                        continue;
+                    };
+                    let (s, e) = (ir.span.start as usize, ir.span.end as usize);
+                    let old = self.base_text.get(s..e).unwrap_or("").to_string();
+                    let new = if marked {
+                        format!("{text} /* what-if: was {old} */")
+                    } else {
+                        text.to_string()
+                    };
+                    replacements.push((s, e, new));
+                }
+                None => {
+                    // A value added in this session (or a prelude constant): re-declare it.
+                    if let Some(a) = added.iter_mut().find(|(n, _)| n.as_deref() == Some(target)) {
+                        a.1 = format!("let {target} = {text}");
+                    } else {
+                        added.push((Some(target.to_string()), format!("let {target} = {text}")));
+                    }
+                }
+            }
+        }
+        if let Some(name) = gwp {
+            let header = base.res.header.as_ref().ok_or("the file has no inventory header")?;
+            let d = base
+                .res
+                .decls
+                .iter()
+                .find(|d| d.kind == crate::domain::Kind::Inventory)
+                .ok_or("no header")?;
+            let _ = header;
+            // The `gwp` field is a word, not a symbol: find it in the header's text.
+            let (s, e) = (d.span.start as usize, d.span.end as usize);
+            let head = &self.base_text[s..e];
+            let at = find_field(head, "gwp").ok_or("the header has no `gwp` field")?;
+            let (fs, fe) = (s + at.0, s + at.1);
+            let old = self.base_text[fs..fe].to_string();
+            let new = if marked {
+                format!("{name} /* what-if: was {old} */")
+            } else {
+                name.to_string()
+            };
+            replacements.push((fs, fe, new));
+        }
+        replacements.sort_by_key(|r| std::cmp::Reverse(r.0));
+        let mut text = self.base_text.clone();
+        for (s, e, new) in replacements {
+            text.replace_range(s..e, &new);
+        }
+        if !added.is_empty() {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(if marked {
+                "\n// ---- added in a carbon REPL session ----\n"
+            } else {
+                "\n"
+            });
+            for (_, t) in added {
+                text.push_str(&t);
+                text.push('\n');
+            }
+        }
+        Ok(text)
+    }
+
+    fn save_reply(&mut self, arg: &str, force: bool) -> Reply {
+        if arg.is_empty() {
+            return Reply::err("usage: :save FILE\n");
+        }
+        match self.save_text(arg, force) {
+            Ok(text) => {
+                let note = text
+                    .lines()
+                    .next()
+                    .filter(|l| l.starts_with("// Note:"))
+                    .map(|l| format!("  {}\n", l.trim_start_matches("// ")))
+                    .unwrap_or_default();
+                Reply::out(format!(
+                    "saved {} ({} change{})\n{note}",
+                    arg,
+                    self.edits.len(),
+                    if self.edits.len() == 1 { "" } else { "s" }
+                ))
+                .with_file(arg, text)
+            }
+            Err(e) => Reply::err(e),
+        }
+    }
+
+    /// The text `:save FILE` writes, after checking that it is allowed and that it
+    /// re-checks to the same balance. Writing it is the front's job.
+    pub fn save_text(&self, path: &str, force: bool) -> Result<String, String> {
+        if !force && same_path(path, &self.file) {
+            return Err(format!(
+                "error: `{path}` is the loaded file; it is not overwritten\n  help: save under another name, or use `:save! {path}` to overwrite it\n"
+            ));
+        }
+        let mut text = self.render_text(true)?;
+        if !self.edits.is_empty() {
+            text = format!(
+                "// Saved from a carbon REPL session over {} with {} change(s), marked `what-if`.\n{text}",
+                self.file,
+                self.edits.len()
+            );
+        }
+        // The saved file must check and give the session's balance.
+        let a = crate::analyze(path, text.as_bytes(), Options::default());
+        let only_expectations = a
+            .diags
+            .iter()
+            .filter(|d| d.is_error())
+            .all(|d| d.code == "carbon::audit::expect_failed");
+        if a.has_errors() && !only_expectations {
+            return Err(format!(
+                "internal error: the saved text does not check:\n{}",
+                diag::render_all(&a.diags, &a.sources, self.render)
+            ));
+        }
+        let failing = a
+            .diags
+            .iter()
+            .filter(|d| d.code == "carbon::audit::expect_failed")
+            .count();
+        if failing > 0 {
+            text =
+                format!("// Note: with these changes {failing} expectation(s) of the original no longer hold.\n{text}");
+        }
+        let net_of = |a: &Analysis| {
+            a.program
+                .as_ref()
+                .and_then(|p| a.values.as_ref()?.get(p.res.groups.as_ref()?.net))
+        };
+        if let (Some(x), Some(y)) = (net_of(&a), self.net()) {
+            if (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1.0) {
+                return Err(format!(
+                    "internal error: the saved text gives net {x}, the session {y}\n"
+                ));
+            }
+        }
+        Ok(text)
+    }
+
+    fn diff(&mut self) -> String {
+        let (Some(cur), Some(base)) = (&self.current.program, &self.baseline.program) else {
+            return String::new();
+        };
+        let (Some(cv), Some(bv)) = (&self.current.values, &self.baseline.values) else {
+            return String::new();
+        };
+        let mut base_ix: HashMap<&str, SymId> = HashMap::new();
+        for (i, s) in base.res.syms.iter().enumerate() {
+            if !s.prelude && !matches!(s.kind, SymKind::Hidden) {
+                base_ix.insert(s.name.as_str(), i as SymId);
+            }
+        }
+        let mut rows: Vec<(String, String, String, String)> = Vec::new();
+        for (i, s) in cur.res.syms.iter().enumerate() {
+            if matches!(s.kind, SymKind::Hidden) || (s.prelude && s.kind != SymKind::Let) {
+                continue;
+            }
+            let Some(new) = cv.get(i as SymId) else { continue };
+            let du = &cur.checked[i].dunit;
+            let old = base_ix.get(s.name.as_str()).and_then(|&b| bv.get(b));
+            if old.is_some_and(|o| o == new) || (old.is_none() && s.prelude) {
+                continue;
+            }
+            let (old_s, delta) = match old {
+                Some(o) => {
+                    let rel = if o != 0.0 {
+                        format!(" ({:+.2} %)", (new - o) / o.abs() * 100.0)
+                    } else {
+                        String::new()
+                    };
+                    (self.show_value(o, du), format!("{}{rel}", self.show_value(new - o, du)))
+                }
+                None => ("(new)".to_string(), String::new()),
+            };
+            rows.push((s.name.clone(), old_s, self.show_value(new, du), delta));
+        }
+        if rows.is_empty() {
+            return format!("no change against the baseline ({})\n", self.balance_line());
+        }
+        let w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4).max(4) + 2;
+        let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(3).max(3) + 2;
+        let w2 = rows.iter().map(|r| r.2.chars().count()).max().unwrap_or(3).max(3) + 2;
+        let mut o = format!(
+            "{}{}{}{}\n",
+            pad("value", w),
+            pad("baseline", w1),
+            pad("now", w2),
+            "change"
+        );
+        for (n, a, b, d) in rows {
+            o.push_str(&format!("{}{}{}{}\n", pad(&n, w), pad(&a, w1), pad(&b, w2), d));
+        }
+        o.push_str(&self.balance_line());
+        o.push('\n');
+        o
+    }
+
+    /// `:seek INPUT for TARGET = VALUE [in LO .. HI]`
+    fn seek(&mut self, arg: &str) -> Reply {
+        let usage = "usage: :seek INPUT for TARGET = VALUE [in LO .. HI]\n  for example: :seek spruce.area for net = 0 tCO2e in 0 hm2 .. 5000 hm2\n";
+        let Some((input, rest)) = arg.split_once(" for ") else {
+            return Reply::err(usage);
+        };
+        let input = input.trim();
+        let Some((target, rest)) = rest.split_once('=') else {
+            return Reply::err(usage);
+        };
+        let (value_text, range) = match rest.split_once(" in ") {
+            Some((v, r)) => (v.trim(), Some(r.trim())),
+            None => (rest.trim(), None),
+        };
+        let Some(id) = self.find(input) else {
+            return Reply::err(format!("error: `{input}` is not a value of the inventory\n"));
+        };
+        let p = self.current.program.as_ref().expect("loaded");
+        if !matches!(p.res.syms[id as usize].kind, SymKind::Let | SymKind::Field { .. }) {
+            return Reply::err(format!("error: `{input}` is computed, not an input\n"));
+        }
+        let old = p.checked[id as usize].clone();
+        let Some(in_dim) = old.dim else {
+            return Reply::err("error: the input has no value\n");
+        };
+        let (tcode, tdim, tdu, _) = match self.compile(target.trim()) {
+            Ok(r) => r,
+            Err(e) => return Reply::err(e),
+        };
+        let (vcode, vdim, _, _) = match self.compile(value_text) {
+            Ok(r) => r,
+            Err(e) => return Reply::err(e),
+        };
+        if vdim != tdim {
+            let p = self.current.program.as_ref().expect("loaded");
+            return Reply::err(format!(
+                "error: the target is {} but the value is {}\n",
+                p.units.describe_dim(&tdim),
+                p.units.describe_dim(&vdim)
+            ));
+        }
+        let vals = self.current.values.as_ref().expect("loaded");
+        let Ok(goal) = eval::eval_code(&vcode, vals) else {
+            return Reply::err("error: the value cannot be computed\n");
+        };
+        let current = vals.get(id).unwrap_or(0.0);
+        let (lo, hi) = match range {
+            Some(r) => {
+                let Some((a, b)) = r.split_once("..") else {
+                    return Reply::err(usage);
+                };
+                let mut bound = |t: &str| -> Result<f64, String> {
+                    let (c, d, _, _) = self.compile(t.trim())?;
+                    if d != in_dim {
+                        return Err(format!(
+                            "error: the range bound `{}` is not in the input's kind of unit\n",
+                            t.trim()
+                        ));
+                    }
+                    eval::eval_code(&c, self.current.values.as_ref().expect("loaded"))
+                        .map_err(|_| "error: bound cannot be computed\n".to_string())
+                };
+                match (bound(a), bound(b)) {
+                    (Ok(x), Ok(y)) => (x.min(y), x.max(y)),
+                    (Err(e), _) | (_, Err(e)) => return Reply::err(e),
+                }
+            }
+            None => {
+                let span = if current == 0.0 { 1.0 } else { current.abs() * 10.0 };
+                (0.0f64.min(current), span.max(current))
+            }
+        };
+        // f(x) = target(x) − goal, with the input replaced by x.
+        let f = |s: &mut Session, x: f64| -> Option<f64> {
+            let p = s.current.program.as_mut().expect("loaded");
+            p.checked[id as usize].code = Some(Code {
+                op: Op::Const(x, old.dunit.clone()),
+                span: Default::default(),
+            });
+            s.reevaluate_from(id).ok()?;
+            let v = eval::eval_code(&tcode, s.current.values.as_ref()?).ok()?;
+            Some(v - goal)
+        };
+        let (mut a, mut b) = (lo, hi);
+        // An end of the range may be undefined (a division by a zero area):
+        // step inside it.
+        let mut fa = f(self, a);
+        if fa.is_none() {
+            a = lo + (hi - lo) * 1e-9;
+            fa = f(self, a);
+        }
+        let mut fb = f(self, b);
+        if fb.is_none() {
+            b = hi - (hi - lo) * 1e-9;
+            fb = f(self, b);
+        }
+        let result = match (fa, fb) {
+            (Some(0.0), Some(_)) => Some(a),
+            (Some(_), Some(0.0)) => Some(b),
+            (Some(mut fa), Some(fb)) if fa.signum() != fb.signum() => {
+                for _ in 0..200 {
+                    let m = 0.5 * (a + b);
+                    let Some(fm) = f(self, m) else { break };
+                    if fm == 0.0 || (b - a).abs() <= 1e-12 * m.abs().max(1e-300) {
+                        a = m;
+                        b = m;
+                        break;
+                    }
+                    if fm.signum() == fa.signum() {
+                        a = m;
+                        fa = fm;
+                    } else {
+                        b = m;
+                    }
+                }
+                Some(0.5 * (a + b))
+            }
+            _ => None,
+        };
+        let (t_lo, t_hi) = (fa.map(|x| x + goal), fb.map(|x| x + goal));
+        // Restore the input.
+        let p = self.current.program.as_mut().expect("loaded");
+        p.checked[id as usize] = old.clone();
+        let _ = self.reevaluate_from(id);
+        let range_text = format!(
+            "{} .. {}",
+            self.show_value(lo, &old.dunit),
+            self.show_value(hi, &old.dunit)
+        );
+        let goal_text = self.show_value(goal, &tdu);
+        match result {
+            Some(x) => {
+                let shown = self.show_value(x, &old.dunit);
+                Reply::out(format!(
+                    "{input} = {shown} makes {} = {goal_text} (searched {range_text})\n  apply it with: {input} = {shown}\n",
+                    target.trim()
+                ))
+            }
+            None => {
+                let ends = match (t_lo, t_hi) {
+                    (Some(x), Some(y)) => format!(
+                        "; over that range {} goes from {} to {}",
+                        target.trim(),
+                        self.show_value(x, &tdu),
+                        self.show_value(y, &tdu)
+                    ),
+                    _ => String::new(),
+                };
+                Reply::err(format!(
+                    "no value of {input} in {range_text} makes {} = {goal_text}{ends}\n  help: widen the range with `in LO .. HI`, or choose another input\n",
+                    target.trim()
+                ))
+            }
+        }
+    }
+}
+
+impl Reply {
+    fn with_file(mut self, path: &str, text: String) -> Reply {
+        // The front writes the file; the path and text travel in the reply.
+        self.save = Some((path.to_string(), text));
+        self
+    }
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    let canon = |p: &str| std::fs::canonicalize(p).ok();
+    a == b || matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// `coal.amount = 1200 t` → (`coal.amount`, `1200 t`); not `a == b`, not `let`.
+fn split_assignment(t: &str) -> Option<(&str, &str)> {
+    let eq = t.find('=')?;
+    if t[eq + 1..].starts_with('=') || t.starts_with("let ") || t.starts_with("expect ") {
+        return None;
+    }
+    let lhs = t[..eq].trim();
+    let ok = !lhs.is_empty()
+        && lhs.split('.').count() <= 2
+        && lhs.split('.').all(|p| {
+            let mut c = p.chars();
+            c.next().is_some_and(|c| c.is_alphabetic() || c == '_') && c.all(|c| c.is_alphanumeric() || c == '_')
+        });
+    ok.then(|| (lhs, &t[eq + 1..]))
+}
+
+fn looks_like_declaration(t: &str) -> bool {
+    let first = t.split_whitespace().next().unwrap_or("");
+    if matches!(first, "let" | "source" | "unit" | "dimension" | "expect") {
+        return true;
+    }
+    // `kind name {` or `kind "title" {`
+    let mut words = t.split_whitespace();
+    let (_, second, third) = (words.next(), words.next(), words.next());
+    matches!((second, third), (Some(_), Some(w)) if w.starts_with('{')) || second.is_some_and(|s| s.contains('{'))
+}
+
+fn declared_name(t: &str) -> Option<String> {
+    let mut w = t.split_whitespace();
+    let first = w.next()?;
+    let second = w.next()?;
+    let name: String = second
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    match first {
+        "let" | "source" | "unit" | "dimension" => Some(name),
+        "expect" => None,
+        _ => (!name.is_empty()).then_some(name),
+    }
+}
+
+/// The byte range of the value of `field` inside a block's text.
+fn find_field(block: &str, field: &str) -> Option<(usize, usize)> {
+    let mut search = 0;
+    while let Some(i) = block[search..].find(field) {
+        let at = search + i;
+        let before_ok = at == 0
+            || !block[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let after = &block[at + field.len()..];
+        if before_ok && after.starts_with([' ', '\t']) {
+            let start = at + field.len() + (after.len() - after.trim_start().len());
+            let len = block[start..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(block.len() - start);
+            return Some((start, start + len));
+        }
+        search = at + field.len();
+    }
+    None
+}
+
+/// The short balance shown by `:balance`.
+pub fn balance_summary(r: &crate::explain::Report) -> String {
+    let full = render::text(r);
+    // Everything up to the explanation: balance, terms, expectations, flags.
+    match full.find("\nExplanation\n") {
+        Some(i) => full[..i + 1].to_string(),
+        None => full,
+    }
+}

@@ -1,0 +1,240 @@
+//! The REPL core as a library (line in, output out): transcripts of every command
+//! are snapshots; error roll-back, undo/reset, goal seek and the `:save` round trip
+//! are asserted; one test drives the binary through piped standard input.
+
+mod common;
+use carbon::session::Session;
+use common::{carbon, root};
+
+fn yongning() -> Session {
+    let text = std::fs::read_to_string(root().join("examples/yongning.carbon")).expect("the example exists");
+    Session::load("examples/yongning.carbon", &text).expect("the example loads")
+}
+
+/// Runs lines and records `> line`, then what the session printed.
+fn transcript(s: &mut Session, lines: &[&str]) -> String {
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(&format!("> {l}\n"));
+        let r = s.handle(l);
+        out.push_str(&r.output);
+        if !r.errors.is_empty() {
+            out.push_str("[error]\n");
+            out.push_str(&r.errors);
+        }
+        if let Some((path, _)) = &r.save {
+            out.push_str(&format!("[writes {path}]\n"));
+        }
+    }
+    out
+}
+
+fn net(s: &mut Session) -> f64 {
+    let r = s.handle("net to tCO2e");
+    assert!(r.errors.is_empty(), "{}", r.errors);
+    r.output
+        .trim()
+        .trim_start_matches("= ")
+        .trim_end_matches(" tCO2e")
+        .parse()
+        .expect("a number")
+}
+
+#[test]
+fn queries_and_conversions() {
+    let mut s = yongning();
+    let t = transcript(
+        &mut s,
+        &[
+            "sinks to tCO2e/a",
+            "coal.equivalent",
+            "methane + mine_co2",
+            "grassland.stock to GgC",
+            "44/12 tCO2/tC * 12 tC",
+            "period",
+            ":names",
+            ":explain diesel",
+            ":balance",
+        ],
+    );
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn errors_leave_the_session_as_it_was() {
+    let mut s = yongning();
+    let before = net(&mut s);
+    let t = transcript(
+        &mut s,
+        &[
+            "1 tC + 1 tCO2",
+            "coal.amount = 12 tCO2",
+            "coal.amout = 3 t",
+            "coal.equivalent = 3 tce",
+            "let broken = 3 t +",
+            "let bad = 1 tC + 1 tCO2",
+            "cover c { area 1 hm2 }",
+            "unknown_name * 2",
+            ":explain nothing",
+            ":frobnicate",
+            ":diff",
+        ],
+    );
+    assert_eq!(net(&mut s), before);
+    assert!(t.contains("no change against the baseline"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn what_if_diff_undo_reset() {
+    let mut s = yongning();
+    let base = net(&mut s);
+    let t = transcript(
+        &mut s,
+        &[
+            "coal.amount = 1200 t",
+            "let pv_share = 40 %",
+            "electricity.amount = 103.8060 (10^4 kWh) * (1 - pv_share)",
+            ":diff",
+            ":changes",
+            ":undo",
+            ":undo",
+            "gwp = AR5",
+            ":diff",
+            ":undo",
+            ":undo",
+            ":undo",
+        ],
+    );
+    assert_eq!(net(&mut s), base, "undo returns to the baseline");
+    s.handle("coal.amount = 0 t");
+    s.handle("gwp = AR6_fossil");
+    assert_ne!(net(&mut s), base);
+    let r = s.handle(":reset");
+    assert!(r.errors.is_empty());
+    assert_eq!(net(&mut s), base, "reset returns to the baseline");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn goal_seek() {
+    let mut s = yongning();
+    let t = transcript(
+        &mut s,
+        &[
+            ":seek spruce.area for net = 0 tCO2e in 0 hm2 .. 100 hm2",
+            ":seek coal.amount for emissions = 0.8 * 20506.1763 tCO2e/a in 0 t .. 1695.2 t",
+            ":seek coal.amount for net = 0 tCO2e in 0 t .. 100 t",
+            ":seek coal.equivalent for net = 0 tCO2e",
+            ":seek coal.amount net",
+        ],
+    );
+    assert!(t.contains("spruce.area = 6.96245833 hm2 makes net = 0 tCO2e"), "{t}");
+    assert!(t.contains("no value of coal.amount in 0 t .. 100 t"), "{t}");
+    // Seeking leaves the inputs as they were.
+    assert!(s.handle(":diff").output.contains("no change"));
+    // The found value does make the target hold.
+    s.handle("spruce.area = 6.96245833 hm2");
+    assert!(net(&mut s).abs() < 1e-3, "{}", net(&mut s));
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn save_round_trip() {
+    let mut s = yongning();
+    for l in [
+        "spruce.area = 20 hm2",
+        "let pv_share = 40 %",
+        "electricity.amount = 103.8060 (10^4 kWh) * (1 - pv_share)",
+        "stand extra { area 10 hm2 from table2; volume 193.47 m3/hm2 from table3; a 47.4999 t/hm2 from table3; b 0.4642 t/m3 from table3; carbon 0.4889 tC/t from table3; method stock_as_removal assumed \"what-if\" }",
+    ] {
+        let r = s.handle(l);
+        assert!(r.errors.is_empty(), "{l}: {}", r.errors);
+    }
+    let expected = net(&mut s);
+    let r = s.handle(":save examples/yongning.carbon");
+    assert!(r.save.is_none() && r.errors.contains("not overwritten"), "{}", r.errors);
+    let r = s.handle(":save saved_session.carbon");
+    let (path, text) = r.save.expect("save writes a file");
+    assert_eq!(path, "saved_session.carbon");
+    assert!(
+        text.contains("20 hm2 /* what-if: was tree_area * species_share */"),
+        "{text}"
+    );
+    // The saved text checks and evaluates to the session's balance.
+    let a = carbon::analyze("saved_session.carbon", text.as_bytes(), carbon::Options::default());
+    assert!(
+        !a.has_errors(),
+        "{:?}",
+        a.diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    let r = a.report().expect("a balance");
+    assert!(
+        (r.balance.value - expected).abs() < 1e-6,
+        "{} vs {expected}",
+        r.balance.value
+    );
+    // And through the binary, as a file.
+    let dir = std::env::temp_dir().join(format!("carbon-repl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("saved.carbon");
+    std::fs::write(&file, &text).unwrap();
+    let out = carbon(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn multi_line_input_continues_while_incomplete() {
+    assert!(carbon::session::is_incomplete("stand s {"));
+    assert!(carbon::session::is_incomplete("let x = 3 t +"));
+    assert!(carbon::session::is_incomplete("coal.amount = ("));
+    assert!(!carbon::session::is_incomplete("let x = 3 t"));
+    assert!(!carbon::session::is_incomplete("1 tC + + 2"));
+    assert!(!carbon::session::is_incomplete(":help"));
+}
+
+#[test]
+fn help_lists_every_command() {
+    let mut s = yongning();
+    let h = s.handle(":help").output;
+    for (c, _) in carbon::session::COMMANDS {
+        assert!(h.contains(c), "{c} missing from :help");
+    }
+    insta::assert_snapshot!(h);
+}
+
+#[test]
+fn piped_stdin_end_to_end() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("carbon-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("out.carbon");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
+        .args(["repl", "examples/yongning.carbon"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("CARBON_HISTORY", dir.join("history"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let script = format!(
+        "sinks to tCO2e/a\ncoal.amount = 1200 t\nstand extra {{\n  area 10 hm2; volume 100 m3/hm2; a 5 t/hm2; b 0.7 t/m3\n  carbon 0.47 tC/t; method stock_as_removal\n}}\n:save {}\n:quit\nnet\n",
+        saved.display()
+    );
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("= 22079.834 tCO2e/a\n"), "{stdout}");
+    assert!(stdout.contains("coal.amount = 1200 t"), "{stdout}");
+    assert!(stdout.contains("extra = "), "{stdout}");
+    assert!(!stdout.contains("carbon>"), "no prompt when piped: {stdout}");
+    assert!(!stdout.contains("\n= "), "nothing after :quit: {stdout}");
+    let text = std::fs::read_to_string(&saved).expect(":save wrote the file");
+    assert!(text.contains("stand extra"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
