@@ -148,7 +148,10 @@ impl Auditor<'_> {
             if let Some(c) = &self.p.checked[node as usize].code {
                 code_deps(c, &mut deps);
             }
-            let single_ref = matches!(self.p.checked[node as usize].code.as_ref().map(|c| &c.op), Some(Op::Sym(_)));
+            let single_ref = matches!(
+                self.p.checked[node as usize].code.as_ref().map(|c| &c.op),
+                Some(Op::Sym(_))
+            );
             if single_ref && deps.len() == 1 {
                 node = deps[0];
                 continue;

@@ -157,9 +157,60 @@ impl Default for RenderOptions {
     }
 }
 
+/// Lines longer than this are not drawn with their source snippet: a window
+/// around the label is printed instead (miette's layout cannot place labels
+/// beyond column 65535, and a megabyte-long line is no use to a reader).
+const MAX_DRAWN_LINE: usize = 1000;
+
+fn long_line(diag: &Diag, sources: &SourceMap) -> bool {
+    diag.labels.iter().any(|l| {
+        let text = sources.text(l.span.src);
+        let s = (l.span.start as usize).min(text.len());
+        let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[s..].find('\n').map_or(text.len(), |i| s + i);
+        line_end - line_start > MAX_DRAWN_LINE || l.span.len() > MAX_DRAWN_LINE
+    })
+}
+
+/// A plain rendering for diagnostics on overlong lines: location, a window of
+/// the line around each label, the label text and the help.
+fn render_plain(diag: &Diag, sources: &SourceMap) -> String {
+    let mut out = format!(
+        "{}\n\n  {} {}\n",
+        diag.code,
+        if diag.is_error() { "×" } else { "⚠" },
+        diag.message
+    );
+    for l in &diag.labels {
+        let (line, col) = sources.line_col(l.span.src, l.span.start);
+        let text = sources.text(l.span.src);
+        let s = (l.span.start as usize).min(text.len());
+        let from = text.floor_char_boundary(s.saturating_sub(40));
+        let to = text.ceil_char_boundary((s + 40).min(text.len()));
+        let window: String = text[from..to]
+            .chars()
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .collect();
+        let caret = text[from..s].chars().count();
+        out.push_str(&format!(
+            "   ╭─[{}:{line}:{col}] (a long line; a window of it)\n",
+            sources.name(l.span.src)
+        ));
+        out.push_str(&format!("   │ …{window}…\n"));
+        out.push_str(&format!("   │  {}^ {}\n", " ".repeat(caret), l.text));
+    }
+    if let Some(h) = &diag.help {
+        out.push_str(&format!("  help: {h}\n"));
+    }
+    out
+}
+
 /// Renders one diagnostic to text. Labels outside the primary label's source are
 /// dropped (miette draws one source per report).
 pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
+    if long_line(diag, sources) {
+        return render_plain(diag, sources);
+    }
     let primary = diag.primary_span();
     let (source, labels) = match primary {
         Some(p) => {

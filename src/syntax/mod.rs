@@ -21,6 +21,8 @@ struct CarbonParser;
 
 /// Deepest allowed nesting of parentheses, braces and expression operators.
 pub const MAX_DEPTH: usize = 256;
+/// Factors in one written unit (`t*t*t…`).
+pub const MAX_UNIT_FACTORS: usize = 64;
 /// Syntax errors reported per source before giving up.
 const MAX_SYNTAX_ERRORS: usize = 50;
 
@@ -330,7 +332,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
     let mut starts = Vec::new();
     let mut line_start = true;
     let mut sign_run = 0usize;
-    let mut pow_run = 0usize;
     let mut incomplete = false;
     while i < b.len() {
         let c = b[i];
@@ -444,12 +445,14 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 }
                 i += 1;
             }
-            b'-' => {
+            // `-` and `−` (U+2212, bytes E2 88 92) are both signs.
+            b'-' | 0xE2 if c == b'-' || b.get(i + 1..i + 3) == Some(&[0x88, 0x92]) => {
                 sign_run += 1;
+                let w = if c == b'-' { 1 } else { 3 };
                 if sign_run > MAX_DEPTH {
                     diags.push(
                         Diag::error("carbon::limits::depth", format!("more than {MAX_DEPTH} signs in a row"))
-                            .at(Span::new(src, i, i + 1), "too deeply nested")
+                            .at(Span::new(src, i, i + w), "too deeply nested")
                             .help("write the sign once"),
                     );
                     return Prepass {
@@ -457,38 +460,14 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                         incomplete: false,
                     };
                 }
-                i += 1;
-            }
-            b'^' => {
-                pow_run += 1;
-                if pow_run > MAX_DEPTH {
-                    diags.push(
-                        Diag::error(
-                            "carbon::limits::depth",
-                            format!("more than {MAX_DEPTH} powers in one line"),
-                        )
-                        .at(Span::new(src, i, i + 1), "too deeply nested")
-                        .help("split the expression into named `let` quantities"),
-                    );
-                    return Prepass {
-                        decl_starts: starts,
-                        incomplete: false,
-                    };
-                }
-                i += 1;
+                i += w;
             }
             _ => {
                 if !c.is_ascii_whitespace() {
                     sign_run = 0;
                 }
-                if c == b'\n' || c == b';' {
-                    pow_run = 0;
-                }
                 i += 1;
             }
-        }
-        if c == b'\n' {
-            pow_run = 0;
         }
     }
     if let Some(&(open, at)) = stack.last() {
@@ -812,6 +791,35 @@ impl Builder {
     }
 
     fn arith(&self, p: Pair<Rule>) -> R<(Expr, usize)> {
+        // The Pratt parser recurses once per right-associative `^` and per prefix
+        // sign: count them first, so that no input can exhaust the stack.
+        let span = self.span(&p);
+        let (mut pows, mut run, mut signs) = (0usize, 0usize, 0usize);
+        for q in p.clone().into_inner() {
+            match q.as_rule() {
+                Rule::pow => pows += 1,
+                Rule::neg => {
+                    run += 1;
+                    signs = signs.max(run);
+                }
+                _ => run = 0,
+            }
+        }
+        if pows > MAX_DEPTH || signs > MAX_DEPTH {
+            return Err(Diag::error(
+                "carbon::limits::depth",
+                format!("expression nested deeper than {MAX_DEPTH} levels"),
+            )
+            .at(
+                span,
+                if pows > MAX_DEPTH {
+                    "too many powers in one expression"
+                } else {
+                    "too many signs in a row"
+                },
+            )
+            .help("split the expression into named `let` quantities"));
+        }
         PRATT
             .map_primary(|q| self.primary(q))
             .map_prefix(|op, rhs| {
@@ -968,6 +976,14 @@ impl Builder {
                 }
                 _ => {}
             }
+        }
+        if factors.len() > MAX_UNIT_FACTORS {
+            return Err(Diag::error(
+                "carbon::limits::unit",
+                format!("a unit written with more than {MAX_UNIT_FACTORS} factors"),
+            )
+            .at(span, "too long for a unit")
+            .help("write the unit with exponents (`m^3`), or declare it with `unit name = …`"));
         }
         Ok(UnitExpr {
             scale: None,
