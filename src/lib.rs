@@ -129,13 +129,7 @@ fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) 
 }
 
 fn find_symbol(res: &names::Resolved, name: &str) -> Option<ir::SymId> {
-    if let Some(&id) = res.scope.get(name) {
-        return Some(id);
-    }
-    res.syms
-        .iter()
-        .position(|s| s.name == name && s.ir.is_some())
-        .map(|i| i as ir::SymId)
+    res.find(name).filter(|&id| res.syms[id as usize].ir.is_some())
 }
 
 /// Options of one analysis.

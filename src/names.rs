@@ -973,17 +973,8 @@ impl<'a> Namer<'a> {
                 return None;
             }
         }
-        let mut candidates: Vec<String> = self.scope.keys().cloned().collect();
-        for d in &self.decls {
-            for (m, _) in &d.members {
-                candidates.push(format!("{}.{m}", d.name));
-            }
-        }
-        let mut d =
-            Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
-        if let Some(s) = suggest::closest(&full, candidates.iter().map(|s| s.as_str())) {
-            d = d.help(format!("did you mean `{s}`?"));
-        } else if self.source_ix.contains_key(&full) {
+        let mut d = unknown_name(&self.scope, &self.decls, &full, span);
+        if d.help.is_none() && self.source_ix.contains_key(&full) {
             d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
         }
         self.diags.push(d);
@@ -1704,6 +1695,37 @@ fn lower_quantity<L: Lookup>(
     Some(ir)
 }
 
+/// "unknown name", with the closest global name or member as did-you-mean.
+fn unknown_name(scope: &HashMap<String, SymId>, decls: &[DeclInfo], full: &str, span: Span) -> Diag {
+    let mut candidates: Vec<String> = scope.keys().cloned().collect();
+    for d in decls {
+        for (m, _) in &d.members {
+            candidates.push(format!("{}.{m}", d.name));
+        }
+    }
+    let d = Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
+    match suggest::closest(full, candidates.iter().map(|s| s.as_str())) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d,
+    }
+}
+
+impl Resolved {
+    /// A global name (`coal`, `net`, `tce_to_co2`) or a member (`coal.amount`).
+    pub fn find(&self, name: &str) -> Option<SymId> {
+        if let Some(&id) = self.scope.get(name) {
+            return Some(id);
+        }
+        let (d, m) = name.split_once('.')?;
+        let did = *self.decl_scope.get(d)?;
+        self.decls[did as usize]
+            .members
+            .iter()
+            .find(|(n, _)| n == m)
+            .map(|(_, id)| *id)
+    }
+}
+
 /// Read-only name lookup over a resolved program (the REPL's expressions).
 pub struct ResolvedLookup<'r> {
     pub res: &'r Resolved,
@@ -1727,18 +1749,7 @@ impl Lookup for ResolvedLookup<'_> {
                 }
             }
         }
-        let mut candidates: Vec<String> = res.scope.keys().cloned().collect();
-        for d in &res.decls {
-            for (m, _) in &d.members {
-                candidates.push(format!("{}.{m}", d.name));
-            }
-        }
-        let mut d =
-            Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
-        if let Some(s) = suggest::closest(&full, candidates.iter().map(|s| s.as_str())) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        self.diags.push(d);
+        self.diags.push(unknown_name(&res.scope, &res.decls, &full, span));
         None
     }
     fn scope(&self) -> &HashMap<String, SymId> {

@@ -433,17 +433,7 @@ impl Session {
     }
 
     fn find(&self, name: &str) -> Option<SymId> {
-        let p = self.current.program.as_ref()?;
-        if let Some(&id) = p.res.scope.get(name) {
-            return Some(id);
-        }
-        let (d, m) = name.split_once('.')?;
-        let did = *p.res.decl_scope.get(d)?;
-        p.res.decls[did as usize]
-            .members
-            .iter()
-            .find(|(n, _)| n == m)
-            .map(|(_, id)| *id)
+        self.current.program.as_ref()?.res.find(name)
     }
 
     /// `target = expr`: a what-if change of an input.
@@ -768,18 +758,7 @@ impl Session {
                 Edit::Gwp { name } => gwp = Some(name),
             }
         }
-        let lookup = |name: &str| -> Option<SymId> {
-            if let Some(&id) = base.res.scope.get(name) {
-                return Some(id);
-            }
-            let (d, m) = name.split_once('.')?;
-            let did = *base.res.decl_scope.get(d)?;
-            base.res.decls[did as usize]
-                .members
-                .iter()
-                .find(|(n, _)| n == m)
-                .map(|(_, id)| *id)
-        };
+        let lookup = |name: &str| base.res.find(name);
         let mut sets: Vec<(&str, &str)> = last_set.into_iter().collect();
         sets.sort();
         for (target, text) in sets {
