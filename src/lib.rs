@@ -36,6 +36,8 @@ pub struct Analysis {
     pub values: Option<eval::Values>,
     pub audit: Option<audit::Audit>,
     pub diags: Vec<Diag>,
+    /// Time spent in each stage, in order (for `--timings` and benchmarks).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Analysis {
@@ -180,6 +182,7 @@ pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
                 values: None,
                 audit: None,
                 diags: vec![d],
+                timings: Vec::new(),
             }
         }
     };
@@ -189,12 +192,15 @@ pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
 /// Runs the pipeline over sources already loaded.
 pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId, opts: Options) -> Analysis {
     let mut diags = Vec::new();
+    let mut clock = Clock::new();
     let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
     if let Some(p) = &prelude {
         diags.extend(p.diags.iter().cloned());
     }
+    clock.lap("parse prelude");
     let file = syntax::parse(file_id, sources.text(file_id));
     diags.extend(file.diags.iter().cloned());
+    clock.lap("parse");
     if file.diags.is_empty() && file.file.decls.is_empty() {
         let end = sources.text(file_id).len();
         diags.push(
@@ -211,6 +217,7 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
             values: None,
             audit: None,
             diags,
+            timings: clock.laps,
         };
     }
     let mut files: Vec<&syntax::ast::File> = Vec::new();
@@ -220,10 +227,13 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
     files.push(&file.file);
     let (mut units, d) = units::Units::build(&files);
     diags.extend(d);
+    clock.lap("units");
     let (res, d) = names::resolve(&files, prelude_id, &mut units);
     diags.extend(d);
+    clock.lap("names");
     let (program, d) = check::check(res, units);
     diags.extend(d);
+    clock.lap("check");
     let values = if diags.iter().any(|d| d.is_error()) {
         None
     } else {
@@ -231,6 +241,7 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
         diags.extend(d);
         Some(v)
     };
+    clock.lap("evaluate");
     let audit = match &values {
         Some(v) if !diags.iter().any(|d| d.is_error()) => {
             let mut a = audit::audit(&program, v, &sources, opts.strict);
@@ -239,12 +250,37 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
         }
         _ => None,
     };
+    clock.lap("audit");
     diag::sort(&mut diags);
+    drop(file);
+    drop(prelude);
+    clock.lap("drop AST");
     Analysis {
         sources,
         program: Some(program),
         values,
         audit,
         diags,
+        timings: clock.laps,
+    }
+}
+
+/// Stage timings.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
     }
 }

@@ -37,6 +37,9 @@ struct Common {
     /// Exit with status 1 if there is any warning (for CI).
     #[arg(long)]
     deny_warnings: bool,
+    /// Print the time spent in each stage to standard error.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +110,7 @@ fn has_warnings(a: &Analysis) -> bool {
 }
 
 fn run(c: Common, check_only: bool) -> i32 {
+    let start = std::time::Instant::now();
     let a = match load(&c.file, c.strict) {
         Ok(a) => a,
         Err(e) => {
@@ -114,7 +118,9 @@ fn run(c: Common, check_only: bool) -> i32 {
             return 1;
         }
     };
+    let loaded = std::time::Instant::now();
     let report = if check_only { None } else { a.report() };
+    let explained = std::time::Instant::now();
     match c.format {
         Format::Json => out(&render::json(report.as_ref(), &a.diags, &a.sources)),
         Format::Text => {
@@ -123,6 +129,22 @@ fn run(c: Common, check_only: bool) -> i32 {
                 out(&render::text(r));
             }
         }
+    }
+    if c.timings {
+        let rendered = std::time::Instant::now();
+        let staged: std::time::Duration = a.timings.iter().map(|(_, d)| *d).sum();
+        let mut lines = vec![("read file", (loaded - start).saturating_sub(staged))];
+        lines.extend(a.timings.iter().copied());
+        lines.push(("explain", explained - loaded));
+        lines.push(("render", rendered - explained));
+        for (stage, d) in &lines {
+            eprintln!("timing {stage:<14} {:>10.3} ms", d.as_secs_f64() * 1e3);
+        }
+        eprintln!(
+            "timing {:<14} {:>10.3} ms",
+            "total",
+            (rendered - start).as_secs_f64() * 1e3
+        );
     }
     let mut failed = a.has_errors() || (c.deny_warnings && has_warnings(&a));
     if !check_only && report.is_none() && !a.has_errors() {

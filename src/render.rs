@@ -315,16 +315,23 @@ pub fn diag_json(d: &Diag, sources: &SourceMap) -> Value {
 
 /// The JSON contract (see README): inventory, period, balance, terms, diagnostics.
 pub fn json(r: Option<&Report>, diags: &[Diag], sources: &SourceMap) -> String {
+    /// The report and its diagnostics, serialised in one pass (no intermediate
+    /// `Value` tree: the report of a large inventory is hundreds of megabytes).
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        #[serde(flatten)]
+        report: &'a Report,
+        diagnostics: Vec<Value>,
+    }
     let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
-    let v = match r {
-        Some(r) => {
-            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-            v["diagnostics"] = Value::Array(diags);
-            v
-        }
-        None => json!({ "inventory": Value::Null, "diagnostics": diags }),
-    };
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    let mut s = match r {
+        Some(report) => serde_json::to_string_pretty(&Out {
+            report,
+            diagnostics: diags,
+        }),
+        None => serde_json::to_string_pretty(&json!({ "inventory": Value::Null, "diagnostics": diags })),
+    }
+    .unwrap_or_default();
     s.push('\n');
     s
 }
