@@ -76,6 +76,7 @@ pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> A
         sources,
         out: Audit::default(),
     };
+    a.impossible_values();
     a.expectations();
     a.statements();
     a.stocks_as_removals();
@@ -109,7 +110,7 @@ impl Auditor<'_> {
     }
 
     fn location(&self, span: crate::source::Span) -> String {
-        let (line, _) = self.sources.line_col(span.src, span.start);
+        let line = self.sources.line(span.src, span.start);
         format!("{}:{line}", self.sources.name(span.src))
     }
 
@@ -186,6 +187,36 @@ impl Auditor<'_> {
             return list;
         }
         Vec::new()
+    }
+
+    /// Values no inventory can have: a negative area, a share outside 0–100 %,
+    /// a period or interval that is not positive. These are errors.
+    fn impossible_values(&mut self) {
+        let res = &self.p.res;
+        for (i, s) in res.syms.iter().enumerate() {
+            let SymKind::Field { decl } = s.kind else { continue };
+            let Some(v) = self.vals.get(i as SymId) else { continue };
+            let kind = res.decls[decl as usize].kind;
+            let problem = match (kind, s.short.as_str(), s.rule) {
+                (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
+                (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
+                    Some("a share must lie between 0 % and 100 %")
+                }
+                (_, "period" | "interval", _) if v <= 0.0 => Some("a duration must be positive"),
+                _ => None,
+            };
+            if let Some(why) = problem {
+                let (shown, unit) = self.show(i as SymId);
+                self.out.diags.push(
+                    Diag::error(
+                        "carbon::check::out_of_range",
+                        format!("`{}` = {} is impossible", s.name, Self::q(shown, &unit)),
+                    )
+                    .at(s.span, why)
+                    .help("check the sign and the unit of the figure"),
+                );
+            }
+        }
     }
 
     fn expectations(&mut self) {

@@ -132,7 +132,7 @@ impl Explainer<'_> {
         if s.kind == SymKind::Group {
             return String::new();
         }
-        let (line, _) = self.sources.line_col(span.src, span.start);
+        let line = self.sources.line(span.src, span.start);
         format!("{}:{line}", self.sources.name(span.src))
     }
 

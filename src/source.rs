@@ -90,7 +90,15 @@ impl SourceMap {
         let t = self.text(span.src);
         t.get(span.start as usize..span.end as usize).unwrap_or("")
     }
-    /// 1-based line and column (in characters) of a byte offset; O(log lines).
+    /// 1-based line of a byte offset; O(log lines).
+    pub fn line(&self, src: SourceId, offset: u32) -> usize {
+        let s = self.get(src);
+        let off = (offset as usize).min(s.text.len());
+        s.line_starts.partition_point(|&st| st as usize <= off)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset; O(log lines)
+    /// plus the length of the line up to the offset.
     pub fn line_col(&self, src: SourceId, offset: u32) -> (usize, usize) {
         let s = self.get(src);
         let text = &*s.text;

@@ -21,6 +21,8 @@ struct CarbonParser;
 
 /// Deepest allowed nesting of parentheses, braces and expression operators.
 pub const MAX_DEPTH: usize = 256;
+/// Operators in one statement (`1+1+1…`): beyond the nesting limit anyway.
+pub const MAX_OPERATORS: usize = 4 * MAX_DEPTH;
 /// Factors in one written unit (`t*t*t…`).
 pub const MAX_UNIT_FACTORS: usize = 64;
 /// Syntax errors reported per source before giving up.
@@ -332,6 +334,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
     let mut starts = Vec::new();
     let mut line_start = true;
     let mut sign_run = 0usize;
+    let mut ops = 0usize;
     let mut incomplete = false;
     while i < b.len() {
         let c = b[i];
@@ -344,6 +347,9 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
         match c {
             b'\n' => {
                 line_start = true;
+                if !stack.iter().any(|(o, _)| *o == b'(') {
+                    ops = 0;
+                }
                 i += 1;
             }
             b'"' => {
@@ -396,6 +402,9 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 }
             }
             b'(' | b'{' => {
+                if c == b'{' {
+                    ops = 0;
+                }
                 stack.push((c, i));
                 if stack.len() > MAX_DEPTH {
                     diags.push(
@@ -414,6 +423,9 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 i += 1;
             }
             b')' | b'}' => {
+                if c == b'}' {
+                    ops = 0;
+                }
                 let want = if c == b')' { b'(' } else { b'{' };
                 match stack.pop() {
                     Some((open, _)) if open == want => {}
@@ -465,6 +477,30 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             _ => {
                 if !c.is_ascii_whitespace() {
                     sign_run = 0;
+                }
+                // Operators per statement: a statement ends at `;`, a brace, or a
+                // line end outside parentheses. Far more than any expression can
+                // nest means a pathological line: stop before pest reads it all.
+                match c {
+                    b'+' | b'*' | b'/' | b'^' => {
+                        ops += 1;
+                        if ops > MAX_OPERATORS {
+                            diags.push(
+                                Diag::error(
+                                    "carbon::limits::depth",
+                                    format!("more than {MAX_OPERATORS} operators in one expression"),
+                                )
+                                .at(Span::new(src, i, i + 1), "this expression is too long")
+                                .help("split the expression into named `let` quantities"),
+                            );
+                            return Prepass {
+                                decl_starts: starts,
+                                incomplete: false,
+                            };
+                        }
+                    }
+                    b';' => ops = 0,
+                    _ => {}
                 }
                 i += 1;
             }
@@ -1013,6 +1049,13 @@ impl Builder {
                 }
                 Rule::unit_power => {
                     let qs = self.span(&q);
+                    if q.as_str().ends_with("/0") {
+                        return Err(Diag::error(
+                            "carbon::units::exponent",
+                            format!("the exponent `{}` divides by zero", q.as_str()),
+                        )
+                        .at(qs, "a fraction with a zero denominator"));
+                    }
                     exp = parse_power(q.as_str()).ok_or_else(|| {
                         Diag::error(
                             "carbon::units::exponent",
