@@ -61,6 +61,7 @@ pub fn parse(src: SourceId, text: &str) -> Parsed {
     let mut start = 0usize;
     let mut incomplete = false;
     let starts = &pre.decl_starts;
+    set_call_budget(text.len());
     loop {
         let chunk = &text[start..];
         match CarbonParser::parse(Rule::file, chunk) {
@@ -131,6 +132,7 @@ pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
             diags,
         });
     }
+    set_call_budget(text.len());
     match CarbonParser::parse(Rule::expr_only, text) {
         Ok(mut pairs) => {
             let p = pairs.next().expect("expr_only yields one pair");
@@ -151,6 +153,14 @@ pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
             })
         }
     }
+}
+
+/// Pest's budget of rule calls, scaled to the input: linear input needs a few
+/// dozen calls a byte; pathological backtracking is stopped long before it hangs.
+fn set_call_budget(len: usize) {
+    pest::set_call_limit(std::num::NonZeroUsize::new(
+        len.saturating_mul(1000).saturating_add(1_000_000),
+    ));
 }
 
 fn error_offset(e: &pest::error::Error<Rule>) -> usize {
@@ -203,6 +213,14 @@ fn rule_words(r: Rule) -> &'static str {
 
 fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error<Rule>) -> (Diag, bool) {
     let pos = offset + error_offset(e);
+    if let ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit reached") {
+            let d = Diag::error("carbon::limits::complexity", "the input is too complex to parse")
+                .at(Span::new(src, pos, pos), format!("parsing stopped here ({message})"))
+                .help("simplify or split the declaration near this point; carbon bounds the work the parser may do per byte of input");
+            return (d, false);
+        }
+    }
     let at_end = text[pos..].trim().is_empty();
     let mut expected: Vec<&'static str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
