@@ -43,6 +43,13 @@ fn q(v: f64, u: &str) -> String {
 
 /// The balance, the terms table and every term's derivation.
 pub fn text(r: &Report) -> String {
+    let mut v = Vec::new();
+    let _ = text_to(&mut v, r);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`text`], written to `w` as it is produced (each term's derivation in turn).
+pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
     let mut o = String::new();
     let _ = writeln!(o, "{}", r.inventory);
     if let Some(s) = &r.site {
@@ -163,11 +170,14 @@ pub fn text(r: &Report) -> String {
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
+    out.write_all(o.as_bytes())?;
     for t in &r.terms {
-        let _ = writeln!(o);
+        o.clear();
+        o.push('\n');
         o.push_str(&explain_text(t));
+        out.write_all(o.as_bytes())?;
     }
-    o
+    Ok(())
 }
 
 /// `✓ name: computed … = published … (within …)  file:line`
@@ -315,6 +325,18 @@ pub fn diag_json(d: &Diag, sources: &SourceMap) -> Value {
 
 /// The JSON contract (see README): inventory, period, balance, terms, diagnostics.
 pub fn json(r: Option<&Report>, diags: &[Diag], sources: &SourceMap) -> String {
+    let mut v = Vec::new();
+    let _ = json_to(&mut v, r, diags, sources);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`json`], serialised straight into `w`.
+pub fn json_to(
+    w: &mut impl std::io::Write,
+    r: Option<&Report>,
+    diags: &[Diag],
+    sources: &SourceMap,
+) -> std::io::Result<()> {
     /// The report and its diagnostics, serialised in one pass (no intermediate
     /// `Value` tree: the report of a large inventory is hundreds of megabytes).
     #[derive(serde::Serialize)]
@@ -324,14 +346,16 @@ pub fn json(r: Option<&Report>, diags: &[Diag], sources: &SourceMap) -> String {
         diagnostics: Vec<Value>,
     }
     let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
-    let mut s = match r {
-        Some(report) => serde_json::to_string_pretty(&Out {
-            report,
-            diagnostics: diags,
-        }),
-        None => serde_json::to_string_pretty(&json!({ "inventory": Value::Null, "diagnostics": diags })),
+    match r {
+        Some(report) => serde_json::to_writer_pretty(
+            &mut *w,
+            &Out {
+                report,
+                diagnostics: diags,
+            },
+        ),
+        None => serde_json::to_writer_pretty(&mut *w, &json!({ "inventory": Value::Null, "diagnostics": diags })),
     }
-    .unwrap_or_default();
-    s.push('\n');
-    s
+    .map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
