@@ -110,6 +110,13 @@ fn out(s: &str) {
     let _ = o.flush();
 }
 
+/// Writes to standard output through a buffer, as the output is produced.
+fn out_with(f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>) {
+    let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = f(&mut o);
+    let _ = o.flush();
+}
+
 fn has_warnings(a: &Analysis) -> bool {
     a.diags.iter().any(|d| d.severity == Severity::Warning)
 }
@@ -127,11 +134,11 @@ fn run(c: Common, check_only: bool) -> i32 {
     let report = if check_only { None } else { a.report() };
     let explained = std::time::Instant::now();
     match c.format {
-        Format::Json => out(&render::json(report.as_ref(), &a.diags, &a.sources)),
+        Format::Json => out_with(|o| render::json_to(o, report.as_ref(), &a.diags, &a.sources)),
         Format::Text => {
             print_diags(&a);
             if let Some(r) = &report {
-                out(&render::text(r));
+                out_with(|o| render::text_to(o, r));
             }
         }
     }
