@@ -1110,13 +1110,14 @@ fn number_precision(s: &str) -> f64 {
 /// whitespace and comments skipped after their last token. Depth is bounded by
 /// the nesting limit enforced before parsing.
 fn tight_end(p: &Pair<Rule>) -> usize {
-    let mut end = None;
+    // Only the last non-empty child matters: recurse into it alone.
+    let mut last = None;
     for q in p.clone().into_inner() {
-        if !q.as_str().is_empty() {
-            end = Some(tight_end(&q));
+        if q.as_span().start() != q.as_span().end() {
+            last = Some(q);
         }
     }
-    end.unwrap_or(p.as_span().end())
+    last.map_or(p.as_span().end(), |q| tight_end(&q))
 }
 
 fn parse_power(s: &str) -> Option<Rat> {
