@@ -57,6 +57,15 @@ pub fn parse(src: SourceId, text: &str) -> Parsed {
             incomplete,
         };
     }
+    if let Some(parsed) = parse_in_chunks(src, text, &pre.split_points) {
+        return parsed;
+    }
+    parse_whole(src, text, &pre, diags)
+}
+
+/// One pest parse of the whole file, and after a syntax error, of the rest of it
+/// from the next declaration.
+fn parse_whole(src: SourceId, text: &str, pre: &Prepass, mut diags: Vec<Diag>) -> Parsed {
     let mut decls = Vec::new();
     let mut start = 0usize;
     let mut incomplete = false;
@@ -119,6 +128,61 @@ pub fn parse(src: SourceId, text: &str) -> Parsed {
         diags,
         incomplete,
     }
+}
+
+/// Bytes of source per pest call when a large file is parsed in pieces.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Parses a large file in pieces of about [`CHUNK_BYTES`], cut where a top-level
+/// block has just closed (`split_points`). Pest's token queue then stays small and
+/// is reused, instead of growing to hundreds of megabytes of fresh memory.
+///
+/// After a block's `}` the grammar accepts only `;` or the next declaration, and
+/// neither the `;` nor any continuation of a declaration can begin a declaration
+/// on its own. So when every piece parses, the declarations are those of one
+/// parse of the whole file. When any piece fails, this returns `None` and the
+/// file is parsed whole, with the usual error recovery. Each piece gets its share
+/// of the call budget, so a piece cannot pass where the whole file would exhaust it.
+fn parse_in_chunks(src: SourceId, text: &str, splits: &[usize]) -> Option<Parsed> {
+    if text.len() < 2 * CHUNK_BYTES || splits.is_empty() {
+        return None;
+    }
+    let mut cuts = vec![0usize];
+    for &s in splits {
+        if s - cuts[cuts.len() - 1] >= CHUNK_BYTES {
+            cuts.push(s);
+        }
+    }
+    cuts.push(text.len());
+    let mut decls = Vec::with_capacity(splits.len() + 1);
+    let mut diags = Vec::new();
+    for w in cuts.windows(2) {
+        let (start, end) = (w[0], w[1]);
+        let len = end - start;
+        let share = (1_000_000u128 * len as u128 / text.len() as u128) as usize;
+        pest::set_call_limit(std::num::NonZeroUsize::new(
+            len.saturating_mul(1000).saturating_add(share),
+        ));
+        let Ok(mut pairs) = CarbonParser::parse(Rule::file, &text[start..end]) else {
+            return None;
+        };
+        let file = pairs.next().expect("file rule yields one pair");
+        let b = Builder { src, offset: start };
+        for p in file.into_inner() {
+            if p.as_rule() == Rule::EOI {
+                continue;
+            }
+            match b.decl(p) {
+                Ok(d) => decls.push(d),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    Some(Parsed {
+        file: File { src, decls },
+        diags,
+        incomplete: false,
+    })
 }
 
 /// Parses a single expression (for the REPL and for tests).
@@ -339,6 +403,10 @@ struct Prepass {
     /// Byte offsets where a top-level declaration may start (line starts at brace
     /// depth 0 whose first character is not blank or a comment).
     decl_starts: Vec<usize>,
+    /// The declaration starts that follow a `}` closing a top-level block, with
+    /// nothing but blanks and comments between: the file may be cut there and the
+    /// pieces parsed on their own (see [`parse_in_chunks`]).
+    split_points: Vec<usize>,
     incomplete: bool,
 }
 
@@ -350,6 +418,8 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
     let mut i = 0usize;
     let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut starts = Vec::new();
+    let mut splits = Vec::new();
+    let mut after_close = false;
     let mut line_start = true;
     let mut sign_run = 0usize;
     let mut ops = 0usize;
@@ -360,6 +430,9 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             line_start = false;
             if stack.is_empty() && !c.is_ascii_whitespace() && c != b'/' && c != b'#' && c != b'}' {
                 starts.push(i);
+                if after_close {
+                    splits.push(i);
+                }
             }
         }
         match c {
@@ -371,6 +444,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 i += 1;
             }
             b'"' => {
+                after_close = false;
                 let open = i;
                 i += 1;
                 loop {
@@ -420,6 +494,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 }
             }
             b'(' | b'{' => {
+                after_close = false;
                 if c == b'{' {
                     ops = 0;
                 }
@@ -435,6 +510,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                     );
                     return Prepass {
                         decl_starts: starts,
+                        split_points: splits,
                         incomplete: false,
                     };
                 }
@@ -446,7 +522,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 }
                 let want = if c == b')' { b'(' } else { b'{' };
                 match stack.pop() {
-                    Some((open, _)) if open == want => {}
+                    Some((open, _)) if open == want => after_close = c == b'}' && stack.is_empty(),
                     Some((open, at)) => {
                         diags.push(
                             Diag::error(
@@ -459,6 +535,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                         );
                         return Prepass {
                             decl_starts: starts,
+                            split_points: splits,
                             incomplete: false,
                         };
                     }
@@ -469,6 +546,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                         );
                         return Prepass {
                             decl_starts: starts,
+                            split_points: splits,
                             incomplete: false,
                         };
                     }
@@ -478,6 +556,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             // `-` and `−` (U+2212, bytes E2 88 92) are both signs.
             b'-' | 0xE2 if c == b'-' || b.get(i + 1..i + 3) == Some(&[0x88, 0x92]) => {
                 sign_run += 1;
+                after_close = false;
                 let w = if c == b'-' { 1 } else { 3 };
                 if sign_run > MAX_DEPTH {
                     diags.push(
@@ -487,6 +566,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                     );
                     return Prepass {
                         decl_starts: starts,
+                        split_points: splits,
                         incomplete: false,
                     };
                 }
@@ -495,6 +575,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             _ => {
                 if !c.is_ascii_whitespace() {
                     sign_run = 0;
+                    after_close = false;
                 }
                 // Operators per statement: a statement ends at `;`, a brace, or a
                 // line end outside parentheses. Far more than any expression can
@@ -513,6 +594,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                             );
                             return Prepass {
                                 decl_starts: starts,
+                                split_points: splits,
                                 incomplete: false,
                             };
                         }
@@ -538,6 +620,7 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
     }
     Prepass {
         decl_starts: starts,
+        split_points: splits,
         incomplete,
     }
 }
@@ -1161,4 +1244,33 @@ fn deeper(e: Expr, depth: usize) -> R<(Expr, usize)> {
         .help("split the expression into named `let` quantities"));
     }
     Ok((e, depth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file parsed in pieces gives the declarations and diagnostics of one
+    /// parse of the whole file.
+    #[test]
+    fn chunks_equal_whole() {
+        let one = include_str!("../../examples/yongning.carbon");
+        let mut text = String::new();
+        while text.len() < 5 * CHUNK_BYTES {
+            text.push_str(one);
+            text.push_str("energy x { amount 1 t }\n;\nlet y = 2 t\n/* c */ energy z { amount 1 t } // after\n");
+        }
+        let src = SourceId(0);
+        let mut diags = Vec::new();
+        let pre = prepass(src, &text, &mut diags);
+        assert!(diags.is_empty());
+        let chunked = parse_in_chunks(src, &text, &pre.split_points).expect("the pieces parse");
+        let whole = parse_whole(src, &text, &pre, Vec::new());
+        assert_eq!(format!("{:?}", chunked.file.decls), format!("{:?}", whole.file.decls));
+        assert_eq!(chunked.diags.len(), whole.diags.len());
+        // A piece that does not parse on its own falls back to the whole file.
+        text.push_str("let broken = \n");
+        let pre = prepass(src, &text, &mut diags);
+        assert!(parse_in_chunks(src, &text, &pre.split_points).is_none());
+    }
 }
