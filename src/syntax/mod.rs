@@ -134,50 +134,66 @@ fn parse_whole(src: SourceId, text: &str, pre: &Prepass, mut diags: Vec<Diag>) -
 const CHUNK_BYTES: usize = 64 * 1024;
 
 /// Parses a large file in pieces of about [`CHUNK_BYTES`], cut where a top-level
-/// block has just closed (`split_points`). Pest's token queue then stays small and
-/// is reused, instead of growing to hundreds of megabytes of fresh memory.
+/// block has just closed (`split_points`), on two threads. Pest's token queue then
+/// stays small and is reused, instead of growing to hundreds of megabytes of fresh
+/// memory.
 ///
 /// After a block's `}` the grammar accepts only `;` or the next declaration, and
 /// neither the `;` nor any continuation of a declaration can begin a declaration
 /// on its own. So when every piece parses, the declarations are those of one
-/// parse of the whole file. When any piece fails, this returns `None` and the
-/// file is parsed whole, with the usual error recovery. Each piece gets its share
-/// of the call budget, so a piece cannot pass where the whole file would exhaust it.
+/// parse of the whole file, in the same order. When any piece fails, this returns
+/// `None` and the file is parsed whole, with the usual error recovery. Every piece
+/// is at least `CHUNK_BYTES` long and gets a budget of `CHUNK_BYTES` × 1000
+/// calls, no more than its share of the whole file's budget, so a piece cannot
+/// pass where the whole file would exhaust it.
 fn parse_in_chunks(src: SourceId, text: &str, splits: &[usize]) -> Option<Parsed> {
     if text.len() < 2 * CHUNK_BYTES || splits.is_empty() {
         return None;
     }
     let mut cuts = vec![0usize];
     for &s in splits {
-        if s - cuts[cuts.len() - 1] >= CHUNK_BYTES {
+        if s - cuts[cuts.len() - 1] >= CHUNK_BYTES && text.len() - s >= CHUNK_BYTES {
             cuts.push(s);
         }
     }
     cuts.push(text.len());
-    let mut decls = Vec::with_capacity(splits.len() + 1);
-    let mut diags = Vec::new();
-    for w in cuts.windows(2) {
-        let (start, end) = (w[0], w[1]);
-        let len = end - start;
-        let share = (1_000_000u128 * len as u128 / text.len() as u128) as usize;
-        pest::set_call_limit(std::num::NonZeroUsize::new(
-            len.saturating_mul(1000).saturating_add(share),
-        ));
-        let Ok(mut pairs) = CarbonParser::parse(Rule::file, &text[start..end]) else {
-            return None;
-        };
-        let file = pairs.next().expect("file rule yields one pair");
-        let b = Builder { src, offset: start };
-        for p in file.into_inner() {
-            if p.as_rule() == Rule::EOI {
-                continue;
-            }
-            match b.decl(p) {
-                Ok(d) => decls.push(d),
-                Err(d) => diags.push(d),
+    let pieces: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    pest::set_call_limit(std::num::NonZeroUsize::new(CHUNK_BYTES * 1000));
+    let parse_pieces = |pieces: &[(usize, usize)]| -> Option<(Vec<Decl>, Vec<Diag>)> {
+        let mut decls = Vec::new();
+        let mut diags = Vec::new();
+        for &(start, end) in pieces {
+            let mut pairs = CarbonParser::parse(Rule::file, &text[start..end]).ok()?;
+            let file = pairs.next().expect("file rule yields one pair");
+            let b = Builder { src, offset: start };
+            for p in file.into_inner() {
+                if p.as_rule() == Rule::EOI {
+                    continue;
+                }
+                match b.decl(p) {
+                    Ok(d) => decls.push(d),
+                    Err(d) => diags.push(d),
+                }
             }
         }
-    }
+        Some((decls, diags))
+    };
+    // Two halves: this thread parses the first while another parses the second.
+    let (first, second) = pieces.split_at(pieces.len() / 2);
+    let (a, b) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, || parse_pieces(second));
+        let a = parse_pieces(first);
+        let b = match other {
+            Ok(h) => h.join().ok().flatten(),
+            Err(_) => parse_pieces(second),
+        };
+        (a, b)
+    });
+    let ((mut decls, mut diags), (d2, g2)) = (a?, b?);
+    decls.extend(d2);
+    diags.extend(g2);
     Some(Parsed {
         file: File { src, decls },
         diags,
