@@ -225,6 +225,29 @@ pub struct Units {
     atom_ix: HashMap<String, AtomId>,
     /// Memo of resolved atom spellings (including prefixed and powered forms).
     lookup_cache: HashMap<String, Option<(f64, Dim)>>,
+    /// Memo of resolved unit expressions made of plain atoms (`tC/hm2`), keyed by
+    /// [`plain_key`]: a large inventory writes a few units on every literal.
+    resolve_cache: HashMap<String, Resolved>,
+    /// Reused buffer for the key.
+    key_buf: String,
+}
+
+/// The memo key of a unit expression made only of atoms, without a scale: each
+/// atom as written and its exponent. False (no key) for other expressions.
+fn plain_key(e: &UnitExpr, out: &mut String) -> bool {
+    use std::fmt::Write;
+    out.clear();
+    if e.scale.is_some() {
+        return false;
+    }
+    for f in &e.factors {
+        let UnitBase::Atom(a) = &f.base else {
+            return false;
+        };
+        out.push_str(a);
+        let _ = write!(out, "\u{0}{}\u{1}", f.exp);
+    }
+    true
 }
 
 /// Result of resolving a written unit.
@@ -451,6 +474,26 @@ impl Units {
 
     /// Resolves a written unit expression to its scale, dimension and display.
     pub fn resolve(&mut self, e: &UnitExpr) -> Result<Resolved, Diag> {
+        let mut key = std::mem::take(&mut self.key_buf);
+        let plain = plain_key(e, &mut key);
+        if plain {
+            if let Some(r) = self.resolve_cache.get(key.as_str()) {
+                let r = r.clone();
+                self.key_buf = key;
+                return Ok(r);
+            }
+        }
+        let r = self.resolve_uncached(e);
+        if plain {
+            if let Ok(r) = &r {
+                self.resolve_cache.insert(key.clone(), r.clone());
+            }
+        }
+        self.key_buf = key;
+        r
+    }
+
+    fn resolve_uncached(&mut self, e: &UnitExpr) -> Result<Resolved, Diag> {
         let mut scale = e.scale.unwrap_or(1.0);
         let mut dim = Dim::ONE;
         let mut display = DUnit::default();
