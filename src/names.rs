@@ -236,10 +236,13 @@ const RESERVED: &[&str] = &[
 
 /// Resolves names over the given files (the prelude first, if any).
 pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units) -> (Resolved, Vec<Diag>) {
+    // About ten symbols a declaration (fields and derived values): reserve them
+    // rather than grow a vector of large symbols by doubling.
+    let n_decls: usize = files.iter().map(|f| f.decls.len()).sum();
     let mut n = Namer {
         prelude_src,
-        syms: Vec::new(),
-        decls: Vec::new(),
+        syms: Vec::with_capacity(n_decls * 10),
+        decls: Vec::with_capacity(n_decls),
         sources: Vec::new(),
         source_ix: HashMap::new(),
         scope: HashMap::new(),
@@ -1035,11 +1038,11 @@ impl<'a> Namer<'a> {
         rule: DimRule,
     ) -> SymId {
         let d = &self.decls[did as usize];
-        let full = format!("{}.{short}", d.name);
         let (span, prelude) = (d.name_span, d.prelude);
         let id = match self.member(did, short) {
             Some(id) => id,
             None => {
+                let full = format!("{}.{short}", self.decls[did as usize].name);
                 let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
                 self.decls[did as usize].members.push((short.to_string(), id));
                 id
