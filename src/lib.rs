@@ -231,6 +231,12 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
     let (res, d) = names::resolve(&files, prelude_id, &mut units);
     diags.extend(d);
     clock.lap("names");
+    // Later stages do not read the AST: free it now, so that check, evaluate and
+    // audit reuse its memory.
+    drop(files);
+    drop(file);
+    drop(prelude);
+    clock.lap("drop AST");
     let (program, d) = check::check(res, units);
     diags.extend(d);
     clock.lap("check");
@@ -252,9 +258,6 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
     };
     clock.lap("audit");
     diag::sort(&mut diags);
-    drop(file);
-    drop(prelude);
-    clock.lap("drop AST");
     Analysis {
         sources,
         program: Some(program),
