@@ -326,6 +326,27 @@ impl Explainer<'_> {
         }
     }
 
+    /// The derivation trees of `ids`, in order; a long list is split between two
+    /// threads.
+    fn nodes(&self, ids: &[SymId]) -> Vec<Node> {
+        const PARALLEL_FROM: usize = 1024;
+        if ids.len() < PARALLEL_FROM {
+            return ids.iter().map(|&t| self.node(t, 0)).collect();
+        }
+        let (first, second) = ids.split_at(ids.len() / 2);
+        std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, || second.iter().map(|&t| self.node(t, 0)).collect::<Vec<_>>());
+            let mut out: Vec<Node> = first.iter().map(|&t| self.node(t, 0)).collect();
+            match other.ok().and_then(|h| h.join().ok()) {
+                Some(rest) => out.extend(rest),
+                None => out.extend(second.iter().map(|&t| self.node(t, 0))),
+            }
+            out
+        })
+    }
+
     pub fn report(&self) -> Option<Report> {
         let res = &self.p.res;
         let h = res.header.as_ref()?;
@@ -350,6 +371,20 @@ impl Explainer<'_> {
         let mut terms = Vec::new();
         let mut flags = Vec::new();
         let mut groups = Vec::new();
+        // Every term's derivation tree, built up front on two threads (the trees are
+        // independent), then taken in order below.
+        let term_ids: Vec<SymId> = g
+            .groups
+            .iter()
+            .flat_map(|&(grp, _)| {
+                res.decls
+                    .iter()
+                    .filter(move |d| d.group == Some(grp) && d.kind != Kind::Inventory)
+                    .filter_map(|d| d.term)
+                    .filter(|&t| self.vals.get(t).is_some())
+            })
+            .collect();
+        let mut built = self.nodes(&term_ids).into_iter();
         for &(grp, gid) in &g.groups {
             let (v, u) = self.value_in_unit(gid);
             let gv = self.vals.get(gid).unwrap_or(0.0);
@@ -382,7 +417,8 @@ impl Explainer<'_> {
                 if self.vals.get(t).is_none() {
                     continue;
                 }
-                let mut n = self.node(t, 0);
+                let mut n = built.next().expect("one node per term, in order");
+                debug_assert_eq!(n.name, res.syms[t as usize].name);
                 let tv = self.vals.get(t).unwrap_or(0.0);
                 n.share = (gv != 0.0).then(|| tv / gv);
                 n.share_of_total = match grp {
