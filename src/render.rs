@@ -171,11 +171,31 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
     out.write_all(o.as_bytes())?;
-    for t in &r.terms {
-        o.clear();
-        o.push('\n');
-        o.push_str(&explain_text(t));
-        out.write_all(o.as_bytes())?;
+    // The terms in batches: each batch is rendered half on this thread, half on
+    // another, and written in order.
+    const BATCH: usize = 2048;
+    let render = |terms: &[Node]| {
+        let mut o = String::new();
+        for t in terms {
+            o.push('\n');
+            o.push_str(&explain_text(t));
+        }
+        o
+    };
+    for batch in r.terms.chunks(BATCH) {
+        if batch.len() < BATCH {
+            out.write_all(render(batch).as_bytes())?;
+            continue;
+        }
+        let (first, second) = batch.split_at(batch.len() / 2);
+        let (a, b) = std::thread::scope(|scope| {
+            let other = std::thread::Builder::new().spawn_scoped(scope, || render(second));
+            let a = render(first);
+            let b = other.ok().and_then(|h| h.join().ok());
+            (a, b.unwrap_or_else(|| render(second)))
+        });
+        out.write_all(a.as_bytes())?;
+        out.write_all(b.as_bytes())?;
     }
     Ok(())
 }
