@@ -191,6 +191,47 @@ pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
 
 /// Runs the pipeline over sources already loaded.
 pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId, opts: Options) -> Analysis {
+    on_big_stack(move || analyze_on_this_thread(sources, prelude_id, file_id, opts))
+}
+
+/// Stack for the recursive passes: the nesting limits bound their depth, and this
+/// stack holds that depth in a debug build too, whatever thread calls the library
+/// (a test thread has 2 MiB).
+pub const STACK_SIZE: usize = 256 << 20;
+
+/// Runs `f` on a thread with `STACK_SIZE` of stack (the memory is only reserved;
+/// pages are used as the stack grows). Falls back to the calling thread if no
+/// thread can be started; a panic is passed on.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let cell = std::sync::Mutex::new(Some(f));
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || cell.lock().ok().and_then(|mut c| c.take()).map(|f| f()));
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        }
+    });
+    match result {
+        Some(r) => r,
+        None => {
+            // No thread could be started: run here.
+            let f = cell.into_inner().ok().flatten().expect("the closure has not run");
+            f()
+        }
+    }
+}
+
+fn analyze_on_this_thread(
+    sources: SourceMap,
+    prelude_id: Option<SourceId>,
+    file_id: SourceId,
+    opts: Options,
+) -> Analysis {
     let mut diags = Vec::new();
     let mut clock = Clock::new();
     let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
