@@ -53,14 +53,21 @@ impl Analysis {
         })
     }
 
-    /// The balance report (when the program has an inventory header and no errors).
+    /// Whether the program was evaluated and its only errors, if any, are failed
+    /// expectations (the balance then still stands, to be shown with them).
+    pub fn evaluated(&self) -> bool {
+        self.program.is_some()
+            && self.values.is_some()
+            && self
+                .diags
+                .iter()
+                .filter(|d| d.is_error())
+                .all(|d| d.code == "carbon::audit::expect_failed")
+    }
+
+    /// The balance report (when the program has an inventory header and was evaluated).
     pub fn report(&self) -> Option<explain::Report> {
-        let failed_only_expectations = self
-            .diags
-            .iter()
-            .filter(|d| d.is_error())
-            .all(|d| d.code == "carbon::audit::expect_failed");
-        if self.has_errors() && !failed_only_expectations {
+        if !self.evaluated() {
             return None;
         }
         let mut r = self.explainer()?.report()?;

@@ -129,12 +129,7 @@ impl Session {
     /// needs a program without errors.
     pub fn load(file: &str, text: &str) -> Result<Session, String> {
         let a = crate::analyze(file, text.as_bytes(), Options::default());
-        let only_expectations = a
-            .diags
-            .iter()
-            .filter(|d| d.is_error())
-            .all(|d| d.code == "carbon::audit::expect_failed");
-        if a.program.is_none() || a.values.is_none() || (a.has_errors() && !only_expectations) {
+        if !a.evaluated() {
             return Err(diag::render_all(&a.diags, &a.sources, RenderOptions::default()));
         }
         let baseline = crate::analyze(file, text.as_bytes(), Options::default());
@@ -722,12 +717,7 @@ impl Session {
     /// Re-analyses the whole program from text; on error the session is unchanged.
     fn rebuild(&mut self, text: &str) -> Result<(), String> {
         let a = crate::analyze(&self.file, text.as_bytes(), Options::default());
-        let only_expectations = a
-            .diags
-            .iter()
-            .filter(|d| d.is_error())
-            .all(|d| d.code == "carbon::audit::expect_failed");
-        if a.program.is_none() || a.values.is_none() || (a.has_errors() && !only_expectations) {
+        if !a.evaluated() {
             let errors: Vec<Diag> = a.diags.iter().filter(|d| d.is_error()).cloned().collect();
             return Err(diag::render_all(&errors, &a.sources, self.render));
         }
@@ -872,12 +862,7 @@ impl Session {
         }
         // The saved file must check and give the session's balance.
         let a = crate::analyze(path, text.as_bytes(), Options::default());
-        let only_expectations = a
-            .diags
-            .iter()
-            .filter(|d| d.is_error())
-            .all(|d| d.code == "carbon::audit::expect_failed");
-        if a.has_errors() && !only_expectations {
+        if !a.evaluated() {
             return Err(format!(
                 "internal error: the saved text does not check:\n{}",
                 diag::render_all(&a.diags, &a.sources, self.render)
