@@ -177,6 +177,18 @@ pub fn decode(sources: &mut SourceMap, name: &str, bytes: &[u8]) -> Result<Sourc
 }
 
 /// Parses, checks and evaluates one program (with the prelude).
+///
+/// ```
+/// let src = r#"
+///   inventory "Demo" { period 1 a  gwp SAR }
+///   gas methane { amount 647.96 tCH4/a  assumed "example" }
+/// "#;
+/// let a = carbon::analyze("demo.carbon", src.as_bytes(), carbon::Options::default());
+/// assert!(!a.has_errors());
+/// let report = a.report().expect("a balance");
+/// assert_eq!(report.balance.unit, "tCO2e");
+/// assert!((report.balance.value - 647.96 * 21.0).abs() < 1e-6);
+/// ```
 pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
     let mut sources = SourceMap::new();
     let prelude_id = opts.prelude.then(|| sources.add(PRELUDE_NAME, PRELUDE));
