@@ -266,6 +266,11 @@ impl Auditor<'_> {
                 Self::q(computed, &unit),
                 difference
             );
+            let mismatch = format!(
+                "computed {} ≠ published {}",
+                Self::q(computed, &unit),
+                Self::q(published, &unit)
+            );
             match status {
                 "fail" => {
                     let mut help = format!("{detail}.");
@@ -278,14 +283,7 @@ impl Auditor<'_> {
                             "carbon::audit::expect_failed",
                             format!("expectation `{}` fails: the published figure is not reproduced", e.name),
                         )
-                        .at(
-                            e.span,
-                            format!(
-                                "computed {} ≠ published {}",
-                                Self::q(computed, &unit),
-                                Self::q(published, &unit)
-                            ),
-                        )
+                        .at(e.span, mismatch.clone())
                         .help(help),
                     );
                 }
@@ -296,14 +294,7 @@ impl Auditor<'_> {
                             "carbon::audit::known_discrepancy",
                             format!("expectation `{}` is a known discrepancy", e.name),
                         )
-                        .at(
-                            e.span,
-                            format!(
-                                "computed {} ≠ published {}",
-                                Self::q(computed, &unit),
-                                Self::q(published, &unit)
-                            ),
-                        )
+                        .at(e.span, mismatch.clone())
                         .help(format!(
                             "{detail}. Reason given: {}",
                             e.known.clone().unwrap_or_default()

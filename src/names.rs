@@ -336,21 +336,16 @@ impl<'a> Namer<'a> {
         let mut out = Prov::default();
         for c in &p.from {
             match c {
-                Citation::Name(id) => {
-                    match self.source_ix.get(&id.name) {
-                        Some(&i) => out.sources.push(i),
-                        None => {
-                            let mut d =
-                                Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
-                                    .at(id.span, "no `source` declaration has this name");
-                            d = match suggest::closest(&id.name, self.source_ix.keys().map(|s| s.as_str())) {
-                            Some(s) => d.help(format!("did you mean `{s}`?")),
-                            None => d.help(format!("declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`", id.name)),
-                        };
-                            self.diags.push(d);
-                        }
+                Citation::Name(id) => match self.source_ix.get(&id.name) {
+                    Some(&i) => out.sources.push(i),
+                    None => {
+                        let mut d =
+                            Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
+                                .at(id.span, "no `source` declaration has this name");
+                        d = d.help(suggest::help(&id.name, self.source_ix.keys().map(|s| s.as_str()), || format!("declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`", id.name)));
+                        self.diags.push(d);
                     }
-                }
+                },
                 Citation::Text(t, span) => {
                     self.sources.push(SourceInfo {
                         name: String::new(),
@@ -456,10 +451,9 @@ impl<'a> Namer<'a> {
                     format!("`{}` is not a warning code", a.code.name),
                 )
                 .at(a.code.span, "cannot be allowed");
-                d = match suggest::closest(&a.code.name, WARNING_CODES.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("the warning codes are: {}", WARNING_CODES.join(", "))),
-                };
+                d = d.help(suggest::help(&a.code.name, WARNING_CODES.iter().copied(), || {
+                    format!("the warning codes are: {}", WARNING_CODES.join(", "))
+                }));
                 self.diags.push(d);
                 continue;
             }
@@ -539,13 +533,12 @@ impl<'a> Namer<'a> {
                 format!("unknown kind of declaration `{}`", b.kind.name),
             )
             .at(b.kind.span, "not a kind of declaration");
-            d = match suggest::closest(&b.kind.name, words.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!(
+            d = d.help(suggest::help(&b.kind.name, words.iter().copied(), || {
+                format!(
                     "the kinds are: {}, and `let`, `source`, `unit`, `dimension`",
                     words.join(", ")
-                )),
-            };
+                )
+            }));
             self.diags.push(d);
             return;
         };
@@ -748,10 +741,9 @@ impl<'a> Namer<'a> {
                             let mut d =
                                 Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{}`", p[0].name))
                                     .at(e.span, "not a `gwp` declaration");
-                            d = match suggest::closest(&p[0].name, sets.iter().map(|s| s.as_str())) {
-                                Some(s) => d.help(format!("did you mean `{s}`?")),
-                                None => d.help(format!("the GWP sets are: {}", sets.join(", "))),
-                            };
+                            d = d.help(suggest::help(&p[0].name, sets.iter().map(|s| s.as_str()), || {
+                                format!("the GWP sets are: {}", sets.join(", "))
+                            }));
                             self.diags.push(d);
                         }
                     },

@@ -58,6 +58,15 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
     best.map(|(_, c)| c.to_string())
 }
 
+/// The `help:` for an unknown word: "did you mean `x`?" when one candidate is
+/// close, else `otherwise` (typically the list of valid words).
+pub fn help<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, otherwise: impl FnOnce() -> String) -> String {
+    match closest(name, candidates) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => otherwise(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
