@@ -409,9 +409,19 @@ impl Auditor<'_> {
         let all = sinks.and_then(|s| self.vals.get(s)).unwrap_or(0.0);
         let (_, unit) = self.show(terms[0].0);
         let scale = self.p.units.scale_of(&self.p.checked[terms[0].0 as usize].dunit);
-        let list = terms
+        // A long list would bury the message: past LIST_ALL terms, name the LIST_TOP
+        // largest and count the rest (`run` lists every one under "Modelling choices").
+        const LIST_ALL: usize = 12;
+        const LIST_TOP: usize = 10;
+        let mut shown: Vec<SymId> = terms.iter().map(|(t, _)| *t).collect();
+        if shown.len() > LIST_ALL {
+            let v = |t: &SymId| self.vals.get(*t).unwrap_or(0.0).abs();
+            shown.sort_by(|a, b| v(b).total_cmp(&v(a)));
+            shown.truncate(LIST_TOP);
+        }
+        let mut list = shown
             .iter()
-            .map(|(t, _)| {
+            .map(|t| {
                 format!(
                     "{} {}",
                     res.syms[*t as usize].name,
@@ -420,6 +430,13 @@ impl Auditor<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let which = if shown.len() < terms.len() {
+            list.push_str(&format!(" ({unit}), and {} more", terms.len() - shown.len()));
+            format!("the {} largest of the terms affected are", shown.len())
+        } else {
+            list.push_str(&format!(" ({unit})"));
+            "the terms affected are".to_string()
+        };
         let share = if all != 0.0 {
             format!(", {:.1} % of removals", total / all * 100.0)
         } else {
@@ -437,7 +454,7 @@ impl Auditor<'_> {
         )
         .at(terms[0].1, "a stock (carbon per area × area), reported as a flow");
         self.out.diags.push(d.help(format!(
-            "a stock is not an annual removal; the terms affected are: {list} ({unit}). Use `method gain` (increment) or `method stock_difference` (previous, interval) when the data exist, or keep the choice with `allow stock_as_removal \"reason\"`"
+            "a stock is not an annual removal; {which}: {list}. Use `method gain` (increment) or `method stock_difference` (previous, interval) when the data exist, or keep the choice with `allow stock_as_removal \"reason\"`"
         )));
     }
 
