@@ -1062,16 +1062,33 @@ impl<'a> Namer<'a> {
     /// Builds the derived values and the term of one declaration.
     fn derive(&mut self, did: DeclId) {
         use BinOp::*;
-        let d = self.decls[did as usize].clone();
-        let fields: HashMap<String, Ir> = d
-            .members
-            .iter()
-            .filter_map(|(n, _)| Some((n.clone(), self.f(did, n)?)))
-            .collect();
-        let f = |n: &str| fields.get(n).cloned();
+        // What the formulas need of the declaration (not a clone of its members).
+        struct D {
+            kind: Kind,
+            name_span: Span,
+            method: Option<String>,
+            ecosystem: Option<String>,
+            term: Option<SymId>,
+        }
+        let d = {
+            let x = &self.decls[did as usize];
+            D {
+                kind: x.kind,
+                name_span: x.name_span,
+                method: x.method.clone(),
+                ecosystem: x.ecosystem.clone(),
+                term: x.term,
+            }
+        };
+        // A field of this declaration as an expression (a short linear look-up).
+        macro_rules! f {
+            ($n:expr) => {
+                self.f(did, $n)
+            };
+        }
         let term_ir: Option<Ir> = match d.kind {
             Kind::Energy | Kind::Transport => {
-                let (Some(amount), Some(fold), Some(factor)) = (f("amount"), f("fold"), f("factor")) else {
+                let (Some(amount), Some(fold), Some(factor)) = (f!("amount"), f!("fold"), f!("factor")) else {
                     return;
                 };
                 let eqv = self.define(
@@ -1084,7 +1101,7 @@ impl<'a> Namer<'a> {
                 );
                 let mut em = Ir::bin(Mul, Ir::sym(eqv, d.name_span), factor);
                 if d.kind == Kind::Transport {
-                    let Some(ex) = f("excluded") else { return };
+                    let Some(ex) = f!("excluded") else { return };
                     let one = Ir {
                         op: IrOp::Lit {
                             value: 1.0,
@@ -1107,7 +1124,7 @@ impl<'a> Namer<'a> {
                 Some(Ir::sym(e, d.name_span).wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
             }
             Kind::Gas => {
-                let mass = match (f("amount"), f("volume"), f("density")) {
+                let mass = match (f!("amount"), f!("volume"), f!("density")) {
                     (Some(a), _, _) => a,
                     (None, Some(v), Some(rho)) => {
                         let m = self.define(
@@ -1123,24 +1140,24 @@ impl<'a> Namer<'a> {
                     _ => return,
                 };
                 let rate = mass.wrap(IrOp::PerPeriod);
-                Some(match f("gwp") {
+                Some(match f!("gwp") {
                     Some(g) => Ir::bin(Mul, rate, g),
                     None => rate.wrap(IrOp::Gwp),
                 })
             }
             Kind::Emission | Kind::Capture | Kind::Removal => {
-                let Some(a) = f("amount") else { return };
+                let Some(a) = f!("amount") else { return };
                 Some(a.wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
             }
             Kind::Offset => {
-                let a = f("sold").or_else(|| f("purchased"));
+                let a = f!("sold").or_else(|| f!("purchased"));
                 let Some(a) = a else { return };
                 Some(a.wrap(IrOp::OverPeriod).wrap(IrOp::Gwp))
             }
             Kind::Cover | Kind::Stand => {
-                let Some(area) = f("area") else { return };
+                let Some(area) = f!("area") else { return };
                 let (stock, density_now) = if d.kind == Kind::Cover {
-                    let Some(density) = f("density") else { return };
+                    let Some(density) = f!("density") else { return };
                     let eq = match d.ecosystem.as_deref() {
                         Some("farmland") => "Eq. 10",
                         Some("shrub") => "Eq. 11",
@@ -1157,7 +1174,7 @@ impl<'a> Namer<'a> {
                     );
                     (s, density)
                 } else {
-                    let (Some(v), Some(a), Some(b), Some(c)) = (f("volume"), f("a"), f("b"), f("carbon")) else {
+                    let (Some(v), Some(a), Some(b), Some(c)) = (f!("volume"), f!("a"), f!("b"), f!("carbon")) else {
                         return;
                     };
                     let bio = self.define(
@@ -1178,7 +1195,7 @@ impl<'a> Namer<'a> {
                         DimRule::CarbonStock,
                     );
                     let mut stock = Ir::sym(veg, d.name_span);
-                    if let Some(soil) = f("soil") {
+                    if let Some(soil) = f!("soil") {
                         let s = self.define(
                             did,
                             "soil_stock",
@@ -1228,11 +1245,11 @@ impl<'a> Namer<'a> {
                 let rate = match d.method.as_deref() {
                     Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
                     Some("gain") => {
-                        let Some(inc) = f("increment") else { return };
+                        let Some(inc) = f!("increment") else { return };
                         Ir::bin(Mul, Ir::bin(Mul, area, inc), k)
                     }
                     Some("stock_difference") => {
-                        let (Some(prev), Some(iv)) = (f("previous"), f("interval")) else {
+                        let (Some(prev), Some(iv)) = (f!("previous"), f!("interval")) else {
                             return;
                         };
                         Ir::bin(

@@ -55,12 +55,28 @@ impl Rat {
         }
     }
     pub fn plus(self, o: Rat) -> Option<Rat> {
+        // Fast paths: almost every exponent is an integer, most are zero.
+        if o.n == 0 {
+            return Some(self);
+        }
+        if self.n == 0 {
+            return Some(o);
+        }
+        if self.d == 1 && o.d == 1 {
+            return Some(Rat::int(self.n.checked_add(o.n)?));
+        }
         Rat::from_i32(
             self.n as i32 * o.d as i32 + o.n as i32 * self.d as i32,
             self.d as i32 * o.d as i32,
         )
     }
     pub fn times(self, o: Rat) -> Option<Rat> {
+        if self.n == 0 || o.n == 0 {
+            return Some(Rat::ZERO);
+        }
+        if self.d == 1 && o.d == 1 {
+            return Some(Rat::int(self.n.checked_mul(o.n)?));
+        }
         Rat::from_i32(self.n as i32 * o.n as i32, self.d as i32 * o.d as i32)
     }
     pub fn is_zero(self) -> bool {

@@ -151,3 +151,21 @@ fn user_file_overrides_prelude() {
         3.67
     ));
 }
+
+#[test]
+fn rational_exponents_add_and_multiply_exactly_on_every_path() {
+    use carbon::units::Rat;
+    let r = |n, d| Rat::new(n, d).unwrap();
+    // integer fast path, zero fast path, general path (reduced)
+    assert_eq!(r(2, 1).plus(r(3, 1)), Some(r(5, 1)));
+    assert_eq!(r(0, 1).plus(r(-3, 1)), Some(r(-3, 1)));
+    assert_eq!(r(1, 2).plus(r(1, 2)), Some(r(1, 1)));
+    assert_eq!(r(1, 3).plus(r(1, 6)), Some(r(1, 2)));
+    assert_eq!(r(2, 1).times(r(-3, 1)), Some(r(-6, 1)));
+    assert_eq!(r(0, 1).times(r(7, 3)), Some(r(0, 1)));
+    assert_eq!(r(2, 3).times(r(3, 4)), Some(r(1, 2)));
+    // overflow is reported, never wrapped
+    assert_eq!(r(i16::MAX, 1).plus(r(1, 1)), None);
+    assert_eq!(r(i16::MAX, 1).times(r(2, 1)), None);
+    assert_eq!(r(i16::MIN + 1, 1).plus(r(-1, 1)), Rat::new(i16::MIN, 1));
+}
