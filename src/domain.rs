@@ -155,6 +155,24 @@ impl Kind {
         }
     }
 
+    /// What a declaration's term is, in words (`energy term`).
+    pub fn term_meaning(self) -> &'static str {
+        match self {
+            Kind::Inventory => "inventory term",
+            Kind::Gwp => "gwp term",
+            Kind::Energy => "energy term",
+            Kind::Transport => "transport term",
+            Kind::Gas => "gas term",
+            Kind::Emission => "emission term",
+            Kind::Cover => "cover term",
+            Kind::Stand => "stand term",
+            Kind::Capture => "capture term",
+            Kind::Removal => "removal term",
+            Kind::Offset => "offset term",
+            Kind::Range => "range term",
+        }
+    }
+
     pub fn from_word(w: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.word() == w)
     }

@@ -306,7 +306,7 @@ impl Explainer<'_> {
         };
         Node {
             name: s.name.clone(),
-            meaning: s.meaning.clone(),
+            meaning: s.meaning.to_string(),
             value,
             unit,
             share: None,

@@ -10,7 +10,7 @@ use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
 use crate::units::{Rat, Units};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub type DeclId = u32;
 
@@ -92,7 +92,7 @@ pub struct Symbol {
     pub ir: Option<Ir>,
     pub prov: Prov,
     /// What the value is (field meaning or derived role).
-    pub meaning: String,
+    pub meaning: &'static str,
     pub eq: Option<&'static str>,
     pub rule: DimRule,
     pub prelude: bool,
@@ -244,15 +244,15 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         syms: Vec::with_capacity(n_decls * 10),
         decls: Vec::with_capacity(n_decls),
         sources: Vec::new(),
-        source_ix: HashMap::new(),
-        scope: HashMap::new(),
-        decl_scope: HashMap::new(),
+        source_ix: HashMap::default(),
+        scope: HashMap::default(),
+        decl_scope: HashMap::default(),
         header: None,
         diags: Vec::new(),
         pending: Vec::new(),
         expects: Vec::new(),
         statements: Vec::new(),
-        allows: HashMap::new(),
+        allows: HashMap::default(),
         ranges: Vec::new(),
     };
     // Sources first: provenance refers to them.
@@ -408,7 +408,7 @@ impl<'a> Namer<'a> {
             name_span: l.name.span,
             ir: None,
             prov,
-            meaning: String::new(),
+            meaning: "",
             eq: None,
             rule: DimRule::Any,
             prelude: self.is_prelude(l.span),
@@ -476,7 +476,7 @@ impl<'a> Namer<'a> {
             name_span: e.span,
             ir: None,
             prov: Prov::default(),
-            meaning: String::new(),
+            meaning: "",
             eq: None,
             rule: DimRule::Any,
             prelude,
@@ -501,7 +501,7 @@ impl<'a> Namer<'a> {
                 name_span: x.span,
                 ir: None,
                 prov: Prov::default(),
-                meaning: String::new(),
+                meaning: "",
                 eq: None,
                 rule: DimRule::Any,
                 prelude,
@@ -602,7 +602,7 @@ impl<'a> Namer<'a> {
             span: b.span,
             ..Header::default()
         };
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         // Required fields that an unknown field is probably a misspelling of: their
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
@@ -768,7 +768,7 @@ impl<'a> Namer<'a> {
                     let full = if kind == Kind::Inventory {
                         fname.to_string()
                     } else {
-                        format!("{name}.{fname}")
+                        dotted(&name, fname)
                     };
                     let id = self.new_sym(Symbol {
                         name: full,
@@ -778,7 +778,7 @@ impl<'a> Namer<'a> {
                         name_span: f.name.span,
                         ir: None,
                         prov,
-                        meaning: spec.meaning.to_string(),
+                        meaning: spec.meaning,
                         eq: None,
                         rule: field_rule(kind, fname),
                         prelude,
@@ -907,7 +907,7 @@ impl<'a> Namer<'a> {
                 name_span,
                 ir: None,
                 prov: Prov::default(),
-                meaning: format!("{} term", kind.word()),
+                meaning: kind.term_meaning(),
                 eq: Some(kind.equation()),
                 rule: if kind == Kind::Offset {
                     DimRule::Co2e
@@ -985,7 +985,7 @@ impl<'a> Namer<'a> {
             name_span: span,
             ir: None,
             prov: Prov::default(),
-            meaning: String::new(),
+            meaning: "",
             eq: None,
             rule: DimRule::Any,
             prelude: false,
@@ -1003,7 +1003,7 @@ impl<'a> Namer<'a> {
         if !derived_names(d.kind).contains(&name) {
             return None;
         }
-        let full = format!("{}.{name}", d.name);
+        let full = dotted(&d.name, name);
         let span = d.name_span;
         let _ = d;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
@@ -1025,7 +1025,7 @@ impl<'a> Namer<'a> {
         did: DeclId,
         short: &str,
         ir: Ir,
-        meaning: &str,
+        meaning: &'static str,
         eq: Option<&'static str>,
         rule: DimRule,
     ) -> SymId {
@@ -1034,7 +1034,7 @@ impl<'a> Namer<'a> {
         let id = match self.member(did, short) {
             Some(id) => id,
             None => {
-                let full = format!("{}.{short}", self.decls[did as usize].name);
+                let full = dotted(&self.decls[did as usize].name, short);
                 let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
                 self.decls[did as usize].members.push((short.to_string(), id));
                 id
@@ -1042,7 +1042,7 @@ impl<'a> Namer<'a> {
         };
         let s = &mut self.syms[id as usize];
         s.ir = Some(ir);
-        s.meaning = meaning.to_string();
+        s.meaning = meaning;
         s.eq = eq;
         s.rule = rule;
         s.prelude = prelude;
@@ -1383,7 +1383,7 @@ impl<'a> Namer<'a> {
         Some(GroupSyms { groups, emissions, net })
     }
 
-    fn group_sym(&mut self, name: &str, op: IrOp, meaning: &str, rule: DimRule) -> SymId {
+    fn group_sym(&mut self, name: &str, op: IrOp, meaning: &'static str, rule: DimRule) -> SymId {
         let bind = !matches!(name, "flows" | "integrated");
         let span = self.header.as_ref().map(|h| h.span).unwrap_or_default();
         let ir = Some(Ir { op, span });
@@ -1391,7 +1391,7 @@ impl<'a> Namer<'a> {
             if self.syms[id as usize].kind == SymKind::Group {
                 let s = &mut self.syms[id as usize];
                 s.ir = ir;
-                s.meaning = meaning.to_string();
+                s.meaning = meaning;
                 s.rule = rule;
                 s.span = span;
                 s.name_span = span;
@@ -1406,7 +1406,7 @@ impl<'a> Namer<'a> {
             name_span: span,
             ir,
             prov: Prov::default(),
-            meaning: meaning.to_string(),
+            meaning,
             eq: None,
             rule,
             prelude: false,
@@ -1515,6 +1515,15 @@ fn uses(ir: &Ir, pred: &dyn Fn(&IrOp) -> bool) -> bool {
 }
 
 /// Derived values each kind computes (referencable as `decl.name`).
+/// `decl.member`, allocated once at its final size.
+fn dotted(decl: &str, member: &str) -> String {
+    let mut s = String::with_capacity(decl.len() + 1 + member.len());
+    s.push_str(decl);
+    s.push('.');
+    s.push_str(member);
+    s
+}
+
 pub fn derived_names(k: Kind) -> &'static [&'static str] {
     match k {
         Kind::Energy | Kind::Transport => &["equivalent", "emission"],

@@ -5,7 +5,7 @@
 use crate::diag::Diag;
 use crate::suggest;
 use crate::syntax::ast::{Decl, File, UnitBase, UnitDef, UnitExpr};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt::Write;
 
 /// A small rational number (exponents of dimensions). Always reduced, `d > 0`.
@@ -251,7 +251,6 @@ pub struct Units {
 /// The memo key of a unit expression made only of atoms, without a scale: each
 /// atom as written and its exponent. False (no key) for other expressions.
 fn plain_key(e: &UnitExpr, out: &mut String) -> bool {
-    use std::fmt::Write;
     out.clear();
     if e.scale.is_some() {
         return false;
@@ -261,9 +260,36 @@ fn plain_key(e: &UnitExpr, out: &mut String) -> bool {
             return false;
         };
         out.push_str(a);
-        let _ = write!(out, "\u{0}{}\u{1}", f.exp);
+        // The exponent as two raw numbers between separators (no `fmt` on this path).
+        out.push('\u{0}');
+        push_int(out, f.exp.numer());
+        out.push('/');
+        push_int(out, f.exp.denom());
+        out.push('\u{1}');
     }
     true
+}
+
+/// Appends `v` in decimal.
+fn push_int(out: &mut String, v: i16) {
+    let mut x = v as i32;
+    if x < 0 {
+        out.push('-');
+        x = -x;
+    }
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
 }
 
 /// Result of resolving a written unit.
