@@ -648,7 +648,7 @@ impl<'a> Checker<'a> {
         match self.bases.time {
             Some(t) => {
                 let e = d.exp(t);
-                let rest = Dim::base(t).pow(e.negated()).and_then(|x| d.mul(&x)).unwrap_or(*d);
+                let rest = d.times_base(t, e.negated()).unwrap_or(*d);
                 (e, rest)
             }
             None => (Rat::ZERO, *d),
@@ -664,7 +664,7 @@ impl<'a> Checker<'a> {
     fn dim_from(&self, parts: &[(Option<usize>, i16)]) -> Option<Dim> {
         let mut d = Dim::ONE;
         for (b, e) in parts {
-            d = d.mul(&Dim::base((*b)?).pow(Rat::int(*e))?)?;
+            d = d.times_base((*b)?, Rat::int(*e))?;
         }
         Some(d)
     }

@@ -6,6 +6,7 @@ use crate::diag::Diag;
 use crate::suggest;
 use crate::syntax::ast::{Decl, File, UnitBase, UnitDef, UnitExpr};
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::{smallvec, SmallVec};
 use std::fmt::Write;
 
 /// A small rational number (exponents of dimensions). Always reduced, `d > 0`.
@@ -158,6 +159,12 @@ impl Dim {
     pub fn is_one(&self) -> bool {
         *self == Dim::ONE
     }
+    /// This dimension times `base^e` (no products of whole dimensions).
+    pub fn times_base(mut self, base: usize, e: Rat) -> Option<Dim> {
+        let x = self.0.get_mut(base)?;
+        *x = x.plus(e)?;
+        Some(self)
+    }
     pub fn exp(&self, i: usize) -> Rat {
         self.0[i]
     }
@@ -184,7 +191,7 @@ pub struct Atom {
 /// A unit for display: a product of written atoms with exponents. The value shown
 /// is the base-unit value divided by the product of the atoms' scales.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DUnit(pub Vec<(AtomId, Rat)>);
+pub struct DUnit(pub SmallVec<[(AtomId, Rat); 3]>);
 
 #[derive(Clone, Debug)]
 pub struct BaseDim {
@@ -244,6 +251,8 @@ pub struct Units {
     /// Memo of resolved unit expressions made of plain atoms (`tC/hm2`), keyed by
     /// [`plain_key`]: a large inventory writes a few units on every literal.
     resolve_cache: HashMap<String, Resolved>,
+    /// `dunit_for_dim` by dimension (about ten distinct dimensions a program).
+    dunit_cache: HashMap<Dim, DUnit>,
     /// Reused buffer for the key.
     key_buf: String,
 }
@@ -410,6 +419,7 @@ impl Units {
                             entry.dim = r.dim;
                         }
                         u.lookup_cache.clear();
+                        u.dunit_cache.clear();
                     }
                     Err(d) => {
                         diags.push(d);
@@ -433,6 +443,7 @@ impl Units {
             u.units.remove(&normalize(&ud.name.name));
         }
         u.lookup_cache.clear();
+        u.dunit_cache.clear();
         (u, diags)
     }
 
@@ -581,7 +592,7 @@ impl Units {
             // A bare scale with units, e.g. `10^4 kWh` as a target: fold it into one atom.
             let text = format!("{} {}", crate::number::format(s), self.format_dunit(&display));
             let id = self.intern(text, scale, dim);
-            display = DUnit(vec![(id, Rat::ONE)]);
+            display = DUnit(smallvec![(id, Rat::ONE)]);
         }
         if !scale.is_finite() || scale == 0.0 {
             return Err(Diag::error("carbon::units::scale", "unit scale out of range")
@@ -666,6 +677,15 @@ impl Units {
 
     /// A display unit for a dimension, from each base's display unit.
     pub fn dunit_for_dim(&mut self, d: &Dim) -> DUnit {
+        if let Some(u) = self.dunit_cache.get(d) {
+            return u.clone();
+        }
+        let u = self.dunit_for_dim_uncached(d);
+        self.dunit_cache.insert(*d, u.clone());
+        u
+    }
+
+    fn dunit_for_dim_uncached(&mut self, d: &Dim) -> DUnit {
         let mut out = DUnit::default();
         let factors: Vec<(usize, Rat)> = d.factors().collect();
         for (i, e) in factors {
