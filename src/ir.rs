@@ -3,6 +3,7 @@
 
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnitExpr};
+use std::sync::Arc;
 
 pub type SymId = u32;
 
@@ -17,13 +18,15 @@ pub enum IrOp {
     /// A number as written; `precision` is half a unit of its last digit, in its unit.
     Lit {
         value: f64,
-        unit: Option<UnitExpr>,
+        /// Shared, not copied: a literal's unit as written (behind a pointer, so that
+        /// an `Ir` node stays small).
+        unit: Option<Arc<UnitExpr>>,
         precision: f64,
     },
     Sym(SymId),
     Neg(Box<Ir>),
     Bin(BinOp, Box<Ir>, Box<Ir>),
-    Convert(Box<Ir>, UnitExpr),
+    Convert(Box<Ir>, Arc<UnitExpr>),
     /// Multiply by the selected GWP set's factor for the substance of the argument
     /// (`CO2` 1, `CH4` 21, …); a rate stays a rate.
     Gwp(Box<Ir>),

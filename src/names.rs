@@ -11,6 +11,7 @@ use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
 use crate::units::{Rat, Units};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 pub type DeclId = u32;
 
@@ -1610,7 +1611,7 @@ pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
             let b = lower_with(l, b, units);
             IrOp::Bin(*op, Box::new(a?), Box::new(b?))
         }
-        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), Arc::new(u.clone())),
     };
     Some(Ir { op, span: e.span })
 }
@@ -1644,7 +1645,7 @@ fn lower_quantity<L: Lookup>(
         return Some(Ir {
             op: IrOp::Lit {
                 value,
-                unit: Some(u.clone()),
+                unit: Some(Arc::new(u.clone())),
                 precision,
             },
             span,
@@ -1663,7 +1664,7 @@ fn lower_quantity<L: Lookup>(
     let mut ir = Ir {
         op: IrOp::Lit {
             value,
-            unit: Some(head),
+            unit: Some(Arc::new(head)),
             precision,
         },
         span: head_span,
@@ -1691,7 +1692,7 @@ fn lower_quantity<L: Lookup>(
             Ir {
                 op: IrOp::Lit {
                     value: 1.0,
-                    unit: Some(unit),
+                    unit: Some(Arc::new(unit)),
                     precision: 0.0,
                 },
                 span: f.span,
