@@ -197,7 +197,7 @@ impl Auditor<'_> {
             let SymKind::Field { decl } = s.kind else { continue };
             let Some(v) = self.vals.get(i as SymId) else { continue };
             let kind = res.decls[decl as usize].kind;
-            let problem = match (kind, s.short.as_str(), s.rule) {
+            let problem = match (kind, &*s.short, s.rule) {
                 (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
                 (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
                     Some("a share must lie between 0 % and 100 %")
@@ -523,7 +523,7 @@ impl Auditor<'_> {
             let fmt_bound = |s: Option<SymId>| s.map(|id| self.show(id));
             let (min, max) = (fmt_bound(r.min), fmt_bound(r.max));
             for d in res.decls.iter().filter(|d| d.kind == r.kind && !d.prelude) {
-                let Some((_, f)) = d.members.iter().find(|(n, _)| *n == r.field) else {
+                let Some((_, f)) = d.members.iter().find(|(n, _)| **n == *r.field) else {
                     continue;
                 };
                 let (Some(v), Some(dim)) = (self.vals.get(*f), self.p.checked[*f as usize].dim) else {
@@ -575,7 +575,7 @@ impl Auditor<'_> {
         for d in res.decls.iter().filter(|d| d.kind == Kind::Gwp && d.prelude) {
             for (gas, id) in &d.members {
                 if let Some(v) = self.vals.get(*id) {
-                    known.entry(gas.clone()).or_default().push((d.name.clone(), v));
+                    known.entry(gas.to_string()).or_default().push((d.name.clone(), v));
                 }
             }
         }
@@ -612,12 +612,12 @@ impl Auditor<'_> {
                     }
                 }
                 Kind::Gas => {
-                    if let Some((_, id)) = d.members.iter().find(|(n, _)| n == "gwp") {
+                    if let Some((_, id)) = d.members.iter().find(|(n, _)| &**n == "gwp") {
                         // The gas's substance decides which set of values applies.
                         let gas = d
                             .members
                             .iter()
-                            .find(|(n, _)| n == "amount" || n == "mass")
+                            .find(|(n, _)| &**n == "amount" || &**n == "mass")
                             .and_then(|(_, m)| self.p.checked[*m as usize].dim)
                             .and_then(|dim| {
                                 dim.factors()

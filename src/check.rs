@@ -64,7 +64,7 @@ struct Checker<'a> {
     checked: &'a mut Vec<Checked>,
     diags: Vec<Diag>,
     bases: Bases,
-    gwp_members: Vec<(String, SymId)>,
+    gwp_members: Vec<(std::sync::Arc<str>, SymId)>,
     gwp_name: String,
     rate_unit: DUnit,
     amount_unit: DUnit,
@@ -453,7 +453,7 @@ impl<'a> Checker<'a> {
                     // No header or no `gwp` field: that error is already reported.
                     return Err(());
                 }
-                let Some((_, g)) = self.gwp_members.iter().find(|(n, _)| *n == name).cloned() else {
+                let Some((_, g)) = self.gwp_members.iter().find(|(n, _)| **n == *name).cloned() else {
                     let msg = if self.gwp_name.is_empty() {
                         format!("no GWP set is selected to weigh {name}")
                     } else {
@@ -780,7 +780,7 @@ impl<'a> Checker<'a> {
                 _ => false,
             };
             if same {
-                x.short.clone()
+                x.short.to_string()
             } else {
                 x.name.clone()
             }

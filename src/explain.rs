@@ -147,7 +147,7 @@ impl Explainer<'_> {
     fn name_from(&self, id: SymId, ctx: SymId) -> String {
         let s = &self.p.res.syms[id as usize];
         match (self.decl_of(id), self.decl_of(ctx)) {
-            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => s.short.clone(),
+            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => s.short.to_string(),
             _ => s.name.clone(),
         }
     }

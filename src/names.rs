@@ -86,7 +86,7 @@ pub struct Symbol {
     /// Full name: `coal.amount`, `tce_to_co2`, `coal`.
     pub name: String,
     /// Name inside its declaration: `amount` (same as `name` for globals).
-    pub short: String,
+    pub short: Arc<str>,
     pub kind: SymKind,
     pub span: Span,
     pub name_span: Span,
@@ -111,7 +111,7 @@ pub struct DeclInfo {
     pub ecosystem: Option<String>,
     pub note: Option<String>,
     /// Field and derived symbols by short name.
-    pub members: Vec<(String, SymId)>,
+    pub members: Vec<(Arc<str>, SymId)>,
     pub term: Option<SymId>,
     pub prelude: bool,
 }
@@ -222,6 +222,8 @@ struct Namer<'a> {
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
     ranges: Vec<RangeInfo>,
+    /// Short names (`area`, `stock`) shared by every declaration that has them.
+    words: rustc_hash::FxHashSet<Arc<str>>,
 }
 
 const RESERVED: &[&str] = &[
@@ -255,6 +257,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         statements: Vec::new(),
         allows: HashMap::default(),
         ranges: Vec::new(),
+        words: Default::default(),
     };
     // Sources first: provenance refers to them.
     for f in files {
@@ -403,7 +406,7 @@ impl<'a> Namer<'a> {
         let prov = self.prov(&l.prov);
         let id = self.new_sym(Symbol {
             name: l.name.name.clone(),
-            short: l.name.name.clone(),
+            short: Arc::from(l.name.name.as_str()),
             kind: SymKind::Let,
             span: l.span,
             name_span: l.name.span,
@@ -470,7 +473,7 @@ impl<'a> Namer<'a> {
     fn hidden(&mut self, name: String, e: &'a Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
         let id = self.new_sym(Symbol {
-            short: name.clone(),
+            short: Arc::from(name.as_str()),
             name,
             kind: SymKind::Hidden,
             span: e.span,
@@ -496,7 +499,7 @@ impl<'a> Namer<'a> {
         let side = |n: &mut Self, what: &str, x: &'a Expr| {
             let id = n.new_sym(Symbol {
                 name: format!("expect {name}: {what}"),
-                short: what.to_string(),
+                short: Arc::from(what),
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
@@ -771,9 +774,10 @@ impl<'a> Namer<'a> {
                     } else {
                         dotted(&name, fname)
                     };
+                    let short = self.word(fname);
                     let id = self.new_sym(Symbol {
                         name: full,
-                        short: fname.to_string(),
+                        short: short.clone(),
                         kind: SymKind::Field { decl: did },
                         span: f.span,
                         name_span: f.name.span,
@@ -785,7 +789,7 @@ impl<'a> Namer<'a> {
                         prelude,
                     });
                     self.pending.push((id, e));
-                    info.members.push((fname.to_string(), id));
+                    info.members.push((short, id));
                     self.statements_of(id, &f.stmts, &f.prov);
                     if kind == Kind::Inventory && fname == "period" {
                         header.period = Some(id);
@@ -875,8 +879,8 @@ impl<'a> Namer<'a> {
         }
         if kind == Kind::Range {
             if let Some((k, field)) = range_target {
-                let min = info.members.iter().find(|(n, _)| n == "min").map(|(_, i)| *i);
-                let max = info.members.iter().find(|(n, _)| n == "max").map(|(_, i)| *i);
+                let min = info.members.iter().find(|(n, _)| &**n == "min").map(|(_, i)| *i);
+                let max = info.members.iter().find(|(n, _)| &**n == "max").map(|(_, i)| *i);
                 self.ranges.push(RangeInfo {
                     kind: k,
                     field,
@@ -902,7 +906,7 @@ impl<'a> Namer<'a> {
         if kind != Kind::Gwp && kind != Kind::Range {
             let id = self.new_sym(Symbol {
                 name: name.clone(),
-                short: name.clone(),
+                short: Arc::from(name.as_str()),
                 kind: SymKind::Term { decl: did },
                 span: b.span,
                 name_span,
@@ -954,7 +958,7 @@ impl<'a> Namer<'a> {
                 let members = derived_names(d.kind)
                     .iter()
                     .map(|s| s.to_string())
-                    .chain(d.members.iter().map(|(n, _)| n.clone()))
+                    .chain(d.members.iter().map(|(n, _)| n.to_string()))
                     .collect::<Vec<_>>();
                 let mut diag = Diag::error(
                     "carbon::names::unknown_member",
@@ -977,9 +981,20 @@ impl<'a> Namer<'a> {
         None
     }
 
+    /// The shared copy of a short name.
+    fn word(&mut self, w: &str) -> Arc<str> {
+        if let Some(x) = self.words.get(w) {
+            return x.clone();
+        }
+        let x: Arc<str> = Arc::from(w);
+        self.words.insert(x.clone());
+        x
+    }
+
     fn placeholder(&mut self, name: String, kind: SymKind, span: Span) -> SymId {
+        let short = self.word(name.rsplit('.').next().unwrap_or(&name));
         self.new_sym(Symbol {
-            short: name.rsplit('.').next().unwrap_or(&name).to_string(),
+            short,
             name,
             kind,
             span,
@@ -1008,7 +1023,8 @@ impl<'a> Namer<'a> {
         let span = d.name_span;
         let _ = d;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-        self.decls[did as usize].members.push((name.to_string(), id));
+        let w = self.word(name);
+        self.decls[did as usize].members.push((w, id));
         Some(id)
     }
 
@@ -1016,7 +1032,7 @@ impl<'a> Namer<'a> {
         self.decls[did as usize]
             .members
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| &**n == name)
             .map(|(_, id)| *id)
     }
 
@@ -1037,7 +1053,8 @@ impl<'a> Namer<'a> {
             None => {
                 let full = dotted(&self.decls[did as usize].name, short);
                 let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-                self.decls[did as usize].members.push((short.to_string(), id));
+                let w = self.word(short);
+                self.decls[did as usize].members.push((w, id));
                 id
             }
         };
@@ -1401,7 +1418,7 @@ impl<'a> Namer<'a> {
         }
         let id = self.new_sym(Symbol {
             name: name.to_string(),
-            short: name.to_string(),
+            short: Arc::from(name),
             kind: SymKind::Group,
             span,
             name_span: span,
@@ -1743,7 +1760,7 @@ impl Resolved {
         self.decls[did as usize]
             .members
             .iter()
-            .find(|(n, _)| n == m)
+            .find(|(n, _)| &**n == m)
             .map(|(_, id)| *id)
     }
 }
@@ -1766,7 +1783,7 @@ impl Lookup for ResolvedLookup<'_> {
         } else if parts.len() == 2 {
             if let Some(&did) = res.decl_scope.get(&parts[0].name) {
                 let d = &res.decls[did as usize];
-                if let Some((_, id)) = d.members.iter().find(|(n, _)| *n == parts[1].name) {
+                if let Some((_, id)) = d.members.iter().find(|(n, _)| **n == *parts[1].name) {
                     return Some(*id);
                 }
             }
