@@ -1628,7 +1628,7 @@ pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
             let b = lower_with(l, b, units);
             IrOp::Bin(*op, Box::new(a?), Box::new(b?))
         }
-        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), Arc::new(u.clone())),
+        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
     };
     Some(Ir { op, span: e.span })
 }
@@ -1640,7 +1640,7 @@ fn lower_quantity<L: Lookup>(
     l: &mut L,
     value: f64,
     precision: f64,
-    u: &UnitExpr,
+    u: &Arc<UnitExpr>,
     span: Span,
     units: &mut Units,
 ) -> Option<Ir> {
@@ -1662,7 +1662,7 @@ fn lower_quantity<L: Lookup>(
         return Some(Ir {
             op: IrOp::Lit {
                 value,
-                unit: Some(Arc::new(u.clone())),
+                unit: Some(u.clone()),
                 precision,
             },
             span,

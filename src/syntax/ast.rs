@@ -3,6 +3,7 @@
 
 use crate::source::{SourceId, Span};
 use crate::units::Rat;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Ident {
@@ -17,13 +18,15 @@ pub struct File {
 }
 
 #[derive(Clone, Debug)]
+/// Each kind behind a pointer: a `Vec<Decl>` of a large file stays small (16 bytes
+/// an entry instead of the largest kind's size).
 pub enum Decl {
-    Let(LetDecl),
-    Source(SourceDecl),
-    Dimension(DimensionDecl),
-    Unit(UnitDecl),
-    Block(BlockDecl),
-    Expect(ExpectDecl),
+    Let(Box<LetDecl>),
+    Source(Box<SourceDecl>),
+    Dimension(Box<DimensionDecl>),
+    Unit(Box<UnitDecl>),
+    Block(Box<BlockDecl>),
+    Expect(Box<ExpectDecl>),
 }
 
 /// `expect name: actual == published within tolerance known "reason" from source`
@@ -49,7 +52,7 @@ pub struct Allow {
 /// values of the same quantity.
 #[derive(Clone, Debug, Default)]
 pub struct Statements {
-    pub parts: Option<Expr>,
+    pub parts: Option<Box<Expr>>,
     pub also: Vec<(Expr, Provenance)>,
 }
 
@@ -174,7 +177,8 @@ pub enum ExprKind {
     /// the last written digit (0.005 for `7.09`), in the written unit.
     Quantity {
         value: f64,
-        unit: Option<UnitExpr>,
+        /// Shared with the resolved program, which keeps it after the AST is dropped.
+        unit: Option<Arc<UnitExpr>>,
         precision: f64,
     },
     /// A reference by name: `coal`, `coal.amount`.
@@ -182,7 +186,7 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `expr to unit`
-    Convert(Box<Expr>, UnitExpr),
+    Convert(Box<Expr>, Arc<UnitExpr>),
 }
 
 /// A unit as written: an optional scale and a product of factors with exponents.

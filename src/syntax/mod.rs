@@ -13,6 +13,7 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 #[derive(pest_derive::Parser)]
@@ -692,20 +693,20 @@ impl Builder {
                 let name = self.ident(it.next().expect("let has a name"));
                 let expr = self.expr(it.next().expect("let has an expression"))?;
                 let (stmts, prov) = self.statements(it)?;
-                Ok(Decl::Let(LetDecl {
+                Ok(Decl::Let(Box::new(LetDecl {
                     name,
                     expr,
                     stmts,
                     prov,
                     span,
-                }))
+                })))
             }
             Rule::source_decl => {
                 let mut it = p.into_inner();
                 it.next();
                 let name = self.ident(it.next().expect("source has a name"));
                 let (text, _) = self.string(it.next().expect("source has a text"));
-                Ok(Decl::Source(SourceDecl { name, text, span }))
+                Ok(Decl::Source(Box::new(SourceDecl { name, text, span })))
             }
             Rule::dimension_decl => {
                 let mut it = p.into_inner();
@@ -720,12 +721,12 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Ok(Decl::Dimension(DimensionDecl {
+                Ok(Decl::Dimension(Box::new(DimensionDecl {
                     name,
                     description,
                     display,
                     span,
-                }))
+                })))
             }
             Rule::unit_decl => {
                 let mut it = p.into_inner();
@@ -750,13 +751,13 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Ok(Decl::Unit(UnitDecl {
+                Ok(Decl::Unit(Box::new(UnitDecl {
                     name,
                     def,
                     prefixes,
                     prov,
                     span,
-                }))
+                })))
             }
             Rule::block_decl => {
                 let mut it = p.into_inner().peekable();
@@ -774,14 +775,16 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Ok(Decl::Block(BlockDecl {
+                // Exact size: a Vec grown by doubling keeps up to twice the fields.
+                fields.shrink_to_fit();
+                Ok(Decl::Block(Box::new(BlockDecl {
                     kind,
                     name,
                     title,
                     fields,
                     allows,
                     span,
-                }))
+                })))
             }
             Rule::expect_decl => {
                 let span = self.tight_span(&p);
@@ -807,7 +810,7 @@ impl Builder {
                 let (Some(actual), Some(published), Some(tolerance)) = (it.next(), it.next(), it.next()) else {
                     return Err(Diag::error("carbon::syntax", "incomplete `expect`").at(span, "here"));
                 };
-                Ok(Decl::Expect(ExpectDecl {
+                Ok(Decl::Expect(Box::new(ExpectDecl {
                     name,
                     actual,
                     published,
@@ -815,7 +818,7 @@ impl Builder {
                     known,
                     prov,
                     span,
-                }))
+                })))
             }
             r => Err(Diag::error("carbon::syntax", format!("unexpected {}", rule_words(r))).at(span, "")),
         }
@@ -861,7 +864,7 @@ impl Builder {
                         .into_inner()
                         .find(|x| x.as_rule() == Rule::expr)
                         .expect("parts holds an expr");
-                    stmts.parts = Some(self.expr(e)?);
+                    stmts.parts = Some(Box::new(self.expr(e)?));
                 }
                 Rule::provenance => prov = self.provenance(q),
                 Rule::also_clause => {
@@ -933,7 +936,7 @@ impl Builder {
                 let unit = self.scaled_unit(t)?;
                 deeper(
                     Expr {
-                        kind: ExprKind::Convert(Box::new(arith), unit),
+                        kind: ExprKind::Convert(Box::new(arith), Arc::new(unit)),
                         span,
                     },
                     d + 1,
@@ -1056,7 +1059,7 @@ impl Builder {
                     Expr {
                         kind: ExprKind::Quantity {
                             value: value.unwrap_or(0.0),
-                            unit,
+                            unit: unit.map(Arc::new),
                             precision,
                         },
                         span,
