@@ -18,8 +18,8 @@ pub type DeclId = u32;
 /// Where a value comes from.
 #[derive(Clone, Debug, Default)]
 pub struct Prov {
-    /// Citations: indices into `Resolved::sources`.
-    pub sources: Vec<usize>,
+    /// Citations: indices into `Resolved::sources` (one, inline, for most values).
+    pub sources: smallvec::SmallVec<[usize; 1]>,
     pub assumed: Option<String>,
 }
 
