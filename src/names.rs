@@ -222,6 +222,8 @@ struct Namer<'a> {
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
     ranges: Vec<RangeInfo>,
+    /// Each kind's field specifications, built once.
+    spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
     /// Short names (`area`, `stock`) shared by every declaration that has them.
     words: rustc_hash::FxHashSet<Arc<str>>,
 }
@@ -258,6 +260,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         allows: HashMap::default(),
         ranges: Vec::new(),
         words: Default::default(),
+        spec_cache: Vec::new(),
     };
     // Sources first: provenance refers to them.
     for f in files {
@@ -581,7 +584,7 @@ impl<'a> Namer<'a> {
             }
         }
         let did = self.decls.len() as DeclId;
-        let specs = kind.fields();
+        let specs = self.specs(kind);
         let mut info = DeclInfo {
             kind,
             name: name.clone(),
@@ -602,18 +605,24 @@ impl<'a> Namer<'a> {
             prelude,
         };
         let mut header = Header {
-            name: name.clone(),
+            // Only an `inventory` block is the header; other kinds never keep it.
+            name: if kind == Kind::Inventory {
+                name.clone()
+            } else {
+                String::new()
+            },
             span: b.span,
             ..Header::default()
         };
-        let mut seen: HashMap<&str, Span> = HashMap::default();
+        // A declaration has a handful of fields: a linear list beats hashing.
+        let mut seen: Vec<(&str, Span)> = Vec::with_capacity(b.fields.len());
         // Required fields that an unknown field is probably a misspelling of: their
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
         let mut range_target: Option<(Kind, String)> = None;
         for f in &b.fields {
             let fname = f.name.name.as_str();
-            if let Some(prev) = seen.get(fname) {
+            if let Some((_, prev)) = seen.iter().find(|(n, _)| *n == fname) {
                 self.diags.push(
                     Diag::error(
                         "carbon::names::duplicate_field",
@@ -625,7 +634,7 @@ impl<'a> Namer<'a> {
                 );
                 continue;
             }
-            seen.insert(fname, f.name.span);
+            seen.push((fname, f.name.span));
             let spec = if kind == Kind::Gwp && fname != "note" {
                 Some(crate::domain::FieldSpec {
                     name: "",
@@ -799,8 +808,8 @@ impl<'a> Namer<'a> {
             }
         }
         // Required fields.
-        for s in &specs {
-            if s.required && !seen.contains_key(s.name) && !near.iter().any(|n| n == s.name) {
+        for s in specs.iter() {
+            if s.required && !seen.iter().any(|(n, _)| *n == s.name) && !near.iter().any(|n| n == s.name) {
                 let help = match s.name {
                     "period" => "add `period 1 a` inside the braces".to_string(),
                     "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil) inside the braces".to_string(),
@@ -821,8 +830,8 @@ impl<'a> Namer<'a> {
             }
         }
         if kind == Kind::Gas
-            && !seen.contains_key("amount")
-            && !(seen.contains_key("volume") && seen.contains_key("density"))
+            && !seen.iter().any(|(n, _)| *n == "amount")
+            && !(seen.iter().any(|(n, _)| *n == "volume") && seen.iter().any(|(n, _)| *n == "density"))
         {
             self.diags.push(
                 Diag::error(
@@ -833,7 +842,9 @@ impl<'a> Namer<'a> {
                 .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
             );
         }
-        if kind == Kind::Offset && (seen.contains_key("sold") == seen.contains_key("purchased")) {
+        if kind == Kind::Offset
+            && (seen.iter().any(|(n, _)| *n == "sold") == seen.iter().any(|(n, _)| *n == "purchased"))
+        {
             self.diags.push(
                 Diag::error(
                     "carbon::check::missing_field",
@@ -844,7 +855,7 @@ impl<'a> Namer<'a> {
             );
         }
         if kind == Kind::Offset {
-            info.group = Some(if seen.contains_key("sold") {
+            info.group = Some(if seen.iter().any(|(n, _)| *n == "sold") {
                 Group::Sold
             } else {
                 Group::Purchased
@@ -857,7 +868,7 @@ impl<'a> Namer<'a> {
                 _ => &[],
             };
             for f in need {
-                if !seen.contains_key(f) {
+                if !seen.iter().any(|(n, _)| *n == *f) {
                     self.diags.push(
                         Diag::error(
                             "carbon::check::missing_field",
@@ -979,6 +990,15 @@ impl<'a> Namer<'a> {
         }
         self.diags.push(d);
         None
+    }
+
+    /// The field specifications of a kind (built on first use).
+    fn specs(&mut self, kind: Kind) -> Arc<[crate::domain::FieldSpec]> {
+        let i = kind as usize;
+        if self.spec_cache.len() <= i {
+            self.spec_cache.resize(i + 1, None);
+        }
+        self.spec_cache[i].get_or_insert_with(|| kind.fields().into()).clone()
     }
 
     /// The shared copy of a short name.
