@@ -220,7 +220,7 @@ const SHOWN_KEPT: usize = 4096;
 /// formula).
 #[derive(Default)]
 pub struct Memo<'a> {
-    units: Vec<(&'a DUnit, f64, Arc<str>)>,
+    units: Vec<KeptUnit<'a>>,
     shown: HashMap<SymId, Box<str>>,
     /// Values shown of the current declaration's members: (id, range in `arena`).
     local: Vec<(SymId, usize, usize)>,
@@ -229,6 +229,48 @@ pub struct Memo<'a> {
     deps: Vec<SymId>,
     /// Scratch for formulas.
     buf: String,
+}
+
+/// A display unit kept by a [`Memo`].
+struct KeptUnit<'a> {
+    key: u64,
+    unit: &'a DUnit,
+    scale: f64,
+    name: Arc<str>,
+}
+
+/// A cheap hash of a display unit, to find it among the few kept without comparing
+/// each.
+fn unit_key(du: &DUnit) -> u64 {
+    struct Fx(u64);
+    impl std::hash::Hasher for Fx {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.write_u64(u64::from(b));
+            }
+        }
+        fn write_u64(&mut self, x: u64) {
+            self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        fn write_u32(&mut self, x: u32) {
+            self.write_u64(u64::from(x));
+        }
+        fn write_u16(&mut self, x: u16) {
+            self.write_u64(u64::from(x));
+        }
+        fn write_i16(&mut self, x: i16) {
+            self.write_u64(x as u16 as u64);
+        }
+        fn write_usize(&mut self, x: usize) {
+            self.write_u64(x as u64);
+        }
+    }
+    let mut h = Fx(0);
+    std::hash::Hash::hash(&du.0, &mut h);
+    h.0
 }
 
 /// Writes a value shown for display: `formatted unit`.
@@ -306,10 +348,20 @@ impl<'a> Explainer<'a> {
 
     /// The index in `m.units` of a display unit (its scale and its name).
     fn unit_ix(&self, m: &mut Memo<'a>, du: &'a DUnit) -> usize {
-        if let Some(i) = m.units.iter().position(|(d, ..)| std::ptr::eq(*d, du) || **d == *du) {
+        let key = unit_key(du);
+        if let Some(i) = m
+            .units
+            .iter()
+            .position(|u| u.key == key && (std::ptr::eq(u.unit, du) || *u.unit == *du))
+        {
             return i;
         }
-        let entry = (du, self.p.units.scale_of(du), Arc::from(self.p.units.format_dunit(du)));
+        let entry = KeptUnit {
+            key,
+            unit: du,
+            scale: self.p.units.scale_of(du),
+            name: Arc::from(self.p.units.format_dunit(du)),
+        };
         if m.units.len() < UNITS_KEPT {
             m.units.push(entry);
             m.units.len() - 1
@@ -325,7 +377,7 @@ impl<'a> Explainer<'a> {
         let c = &p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
         let i = self.unit_ix(m, &c.dunit);
-        (v / m.units[i].1, i)
+        (v / m.units[i].scale, i)
     }
 
     /// Starts the derivation of `root`: its declaration's members are kept until the
@@ -349,7 +401,7 @@ impl<'a> Explainer<'a> {
         let (v, u) = self.in_unit(m, id);
         let a = m.arena.len();
         let Memo { units, arena, .. } = m;
-        push_q(arena, v, &units[u].2);
+        push_q(arena, v, &units[u].name);
         let b = m.arena.len();
         if !local && m.shown.len() < SHOWN_KEPT {
             let s: Box<str> = m.arena[a..b].into();
@@ -433,7 +485,7 @@ impl<'a> Explainer<'a> {
         match &c.op {
             Op::Const(v, du) => {
                 let i = self.unit_ix(m, du);
-                let (scale, u) = (m.units[i].1, &*m.units[i].2);
+                let (scale, u) = (m.units[i].scale, &*m.units[i].name);
                 let paren = !u.is_empty() && outer >= 3;
                 if paren {
                     out.push('(');
@@ -537,7 +589,7 @@ impl<'a> Explainer<'a> {
         let p = self.p;
         let s = &p.res.syms[id as usize];
         let (value, ui) = self.in_unit(m, id);
-        let unit = m.units[ui].2.to_string();
+        let unit = m.units[ui].name.to_string();
         let code = self.formula_code(id);
         let mut formula = None;
         let mut substituted = None;
@@ -705,7 +757,7 @@ impl<'a> Explainer<'a> {
                 let Some(tv) = self.vals.get(t) else { continue };
                 let name = &*res.syms[t as usize].name;
                 let (value, ui) = self.in_unit(&mut m, t);
-                let unit = m.units[ui].2.clone();
+                let unit = m.units[ui].name.clone();
                 let (share, share_of_total) = self.shares(g, grp, gid, tv);
                 let td = self.term_decl(t);
                 if let Some(f) = td.and_then(Self::stock_flag) {
@@ -960,7 +1012,7 @@ impl Serialize for JsonNode<'_, '_> {
             let mut m = self.m.borrow_mut();
             let (value, ui) = e.in_unit(&mut m, id);
             st.serialize_field("value", &value)?;
-            st.serialize_field("unit", &*m.units[ui].2)?;
+            st.serialize_field("unit", &*m.units[ui].name)?;
         }
         st.serialize_field("share", &self.share)?;
         if self.share_of_total.is_some() {

@@ -86,8 +86,14 @@ struct Head<'r> {
 }
 
 /// The balance, the terms table, the expectations, the allowed warnings and the
-/// flags, up to the `Explanation` heading.
-fn head_text<'r>(o: &mut String, h: &Head<'r>, rows: impl Iterator<Item = Row<'r>> + Clone) {
+/// flags, up to the `Explanation` heading, written to `out` (through `o`, which is
+/// left to write).
+fn head_text<'r>(
+    out: &mut dyn std::io::Write,
+    o: &mut String,
+    h: &Head<'r>,
+    rows: impl Iterator<Item = Row<'r>> + Clone,
+) -> std::io::Result<()> {
     let _ = writeln!(o, "{}", h.inventory);
     if let Some(s) = h.site {
         let _ = writeln!(o, "  site    {s}");
@@ -161,6 +167,10 @@ fn head_text<'r>(o: &mut String, h: &Head<'r>, rows: impl Iterator<Item = Row<'r
         push_pct(&mut cell, t.share_of_total);
         lpad_into(o, &cell, 11);
         o.push('\n');
+        if o.len() >= 1 << 16 {
+            out.write_all(o.as_bytes())?;
+            o.clear();
+        }
     }
     if !h.expectations.is_empty() {
         let _ = writeln!(o);
@@ -208,6 +218,7 @@ fn head_text<'r>(o: &mut String, h: &Head<'r>, rows: impl Iterator<Item = Row<'r
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
+    Ok(())
 }
 
 /// Terms per batch when the derivations are rendered on two threads.
@@ -311,7 +322,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         share: t.share,
         share_of_total: t.share_of_total,
     });
-    head_text(&mut o, &head, rows);
+    head_text(out, &mut o, &head, rows)?;
     out.write_all(o.as_bytes())?;
     batched(
         out,
@@ -359,7 +370,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         share: t.share,
         share_of_total: t.share_of_total,
     });
-    head_text(&mut o, &head, rows);
+    head_text(out, &mut o, &head, rows)?;
     out.write_all(o.as_bytes())?;
     drop(o);
     batched(
