@@ -11,9 +11,7 @@ use crate::number;
 use crate::source::SourceMap;
 use crate::syntax::ast::BinOp;
 use crate::units::DUnit;
-use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::Serialize;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -227,8 +225,6 @@ pub struct Memo<'a> {
     arena: String,
     decl: Option<DeclId>,
     deps: Vec<SymId>,
-    /// Scratch for formulas.
-    buf: String,
 }
 
 /// A display unit kept by a [`Memo`].
@@ -939,134 +935,203 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     fn expectations(&mut self, _: Self::N, _: &mut dyn FnMut(&str)) {}
 }
 
-/// A term's derivation serialised as its [`Node`] would be (same fields, same
-/// order, same omissions), computed from the analysis while it is written.
-pub struct JsonNode<'s, 'a> {
+/// Writes terms' derivations as JSON, byte for byte as serde_json's pretty printer
+/// writes their [`Node`]s, computed from the analysis while they are written. The
+/// subtree of a value outside the term being written (`period`, a GWP factor), which
+/// many terms repeat, is written once per thread and copied after (a node's JSON
+/// depends only on its symbol, depth and indentation, except for the root's shares).
+pub struct JsonTerms<'a> {
     e: Explainer<'a>,
-    m: &'s RefCell<Memo<'a>>,
-    id: SymId,
-    depth: usize,
-    share: Option<f64>,
-    share_of_total: Option<f64>,
+    m: Memo<'a>,
+    scratch: String,
+    stack: Vec<SymId>,
+    kept: HashMap<(SymId, usize, usize), Box<[u8]>>,
+    kept_bytes: usize,
 }
 
-impl<'s, 'a> JsonNode<'s, 'a> {
-    /// The root of a term's derivation; `m` is the calling thread's memo.
-    pub fn term(e: Explainer<'a>, m: &'s RefCell<Memo<'a>>, t: &TermRow<'a>) -> Self {
-        e.begin(&mut m.borrow_mut(), t.id);
-        JsonNode {
+/// Bytes of JSON subtrees a [`JsonTerms`] keeps.
+const JSON_KEPT_BYTES: usize = 4 << 20;
+
+fn json_indent(out: &mut Vec<u8>, level: usize) {
+    const SPACES: &[u8; 128] = &[b' '; 128];
+    let mut n = level * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
+    out.extend_from_slice(if first { b"\n" } else { b",\n" });
+    json_indent(out, level);
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\": ");
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec does not fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+impl<'a> JsonTerms<'a> {
+    pub fn new(e: Explainer<'a>) -> Self {
+        JsonTerms {
             e,
-            m,
-            id: t.id,
-            depth: 0,
-            share: t.share,
-            share_of_total: t.share_of_total,
+            m: Memo::default(),
+            scratch: String::new(),
+            stack: Vec::new(),
+            kept: HashMap::new(),
+            kept_bytes: 0,
         }
     }
-}
 
-/// Serialises a `Display` value as a JSON string, without building the string.
-struct Str<T>(T);
-
-impl<T: fmt::Display> Serialize for Str<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+    /// Writes a term's derivation as a JSON object `level` levels deep (from its
+    /// opening brace, which the caller has indented, to its closing brace).
+    pub fn term(&mut self, t: &TermRow<'a>, level: usize, out: &mut Vec<u8>) {
+        self.e.begin(&mut self.m, t.id);
+        self.node(t.id, 0, level, (t.share, t.share_of_total), out);
     }
-}
 
-/// A node's operands, serialised as its `children`.
-struct Children<'s, 'a>(&'s JsonNode<'s, 'a>, Vec<SymId>);
-
-impl Serialize for Children<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let parent = self.0;
-        let mut seq = s.serialize_seq(Some(self.1.len()))?;
-        for &id in &self.1 {
-            seq.serialize_element(&JsonNode {
-                e: parent.e,
-                m: parent.m,
-                id,
-                depth: parent.depth + 1,
-                share: None,
-                share_of_total: None,
-            })?;
-        }
-        seq.end()
+    /// `scratch` as a JSON string.
+    fn scratch_str(&mut self, out: &mut Vec<u8>, f: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        f(&mut self.scratch);
+        json_str(out, &self.scratch);
     }
-}
 
-impl Serialize for JsonNode<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+    fn node(&mut self, id: SymId, depth: usize, level: usize, shares: (Option<f64>, Option<f64>), out: &mut Vec<u8>) {
         let e = self.e;
-        let p = e.p;
-        let id = self.id;
-        let s = &p.res.syms[id as usize];
-        let code = e.formula_code(id);
-        let td = e.term_decl(id);
-        let mut st = ser.serialize_struct("Node", 18)?;
-        st.serialize_field("name", &*s.name)?;
-        if !s.meaning.is_empty() {
-            st.serialize_field("meaning", &*s.meaning)?;
-        }
-        {
-            let mut m = self.m.borrow_mut();
-            let (value, ui) = e.in_unit(&mut m, id);
-            st.serialize_field("value", &value)?;
-            st.serialize_field("unit", &*m.units[ui].name)?;
-        }
-        st.serialize_field("share", &self.share)?;
-        if self.share_of_total.is_some() {
-            st.serialize_field("share_of_total", &self.share_of_total)?;
-        }
-        {
-            let mut m = self.m.borrow_mut();
-            let mut f = std::mem::take(&mut m.buf);
-            match code {
-                Some(c) => {
-                    f.clear();
-                    e.print(&mut m, c, id, false, 0, &mut f);
-                    st.serialize_field("formula", &Some(&*f))?;
-                    f.clear();
-                    e.print(&mut m, c, id, true, 0, &mut f);
-                    st.serialize_field("substituted", &*f)?;
-                }
-                None => st.serialize_field("formula", &None::<&str>)?,
+        let keep = depth > 0 && (self.m.decl.is_none() || e.decl_of(id) != self.m.decl);
+        if keep {
+            if let Some(b) = self.kept.get(&(id, depth, level)) {
+                out.extend_from_slice(b);
+                return;
             }
-            m.buf = f;
+        }
+        let start = out.len();
+        let p = e.p;
+        let s = &p.res.syms[id as usize];
+        let ind = level + 1;
+        out.push(b'{');
+        json_key(out, ind, true, "name");
+        json_str(out, &s.name);
+        if !s.meaning.is_empty() {
+            json_key(out, ind, false, "meaning");
+            json_str(out, &s.meaning);
+        }
+        let (value, ui) = e.in_unit(&mut self.m, id);
+        json_key(out, ind, false, "value");
+        json_f64(out, Some(value));
+        json_key(out, ind, false, "unit");
+        json_str(out, &self.m.units[ui].name);
+        json_key(out, ind, false, "share");
+        json_f64(out, shares.0);
+        if shares.1.is_some() {
+            json_key(out, ind, false, "share_of_total");
+            json_f64(out, shares.1);
+        }
+        json_key(out, ind, false, "formula");
+        match e.formula_code(id) {
+            Some(c) => {
+                let m = &mut self.m;
+                self.scratch.clear();
+                e.print(m, c, id, false, 0, &mut self.scratch);
+                json_str(out, &self.scratch);
+                json_key(out, ind, false, "substituted");
+                self.scratch.clear();
+                e.print(m, c, id, true, 0, &mut self.scratch);
+                json_str(out, &self.scratch);
+            }
+            None => out.extend_from_slice(b"null"),
         }
         if let Some(eq) = e.equation(id) {
-            st.serialize_field("equation", eq)?;
+            json_key(out, ind, false, "equation");
+            json_str(out, eq);
         }
-        let cites: Vec<Str<Citation<'_>>> = s
-            .prov
-            .sources
-            .iter()
-            .map(|&i| Str(Citation(&p.res.sources[i])))
-            .collect();
-        st.serialize_field("sources", &cites)?;
+        json_key(out, ind, false, "sources");
+        if s.prov.sources.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.push(b'[');
+            for (k, &i) in s.prov.sources.iter().enumerate() {
+                out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
+                json_indent(out, ind + 1);
+                self.scratch_str(out, |o| {
+                    let _ = write!(o, "{}", Citation(&p.res.sources[i]));
+                });
+            }
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
+        }
         if let Some(a) = s.prov.assumed.as_deref() {
-            st.serialize_field("assumed", a)?;
+            json_key(out, ind, false, "assumed");
+            json_str(out, a);
         }
+        let td = e.term_decl(id);
         if let Some(f) = td.and_then(Explainer::stock_flag) {
-            st.serialize_field("flags", &[Str(f)][..])?;
+            json_key(out, ind, false, "flags");
+            out.extend_from_slice(b"[\n");
+            json_indent(out, ind + 1);
+            self.scratch_str(out, |o| {
+                let _ = write!(o, "{f}");
+            });
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
         }
-        match e.location(id) {
-            Some(l) => st.serialize_field("location", &Str(l))?,
-            None => st.serialize_field("location", "")?,
-        }
+        json_key(out, ind, false, "location");
+        self.scratch_str(out, |o| {
+            if let Some(l) = e.location(id) {
+                let _ = write!(o, "{l}");
+            }
+        });
         if let Some(d) = td {
-            st.serialize_field("kind", d.kind.word())?;
+            json_key(out, ind, false, "kind");
+            json_str(out, d.kind.word());
             if let Some(g) = d.group {
-                st.serialize_field("group", g.name())?;
+                json_key(out, ind, false, "group");
+                json_str(out, g.name());
             }
             if let Some(part) = Explainer::part(d) {
-                st.serialize_field("part", &Str(part))?;
+                json_key(out, ind, false, "part");
+                self.scratch_str(out, |o| {
+                    let _ = write!(o, "{part}");
+                });
             }
         }
-        let mut deps = Vec::new();
-        e.children_into(&mut self.m.borrow_mut(), id, self.depth, &mut deps);
-        st.serialize_field("children", &Children(self, deps))?;
-        st.end()
+        json_key(out, ind, false, "children");
+        let first = self.stack.len();
+        e.children_into(&mut self.m, id, depth, &mut self.stack);
+        let end = self.stack.len();
+        if first == end {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.push(b'[');
+            for k in first..end {
+                out.extend_from_slice(if k == first { b"\n" } else { b",\n" });
+                json_indent(out, ind + 1);
+                let c = self.stack[k];
+                self.node(c, depth + 1, ind + 1, (None, None), out);
+            }
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
+        }
+        self.stack.truncate(first);
+        out.push(b'\n');
+        json_indent(out, level);
+        out.push(b'}');
+        if keep && self.kept_bytes + (out.len() - start) <= JSON_KEPT_BYTES {
+            self.kept_bytes += out.len() - start;
+            self.kept.insert((id, depth, level), out[start..].into());
+        }
     }
 }
 

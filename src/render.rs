@@ -2,12 +2,11 @@
 
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
-use crate::explain::{Flag, JsonNode, Live, Memo, Node, Outline, PartReport, Quantity, Report};
+use crate::explain::{Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report};
 use crate::number;
 use crate::source::SourceMap;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt::Write;
 use std::ops::Range;
@@ -893,14 +892,12 @@ pub fn json_stream(
             w,
             r.terms.len(),
             BATCH,
-            || RefCell::new(Memo::default()),
-            |memo, range, buf: &mut Vec<u8>| {
+            || JsonTerms::new(r.explainer),
+            |terms, range, buf: &mut Vec<u8>| {
                 buf.clear();
                 for i in range {
                     buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-                    let node = JsonNode::term(r.explainer, memo, &r.terms[i]);
-                    // Writing into a Vec does not fail, nor does serialising a node.
-                    let _ = pretty_at(buf, 2, &node);
+                    terms.term(&r.terms[i], 2, buf);
                 }
             },
         )?;
