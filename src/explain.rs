@@ -8,7 +8,7 @@ use crate::eval::Values;
 use crate::ir::SymId;
 use crate::names::{DeclId, DeclInfo, GroupSyms, SourceInfo, SymKind};
 use crate::number;
-use crate::source::SourceMap;
+use crate::source::{SourceId, SourceMap};
 use crate::syntax::ast::BinOp;
 use crate::units::DUnit;
 use serde::Serialize;
@@ -217,7 +217,7 @@ const SHOWN_KEPT: usize = 4096;
 /// are kept until the next term (each is shown on its own line and in its parent's
 /// formula).
 #[derive(Default)]
-pub struct Memo<'a> {
+struct Memo<'a> {
     units: Vec<KeptUnit<'a>>,
     shown: HashMap<SymId, Box<str>>,
     /// Values shown of the current declaration's members: (id, range in `arena`).
@@ -225,6 +225,8 @@ pub struct Memo<'a> {
     arena: String,
     decl: Option<DeclId>,
     deps: Vec<SymId>,
+    /// The last line found: source, offset (within the text), 1-based line.
+    last_line: Option<(SourceId, usize, usize)>,
 }
 
 /// A display unit kept by a [`Memo`].
@@ -416,6 +418,29 @@ impl<'a> Explainer<'a> {
         let span = s.name_span;
         let sources = self.sources;
         Some(Location(sources.name(span.src), sources.line(span.src, span.start)))
+    }
+
+    /// [`Self::location`], counting the lines from the last one found when it is
+    /// near (a term's members follow it, and the terms follow one another) instead
+    /// of searching all the lines of the file.
+    fn location_near(&self, m: &mut Memo<'a>, id: SymId) -> Option<Location<'a>> {
+        const NEAR: usize = 1 << 16;
+        let s = &self.p.res.syms[id as usize];
+        if s.kind == SymKind::Group {
+            return None;
+        }
+        let span = s.name_span;
+        let sources = self.sources;
+        let text = sources.text(span.src).as_bytes();
+        let off = (span.start as usize).min(text.len());
+        let newlines = |a: usize, b: usize| text[a..b].iter().filter(|&&c| c == b'\n').count();
+        let line = match m.last_line {
+            Some((src, at, line)) if src == span.src && at <= off && off - at <= NEAR => line + newlines(at, off),
+            Some((src, at, line)) if src == span.src && off < at && at - off <= NEAR => line - newlines(off, at),
+            _ => sources.line(span.src, span.start),
+        };
+        m.last_line = Some((span.src, off, line));
+        Some(Location(sources.name(span.src), line))
     }
 
     fn decl_of(&self, id: SymId) -> Option<DeclId> {
@@ -907,7 +932,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     }
 
     fn location(&mut self, n: Self::N, out: &mut String) {
-        if let Some(l) = self.e.location(n.0) {
+        if let Some(l) = self.e.location_near(&mut self.m, n.0) {
             let _ = write!(out, "{l}");
         }
     }
@@ -1087,11 +1112,11 @@ impl<'a> JsonTerms<'a> {
             out.push(b']');
         }
         json_key(out, ind, false, "location");
-        self.scratch_str(out, |o| {
-            if let Some(l) = e.location(id) {
-                let _ = write!(o, "{l}");
-            }
-        });
+        self.scratch.clear();
+        if let Some(l) = e.location_near(&mut self.m, id) {
+            let _ = write!(self.scratch, "{l}");
+        }
+        json_str(out, &self.scratch);
         if let Some(d) = td {
             json_key(out, ind, false, "kind");
             json_str(out, d.kind.word());

@@ -213,6 +213,10 @@ fn head_text<'r>(
         let _ = writeln!(o, "Modelling choices flagged");
         for f in h.flags {
             let _ = writeln!(o, "  ! {} ({}): {}", f.term, q(f.value, &f.unit), f.message);
+            if o.len() >= 1 << 16 {
+                out.write_all(o.as_bytes())?;
+                o.clear();
+            }
         }
     }
     let _ = writeln!(o);
@@ -414,7 +418,7 @@ pub fn expectation_line(e: &ExpectResult) -> String {
 /// ([`explain_text`]), or a term's derivation computed from the analysis while it
 /// is printed ([`crate::explain::Live`], for [`text_stream`]). `'t` is the lifetime
 /// of the names.
-pub trait Tree<'t> {
+pub(crate) trait Tree<'t> {
     type N: Copy;
     fn name(&self, n: Self::N) -> &'t str;
     /// Writes `value unit`.
@@ -508,7 +512,7 @@ impl<'t> Tree<'t> for Owned {
 }
 
 /// Buffers of the text renderer, reused from term to term.
-pub struct TextState<'t, N> {
+struct TextState<'t, N> {
     stack: Vec<N>,
     seen: HashSet<&'t str>,
     prefix: String,
