@@ -3,14 +3,18 @@
 //! and assumption marks, and the derivation of each of its operands.
 
 use crate::check::{Code, Op, Program};
-use crate::domain::{Group, Kind};
+use crate::domain::{Group, Kind, Land};
 use crate::eval::Values;
 use crate::ir::SymId;
-use crate::names::SymKind;
+use crate::names::{DeclId, DeclInfo, GroupSyms, SourceInfo, SymKind};
 use crate::number;
-use crate::source::SourceMap;
+use crate::source::{SourceId, SourceMap};
 use crate::syntax::ast::BinOp;
+use crate::units::DUnit;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Node {
@@ -103,13 +107,232 @@ pub struct Report {
     pub allowed: Vec<crate::audit::Allowed>,
 }
 
+/// The balance without the derivations: everything `run` prints before them (and,
+/// in JSON, around them). Each term's derivation is built from `explainer` only
+/// while it is printed, and dropped after ([`crate::render::text_stream`],
+/// [`crate::render::json_stream`]); [`Outline::report`] builds them all.
+#[derive(Clone)]
+pub struct Outline<'a> {
+    pub explainer: Explainer<'a>,
+    pub inventory: &'a str,
+    pub site: Option<&'a str>,
+    pub period: Quantity,
+    pub gwp: &'a str,
+    pub balance: Quantity,
+    pub neutral: bool,
+    pub emissions: Quantity,
+    pub removals: Quantity,
+    pub groups: Vec<GroupOutline<'a>>,
+    pub terms: Vec<TermRow<'a>>,
+    pub flags: Vec<Flag>,
+    /// Published figures checked (filled in from the audit).
+    pub expectations: &'a [crate::audit::ExpectResult],
+    /// Warnings silenced on their declarations, with the reasons.
+    pub allowed: &'a [crate::audit::Allowed],
+}
+
+/// A [`GroupReport`] with the term names borrowed (serialised identically).
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupOutline<'a> {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub value: f64,
+    pub unit: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartReport>,
+    pub terms: Vec<&'a str>,
+}
+
+/// One term of the balance, without its derivation: a row of the terms table.
+#[derive(Clone, Debug)]
+pub struct TermRow<'a> {
+    pub id: SymId,
+    pub name: &'a str,
+    pub kind: Option<&'static str>,
+    pub group: Option<&'static str>,
+    pub value: f64,
+    pub unit: Arc<str>,
+    /// Share of its group — a fraction.
+    pub share: Option<f64>,
+    /// Share of total emissions (emission terms) or of total removals (sinks).
+    pub share_of_total: Option<f64>,
+}
+
+impl Outline<'_> {
+    /// The full report: every term's derivation tree, built on two threads for a
+    /// long list.
+    pub fn report(&self) -> Report {
+        let ids: Vec<SymId> = self.terms.iter().map(|t| t.id).collect();
+        let nodes = self.explainer.nodes(&ids);
+        let terms = nodes
+            .into_iter()
+            .zip(&self.terms)
+            .map(|(mut n, t)| {
+                n.share = t.share;
+                n.share_of_total = t.share_of_total;
+                n
+            })
+            .collect();
+        Report {
+            inventory: self.inventory.to_owned(),
+            site: self.site.map(str::to_owned),
+            period: self.period.clone(),
+            gwp: self.gwp.to_owned(),
+            balance: self.balance.clone(),
+            neutral: self.neutral,
+            emissions: self.emissions.clone(),
+            removals: self.removals.clone(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| GroupReport {
+                    name: g.name.into(),
+                    title: g.title.into(),
+                    value: g.value,
+                    unit: g.unit.clone(),
+                    parts: g.parts.clone(),
+                    terms: g.terms.iter().map(|&t| t.to_owned()).collect(),
+                })
+                .collect(),
+            terms,
+            flags: self.flags.clone(),
+            expectations: self.expectations.to_vec(),
+            allowed: self.allowed.to_vec(),
+        }
+    }
+}
+
+/// Derivations never go deeper than this (a node this deep is shown without its
+/// operands).
+const MAX_DEPTH: usize = 64;
+/// Display units kept by a [`Memo`] (a program has a few).
+const UNITS_KEPT: usize = 64;
+/// Values kept by a [`Memo`] of symbols outside the term being explained.
+const SHOWN_KEPT: usize = 4096;
+
+/// The strings that the derivations of many terms repeat, kept by one thread while
+/// it explains them: the display units (a handful in a whole program), and the
+/// values shown of symbols outside the term being explained (`period`, GWP
+/// factors), which every term shows again. The values of the term's own members
+/// are kept until the next term (each is shown on its own line and in its parent's
+/// formula).
+#[derive(Default)]
+struct Memo<'a> {
+    units: Vec<KeptUnit<'a>>,
+    shown: HashMap<SymId, Box<str>>,
+    /// Values shown of the current declaration's members: (id, range in `arena`).
+    local: Vec<(SymId, usize, usize)>,
+    arena: String,
+    decl: Option<DeclId>,
+    deps: Vec<SymId>,
+    /// The last line found: source, offset (within the text), 1-based line.
+    last_line: Option<(SourceId, usize, usize)>,
+}
+
+/// A display unit kept by a [`Memo`].
+struct KeptUnit<'a> {
+    key: u64,
+    unit: &'a DUnit,
+    scale: f64,
+    name: Arc<str>,
+}
+
+/// A cheap hash of a display unit, to find it among the few kept without comparing
+/// each.
+fn unit_key(du: &DUnit) -> u64 {
+    struct Fx(u64);
+    impl std::hash::Hasher for Fx {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.write_u64(u64::from(b));
+            }
+        }
+        fn write_u64(&mut self, x: u64) {
+            self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        fn write_u32(&mut self, x: u32) {
+            self.write_u64(u64::from(x));
+        }
+        fn write_u16(&mut self, x: u16) {
+            self.write_u64(u64::from(x));
+        }
+        fn write_i16(&mut self, x: i16) {
+            self.write_u64(x as u16 as u64);
+        }
+        fn write_usize(&mut self, x: usize) {
+            self.write_u64(x as u64);
+        }
+    }
+    let mut h = Fx(0);
+    std::hash::Hash::hash(&du.0, &mut h);
+    h.0
+}
+
+/// Writes a value shown for display: `formatted unit`.
+fn push_q(out: &mut String, v: f64, u: &str) {
+    out.push_str(&number::format(v));
+    if !u.is_empty() {
+        out.push(' ');
+        out.push_str(u);
+    }
+}
+
+/// A citation as the report shows it: `name: text`, or `"text"` when unnamed.
+struct Citation<'a>(&'a SourceInfo);
+
+impl fmt::Display for Citation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        if s.name.is_empty() {
+            write!(f, "\"{}\"", s.text)
+        } else {
+            write!(f, "{}: {}", s.name, s.text)
+        }
+    }
+}
+
+/// The flag of a stock reported as the period's removal, with the note if any.
+struct StockFlag<'a>(Option<&'a str>);
+
+impl fmt::Display for StockFlag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)")?;
+        match self.0 {
+            Some(n) => write!(f, " — {n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The part of C_above a term belongs to: `P_M (mining)`.
+struct Part(Land);
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.0.symbol(), self.0.name())
+    }
+}
+
+/// `file:line` of a declaration.
+struct Location<'a>(&'a str, usize);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.0, self.1)
+    }
+}
+
+#[derive(Clone, Copy)]
 pub struct Explainer<'a> {
     pub p: &'a Program,
     pub vals: &'a Values,
     pub sources: &'a SourceMap,
 }
 
-impl Explainer<'_> {
+impl<'a> Explainer<'a> {
     fn value_in_unit(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
@@ -118,47 +341,163 @@ impl Explainer<'_> {
     }
 
     pub fn show(&self, id: SymId) -> String {
-        let (v, u) = self.value_in_unit(id);
-        if u.is_empty() {
-            number::format(v)
+        self.shown(&mut Memo::default(), id).to_owned()
+    }
+
+    /// The index in `m.units` of a display unit (its scale and its name).
+    fn unit_ix(&self, m: &mut Memo<'a>, du: &'a DUnit) -> usize {
+        let key = unit_key(du);
+        if let Some(i) = m
+            .units
+            .iter()
+            .position(|u| u.key == key && (std::ptr::eq(u.unit, du) || *u.unit == *du))
+        {
+            return i;
+        }
+        let entry = KeptUnit {
+            key,
+            unit: du,
+            scale: self.p.units.scale_of(du),
+            name: Arc::from(self.p.units.format_dunit(du)),
+        };
+        if m.units.len() < UNITS_KEPT {
+            m.units.push(entry);
+            m.units.len() - 1
         } else {
-            format!("{} {u}", number::format(v))
+            m.units[UNITS_KEPT - 1] = entry;
+            UNITS_KEPT - 1
         }
     }
 
-    fn location(&self, id: SymId) -> String {
+    /// A symbol's value in its display unit, and the index of that unit in `m.units`.
+    fn in_unit(&self, m: &mut Memo<'a>, id: SymId) -> (f64, usize) {
+        let p = self.p;
+        let c = &p.checked[id as usize];
+        let v = self.vals.get(id).unwrap_or(f64::NAN);
+        let i = self.unit_ix(m, &c.dunit);
+        (v / m.units[i].scale, i)
+    }
+
+    /// Starts the derivation of `root`: its declaration's members are kept until the
+    /// next call.
+    fn begin(&self, m: &mut Memo<'a>, root: SymId) {
+        m.decl = self.decl_of(root);
+        m.local.clear();
+        m.arena.clear();
+    }
+
+    /// A symbol's value as shown: `formatted unit`.
+    fn shown<'m>(&self, m: &'m mut Memo<'a>, id: SymId) -> &'m str {
+        let local = m.decl.is_some() && self.decl_of(id) == m.decl;
+        if local {
+            if let Some(&(_, a, b)) = m.local.iter().find(|e| e.0 == id) {
+                return &m.arena[a..b];
+            }
+        } else if m.shown.contains_key(&id) {
+            return &m.shown[&id];
+        }
+        let (v, u) = self.in_unit(m, id);
+        let a = m.arena.len();
+        let Memo { units, arena, .. } = m;
+        push_q(arena, v, &units[u].name);
+        let b = m.arena.len();
+        if !local && m.shown.len() < SHOWN_KEPT {
+            let s: Box<str> = m.arena[a..b].into();
+            m.arena.truncate(a);
+            return m.shown.entry(id).or_insert(s);
+        }
+        m.local.push((id, a, b));
+        &m.arena[a..b]
+    }
+
+    fn location(&self, id: SymId) -> Option<Location<'a>> {
         let s = &self.p.res.syms[id as usize];
-        let span = s.name_span;
         if s.kind == SymKind::Group {
-            return String::new();
+            return None;
         }
-        let line = self.sources.line(span.src, span.start);
-        format!("{}:{line}", self.sources.name(span.src))
+        let span = s.name_span;
+        let sources = self.sources;
+        Some(Location(sources.name(span.src), sources.line(span.src, span.start)))
     }
 
-    fn decl_of(&self, id: SymId) -> Option<u32> {
+    /// [`Self::location`], counting the lines from the last one found when it is
+    /// near (a term's members follow it, and the terms follow one another) instead
+    /// of searching all the lines of the file.
+    fn location_near(&self, m: &mut Memo<'a>, id: SymId) -> Option<Location<'a>> {
+        const NEAR: usize = 1 << 16;
+        let s = &self.p.res.syms[id as usize];
+        if s.kind == SymKind::Group {
+            return None;
+        }
+        let span = s.name_span;
+        let sources = self.sources;
+        let text = sources.text(span.src).as_bytes();
+        let off = (span.start as usize).min(text.len());
+        let newlines = |a: usize, b: usize| text[a..b].iter().filter(|&&c| c == b'\n').count();
+        let line = match m.last_line {
+            Some((src, at, line)) if src == span.src && at <= off && off - at <= NEAR => line + newlines(at, off),
+            Some((src, at, line)) if src == span.src && off < at && at - off <= NEAR => line - newlines(off, at),
+            _ => sources.line(span.src, span.start),
+        };
+        m.last_line = Some((span.src, off, line));
+        Some(Location(sources.name(span.src), line))
+    }
+
+    fn decl_of(&self, id: SymId) -> Option<DeclId> {
         match self.p.res.syms[id as usize].kind {
             SymKind::Field { decl } | SymKind::Derived { decl } | SymKind::Term { decl } => Some(decl),
             _ => None,
         }
     }
 
-    /// A symbol's name as seen from inside `ctx`'s declaration.
-    fn name_from(&self, id: SymId, ctx: SymId) -> String {
-        let s = &self.p.res.syms[id as usize];
-        match (self.decl_of(id), self.decl_of(ctx)) {
-            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => s.short.to_string(),
-            _ => s.name.clone(),
+    /// The declaration of a term symbol.
+    fn term_decl(&self, id: SymId) -> Option<&'a DeclInfo> {
+        let p = self.p;
+        match p.res.syms[id as usize].kind {
+            SymKind::Term { decl } => Some(&p.res.decls[decl as usize]),
+            _ => None,
         }
     }
 
-    pub fn formula(&self, code: &Code, ctx: SymId, substitute: bool) -> String {
+    /// The modelling choice flagged on a term, if any.
+    fn stock_flag(d: &DeclInfo) -> Option<StockFlag<'_>> {
+        (d.method.as_deref() == Some("stock_as_removal")).then_some(StockFlag(d.note.as_deref()))
+    }
+
+    fn part(d: &DeclInfo) -> Option<Part> {
+        d.land.filter(|_| d.group == Some(Group::Above)).map(Part)
+    }
+
+    /// A symbol's code, unless it is a literal (which has no formula).
+    fn formula_code(&self, id: SymId) -> Option<&'a Code> {
+        let p = self.p;
+        p.checked[id as usize]
+            .code
+            .as_ref()
+            .filter(|c| !matches!(c.op, Op::Const(..)))
+    }
+
+    fn equation(&self, id: SymId) -> Option<&'static str> {
+        self.p.res.syms[id as usize].eq.filter(|e| !e.is_empty())
+    }
+
+    /// A symbol's name as seen from inside `ctx`'s declaration.
+    fn name_from(&self, id: SymId, ctx: SymId) -> &'a str {
+        let p = self.p;
+        let s = &p.res.syms[id as usize];
+        match (self.decl_of(id), self.decl_of(ctx)) {
+            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => &s.short,
+            _ => &s.name,
+        }
+    }
+
+    pub fn formula(&self, code: &'a Code, ctx: SymId, substitute: bool) -> String {
         let mut out = String::new();
-        self.print(code, ctx, substitute, 0, &mut out);
+        self.print(&mut Memo::default(), code, ctx, substitute, 0, &mut out);
         out
     }
 
-    fn print(&self, c: &Code, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
+    fn print(&self, m: &mut Memo<'a>, c: &'a Code, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
         let prec = |op: BinOp| match op {
             BinOp::Add | BinOp::Sub => 1,
             BinOp::Mul | BinOp::Div => 2,
@@ -166,39 +505,35 @@ impl Explainer<'_> {
         };
         match &c.op {
             Op::Const(v, du) => {
-                let shown = v / self.p.units.scale_of(du);
-                let u = self.p.units.format_dunit(du);
+                let i = self.unit_ix(m, du);
+                let (scale, u) = (m.units[i].scale, &*m.units[i].name);
                 let paren = !u.is_empty() && outer >= 3;
                 if paren {
                     out.push('(');
                 }
-                out.push_str(&number::format(shown));
-                if !u.is_empty() {
-                    out.push(' ');
-                    out.push_str(&u);
-                }
+                push_q(out, v / scale, u);
                 if paren {
                     out.push(')');
                 }
             }
             Op::Sym(s) => {
                 if sub {
-                    let shown = self.show(*s);
+                    let shown = self.shown(m, *s);
                     let paren = shown.contains(' ') && outer >= 3;
                     if paren {
                         out.push('(');
                     }
-                    out.push_str(&shown);
+                    out.push_str(shown);
                     if paren {
                         out.push(')');
                     }
                 } else {
-                    out.push_str(&self.name_from(*s, ctx));
+                    out.push_str(self.name_from(*s, ctx));
                 }
             }
             Op::Neg(x) => {
                 out.push('−');
-                self.print(x, ctx, sub, 3, out);
+                self.print(m, x, ctx, sub, 3, out);
             }
             Op::Bin(op, a, b) => {
                 let p = prec(*op);
@@ -206,7 +541,7 @@ impl Explainer<'_> {
                 if paren {
                     out.push('(');
                 }
-                self.print(a, ctx, sub, p, out);
+                self.print(m, a, ctx, sub, p, out);
                 out.push_str(match op {
                     BinOp::Pow => "^",
                     BinOp::Add => " + ",
@@ -220,7 +555,7 @@ impl Explainer<'_> {
                 } else {
                     p
                 };
-                self.print(b, ctx, sub, rp, out);
+                self.print(m, b, ctx, sub, rp, out);
                 if paren {
                     out.push(')');
                 }
@@ -240,9 +575,9 @@ impl Explainer<'_> {
                         out.push('−');
                     }
                     if sub {
-                        out.push_str(&self.show(*s));
+                        out.push_str(self.shown(m, *s));
                     } else {
-                        out.push_str(&self.name_from(*s, ctx));
+                        out.push_str(self.name_from(*s, ctx));
                     }
                 }
                 if paren {
@@ -252,60 +587,60 @@ impl Explainer<'_> {
         }
     }
 
-    fn deps(&self, id: SymId) -> Vec<SymId> {
-        let mut out = Vec::new();
-        if let Some(c) = &self.p.checked[id as usize].code {
-            code_deps(c, &mut out);
+    /// The operands of a symbol shown below it at `depth` (none at the depth limit).
+    fn children_into(&self, m: &mut Memo<'a>, id: SymId, depth: usize, out: &mut Vec<SymId>) {
+        if depth >= MAX_DEPTH {
+            return;
         }
-        out
+        if let Some(c) = &self.p.checked[id as usize].code {
+            m.deps.clear();
+            code_deps(c, &mut m.deps);
+            out.extend_from_slice(&m.deps);
+        }
     }
 
     /// The derivation tree of one symbol, down to its literal inputs.
     pub fn node(&self, id: SymId, depth: usize) -> Node {
-        let s = &self.p.res.syms[id as usize];
-        let (value, unit) = self.value_in_unit(id);
-        let code = self.p.checked[id as usize].code.as_ref();
-        let is_literal = code.is_some_and(|c| matches!(c.op, Op::Const(..)));
-        let formula = code.filter(|_| !is_literal).map(|c| self.formula(c, id, false));
-        let substituted = code.filter(|_| !is_literal).map(|c| self.formula(c, id, true));
+        let mut m = Memo::default();
+        self.begin(&mut m, id);
+        self.node_in(&mut m, id, depth)
+    }
+
+    fn node_in(&self, m: &mut Memo<'a>, id: SymId, depth: usize) -> Node {
+        let p = self.p;
+        let s = &p.res.syms[id as usize];
+        let (value, ui) = self.in_unit(m, id);
+        let unit = m.units[ui].name.to_string();
+        let code = self.formula_code(id);
+        let mut formula = None;
+        let mut substituted = None;
+        if let Some(c) = code {
+            let mut f = String::new();
+            self.print(m, c, id, false, 0, &mut f);
+            formula = Some(f);
+            let mut f = String::new();
+            self.print(m, c, id, true, 0, &mut f);
+            substituted = Some(f);
+        }
         let sources = s
             .prov
             .sources
             .iter()
-            .map(|&i| {
-                let src = &self.p.res.sources[i];
-                if src.name.is_empty() {
-                    format!("\"{}\"", src.text)
-                } else {
-                    format!("{}: {}", src.name, src.text)
-                }
-            })
+            .map(|&i| Citation(&p.res.sources[i]).to_string())
             .collect();
         let mut flags = Vec::new();
         let (mut kind, mut group, mut part) = (None, None, None);
-        if let SymKind::Term { decl } = s.kind {
-            let d = &self.p.res.decls[decl as usize];
+        if let Some(d) = self.term_decl(id) {
             kind = Some(d.kind.word().to_string());
             group = d.group.map(|g| g.name().to_string());
-            part = d
-                .land
-                .filter(|_| d.group == Some(Group::Above))
-                .map(|l| format!("{} ({})", l.symbol(), l.name()));
-            if d.method.as_deref() == Some("stock_as_removal") {
-                flags.push(format!(
-                    "stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal){}",
-                    d.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default()
-                ));
-            }
+            part = Self::part(d).map(|x| x.to_string());
+            flags.extend(Self::stock_flag(d).map(|f| f.to_string()));
         }
-        let children = if depth < 64 {
-            let deps = self.deps(id);
-            deps.into_iter().map(|d| self.node(d, depth + 1)).collect()
-        } else {
-            Vec::new()
-        };
+        let mut deps = Vec::new();
+        self.children_into(m, id, depth, &mut deps);
+        let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
         Node {
-            name: s.name.clone(),
+            name: s.name.to_string(),
             meaning: s.meaning.to_string(),
             value,
             unit,
@@ -313,11 +648,11 @@ impl Explainer<'_> {
             share_of_total: None,
             formula,
             substituted,
-            equation: s.eq.filter(|e| !e.is_empty()).map(|e| e.to_string()),
+            equation: self.equation(id).map(str::to_owned),
             sources,
-            assumed: s.prov.assumed.clone(),
+            assumed: s.prov.assumed.as_deref().map(str::to_owned),
             flags,
-            location: self.location(id),
+            location: self.location(id).map(|l| l.to_string()).unwrap_or_default(),
             expectations: Vec::new(),
             kind,
             group,
@@ -330,34 +665,76 @@ impl Explainer<'_> {
     /// threads.
     fn nodes(&self, ids: &[SymId]) -> Vec<Node> {
         const PARALLEL_FROM: usize = 1024;
+        let run = |ids: &[SymId]| {
+            let mut m = Memo::default();
+            ids.iter()
+                .map(|&t| {
+                    self.begin(&mut m, t);
+                    self.node_in(&mut m, t, 0)
+                })
+                .collect::<Vec<_>>()
+        };
         if ids.len() < PARALLEL_FROM {
-            return ids.iter().map(|&t| self.node(t, 0)).collect();
+            return run(ids);
         }
         let (first, second) = ids.split_at(ids.len() / 2);
         std::thread::scope(|scope| {
             let other = std::thread::Builder::new()
                 .stack_size(8 << 20)
-                .spawn_scoped(scope, || second.iter().map(|&t| self.node(t, 0)).collect::<Vec<_>>());
-            let mut out: Vec<Node> = first.iter().map(|&t| self.node(t, 0)).collect();
+                .spawn_scoped(scope, || run(second));
+            let mut out = run(first);
             match other.ok().and_then(|h| h.join().ok()) {
                 Some(rest) => out.extend(rest),
-                None => out.extend(second.iter().map(|&t| self.node(t, 0))),
+                None => out.extend(run(second)),
             }
             out
         })
     }
 
-    pub fn report(&self) -> Option<Report> {
+    /// The shares of a term: of its group, and of total emissions or removals.
+    /// `None` unless `id` is a term of the balance with a value.
+    pub fn term_shares(&self, id: SymId) -> Option<(Option<f64>, Option<f64>)> {
         let res = &self.p.res;
+        // The same conditions as for the balance (`outline`).
         let h = res.header.as_ref()?;
         let g = res.groups.as_ref()?;
-        let gval = |grp: Group| {
-            g.groups
-                .iter()
-                .find(|(x, _)| *x == grp)
-                .and_then(|(_, id)| self.vals.get(*id))
-                .unwrap_or(0.0)
+        h.period?;
+        self.vals.get(g.net)?;
+        g.groups.iter().find(|(x, _)| *x == Group::Sinks)?;
+        let d = res
+            .decls
+            .iter()
+            .find(|d| d.term == Some(id) && d.kind != Kind::Inventory)?;
+        let grp = d.group?;
+        let &(_, gid) = g.groups.iter().find(|(x, _)| *x == grp)?;
+        let tv = self.vals.get(id)?;
+        Some(self.shares(g, grp, gid, tv))
+    }
+
+    fn shares(&self, g: &GroupSyms, grp: Group, gid: SymId, tv: f64) -> (Option<f64>, Option<f64>) {
+        let gv = self.vals.get(gid).unwrap_or(0.0);
+        let emissions = self.vals.get(g.emissions).unwrap_or(0.0);
+        let removals = g
+            .groups
+            .iter()
+            .find(|(x, _)| *x == Group::Sinks)
+            .and_then(|(_, id)| self.vals.get(*id))
+            .unwrap_or(0.0);
+        let share = (gv != 0.0).then(|| tv / gv);
+        let of_total = match grp {
+            Group::Above | Group::Under => (emissions != 0.0).then(|| tv / emissions),
+            Group::Sinks => (removals != 0.0).then(|| tv / removals),
+            _ => None,
         };
+        (share, of_total)
+    }
+
+    /// The balance and its terms, without the derivations.
+    pub fn outline(&self) -> Option<Outline<'a>> {
+        let p = self.p;
+        let res = &p.res;
+        let h = res.header.as_ref()?;
+        let g = res.groups.as_ref()?;
         let period_id = h.period?;
         let (pv, pu) = self.value_in_unit(period_id);
         let net_id = g.net;
@@ -366,28 +743,12 @@ impl Explainer<'_> {
         let (ev, eu) = self.value_in_unit(g.emissions);
         let sinks_id = g.groups.iter().find(|(x, _)| *x == Group::Sinks).map(|(_, i)| *i)?;
         let (rv, ru) = self.value_in_unit(sinks_id);
-        let emissions = self.vals.get(g.emissions).unwrap_or(0.0);
-        let removals = gval(Group::Sinks);
+        let mut m = Memo::default();
         let mut terms = Vec::new();
         let mut flags = Vec::new();
         let mut groups = Vec::new();
-        // Every term's derivation tree, built up front on two threads (the trees are
-        // independent), then taken in order below.
-        let term_ids: Vec<SymId> = g
-            .groups
-            .iter()
-            .flat_map(|&(grp, _)| {
-                res.decls
-                    .iter()
-                    .filter(move |d| d.group == Some(grp) && d.kind != Kind::Inventory)
-                    .filter_map(|d| d.term)
-                    .filter(|&t| self.vals.get(t).is_some())
-            })
-            .collect();
-        let mut built = self.nodes(&term_ids).into_iter();
         for &(grp, gid) in &g.groups {
             let (v, u) = self.value_in_unit(gid);
-            let gv = self.vals.get(gid).unwrap_or(0.0);
             let mut names = Vec::new();
             let mut parts = Vec::new();
             if grp == Group::Above {
@@ -399,7 +760,7 @@ impl Explainer<'_> {
                         .filter_map(|d| d.term.and_then(|t| self.vals.get(t)))
                         .collect();
                     let sum = number::sum(vals.iter().copied());
-                    let scale = self.p.units.scale_of(&self.p.checked[gid as usize].dunit);
+                    let scale = p.units.scale_of(&p.checked[gid as usize].dunit);
                     parts.push(PartReport {
                         name: land.name().into(),
                         symbol: land.symbol().into(),
@@ -414,42 +775,46 @@ impl Explainer<'_> {
                 .filter(|d| d.group == Some(grp) && d.kind != Kind::Inventory)
             {
                 let Some(t) = d.term else { continue };
-                if self.vals.get(t).is_none() {
-                    continue;
-                }
-                let mut n = built.next().expect("one node per term, in order");
-                debug_assert_eq!(n.name, res.syms[t as usize].name);
-                let tv = self.vals.get(t).unwrap_or(0.0);
-                n.share = (gv != 0.0).then(|| tv / gv);
-                n.share_of_total = match grp {
-                    Group::Above | Group::Under => (emissions != 0.0).then(|| tv / emissions),
-                    Group::Sinks => (removals != 0.0).then(|| tv / removals),
-                    _ => None,
-                };
-                for f in &n.flags {
+                let Some(tv) = self.vals.get(t) else { continue };
+                let name = &*res.syms[t as usize].name;
+                let (value, ui) = self.in_unit(&mut m, t);
+                let unit = m.units[ui].name.clone();
+                let (share, share_of_total) = self.shares(g, grp, gid, tv);
+                let td = self.term_decl(t);
+                if let Some(f) = td.and_then(Self::stock_flag) {
                     flags.push(Flag {
-                        term: n.name.clone(),
-                        message: f.clone(),
-                        value: n.value,
-                        unit: n.unit.clone(),
+                        term: name.to_owned(),
+                        message: f.to_string(),
+                        value,
+                        unit: unit.to_string(),
                     });
                 }
-                names.push(n.name.clone());
-                terms.push(n);
+                names.push(name);
+                terms.push(TermRow {
+                    id: t,
+                    name,
+                    kind: td.map(|d| d.kind.word()),
+                    group: td.and_then(|d| d.group).map(Group::name),
+                    value,
+                    unit,
+                    share,
+                    share_of_total,
+                });
             }
-            groups.push(GroupReport {
-                name: grp.name().into(),
-                title: grp.title().into(),
+            groups.push(GroupOutline {
+                name: grp.name(),
+                title: grp.title(),
                 value: v,
                 unit: u,
                 parts,
                 terms: names,
             });
         }
-        let gwp = h.gwp.map(|g| res.decls[g as usize].name.clone()).unwrap_or_default();
-        Some(Report {
-            inventory: h.name.clone(),
-            site: h.site.clone(),
+        let gwp = h.gwp.map(|g| &*res.decls[g as usize].name).unwrap_or_default();
+        Some(Outline {
+            explainer: *self,
+            inventory: &h.name,
+            site: h.site.as_deref(),
             period: Quantity { value: pv, unit: pu },
             gwp,
             balance: Quantity { value: bv, unit: bu },
@@ -459,9 +824,339 @@ impl Explainer<'_> {
             groups,
             terms,
             flags,
-            expectations: Vec::new(),
-            allowed: Vec::new(),
+            expectations: &[],
+            allowed: &[],
         })
+    }
+
+    pub fn report(&self) -> Option<Report> {
+        Some(self.outline()?.report())
+    }
+}
+
+/// A term's derivation computed from the analysis while it is printed: the text
+/// renderer walks it as it walks an owned [`Node`] tree
+/// ([`crate::render::Tree`]), without building one.
+pub struct Live<'a> {
+    e: Explainer<'a>,
+    m: Memo<'a>,
+    /// Shares of the root (the term being explained).
+    shares: (Option<f64>, Option<f64>),
+    scratch: String,
+    kids: Vec<SymId>,
+}
+
+impl<'a> Live<'a> {
+    pub fn new(e: Explainer<'a>) -> Self {
+        Live {
+            e,
+            m: Memo::default(),
+            shares: (None, None),
+            scratch: String::new(),
+            kids: Vec::new(),
+        }
+    }
+
+    /// Starts the derivation of a term; returns its root.
+    pub fn term(&mut self, t: &TermRow<'a>) -> (SymId, usize) {
+        self.e.begin(&mut self.m, t.id);
+        self.shares = (t.share, t.share_of_total);
+        (t.id, 0)
+    }
+}
+
+impl<'a> crate::render::Tree<'a> for Live<'a> {
+    type N = (SymId, usize);
+
+    fn name(&self, n: Self::N) -> &'a str {
+        let p = self.e.p;
+        &p.res.syms[n.0 as usize].name
+    }
+
+    fn quantity(&mut self, n: Self::N, out: &mut String) {
+        out.push_str(self.e.shown(&mut self.m, n.0));
+    }
+
+    fn formula(&mut self, n: Self::N, substituted: bool, out: &mut String) -> bool {
+        match self.e.formula_code(n.0) {
+            Some(c) => {
+                self.e.print(&mut self.m, c, n.0, substituted, 0, out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn equation(&self, n: Self::N) -> Option<&'a str> {
+        self.e.equation(n.0)
+    }
+
+    fn sources(&mut self, n: Self::N, f: &mut dyn FnMut(&str)) {
+        let p = self.e.p;
+        for &i in &p.res.syms[n.0 as usize].prov.sources {
+            let src = &p.res.sources[i];
+            if src.name.is_empty() {
+                // As the owned tree shows it: the citation up to its first ": ".
+                self.scratch.clear();
+                let _ = write!(self.scratch, "{}", Citation(src));
+                f(self.scratch.split(": ").next().unwrap_or_default());
+            } else {
+                f(src.name.split(": ").next().unwrap_or_default());
+            }
+        }
+    }
+
+    fn assumed(&self, n: Self::N) -> Option<&'a str> {
+        let p = self.e.p;
+        p.res.syms[n.0 as usize].prov.assumed.as_deref()
+    }
+
+    fn children(&mut self, n: Self::N, out: &mut Vec<Self::N>) {
+        self.kids.clear();
+        self.e.children_into(&mut self.m, n.0, n.1, &mut self.kids);
+        out.extend(self.kids.iter().map(|&d| (d, n.1 + 1)));
+    }
+
+    fn kind(&self, n: Self::N) -> Option<&'a str> {
+        self.e.term_decl(n.0).map(|d| d.kind.word())
+    }
+
+    fn part(&mut self, n: Self::N, out: &mut String) -> bool {
+        match self.e.term_decl(n.0).and_then(Explainer::part) {
+            Some(x) => {
+                let _ = write!(out, "{x}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn location(&mut self, n: Self::N, out: &mut String) {
+        if let Some(l) = self.e.location_near(&mut self.m, n.0) {
+            let _ = write!(out, "{l}");
+        }
+    }
+
+    fn group(&self, n: Self::N) -> Option<&'a str> {
+        self.e.term_decl(n.0).and_then(|d| d.group).map(Group::name)
+    }
+
+    fn shares(&self, n: Self::N) -> (Option<f64>, Option<f64>) {
+        if n.1 == 0 {
+            self.shares
+        } else {
+            (None, None)
+        }
+    }
+
+    fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str)) {
+        if let Some(flag) = self.e.term_decl(n.0).and_then(Explainer::stock_flag) {
+            self.scratch.clear();
+            let _ = write!(self.scratch, "{flag}");
+            f(&self.scratch);
+        }
+    }
+
+    fn expectations(&mut self, _: Self::N, _: &mut dyn FnMut(&str)) {}
+}
+
+/// Writes terms' derivations as JSON, byte for byte as serde_json's pretty printer
+/// writes their [`Node`]s, computed from the analysis while they are written. The
+/// subtree of a value outside the term being written (`period`, a GWP factor), which
+/// many terms repeat, is written once per thread and copied after (a node's JSON
+/// depends only on its symbol, depth and indentation, except for the root's shares).
+pub struct JsonTerms<'a> {
+    e: Explainer<'a>,
+    m: Memo<'a>,
+    scratch: String,
+    stack: Vec<SymId>,
+    kept: HashMap<(SymId, usize, usize), Box<[u8]>>,
+    kept_bytes: usize,
+}
+
+/// Bytes of JSON subtrees a [`JsonTerms`] keeps.
+const JSON_KEPT_BYTES: usize = 4 << 20;
+
+fn json_indent(out: &mut Vec<u8>, level: usize) {
+    const SPACES: &[u8; 128] = &[b' '; 128];
+    let mut n = level * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
+    out.extend_from_slice(if first { b"\n" } else { b",\n" });
+    json_indent(out, level);
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\": ");
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec does not fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+impl<'a> JsonTerms<'a> {
+    pub fn new(e: Explainer<'a>) -> Self {
+        JsonTerms {
+            e,
+            m: Memo::default(),
+            scratch: String::new(),
+            stack: Vec::new(),
+            kept: HashMap::new(),
+            kept_bytes: 0,
+        }
+    }
+
+    /// Writes a term's derivation as a JSON object `level` levels deep (from its
+    /// opening brace, which the caller has indented, to its closing brace).
+    pub fn term(&mut self, t: &TermRow<'a>, level: usize, out: &mut Vec<u8>) {
+        self.e.begin(&mut self.m, t.id);
+        self.node(t.id, 0, level, (t.share, t.share_of_total), out);
+    }
+
+    /// `scratch` as a JSON string.
+    fn scratch_str(&mut self, out: &mut Vec<u8>, f: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        f(&mut self.scratch);
+        json_str(out, &self.scratch);
+    }
+
+    fn node(&mut self, id: SymId, depth: usize, level: usize, shares: (Option<f64>, Option<f64>), out: &mut Vec<u8>) {
+        let e = self.e;
+        let keep = depth > 0 && (self.m.decl.is_none() || e.decl_of(id) != self.m.decl);
+        if keep {
+            if let Some(b) = self.kept.get(&(id, depth, level)) {
+                out.extend_from_slice(b);
+                return;
+            }
+        }
+        let start = out.len();
+        let p = e.p;
+        let s = &p.res.syms[id as usize];
+        let ind = level + 1;
+        out.push(b'{');
+        json_key(out, ind, true, "name");
+        json_str(out, &s.name);
+        if !s.meaning.is_empty() {
+            json_key(out, ind, false, "meaning");
+            json_str(out, s.meaning);
+        }
+        let (value, ui) = e.in_unit(&mut self.m, id);
+        json_key(out, ind, false, "value");
+        json_f64(out, Some(value));
+        json_key(out, ind, false, "unit");
+        json_str(out, &self.m.units[ui].name);
+        json_key(out, ind, false, "share");
+        json_f64(out, shares.0);
+        if shares.1.is_some() {
+            json_key(out, ind, false, "share_of_total");
+            json_f64(out, shares.1);
+        }
+        json_key(out, ind, false, "formula");
+        match e.formula_code(id) {
+            Some(c) => {
+                let m = &mut self.m;
+                self.scratch.clear();
+                e.print(m, c, id, false, 0, &mut self.scratch);
+                json_str(out, &self.scratch);
+                json_key(out, ind, false, "substituted");
+                self.scratch.clear();
+                e.print(m, c, id, true, 0, &mut self.scratch);
+                json_str(out, &self.scratch);
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        if let Some(eq) = e.equation(id) {
+            json_key(out, ind, false, "equation");
+            json_str(out, eq);
+        }
+        json_key(out, ind, false, "sources");
+        if s.prov.sources.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.push(b'[');
+            for (k, &i) in s.prov.sources.iter().enumerate() {
+                out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
+                json_indent(out, ind + 1);
+                self.scratch_str(out, |o| {
+                    let _ = write!(o, "{}", Citation(&p.res.sources[i]));
+                });
+            }
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
+        }
+        if let Some(a) = s.prov.assumed.as_deref() {
+            json_key(out, ind, false, "assumed");
+            json_str(out, a);
+        }
+        let td = e.term_decl(id);
+        if let Some(f) = td.and_then(Explainer::stock_flag) {
+            json_key(out, ind, false, "flags");
+            out.extend_from_slice(b"[\n");
+            json_indent(out, ind + 1);
+            self.scratch_str(out, |o| {
+                let _ = write!(o, "{f}");
+            });
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
+        }
+        json_key(out, ind, false, "location");
+        self.scratch.clear();
+        if let Some(l) = e.location_near(&mut self.m, id) {
+            let _ = write!(self.scratch, "{l}");
+        }
+        json_str(out, &self.scratch);
+        if let Some(d) = td {
+            json_key(out, ind, false, "kind");
+            json_str(out, d.kind.word());
+            if let Some(g) = d.group {
+                json_key(out, ind, false, "group");
+                json_str(out, g.name());
+            }
+            if let Some(part) = Explainer::part(d) {
+                json_key(out, ind, false, "part");
+                self.scratch_str(out, |o| {
+                    let _ = write!(o, "{part}");
+                });
+            }
+        }
+        json_key(out, ind, false, "children");
+        let first = self.stack.len();
+        e.children_into(&mut self.m, id, depth, &mut self.stack);
+        let end = self.stack.len();
+        if first == end {
+            out.extend_from_slice(b"[]");
+        } else {
+            out.push(b'[');
+            for k in first..end {
+                out.extend_from_slice(if k == first { b"\n" } else { b",\n" });
+                json_indent(out, ind + 1);
+                let c = self.stack[k];
+                self.node(c, depth + 1, ind + 1, (None, None), out);
+            }
+            out.push(b'\n');
+            json_indent(out, ind);
+            out.push(b']');
+        }
+        self.stack.truncate(first);
+        out.push(b'\n');
+        json_indent(out, level);
+        out.push(b'}');
+        if keep && self.kept_bytes + (out.len() - start) <= JSON_KEPT_BYTES {
+            self.kept_bytes += out.len() - start;
+            self.kept.insert((id, depth, level), out[start..].into());
+        }
     }
 }
 

@@ -67,13 +67,20 @@ impl Analysis {
 
     /// The balance report (when the program has an inventory header and was evaluated).
     pub fn report(&self) -> Option<explain::Report> {
+        Some(self.outline()?.report())
+    }
+
+    /// The balance report without the derivations, which are built from it one
+    /// term at a time while they are written (`render::text_stream`,
+    /// `render::json_stream`): `report` holds them all at once.
+    pub fn outline(&self) -> Option<explain::Outline<'_>> {
         if !self.evaluated() {
             return None;
         }
-        let mut r = self.explainer()?.report()?;
+        let mut r = self.explainer()?.outline()?;
         if let Some(a) = &self.audit {
-            r.expectations = a.expectations.clone();
-            r.allowed = a.allowed.clone();
+            r.expectations = &a.expectations;
+            r.allowed = &a.allowed;
         }
         Some(r)
     }
@@ -101,11 +108,9 @@ impl Analysis {
         if let Some(a) = &self.audit {
             n.expectations = expectations_concerning(e.p, id, a);
         }
-        if let Some(r) = e.report() {
-            if let Some(t) = r.terms.iter().find(|t| t.name == n.name) {
-                n.share = t.share;
-                n.share_of_total = t.share_of_total;
-            }
+        if let Some((share, of_total)) = e.term_shares(id) {
+            n.share = share;
+            n.share_of_total = of_total;
         }
         Ok(n)
     }

@@ -131,14 +131,16 @@ fn run(c: Common, check_only: bool) -> i32 {
         }
     };
     let loaded = std::time::Instant::now();
-    let report = if check_only { None } else { a.report() };
+    // The balance and the terms; each term's derivation is built while it is
+    // written, and dropped after.
+    let report = if check_only { None } else { a.outline() };
     let explained = std::time::Instant::now();
     match c.format {
-        Format::Json => out_with(|o| render::json_to(o, report.as_ref(), &a.diags, &a.sources)),
+        Format::Json => out_with(|o| render::json_stream(o, report.as_ref(), &a.diags, &a.sources)),
         Format::Text => {
             print_diags(&a);
             if let Some(r) = &report {
-                out_with(|o| render::text_to(o, r));
+                out_with(|o| render::text_stream(o, r));
             }
         }
     }
@@ -147,6 +149,8 @@ fn run(c: Common, check_only: bool) -> i32 {
         let staged: std::time::Duration = a.timings.iter().map(|(_, d)| *d).sum();
         let mut lines = vec![("read file", (loaded - start).saturating_sub(staged))];
         lines.extend(a.timings.iter().copied());
+        // `explain` is the balance and the terms table (the outline); each term's
+        // derivation is built while it is written, so it counts in `render`.
         lines.push(("explain", explained - loaded));
         lines.push(("render", rendered - explained));
         for (stage, d) in &lines {

@@ -1,133 +1,180 @@
 //! Stage 7 (render): the report as aligned text or as JSON.
 
-use crate::audit::ExpectResult;
+use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
-use crate::explain::{Node, Report};
+use crate::explain::{Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report};
 use crate::number;
 use crate::source::SourceMap;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::fmt::Write;
+use std::ops::Range;
 
-fn pct(x: Option<f64>) -> String {
+fn push_pct(o: &mut String, x: Option<f64>) {
     match x {
-        Some(v) => format!("{:.1} %", v * 100.0),
-        None => "—".into(),
+        Some(v) => {
+            let _ = write!(o, "{:.1} %", v * 100.0);
+        }
+        None => o.push('—'),
     }
 }
 
-fn pad(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n >= w {
-        s.to_string()
-    } else {
-        format!("{s}{}", " ".repeat(w - n))
+fn spaces(o: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        o.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
-fn lpad(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n >= w {
-        s.to_string()
-    } else {
-        format!("{}{s}", " ".repeat(w - n))
+/// `s` padded with spaces to `w` characters.
+fn pad_into(o: &mut String, s: &str, w: usize) {
+    o.push_str(s);
+    spaces(o, w.saturating_sub(s.chars().count()));
+}
+
+/// `s` right-aligned in `w` characters.
+fn lpad_into(o: &mut String, s: &str, w: usize) {
+    spaces(o, w.saturating_sub(s.chars().count()));
+    o.push_str(s);
+}
+
+fn push_q(o: &mut String, v: f64, u: &str) {
+    o.push_str(&number::format(v));
+    if !u.is_empty() {
+        o.push(' ');
+        o.push_str(u);
     }
 }
 
 fn q(v: f64, u: &str) -> String {
-    if u.is_empty() {
-        number::format(v)
-    } else {
-        format!("{} {u}", number::format(v))
-    }
+    let mut s = String::new();
+    push_q(&mut s, v, u);
+    s
 }
 
-/// The balance, the terms table and every term's derivation.
-pub fn text(r: &Report) -> String {
-    let mut v = Vec::new();
-    let _ = text_to(&mut v, r);
-    String::from_utf8(v).unwrap_or_default()
+/// A row of the terms table.
+struct Row<'r> {
+    name: &'r str,
+    kind: &'r str,
+    group: &'r str,
+    value: f64,
+    unit: &'r str,
+    share: Option<f64>,
+    share_of_total: Option<f64>,
 }
 
-/// [`text`], written to `w` as it is produced (each term's derivation in turn).
-pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
-    let mut o = String::new();
-    let _ = writeln!(o, "{}", r.inventory);
-    if let Some(s) = &r.site {
+/// What the text shows before the explanation, borrowed from a [`Report`] or an
+/// [`Outline`].
+struct Head<'r> {
+    inventory: &'r str,
+    site: Option<&'r str>,
+    period: &'r Quantity,
+    gwp: &'r str,
+    balance: &'r Quantity,
+    neutral: bool,
+    emissions: &'r Quantity,
+    /// Title, value, unit and parts of each group.
+    groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
+    expectations: &'r [ExpectResult],
+    allowed: &'r [Allowed],
+    flags: &'r [Flag],
+}
+
+/// The balance, the terms table, the expectations, the allowed warnings and the
+/// flags, up to the `Explanation` heading, written to `out` (through `o`, which is
+/// left to write).
+fn head_text<'r>(
+    out: &mut dyn std::io::Write,
+    o: &mut String,
+    h: &Head<'r>,
+    rows: impl Iterator<Item = Row<'r>> + Clone,
+) -> std::io::Result<()> {
+    let _ = writeln!(o, "{}", h.inventory);
+    if let Some(s) = h.site {
         let _ = writeln!(o, "  site    {s}");
     }
-    let _ = writeln!(o, "  period  {}", q(r.period.value, &r.period.unit));
-    let _ = writeln!(o, "  GWP     {}", r.gwp);
+    let _ = writeln!(o, "  period  {}", q(h.period.value, &h.period.unit));
+    let _ = writeln!(o, "  GWP     {}", h.gwp);
     let _ = writeln!(o);
     let _ = writeln!(o, "Balance (Eq. 1)");
-    let w = r
-        .groups
-        .iter()
-        .map(|g| g.title.chars().count())
-        .max()
-        .unwrap_or(20)
-        .max(44)
-        + 2;
-    for g in &r.groups {
-        let _ = writeln!(o, "  {}{}", pad(&g.title, w), lpad(&q(g.value, &g.unit), 24));
-        for p in &g.parts {
+    let w = h.groups.iter().map(|g| g.0.chars().count()).max().unwrap_or(20).max(44) + 2;
+    let line = |o: &mut String, label: &str, v: f64, u: &str| {
+        o.push_str("  ");
+        pad_into(o, label, w);
+        lpad_into(o, &q(v, u), 24);
+        o.push('\n');
+    };
+    for &(title, value, unit, parts) in &h.groups {
+        line(o, title, value, unit);
+        for p in parts {
             if p.value != 0.0 {
-                let label = format!("  {} {}", p.symbol, p.name);
-                let _ = writeln!(o, "  {}{}", pad(&label, w), lpad(&q(p.value, &p.unit), 24));
+                line(o, &format!("  {} {}", p.symbol, p.name), p.value, &p.unit);
             }
         }
     }
-    let _ = writeln!(
+    line(
         o,
-        "  {}{}",
-        pad("total emissions C_above + C_under", w),
-        lpad(&q(r.emissions.value, &r.emissions.unit), 24)
+        "total emissions C_above + C_under",
+        h.emissions.value,
+        &h.emissions.unit,
     );
-    let _ = writeln!(
+    line(
         o,
-        "  {}{}",
-        pad("net ∫₀ᵀ(C_above + C_under − C_min)dt + C_S − C_c", w),
-        lpad(&q(r.balance.value, &r.balance.unit), 24)
+        "net ∫₀ᵀ(C_above + C_under − C_min)dt + C_S − C_c",
+        h.balance.value,
+        &h.balance.unit,
     );
     let _ = writeln!(
         o,
         "  {}",
-        if r.neutral {
+        if h.neutral {
             "carbon neutral: net ≤ 0".to_string()
         } else {
             format!(
                 "not carbon neutral: net > 0 (emissions exceed removals by {})",
-                q(r.balance.value, &r.balance.unit)
+                q(h.balance.value, &h.balance.unit)
             )
         }
     );
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
-    let nw = r.terms.iter().map(|t| t.name.chars().count()).max().unwrap_or(4).max(4) + 2;
-    let _ = writeln!(
-        o,
-        "  {}{}{}{}{}",
-        pad("term", nw),
-        pad("kind", 11),
-        pad("group", 8),
-        lpad("value", 26),
-        lpad("of group   of total", 22)
-    );
-    for t in &r.terms {
-        let _ = writeln!(
-            o,
-            "  {}{}{}{}{}{}",
-            pad(&t.name, nw),
-            pad(t.kind.as_deref().unwrap_or(""), 11),
-            pad(t.group.as_deref().unwrap_or(""), 8),
-            lpad(&q(t.value, &t.unit), 26),
-            lpad(&pct(t.share), 11),
-            lpad(&pct(t.share_of_total), 11)
-        );
+    let nw = rows.clone().map(|t| t.name.chars().count()).max().unwrap_or(4).max(4) + 2;
+    o.push_str("  ");
+    pad_into(o, "term", nw);
+    pad_into(o, "kind", 11);
+    pad_into(o, "group", 8);
+    lpad_into(o, "value", 26);
+    lpad_into(o, "of group   of total", 22);
+    o.push('\n');
+    let mut cell = String::new();
+    for t in rows {
+        o.push_str("  ");
+        pad_into(o, t.name, nw);
+        pad_into(o, t.kind, 11);
+        pad_into(o, t.group, 8);
+        cell.clear();
+        push_q(&mut cell, t.value, t.unit);
+        lpad_into(o, &cell, 26);
+        cell.clear();
+        push_pct(&mut cell, t.share);
+        lpad_into(o, &cell, 11);
+        cell.clear();
+        push_pct(&mut cell, t.share_of_total);
+        lpad_into(o, &cell, 11);
+        o.push('\n');
+        if o.len() >= 1 << 16 {
+            out.write_all(o.as_bytes())?;
+            o.clear();
+        }
     }
-    if !r.expectations.is_empty() {
+    if !h.expectations.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Expectations (published figures)");
-        for e in &r.expectations {
+        for e in h.expectations {
             let _ = writeln!(o, "  {}", expectation_line(e));
             if e.status != "pass" {
                 let _ = writeln!(
@@ -154,50 +201,195 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
             }
         }
     }
-    if !r.allowed.is_empty() {
+    if !h.allowed.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Warnings allowed on their declarations");
-        for a in &r.allowed {
+        for a in h.allowed {
             let _ = writeln!(o, "  {} on {}: {}", a.code, a.target, a.reason);
         }
     }
-    if !r.flags.is_empty() {
+    if !h.flags.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
-        for f in &r.flags {
+        for f in h.flags {
             let _ = writeln!(o, "  ! {} ({}): {}", f.term, q(f.value, &f.unit), f.message);
+            if o.len() >= 1 << 16 {
+                out.write_all(o.as_bytes())?;
+                o.clear();
+            }
         }
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
-    out.write_all(o.as_bytes())?;
-    // The terms in batches: each batch is rendered half on this thread, half on
-    // another, and written in order.
-    const BATCH: usize = 2048;
-    let render = |terms: &[Node]| {
-        let mut o = String::new();
-        for t in terms {
-            o.push('\n');
-            o.push_str(&explain_text(t));
-        }
-        o
-    };
-    for batch in r.terms.chunks(BATCH) {
-        if batch.len() < BATCH {
-            out.write_all(render(batch).as_bytes())?;
-            continue;
-        }
-        let (first, second) = batch.split_at(batch.len() / 2);
-        let (a, b) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new().spawn_scoped(scope, || render(second));
-            let a = render(first);
-            let b = other.ok().and_then(|h| h.join().ok());
-            (a, b.unwrap_or_else(|| render(second)))
-        });
-        out.write_all(a.as_bytes())?;
-        out.write_all(b.as_bytes())?;
-    }
     Ok(())
+}
+
+/// Terms per batch when the derivations are rendered on two threads.
+const BATCH: usize = 256;
+
+/// Renders items `0..n` in batches of `batch` and writes them to `out` in order.
+/// The batches alternate between this thread and one worker; each thread has its
+/// own state (`init`) and output buffer, reused from batch to batch, and at most a
+/// few batches wait to be written, so memory stays flat however long the list.
+fn batched<S, B>(
+    out: &mut (impl std::io::Write + ?Sized),
+    n: usize,
+    batch: usize,
+    init: impl Fn() -> S + Sync,
+    render: impl Fn(&mut S, Range<usize>, &mut B) + Sync,
+) -> std::io::Result<()>
+where
+    B: Default + AsRef<[u8]> + Send,
+{
+    let range = |b: usize| b * batch..((b + 1) * batch).min(n);
+    let batches = n.div_ceil(batch);
+    let mut state = init();
+    let mut buf = B::default();
+    if batches < 2 {
+        render(&mut state, 0..n, &mut buf);
+        return out.write_all(buf.as_ref());
+    }
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<B>(2);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<B>();
+        let (init, render) = (&init, &render);
+        let worker = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, move || {
+                let mut state = init();
+                for b in (1..batches).step_by(2) {
+                    let mut buf = free_rx.try_recv().unwrap_or_default();
+                    render(&mut state, range(b), &mut buf);
+                    if done_tx.send(buf).is_err() {
+                        break;
+                    }
+                }
+            });
+        let mut from_worker = worker.is_ok();
+        for b in 0..batches {
+            if b % 2 == 0 || !from_worker {
+                render(&mut state, range(b), &mut buf);
+                out.write_all(buf.as_ref())?;
+                continue;
+            }
+            match done_rx.recv() {
+                Ok(theirs) => {
+                    out.write_all(theirs.as_ref())?;
+                    let _ = free_tx.send(theirs);
+                }
+                Err(_) => {
+                    // The worker stopped (it panicked): render the rest here.
+                    from_worker = false;
+                    render(&mut state, range(b), &mut buf);
+                    out.write_all(buf.as_ref())?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The balance, the terms table and every term's derivation.
+pub fn text(r: &Report) -> String {
+    let mut v = Vec::new();
+    let _ = text_to(&mut v, r);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`text`], written to `w` as it is produced (each term's derivation in turn).
+pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
+    let mut o = String::new();
+    let head = Head {
+        inventory: &r.inventory,
+        site: r.site.as_deref(),
+        period: &r.period,
+        gwp: &r.gwp,
+        balance: &r.balance,
+        neutral: r.neutral,
+        emissions: &r.emissions,
+        groups: r
+            .groups
+            .iter()
+            .map(|g| (&*g.title, g.value, &*g.unit, &*g.parts))
+            .collect(),
+        expectations: &r.expectations,
+        allowed: &r.allowed,
+        flags: &r.flags,
+    };
+    let rows = r.terms.iter().map(|t| Row {
+        name: &t.name,
+        kind: t.kind.as_deref().unwrap_or(""),
+        group: t.group.as_deref().unwrap_or(""),
+        value: t.value,
+        unit: &t.unit,
+        share: t.share,
+        share_of_total: t.share_of_total,
+    });
+    head_text(out, &mut o, &head, rows)?;
+    out.write_all(o.as_bytes())?;
+    batched(
+        out,
+        r.terms.len(),
+        BATCH,
+        TextState::default,
+        |st: &mut TextState<&Node>, range, o: &mut String| {
+            o.clear();
+            for t in &r.terms[range] {
+                o.push('\n');
+                explain_tree(&mut Owned, t, o, st);
+            }
+        },
+    )
+}
+
+/// The text of `run`: [`text_to`] of the outline's report, with each term's
+/// derivation built only while it is written (on two threads, in batches) and
+/// dropped after. The output is the same.
+pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::Result<()> {
+    let mut o = String::new();
+    let head = Head {
+        inventory: r.inventory,
+        site: r.site,
+        period: &r.period,
+        gwp: r.gwp,
+        balance: &r.balance,
+        neutral: r.neutral,
+        emissions: &r.emissions,
+        groups: r
+            .groups
+            .iter()
+            .map(|g| (g.title, g.value, &*g.unit, &*g.parts))
+            .collect(),
+        expectations: r.expectations,
+        allowed: r.allowed,
+        flags: &r.flags,
+    };
+    let rows = r.terms.iter().map(|t| Row {
+        name: t.name,
+        kind: t.kind.unwrap_or(""),
+        group: t.group.unwrap_or(""),
+        value: t.value,
+        unit: &t.unit,
+        share: t.share,
+        share_of_total: t.share_of_total,
+    });
+    head_text(out, &mut o, &head, rows)?;
+    out.write_all(o.as_bytes())?;
+    drop(o);
+    batched(
+        out,
+        r.terms.len(),
+        BATCH,
+        || (Live::new(r.explainer), TextState::default()),
+        |(live, st), range, o: &mut String| {
+            o.clear();
+            for t in &r.terms[range] {
+                o.push('\n');
+                let root = live.term(t);
+                explain_tree(live, root, o, st);
+            }
+        },
+    )
 }
 
 /// `✓ name: computed … = published … (within …)  file:line`
@@ -222,97 +414,285 @@ pub fn expectation_line(e: &ExpectResult) -> String {
     )
 }
 
+/// A derivation tree as the text renderer reads it: an owned [`Node`] tree
+/// ([`explain_text`]), or a term's derivation computed from the analysis while it
+/// is printed ([`crate::explain::Live`], for [`text_stream`]). `'t` is the lifetime
+/// of the names.
+pub(crate) trait Tree<'t> {
+    type N: Copy;
+    fn name(&self, n: Self::N) -> &'t str;
+    /// Writes `value unit`.
+    fn quantity(&mut self, n: Self::N, out: &mut String);
+    /// Writes the formula (with the values substituted if asked); false, writing
+    /// nothing, for a literal input.
+    fn formula(&mut self, n: Self::N, substituted: bool, out: &mut String) -> bool;
+    fn equation(&self, n: Self::N) -> Option<&'t str>;
+    /// Each source's name (its citation up to the first `: `).
+    fn sources(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    fn assumed(&self, n: Self::N) -> Option<&'t str>;
+    /// Appends the operands shown below `n`.
+    fn children(&mut self, n: Self::N, out: &mut Vec<Self::N>);
+    fn kind(&self, n: Self::N) -> Option<&'t str>;
+    /// Writes the part of C_above; false, writing nothing, if none.
+    fn part(&mut self, n: Self::N, out: &mut String) -> bool;
+    /// Writes `file:line`, or nothing.
+    fn location(&mut self, n: Self::N, out: &mut String);
+    fn group(&self, n: Self::N) -> Option<&'t str>;
+    /// Share of the group and of the total.
+    fn shares(&self, n: Self::N) -> (Option<f64>, Option<f64>);
+    fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    fn expectations(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+}
+
+/// The owned [`Node`] tree.
+struct Owned;
+
+impl<'t> Tree<'t> for Owned {
+    type N = &'t Node;
+    fn name(&self, n: &'t Node) -> &'t str {
+        &n.name
+    }
+    fn quantity(&mut self, n: &'t Node, out: &mut String) {
+        push_q(out, n.value, &n.unit);
+    }
+    fn formula(&mut self, n: &'t Node, substituted: bool, out: &mut String) -> bool {
+        match (&n.formula, &n.substituted) {
+            (Some(f), Some(s)) => {
+                out.push_str(if substituted { s } else { f });
+                true
+            }
+            _ => false,
+        }
+    }
+    fn equation(&self, n: &'t Node) -> Option<&'t str> {
+        n.equation.as_deref()
+    }
+    fn sources(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
+        for s in &n.sources {
+            f(s.split(": ").next().unwrap_or(s));
+        }
+    }
+    fn assumed(&self, n: &'t Node) -> Option<&'t str> {
+        n.assumed.as_deref()
+    }
+    fn children(&mut self, n: &'t Node, out: &mut Vec<&'t Node>) {
+        out.extend(&n.children);
+    }
+    fn kind(&self, n: &'t Node) -> Option<&'t str> {
+        n.kind.as_deref()
+    }
+    fn part(&mut self, n: &'t Node, out: &mut String) -> bool {
+        match &n.part {
+            Some(p) => {
+                out.push_str(p);
+                true
+            }
+            None => false,
+        }
+    }
+    fn location(&mut self, n: &'t Node, out: &mut String) {
+        out.push_str(&n.location);
+    }
+    fn group(&self, n: &'t Node) -> Option<&'t str> {
+        n.group.as_deref()
+    }
+    fn shares(&self, n: &'t Node) -> (Option<f64>, Option<f64>) {
+        (n.share, n.share_of_total)
+    }
+    fn flags(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
+        for x in &n.flags {
+            f(x);
+        }
+    }
+    fn expectations(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
+        for x in &n.expectations {
+            f(x);
+        }
+    }
+}
+
+/// Buffers of the text renderer, reused from term to term.
+struct TextState<'t, N> {
+    stack: Vec<N>,
+    seen: HashSet<&'t str>,
+    prefix: String,
+}
+
+impl<N> Default for TextState<'_, N> {
+    fn default() -> Self {
+        TextState {
+            stack: Vec::new(),
+            seen: HashSet::new(),
+            prefix: String::new(),
+        }
+    }
+}
+
 /// One term's derivation as a tree.
 pub fn explain_text(n: &Node) -> String {
     let mut o = String::new();
-    let mut head = n.name.clone();
-    let mut tags = Vec::new();
-    if let Some(k) = &n.kind {
-        tags.push(k.clone());
-    }
-    if let Some(e) = &n.equation {
-        tags.push(e.clone());
-    }
-    if let Some(p) = &n.part {
-        tags.push(p.clone());
-    }
-    if !tags.is_empty() {
-        head.push_str(&format!(" [{}]", tags.join(", ")));
-    }
-    if !n.location.is_empty() {
-        head.push_str(&format!("  {}", n.location));
-    }
-    let _ = writeln!(o, "{head}");
-    let mut line = format!("  = {}", q(n.value, &n.unit));
-    if n.share.is_some() || n.share_of_total.is_some() {
-        let total = match n.group.as_deref() {
-            Some("sinks") => "removals",
-            _ => "emissions",
-        };
-        line.push_str(&format!(
-            "   ({} of {}, {} of {total})",
-            pct(n.share),
-            n.group.as_deref().unwrap_or("group"),
-            pct(n.share_of_total)
-        ));
-    }
-    let _ = writeln!(o, "{line}");
-    if let (Some(f), Some(s)) = (&n.formula, &n.substituted) {
-        let _ = writeln!(o, "  = {f}");
-        let _ = writeln!(o, "  = {s}");
-    }
-    for f in &n.flags {
-        let _ = writeln!(o, "  ! {f}");
-    }
-    for e in &n.expectations {
-        let _ = writeln!(o, "  expectation {e}");
-    }
-    let count = n.children.len();
-    let mut seen = std::collections::HashSet::new();
-    for (i, c) in n.children.iter().enumerate() {
-        child(&mut o, c, "  ", i + 1 == count, &mut seen);
-    }
+    explain_tree(&mut Owned, n, &mut o, &mut TextState::default());
     o
 }
 
-fn child(o: &mut String, n: &Node, prefix: &str, last: bool, seen: &mut std::collections::HashSet<String>) {
+/// [`explain_text`] of any [`Tree`], appended to `o`.
+fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut TextState<'t, T::N>) {
+    st.stack.clear();
+    st.seen.clear();
+    st.prefix.clear();
+    o.push_str(t.name(n));
+    // Tags: kind, equation, part.
+    let mark = o.len();
+    o.push_str(" [");
+    let mut tags = 0;
+    if let Some(k) = t.kind(n) {
+        o.push_str(k);
+        tags += 1;
+    }
+    if let Some(e) = t.equation(n) {
+        if tags > 0 {
+            o.push_str(", ");
+        }
+        o.push_str(e);
+        tags += 1;
+    }
+    let before = o.len();
+    if tags > 0 {
+        o.push_str(", ");
+    }
+    if t.part(n, o) {
+        tags += 1;
+    } else {
+        o.truncate(before);
+    }
+    if tags > 0 {
+        o.push(']');
+    } else {
+        o.truncate(mark);
+    }
+    let mark = o.len();
+    o.push_str("  ");
+    t.location(n, o);
+    if o.len() == mark + 2 {
+        o.truncate(mark);
+    }
+    o.push('\n');
+    o.push_str("  = ");
+    t.quantity(n, o);
+    let (share, share_of_total) = t.shares(n);
+    if share.is_some() || share_of_total.is_some() {
+        let group = t.group(n);
+        let total = match group {
+            Some("sinks") => "removals",
+            _ => "emissions",
+        };
+        o.push_str("   (");
+        push_pct(o, share);
+        o.push_str(" of ");
+        o.push_str(group.unwrap_or("group"));
+        o.push_str(", ");
+        push_pct(o, share_of_total);
+        o.push_str(" of ");
+        o.push_str(total);
+        o.push(')');
+    }
+    o.push('\n');
+    let mark = o.len();
+    o.push_str("  = ");
+    if t.formula(n, false, o) {
+        o.push_str("\n  = ");
+        t.formula(n, true, o);
+        o.push('\n');
+    } else {
+        o.truncate(mark);
+    }
+    t.flags(n, &mut |f| {
+        o.push_str("  ! ");
+        o.push_str(f);
+        o.push('\n');
+    });
+    t.expectations(n, &mut |e| {
+        o.push_str("  expectation ");
+        o.push_str(e);
+        o.push('\n');
+    });
+    t.children(n, &mut st.stack);
+    let end = st.stack.len();
+    st.prefix.push_str("  ");
+    for i in 0..end {
+        let c = st.stack[i];
+        child(t, c, i + 1 == end, o, st);
+    }
+}
+
+fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &mut TextState<'t, T::N>) {
     let branch = if last { "└─ " } else { "├─ " };
     let cont = if last { "   " } else { "│  " };
-    let mut line = format!("{prefix}{branch}{}", n.name);
-    let value = q(n.value, &n.unit);
-    if !n.children.is_empty() && !seen.insert(n.name.clone()) {
-        let _ = writeln!(o, "{line} = {value}  (derived above)");
+    let name = t.name(n);
+    o.push_str(&st.prefix);
+    o.push_str(branch);
+    o.push_str(name);
+    let first = st.stack.len();
+    t.children(n, &mut st.stack);
+    let end = st.stack.len();
+    o.push_str(" = ");
+    if end > first && !st.seen.insert(name) {
+        t.quantity(n, o);
+        o.push_str("  (derived above)\n");
+        st.stack.truncate(first);
         return;
     }
-    match (&n.formula, &n.substituted) {
-        (Some(f), Some(s)) if *s == value => line.push_str(&format!(" = {f} = {value}")),
-        (Some(f), Some(s)) => line.push_str(&format!(" = {f} = {s} = {value}")),
-        _ => line.push_str(&format!(" = {value}")),
+    if t.formula(n, false, o) {
+        // ` = formula = substituted = value`, without the substituted values when
+        // they read as the value.
+        o.push_str(" = ");
+        let s = o.len();
+        t.formula(n, true, o);
+        let v = o.len();
+        o.push_str(" = ");
+        t.quantity(n, o);
+        if o[s..v] == o[v + 3..] {
+            o.truncate(v);
+        }
+    } else {
+        t.quantity(n, o);
     }
-    if let Some(e) = &n.equation {
-        line.push_str(&format!("  ({e})"));
+    if let Some(e) = t.equation(n) {
+        o.push_str("  (");
+        o.push_str(e);
+        o.push(')');
     }
-    let _ = writeln!(o, "{line}");
-    let inner = format!("{prefix}{cont}");
-    let mut notes = Vec::new();
-    if !n.sources.is_empty() {
-        let names: Vec<String> = n
-            .sources
-            .iter()
-            .map(|s| s.split(": ").next().unwrap_or(s).to_string())
-            .collect();
-        notes.push(format!("from {}", names.join(", ")));
+    o.push('\n');
+    let plen = st.prefix.len();
+    st.prefix.push_str(cont);
+    let mark = o.len();
+    o.push_str(&st.prefix);
+    o.push_str("  · from ");
+    let mut count = 0;
+    t.sources(n, &mut |s| {
+        if count > 0 {
+            o.push_str(", ");
+        }
+        o.push_str(s);
+        count += 1;
+    });
+    if count == 0 {
+        o.truncate(mark);
+    } else {
+        o.push('\n');
     }
-    if let Some(a) = &n.assumed {
-        notes.push(format!("ASSUMED: {a}"));
+    if let Some(a) = t.assumed(n) {
+        o.push_str(&st.prefix);
+        o.push_str("  · ASSUMED: ");
+        o.push_str(a);
+        o.push('\n');
     }
-    for note in notes {
-        let _ = writeln!(o, "{inner}  · {note}");
+    for i in first..end {
+        let c = st.stack[i];
+        child(t, c, i + 1 == end, o, st);
     }
-    let count = n.children.len();
-    for (i, c) in n.children.iter().enumerate() {
-        child(o, c, &inner, i + 1 == count, seen);
-    }
+    st.stack.truncate(first);
+    st.prefix.truncate(plen);
 }
 
 /// One diagnostic as JSON: code, severity, message, file, line, column, span.
@@ -378,4 +758,163 @@ pub fn json_to(
     }
     .map_err(std::io::Error::from)?;
     w.write_all(b"\n")
+}
+
+/// serde_json's pretty printer (two-space indent) starting `level` levels deep, so
+/// that a value serialised on its own can be spliced into a document that
+/// `to_writer_pretty` would print: the same bytes.
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8; 128] = &[b' '; 128];
+        let mut n = self.level * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Serialises `v` pretty-printed as a value `level` levels deep.
+fn pretty_at<W: ?Sized + std::io::Write>(w: &mut W, level: usize, v: &impl Serialize) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        w,
+        Pretty {
+            level,
+            has_value: false,
+        },
+    );
+    v.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// The members of the top-level object, written one by one.
+struct Members<'w, W: ?Sized> {
+    w: &'w mut W,
+    first: bool,
+}
+
+impl<W: ?Sized + std::io::Write> Members<'_, W> {
+    fn key(&mut self, k: &str) -> std::io::Result<()> {
+        self.w.write_all(if self.first { b"{\n  \"" } else { b",\n  \"" })?;
+        self.first = false;
+        self.w.write_all(k.as_bytes())?;
+        self.w.write_all(b"\": ")
+    }
+    fn field(&mut self, k: &str, v: &impl Serialize) -> std::io::Result<()> {
+        self.key(k)?;
+        pretty_at(self.w, 1, v)
+    }
+}
+
+/// The JSON of `run`: [`json_to`] of the outline's report, the same bytes, with each
+/// term's derivation serialised only while it is written (on two threads, in
+/// batches) and dropped after.
+pub fn json_stream(
+    w: &mut impl std::io::Write,
+    r: Option<&Outline<'_>>,
+    diags: &[Diag],
+    sources: &SourceMap,
+) -> std::io::Result<()> {
+    let Some(r) = r else {
+        return json_to(w, None, diags, sources);
+    };
+    let mut m = Members {
+        w: &mut *w,
+        first: true,
+    };
+    m.field("inventory", &r.inventory)?;
+    if let Some(site) = r.site {
+        m.field("site", &site)?;
+    }
+    m.field("period", &r.period)?;
+    m.field("gwp", &r.gwp)?;
+    m.field("balance", &r.balance)?;
+    m.field("neutral", &r.neutral)?;
+    m.field("emissions", &r.emissions)?;
+    m.field("removals", &r.removals)?;
+    m.field("groups", &r.groups)?;
+    m.key("terms")?;
+    if r.terms.is_empty() {
+        w.write_all(b"[]")?;
+    } else {
+        w.write_all(b"[")?;
+        batched(
+            w,
+            r.terms.len(),
+            BATCH,
+            || JsonTerms::new(r.explainer),
+            |terms, range, buf: &mut Vec<u8>| {
+                buf.clear();
+                for i in range {
+                    buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+                    terms.term(&r.terms[i], 2, buf);
+                }
+            },
+        )?;
+        w.write_all(b"\n  ]")?;
+    }
+    let mut m = Members {
+        w: &mut *w,
+        first: false,
+    };
+    m.field("flags", &r.flags)?;
+    m.field("expectations", &r.expectations)?;
+    m.field("allowed", &r.allowed)?;
+    let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
+    m.field("diagnostics", &diags)?;
+    w.write_all(b"\n}\n")
 }
