@@ -1,9 +1,12 @@
 //! Stage 1: source text → AST. A cheap lexical pre-pass reports unterminated
-//! strings and comments and enforces the nesting limits before pest recurses; pest
-//! parses; one `build_*` function per grammar rule turns pairs into the AST, and the
-//! pairs are dropped.
+//! strings and comments and enforces the nesting limits before pest recurses. Then
+//! the fast path (`fast.rs`, a hand-written parser of the same grammar) builds the
+//! AST directly when the input is valid; when it is not sure, it gives up, pest
+//! parses, one `build_*` function per grammar rule turns pairs into the AST, and the
+//! pairs are dropped. Pest and the builder report every syntax error.
 
 pub mod ast;
+mod fast;
 
 use crate::diag::Diag;
 use crate::source::{SourceId, Span};
@@ -47,6 +50,32 @@ pub struct Parsed {
 }
 
 pub fn parse(src: SourceId, text: &str) -> Parsed {
+    parse_with(src, text, true)
+}
+
+/// The pest path alone, without the fast path: the reference the fast path is
+/// tested against (tests/parse_diff.rs).
+#[doc(hidden)]
+pub fn parse_pest_only(src: SourceId, text: &str) -> Parsed {
+    parse_with(src, text, false)
+}
+
+/// The fast path alone (after the prepass): `Some` exactly when it parsed the file,
+/// and then `parse` returns these declarations and no diagnostic.
+#[doc(hidden)]
+pub fn parse_fast_only(src: SourceId, text: &str) -> Option<Vec<Decl>> {
+    let mut diags = Vec::new();
+    prepass(src, text, &mut diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    fast::parse_file(src, text)
+}
+
+/// The prepass; then the fast path (when `fast`), which either builds the whole
+/// AST or gives up without a word; then, if it gave up, pest and the builder, which
+/// report every error.
+fn parse_with(src: SourceId, text: &str, fast: bool) -> Parsed {
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -56,6 +85,15 @@ pub fn parse(src: SourceId, text: &str) -> Parsed {
             diags,
             incomplete,
         };
+    }
+    if fast {
+        if let Some(decls) = fast::parse_file(src, text) {
+            return Parsed {
+                file: File { src, decls },
+                diags,
+                incomplete: false,
+            };
+        }
     }
     if let Some(parsed) = parse_in_chunks(src, text, &pre.split_points) {
         return parsed;
@@ -203,6 +241,27 @@ fn parse_in_chunks(src: SourceId, text: &str, splits: &[usize]) -> Option<Parsed
 
 /// Parses a single expression (for the REPL and for tests).
 pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
+    parse_expr_with(src, text, true)
+}
+
+/// `parse_expr` without the fast path (for tests/parse_diff.rs).
+#[doc(hidden)]
+pub fn parse_expr_pest_only(src: SourceId, text: &str) -> Result<Expr, Parsed> {
+    parse_expr_with(src, text, false)
+}
+
+/// The fast path of `parse_expr` alone (after the prepass).
+#[doc(hidden)]
+pub fn parse_expr_fast_only(src: SourceId, text: &str) -> Option<Expr> {
+    let mut diags = Vec::new();
+    prepass(src, text, &mut diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    fast::parse_expr(src, text)
+}
+
+fn parse_expr_with(src: SourceId, text: &str, fast: bool) -> Result<Expr, Parsed> {
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -211,6 +270,11 @@ pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
             incomplete: pre.incomplete && diags.len() == 1,
             diags,
         });
+    }
+    if fast {
+        if let Some(e) = fast::parse_expr(src, text) {
+            return Ok(e);
+        }
     }
     set_call_budget(text.len());
     match CarbonParser::parse(Rule::expr_only, text) {
@@ -665,21 +729,7 @@ impl Builder {
         let span = self.span(&p);
         // string = "\"" ~ string_inner ~ "\"": one inner pair.
         let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
-        let mut out = String::with_capacity(inner.len());
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some(other) => out.push(other),
-                    None => {}
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        (out, span)
+        (unescape(inner), span)
     }
 
     fn decl(&self, p: Pair<Rule>) -> R<Decl> {
@@ -1071,19 +1121,13 @@ impl Builder {
     fn number(&self, p: Pair<Rule>) -> R<f64> {
         let s = p.as_str();
         let span = self.span(&p);
-        let v = if let Some(exp) = s.strip_prefix("10^") {
-            let e: i32 = exp.parse().unwrap_or(i32::MAX);
-            10f64.powi(e)
-        } else {
-            s.parse::<f64>().unwrap_or(f64::INFINITY)
-        };
-        if !v.is_finite() {
+        let Some(v) = number_value(s) else {
             return Err(
                 Diag::error("carbon::number::overflow", format!("the number `{s}` is too large"))
                     .at(span, "larger than about 1.8e308, the largest number carbon represents")
                     .help("use a larger unit (for example Mt instead of t) or check the exponent"),
             );
-        }
+        };
         Ok(v)
     }
 
@@ -1190,6 +1234,38 @@ impl Builder {
             span,
         })
     }
+}
+
+/// The text of a `string_inner` with its escapes resolved: `\n`, `\t`, and `\x`
+/// for any other character `x`.
+fn unescape(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The value of a `number` token; `None` when it does not fit an f64 (the builder
+/// reports `carbon::number::overflow`).
+fn number_value(s: &str) -> Option<f64> {
+    let v = if let Some(exp) = s.strip_prefix("10^") {
+        let e: i32 = exp.parse().unwrap_or(i32::MAX);
+        10f64.powi(e)
+    } else {
+        s.parse::<f64>().unwrap_or(f64::INFINITY)
+    };
+    v.is_finite().then_some(v)
 }
 
 /// Half a unit in the last written digit: `7.09` → 0.005, `1.5e3` → 50, `12` → 0.5.
