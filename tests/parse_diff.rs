@@ -26,6 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SRC: SourceId = SourceId(7);
 
+// The binary's allocator, so that `timing` measures what `carbon` does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn cases() -> u32 {
     std::env::var("PARSE_DIFF_CASES")
         .ok()
@@ -149,6 +153,24 @@ fn every_carbon_file_of_the_crate() {
             fast += accepted as usize;
         }
         eprintln!("{} files: {pest_ok} valid, {fast} taken by the fast path", files.len());
+    });
+}
+
+/// Large files are parsed in two halves: the result is that of the pest path,
+/// also when the cut falls before a `;` on a line of its own or a comment.
+#[test]
+fn halves() {
+    let one = include_str!("../examples/yongning.carbon");
+    let mut text = String::new();
+    while text.len() < 600 * 1024 {
+        text.push_str(one);
+        text.push_str("energy x { amount 1 t }\n/* c */ energy z { amount 1 t } // after\nlet y = 2 t\n");
+    }
+    big_stack(|| {
+        assert!(compare(&text).expect("same AST"), "the fast path gives up");
+        text.push_str("energy x { amount 1 t }\n;\n");
+        let semis = text.replace("energy z { amount 1 t } // after\n", "energy z { amount 1 t }\n;\n");
+        compare(&semis).expect("same AST");
     });
 }
 
@@ -749,4 +771,53 @@ fn mutated_whole_examples() {
         0.05,
         |(i, m)| compare(&mutate(&files[i], &m)),
     );
+}
+
+/// Not a check: times both paths on W(N), with the binary's allocator, the AST
+/// dropped outside the clock, best of 5 (`PARSE_DIFF_RUNS`); on Linux also the
+/// CPU time of the calling thread (so that a busy machine matters less; a large
+/// file is parsed on two threads, and the other one is not counted).
+/// `cargo test --release --test parse_diff -- --ignored --nocapture timing`
+#[test]
+#[ignore]
+fn timing() {
+    use std::time::Instant;
+    /// CPU time of this thread in ms (Linux), else NaN.
+    fn cpu_ms() -> f64 {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(f64::NAN, |ns| ns / 1e6)
+    }
+    fn best<T>(f: &dyn Fn() -> T) -> (f64, f64) {
+        let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
+        let runs = std::env::var("PARSE_DIFF_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5);
+        for _ in 0..runs {
+            let (t, c) = (Instant::now(), cpu_ms());
+            let r = f();
+            wall = wall.min(t.elapsed().as_secs_f64() * 1e3);
+            cpu = cpu.min(cpu_ms() - c);
+            drop(r);
+        }
+        (wall, cpu)
+    }
+    for n in [10_000, 100_000] {
+        let (text, _) = workload::generate(n, workload::DEFAULT_SEED);
+        let mb = text.len() as f64 / 1e6;
+        let (w, c) = best(&|| parse_fast_only(SRC, &text).expect("the fast path parses W(N)"));
+        eprintln!(
+            "W({n}), {mb:.1} MB: prepass + fast path {w:.1} ms wall ({:.0} MB/s), {c:.1} ms CPU (this thread)",
+            mb / w * 1e3
+        );
+        if std::env::var("PARSE_DIFF_FAST_ONLY").is_ok() {
+            continue;
+        }
+        let (w, c) = best(&|| syntax::parse(SRC, &text));
+        eprintln!("W({n}): syntax::parse {w:.1} ms wall, {c:.1} ms CPU (this thread)");
+        let (w, c) = best(&|| parse_pest_only(SRC, &text));
+        eprintln!("W({n}): pest path {w:.1} ms wall, {c:.1} ms CPU (this thread)");
+    }
 }

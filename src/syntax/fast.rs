@@ -35,10 +35,51 @@ use crate::units::Rat;
 
 /// Parses a whole file: `Some(declarations)` exactly when the pest path would build
 /// the same declarations with no diagnostic. Call it only on text the prepass
-/// accepted.
-pub(super) fn parse_file(src: SourceId, text: &str) -> Option<Vec<Decl>> {
-    let mut p = Parser::new(src, text);
-    let decls = p.file()?;
+/// accepted. `split_points` are the prepass's (see `parse_in_chunks`); `decls` is
+/// a guess at the number of declarations (the prepass's count of possible starts),
+/// to allocate the list once.
+///
+/// A large file is parsed in two halves on two threads, cut at the split point
+/// nearest its middle: a declaration starts there in a parse of the whole file,
+/// and the declaration before ends there (or at a `;` there, which the second half
+/// cannot begin with, so that the fast path gives up instead).
+pub(super) fn parse_file(src: SourceId, text: &str, split_points: &[usize], decls: usize) -> Option<Vec<Decl>> {
+    let mid = split_points
+        .iter()
+        .copied()
+        .min_by_key(|&s| s.abs_diff(text.len() / 2))
+        .filter(|_| text.len() >= PARALLEL_BYTES);
+    let Some(mid) = mid else {
+        return parse_range(src, text, 0, text.len(), decls);
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(PARALLEL_STACK)
+            .spawn_scoped(scope, || parse_range(src, text, mid, text.len(), decls / 2 + 1));
+        let first = parse_range(src, text, 0, mid, decls);
+        let second = match other {
+            Ok(h) => h.join().ok().flatten(),
+            Err(_) => parse_range(src, text, mid, text.len(), decls / 2 + 1),
+        };
+        (first, second)
+    });
+    let mut decls = first?;
+    decls.extend(second?);
+    Some(decls)
+}
+
+/// Files at least this long are parsed in two halves on two threads.
+const PARALLEL_BYTES: usize = 256 * 1024;
+/// Stack of the second thread: the nesting limits bound the recursion, and this
+/// holds it in a debug build too (only reserved, not used).
+const PARALLEL_STACK: usize = 64 << 20;
+
+/// Parses the declarations in `text[start..end]` (`end` at the end of the text or
+/// at a split point), with spans in the whole text.
+fn parse_range(src: SourceId, text: &str, start: usize, end: usize, decls: usize) -> Option<Vec<Decl>> {
+    let mut p = Parser::new(src, text.get(..end)?);
+    p.pos = start;
+    let decls = p.file(decls)?;
     (!p.bad).then_some(decls)
 }
 
@@ -80,6 +121,13 @@ struct Parser<'a> {
     nest: usize,
     /// Items of the `arith` rules being parsed (a stack: inner ones above outer).
     items: Vec<Item>,
+    /// The same for the factors of units, the fields of a block and the citations
+    /// of a provenance. Each list is collected here and then copied into a vector
+    /// of its exact length: the AST is large, and memory the parser asks for is
+    /// much of its cost.
+    factors: Vec<UnitFactor>,
+    fields: Vec<Field>,
+    citations: Vec<Citation>,
 }
 
 /// `keyword`: one of these words, not followed by an `ident_char`.
@@ -134,6 +182,9 @@ impl<'a> Parser<'a> {
             bad: false,
             nest: 0,
             items: Vec::new(),
+            factors: Vec::new(),
+            fields: Vec::new(),
+            citations: Vec::new(),
         }
     }
 
@@ -503,7 +554,8 @@ impl<'a> Parser<'a> {
     fn unit_expr(&mut self) -> Option<(UnitExpr, usize)> {
         let start = self.pos;
         let (first, mut tight) = self.unit_factor()?;
-        let mut factors = vec![first];
+        let base = self.factors.len();
+        self.factors.push(first);
         loop {
             let before = self.pos;
             self.iws();
@@ -524,7 +576,7 @@ impl<'a> Parser<'a> {
                     if divide {
                         f.exp = f.exp.negated();
                     }
-                    factors.push(f);
+                    self.factors.push(f);
                     tight = t;
                 }
                 None => {
@@ -533,6 +585,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let factors: Vec<UnitFactor> = self.factors.drain(base..).collect();
         if factors.len() > MAX_UNIT_FACTORS {
             self.bad = true;
         }
@@ -827,11 +880,11 @@ impl<'a> Parser<'a> {
     // ---- declarations ----------------------------------------------------------
 
     /// `file = { SOI ~ decl* ~ EOI }`
-    fn file(&mut self) -> Option<Vec<Decl>> {
-        let mut decls = Vec::new();
+    fn file(&mut self, capacity: usize) -> Option<Vec<Decl>> {
+        let mut decls = Vec::with_capacity(capacity);
         self.skip();
         while self.pos < self.b.len() {
-            decls.push(self.decl()?);
+            self.decl(&mut decls)?;
             if self.bad {
                 return None;
             }
@@ -843,24 +896,21 @@ impl<'a> Parser<'a> {
     /// `decl = _{ let_decl | source_decl | dimension_decl | unit_decl | expect_decl | block_decl }`.
     /// Each alternative but the last begins with its keyword, which no other can
     /// begin with, so the keyword picks the one alternative that can match.
-    fn decl(&mut self) -> Option<Decl> {
-        if self.kw("let") {
-            self.let_decl()
-        } else if self.kw("source") {
-            self.source_decl()
-        } else if self.kw("dimension") {
-            self.dimension_decl()
-        } else if self.kw("unit") {
-            self.unit_decl()
-        } else if self.kw("expect") {
-            self.expect_decl()
-        } else {
-            self.block_decl()
+    /// The declaration is pushed onto `out` (declarations are large: this saves
+    /// copying them), as are those of the functions below.
+    fn decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
+        match self.here() {
+            Some(b'l') if self.kw("let") => self.let_decl(out),
+            Some(b's') if self.kw("source") => self.source_decl(out),
+            Some(b'd') if self.kw("dimension") => self.dimension_decl(out),
+            Some(b'u') if self.kw("unit") => self.unit_decl(out),
+            Some(b'e') if self.kw("expect") => self.expect_decl(out),
+            _ => self.block_decl(out),
         }
     }
 
     /// `let_decl = { kw_let ~ ident ~ "=" ~ expr ~ parts_clause? ~ provenance ~ also_clause* ~ ";"? }`
-    fn let_decl(&mut self) -> Option<Decl> {
+    fn let_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         self.pos += "let".len();
         self.skip();
@@ -873,13 +923,14 @@ impl<'a> Parser<'a> {
         self.skip();
         let (expr, _, tight) = self.expr()?;
         let (stmts, prov, tight) = self.statements(tight)?;
-        Some(Decl::Let(LetDecl {
+        out.push(Decl::Let(LetDecl {
             name,
             expr,
             stmts,
             prov,
             span: self.span(start, tight),
-        }))
+        }));
+        Some(())
     }
 
     /// The tail of `let_decl` and `field`:
@@ -951,15 +1002,16 @@ impl<'a> Parser<'a> {
     /// `citation = _{ ident | string }`. Returns the tight end.
     fn citations(&mut self, out: &mut Vec<Citation>) -> Option<usize> {
         self.pos += "from".len();
-        loop {
+        let base = self.citations.len();
+        let tight = loop {
             self.skip();
             let tight = if let Some(id) = self.ident() {
                 let end = self.pos;
-                out.push(Citation::Name(id));
+                self.citations.push(Citation::Name(id));
                 end
             } else {
                 let (s, sp, t) = self.string()?;
-                out.push(Citation::Text(s, sp));
+                self.citations.push(Citation::Text(s, sp));
                 t
             };
             let before = self.pos;
@@ -968,9 +1020,15 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             } else {
                 self.pos = before;
-                return Some(tight);
+                break tight;
             }
+        };
+        if out.is_empty() {
+            *out = self.citations.drain(base..).collect();
+        } else {
+            out.extend(self.citations.drain(base..));
         }
+        Some(tight)
     }
 
     /// `allow_clause = { kw_allow ~ ident ~ string }`, with its tight end.
@@ -984,7 +1042,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `source_decl = { kw_source ~ ident ~ string ~ ";"? }`
-    fn source_decl(&mut self) -> Option<Decl> {
+    fn source_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         self.pos += "source".len();
         self.skip();
@@ -992,15 +1050,16 @@ impl<'a> Parser<'a> {
         self.skip();
         let (text, _, _) = self.string()?;
         let end = self.end_of_rule();
-        Some(Decl::Source(SourceDecl {
+        out.push(Decl::Source(SourceDecl {
             name,
             text,
             span: self.span(start, end),
-        }))
+        }));
+        Some(())
     }
 
     /// `dimension_decl = { kw_dimension ~ ident ~ string? ~ ("display" ~ unit_atom)? ~ ";"? }`
-    fn dimension_decl(&mut self) -> Option<Decl> {
+    fn dimension_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         self.pos += "dimension".len();
         self.skip();
@@ -1027,18 +1086,19 @@ impl<'a> Parser<'a> {
             }
         }
         let end = self.end_of_rule();
-        Some(Decl::Dimension(DimensionDecl {
+        out.push(Decl::Dimension(DimensionDecl {
             name,
             description,
             display,
             span: self.span(start, end),
-        }))
+        }));
+        Some(())
     }
 
     /// `unit_decl = { kw_unit ~ unit_atom ~ (unit_base | unit_alias) ~ prefixes? ~ provenance ~ ";"? }`
     /// with `unit_base = { ":" ~ ident }`, `unit_alias = { "=" ~ quantity_or_unit }`
     /// and `prefixes = { kw_prefixes ~ ident }`.
-    fn unit_decl(&mut self) -> Option<Decl> {
+    fn unit_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         self.pos += "unit".len();
         self.skip();
@@ -1071,18 +1131,19 @@ impl<'a> Parser<'a> {
         self.skip();
         let (prov, _) = self.provenance()?;
         let end = self.end_of_rule();
-        Some(Decl::Unit(UnitDecl {
+        out.push(Decl::Unit(UnitDecl {
             name,
             def,
             prefixes,
             prov,
             span: self.span(start, end),
-        }))
+        }));
+        Some(())
     }
 
     /// `expect_decl = { kw_expect ~ (ident ~ ":")? ~ expr ~ "==" ~ expr ~ kw_within ~ expr
     ///   ~ known_clause? ~ provenance ~ ";"? }` with `known_clause = { kw_known ~ string }`
-    fn expect_decl(&mut self) -> Option<Decl> {
+    fn expect_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         self.pos += "expect".len();
         self.skip();
@@ -1129,7 +1190,7 @@ impl<'a> Parser<'a> {
         if self.here() == Some(b';') {
             self.pos += 1;
         }
-        Some(Decl::Expect(ExpectDecl {
+        out.push(Decl::Expect(ExpectDecl {
             name,
             actual,
             published,
@@ -1137,12 +1198,13 @@ impl<'a> Parser<'a> {
             known,
             prov,
             span: self.span(start, tight),
-        }))
+        }));
+        Some(())
     }
 
     /// `block_decl = { ident ~ block_name? ~ "{" ~ (block_allow | field)* ~ "}" ~ ";"? }`
     /// with `block_name = _{ ident | string }` and `block_allow = _{ allow_clause ~ ";"? }`.
-    fn block_decl(&mut self) -> Option<Decl> {
+    fn block_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
         let start = self.pos;
         let kind = self.ident()?;
         self.skip();
@@ -1159,7 +1221,7 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.pos += 1;
-        let mut fields = Vec::new();
+        let base = self.fields.len();
         let mut allows = Vec::new();
         loop {
             self.skip();
@@ -1173,23 +1235,26 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
             } else {
-                fields.push(self.field()?);
+                self.field()?;
             }
         }
+        let fields: Vec<Field> = self.fields.drain(base..).collect();
         self.pos += 1;
         let end = self.end_of_rule();
-        Some(Decl::Block(BlockDecl {
+        out.push(Decl::Block(BlockDecl {
             kind,
             name,
             title,
             fields,
             allows,
             span: self.span(start, end),
-        }))
+        }));
+        Some(())
     }
 
-    /// `field = { ident ~ (string | expr) ~ parts_clause? ~ provenance ~ also_clause* ~ ";"? }`
-    fn field(&mut self) -> Option<Field> {
+    /// `field = { ident ~ (string | expr) ~ parts_clause? ~ provenance ~ also_clause* ~ ";"? }`,
+    /// pushed onto `self.fields` (fields are large: this saves copying them).
+    fn field(&mut self) -> Option<()> {
         let start = self.pos;
         let name = self.ident()?;
         self.skip();
@@ -1201,13 +1266,15 @@ impl<'a> Parser<'a> {
             (FieldValue::Expr(e), t)
         };
         let (stmts, prov, tight) = self.statements(tight)?;
-        Some(Field {
+        let span = self.span(start, tight);
+        self.fields.push(Field {
             name,
             value,
             stmts,
             prov,
-            span: self.span(start, tight),
-        })
+            span,
+        });
+        Some(())
     }
 }
 

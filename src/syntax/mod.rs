@@ -65,11 +65,11 @@ pub fn parse_pest_only(src: SourceId, text: &str) -> Parsed {
 #[doc(hidden)]
 pub fn parse_fast_only(src: SourceId, text: &str) -> Option<Vec<Decl>> {
     let mut diags = Vec::new();
-    prepass(src, text, &mut diags);
+    let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
         return None;
     }
-    fast::parse_file(src, text)
+    fast::parse_file(src, text, &pre.split_points, pre.decl_starts.len())
 }
 
 /// The prepass; then the fast path (when `fast`), which either builds the whole
@@ -87,7 +87,7 @@ fn parse_with(src: SourceId, text: &str, fast: bool) -> Parsed {
         };
     }
     if fast {
-        if let Some(decls) = fast::parse_file(src, text) {
+        if let Some(decls) = fast::parse_file(src, text, &pre.split_points, pre.decl_starts.len()) {
             return Parsed {
                 file: File { src, decls },
                 diags,
@@ -683,6 +683,19 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                     _ => {}
                 }
                 i += 1;
+                // A run of plain bytes (letters, digits, blanks within a line, and
+                // every other byte that no arm above handles but this one) changes
+                // nothing but the two flags: take it in one go.
+                while let Some(&c) = b.get(i) {
+                    if !is_plain(c) {
+                        break;
+                    }
+                    if !matches!(c, b' ' | b'\t' | b'\r') {
+                        sign_run = 0;
+                        after_close = false;
+                    }
+                    i += 1;
+                }
             }
         }
     }
@@ -703,6 +716,15 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
         split_points: splits,
         incomplete,
     }
+}
+
+/// A byte the prepass treats like a letter or a blank within a line: not a line
+/// end, quote, comment start, bracket, sign, operator or `;`, nor the first byte of
+/// `−`, nor a blank `is_ascii_whitespace` knows besides space, tab and CR.
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b' ' | b'\t' | b'\r' | b'.' | b'_' | b',' | b':' | b'=' | b'%')
+        || (c >= 0x80 && c != 0xE2)
 }
 
 struct Builder {
