@@ -775,26 +775,29 @@ fn mutated_whole_examples() {
 
 /// Not a check: times both paths on W(N), with the binary's allocator, the AST
 /// dropped outside the clock, best of 5 (`PARSE_DIFF_RUNS`); on Linux also the
-/// CPU time of the calling thread (so that a busy machine matters less; a large
-/// file is parsed on two threads, and the other one is not counted).
+/// CPU time of the process, all threads (10 ms ticks), so that a busy machine
+/// matters less. `PARSE_DIFF_SIZES=10000,100000`, `PARSE_DIFF_FAST_ONLY=1`.
 /// `cargo test --release --test parse_diff -- --ignored --nocapture timing`
 #[test]
 #[ignore]
 fn timing() {
     use std::time::Instant;
-    /// CPU time of this thread in ms (Linux), else NaN.
+    /// CPU time of this process in ms (Linux), else NaN.
     fn cpu_ms() -> f64 {
-        std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-            .map_or(f64::NAN, |ns| ns / 1e6)
+        let ticks = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
+            // Fields after the command name, which is in parentheses.
+            let rest = s.get(s.rfind(')')? + 2..)?;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        });
+        ticks.map_or(f64::NAN, |t| t * 10.0)
     }
     fn best<T>(f: &dyn Fn() -> T) -> (f64, f64) {
-        let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
         let runs = std::env::var("PARSE_DIFF_RUNS")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(5);
+        let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
         for _ in 0..runs {
             let (t, c) = (Instant::now(), cpu_ms());
             let r = f();
@@ -804,20 +807,88 @@ fn timing() {
         }
         (wall, cpu)
     }
-    for n in [10_000, 100_000] {
+    let sizes: Vec<usize> = std::env::var("PARSE_DIFF_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    for n in sizes {
         let (text, _) = workload::generate(n, workload::DEFAULT_SEED);
         let mb = text.len() as f64 / 1e6;
         let (w, c) = best(&|| parse_fast_only(SRC, &text).expect("the fast path parses W(N)"));
         eprintln!(
-            "W({n}), {mb:.1} MB: prepass + fast path {w:.1} ms wall ({:.0} MB/s), {c:.1} ms CPU (this thread)",
+            "W({n}), {mb:.1} MB: fast path {w:.1} ms wall ({:.0} MB/s), {c:.0} ms CPU",
             mb / w * 1e3
         );
         if std::env::var("PARSE_DIFF_FAST_ONLY").is_ok() {
             continue;
         }
         let (w, c) = best(&|| syntax::parse(SRC, &text));
-        eprintln!("W({n}): syntax::parse {w:.1} ms wall, {c:.1} ms CPU (this thread)");
+        eprintln!("W({n}): syntax::parse {w:.1} ms wall, {c:.0} ms CPU");
         let (w, c) = best(&|| parse_pest_only(SRC, &text));
-        eprintln!("W({n}): pest path {w:.1} ms wall, {c:.1} ms CPU (this thread)");
+        eprintln!("W({n}): pest path {w:.1} ms wall, {c:.0} ms CPU");
     }
+}
+
+/// The prepass's limit on operators in one statement (`MAX_OPERATORS`), which the
+/// fast path enforces itself: at and beyond it, on one line, across lines inside
+/// and outside parentheses, in units and numbers, with `;` and braces between.
+#[test]
+fn operator_limits() {
+    let max = carbon::syntax::MAX_OPERATORS;
+    big_stack(|| {
+        for n in [max - 2, max - 1, max, max + 1] {
+            let programs = [
+                format!("let x = 1{}", " + 1".repeat(n)),
+                format!("let x = 1{}", " × 1".repeat(n)),
+                format!("let x = 1{}", " - 1".repeat(n)),
+                format!("let x = (1{})", "\n + 1".repeat(n)),
+                format!("let x = 1{}", "\n + 1".repeat(n)),
+                format!("let x = 1 t{}", "/t".repeat(n)),
+                format!("let x = 1 t{}", " *t^2".repeat(n / 2)),
+                format!("x {{ a 1 t{} }}", "\n  + 10^3 t".repeat(n / 2)),
+                format!("x {{ {} }}", "a 1e+3 t/a ".repeat(n / 3)),
+                format!("x {{ {} }}", "a 1e+3 t/a; ".repeat(n / 3)),
+                "let a = 1 + 1 ".repeat(n / 2),
+                "let a = 1 + 1;".repeat(n / 2),
+                "x { a 1 + 1 } ".repeat(n / 2),
+                format!("let x = 44/12 t{}", " + 44 / 12 t".repeat(n / 3)),
+                format!("let x = 1 to {}", "t/".repeat(n) + "t"),
+                format!("unit x = 10^3 {}", "t/".repeat(n) + "t"),
+            ];
+            for p in &programs {
+                compare(p).unwrap_or_else(|e| panic!("{}", &e[..e.len().min(2000)]));
+            }
+        }
+        // Statements valid but for the operator limit: fields of 4 operators each on
+        // one line (256 fit, 257 do not), and a sum in parentheses over many lines.
+        // Line ends outside parentheses, `;` and braces end a statement.
+        for (k, fits) in [(256, true), (257, false)] {
+            let fields = "a 1e+3 t/a/a/a ".repeat(k);
+            let cases = [
+                (format!("x {{ {fields} }}"), fits),
+                (format!("x {{ {} }}", "a 1e+3 t/a/a/a; ".repeat(k)), true),
+                (format!("x {{ {} }}", "a 1e+3 t/a/a/a\n".repeat(k)), true),
+                (format!("x {{ {fields} }} y {{ {fields} }}"), fits),
+                (format!("let x = 1{}", " + 1e+3 t/a/a/a\n".repeat(k * 4 / 5)), true),
+                (format!("let x = (1{})", " + 1e+3 t/a/a/a\n".repeat(k * 4 / 5)), fits),
+            ];
+            for (p, valid) in cases {
+                assert_eq!(compare(&p), Ok(valid), "{}", &p[..p.len().min(200)]);
+            }
+        }
+        // Signs in a row, through parentheses and comments.
+        for n in [250, 255, 256, 257, 300] {
+            for p in [
+                format!("let x = 1 {}1", "- ".repeat(n)),
+                format!(
+                    "let x = {}1{}",
+                    "-(".repeat(n.min(200)) + &"-".repeat(n.saturating_sub(200)),
+                    ")".repeat(n.min(200))
+                ),
+                format!("let x = 1 {}1", "- /* c */ −".repeat(n / 2)),
+            ] {
+                compare(&p).unwrap_or_else(|e| panic!("{}", &e[..e.len().min(2000)]));
+            }
+        }
+    });
 }

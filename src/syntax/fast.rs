@@ -16,8 +16,10 @@
 //! fail (or where following pest exactly is not worth it): the caller gives up.
 //!
 //! Where the grammar matches but the builder would report a diagnostic (a limit,
-//! an overflowing number, a zero denominator, a bad exponent), the parser sets
-//! `bad` and carries on; a parse with `bad` set returns `None`.
+//! an overflowing number, a zero denominator, a bad exponent), or the prepass
+//! would (brackets, signs or operators beyond its limits), the parser sets `bad`
+//! and carries on; a parse with `bad` set returns `None`. So the fast path runs
+//! first, without the prepass; only when it gives up do the prepass and pest run.
 //!
 //! Spans follow the builder: most nodes span their tokens exactly; `let`, `expect`
 //! and fields use the builder's `tight_span` (see `tight_end` in `mod.rs`), which
@@ -29,53 +31,76 @@
 //! last token unless a `;` ends it.
 
 use super::ast::*;
-use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_UNIT_FACTORS};
+use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_OPERATORS, MAX_UNIT_FACTORS};
 use crate::source::{SourceId, Span};
 use crate::units::Rat;
 
-/// Parses a whole file: `Some(declarations)` exactly when the pest path would build
-/// the same declarations with no diagnostic. Call it only on text the prepass
-/// accepted. `split_points` are the prepass's (see `parse_in_chunks`); `decls` is
-/// a guess at the number of declarations (the prepass's count of possible starts),
-/// to allocate the list once.
+/// Parses a whole file: `Some(declarations)` exactly when the prepass would find
+/// nothing and the pest path would build the same declarations with no
+/// diagnostic. It needs no prepass: it enforces the prepass's limits itself.
 ///
-/// A large file is parsed in two halves on two threads, cut at the split point
-/// nearest its middle: a declaration starts there in a parse of the whole file,
-/// and the declaration before ends there (or at a `;` there, which the second half
-/// cannot begin with, so that the fast path gives up instead).
-pub(super) fn parse_file(src: SourceId, text: &str, split_points: &[usize], decls: usize) -> Option<Vec<Decl>> {
-    let mid = split_points
-        .iter()
-        .copied()
-        .min_by_key(|&s| s.abs_diff(text.len() / 2))
-        .filter(|_| text.len() >= PARALLEL_BYTES);
-    let Some(mid) = mid else {
-        return parse_range(src, text, 0, text.len(), decls);
+/// A large file is parsed in two halves on two threads, cut near its middle at the
+/// start of a line that follows a line ending in `}` (see [`find_cut`]). The cut
+/// is right when the first half ends with a block declaration: after the `}` of a
+/// block (and the blanks and comments after it) the grammar accepts only `;` or
+/// the next declaration, and the cut falls on a letter, so a parse of the whole
+/// file makes the same steps up to the cut and starts a declaration there, where
+/// the second half starts. Otherwise the file is parsed again in one piece.
+pub(super) fn parse_file(src: SourceId, text: &str) -> Option<Vec<Decl>> {
+    // W(N) has about 160 bytes a declaration: reserve for a little more.
+    let capacity = text.len() / 128 + 16;
+    let Some(cut) = find_cut(text) else {
+        return parse_range(src, text, 0, text.len(), capacity);
     };
     let (first, second) = std::thread::scope(|scope| {
         let other = std::thread::Builder::new()
             .stack_size(PARALLEL_STACK)
-            .spawn_scoped(scope, || parse_range(src, text, mid, text.len(), decls / 2 + 1));
-        let first = parse_range(src, text, 0, mid, decls);
+            .spawn_scoped(scope, || parse_range(src, text, cut, text.len(), capacity / 2));
+        let first = parse_range(src, text, 0, cut, capacity);
         let second = match other {
             Ok(h) => h.join().ok().flatten(),
-            Err(_) => parse_range(src, text, mid, text.len(), decls / 2 + 1),
+            Err(_) => parse_range(src, text, cut, text.len(), capacity / 2),
         };
         (first, second)
     });
-    let mut decls = first?;
-    decls.extend(second?);
-    Some(decls)
+    match (first, second) {
+        (Some(mut first), Some(second)) if matches!(first.last(), Some(Decl::Block(_))) => {
+            first.extend(second);
+            Some(first)
+        }
+        _ => parse_range(src, text, 0, text.len(), capacity),
+    }
 }
 
 /// Files at least this long are parsed in two halves on two threads.
 const PARALLEL_BYTES: usize = 256 * 1024;
+/// How far past the middle to look for a cut.
+const CUT_SEARCH: usize = 64 * 1024;
 /// Stack of the second thread: the nesting limits bound the recursion, and this
 /// holds it in a debug build too (only reserved, not used).
 const PARALLEL_STACK: usize = 64 << 20;
 
+/// Where to cut a large file in two: the first line start after the middle that
+/// begins with an ASCII letter or `_` and follows a line ending in `}`.
+fn find_cut(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.len() < PARALLEL_BYTES {
+        return None;
+    }
+    let mid = b.len() / 2;
+    let end = (mid + CUT_SEARCH).min(b.len());
+    (mid..end).find_map(|i| {
+        let starts_word = b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+        if b.get(i) != Some(&b'\n') || !starts_word {
+            return None;
+        }
+        let line_end = b.get(..i)?.iter().rposition(|c| !matches!(c, b' ' | b'\t' | b'\r'))?;
+        (b.get(line_end) == Some(&b'}')).then_some(i + 1)
+    })
+}
+
 /// Parses the declarations in `text[start..end]` (`end` at the end of the text or
-/// at a split point), with spans in the whole text.
+/// at a cut), with spans in the whole text.
 fn parse_range(src: SourceId, text: &str, start: usize, end: usize, decls: usize) -> Option<Vec<Decl>> {
     let mut p = Parser::new(src, text.get(..end)?);
     p.pos = start;
@@ -119,6 +144,13 @@ struct Parser<'a> {
     bad: bool,
     /// Current nesting of `expr` and `unit_group`.
     nest: usize,
+    /// The prepass's counters, kept here so that a file the fast path takes needs
+    /// no prepass: brackets open (`(` of parentheses and unit groups, and `{`),
+    /// parentheses open, signs in a row, and operators since the statement began.
+    brackets: usize,
+    parens: usize,
+    signs: usize,
+    ops: usize,
     /// Items of the `arith` rules being parsed (a stack: inner ones above outer).
     items: Vec<Item>,
     /// The same for the factors of units, the fields of a block and the citations
@@ -181,6 +213,10 @@ impl<'a> Parser<'a> {
             src,
             bad: false,
             nest: 0,
+            brackets: 0,
+            parens: 0,
+            signs: 0,
+            ops: 0,
             items: Vec::new(),
             factors: Vec::new(),
             fields: Vec::new(),
@@ -266,7 +302,14 @@ impl<'a> Parser<'a> {
     fn skip(&mut self) {
         loop {
             match self.here() {
-                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    // The prepass: a statement ends at a line end outside parentheses.
+                    if self.parens == 0 {
+                        self.ops = 0;
+                    }
+                }
                 Some(0xEF) if self.starts("\u{FEFF}") => self.pos += 3,
                 Some(b'#') => self.line_comment(),
                 Some(b'/') if self.at(self.pos + 1) == Some(b'/') => self.line_comment(),
@@ -303,6 +346,59 @@ impl<'a> Parser<'a> {
         self.nest -= 1;
     }
 
+    // The prepass's limits. The fast path runs without the prepass and must give
+    // up wherever the prepass would report: brackets nested deeper than
+    // `MAX_DEPTH`, more than `MAX_DEPTH` signs in a row, more than `MAX_OPERATORS`
+    // of `+ * / ^` in one statement. In a file that parses, every bracket, sign
+    // and operator outside strings and comments is one the parser consumes, so
+    // counting them as they are consumed gives the prepass's counts.
+
+    /// An opening bracket: `{`, or the `(` of parentheses or of a unit group.
+    fn open(&mut self) {
+        self.brackets += 1;
+        if self.brackets > MAX_DEPTH {
+            self.bad = true;
+        }
+    }
+
+    fn close(&mut self) {
+        self.brackets = self.brackets.saturating_sub(1);
+    }
+
+    /// A sign (`-` or `−`, as an operator or a prefix). Runs of signs are broken by
+    /// any token but a bracket; `reset_signs` is called at every primary, which
+    /// is all that can stand between two signs in a file that parses.
+    fn sign_seen(&mut self) {
+        self.signs += 1;
+        if self.signs > MAX_DEPTH {
+            self.bad = true;
+        }
+    }
+
+    fn reset_signs(&mut self) {
+        self.signs = 0;
+    }
+
+    /// Counts the ASCII operators `+ * / ^` in `start..end` (a quantity, a unit or
+    /// an operator: no strings or comments inside).
+    fn count_ops(&mut self, start: usize, end: usize) {
+        let n = self.b.get(start..end).map_or(0, |r| {
+            r.iter().filter(|c| matches!(c, b'+' | b'*' | b'/' | b'^')).count()
+        });
+        self.ops += n;
+        if self.ops > MAX_OPERATORS {
+            self.bad = true;
+        }
+    }
+
+    /// An optional `;`, which also ends a statement for the prepass.
+    fn semicolon(&mut self) {
+        if self.here() == Some(b';') {
+            self.pos += 1;
+            self.ops = 0;
+        }
+    }
+
     /// The value of the `number` token at `start..end`, as `Builder::number` reads
     /// it; an overflow is the builder's `carbon::number::overflow`.
     fn value(&mut self, start: usize, end: usize) -> f64 {
@@ -319,9 +415,7 @@ impl<'a> Parser<'a> {
     /// runs over the blanks and comments after the last token, or to the `;`.
     fn end_of_rule(&mut self) -> usize {
         self.skip();
-        if self.here() == Some(b';') {
-            self.pos += 1;
-        }
+        self.semicolon();
         self.pos
     }
 
@@ -517,7 +611,11 @@ impl<'a> Parser<'a> {
         if self.at(start) != Some(b'(') || !self.enter() {
             return None;
         }
+        self.open();
+        self.parens += 1;
         let r = self.unit_group_inner(start);
+        self.parens -= 1;
+        self.close();
         self.leave();
         if r.is_none() {
             self.pos = start;
@@ -617,6 +715,7 @@ impl<'a> Parser<'a> {
             u.scale = Some(u.scale.unwrap_or(1.0) * v);
         }
         u.span = self.span(start, self.pos);
+        self.count_ops(start, self.pos);
         Some((u, tight))
     }
 
@@ -647,6 +746,7 @@ impl<'a> Parser<'a> {
             self.unit_expr()?.0
         };
         u.span = self.span(start, self.pos);
+        self.count_ops(start, self.pos);
         Some(u)
     }
 
@@ -726,18 +826,23 @@ impl<'a> Parser<'a> {
     /// `primary = _{ quantity | path | paren }` with `paren = { "(" ~ expr ~ ")" }`.
     /// Returns the expression, its depth (as `Builder::primary`) and its tight end.
     fn primary(&mut self) -> Option<(Expr, usize, usize)> {
+        let start = self.pos;
         if let Some((e, tight)) = self.quantity() {
+            self.reset_signs();
+            self.count_ops(start, self.pos);
             return Some((e, 1, tight));
         }
         if let Some(e) = self.path() {
+            self.reset_signs();
             let end = self.pos;
             return Some((e, 1, end));
         }
         if self.here() != Some(b'(') {
             return None;
         }
-        let start = self.pos;
         self.pos += 1;
+        self.open();
+        self.parens += 1;
         self.skip();
         let (inner, d, tight) = self.expr()?;
         self.skip();
@@ -745,6 +850,8 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.pos += 1;
+        self.parens -= 1;
+        self.close();
         let e = Expr {
             kind: inner.kind,
             span: self.span(start, self.pos),
@@ -813,6 +920,7 @@ impl<'a> Parser<'a> {
             while let Some(w) = self.sign() {
                 let at = self.pos;
                 self.pos += w;
+                self.sign_seen();
                 self.items.push(Item::Neg(self.span(at, at + w)));
                 self.skip();
             }
@@ -822,6 +930,12 @@ impl<'a> Parser<'a> {
             let Some((op, w)) = self.infix() else {
                 break tight;
             };
+            if op == BinOp::Sub {
+                self.sign_seen();
+            } else {
+                self.reset_signs();
+            }
+            self.count_ops(self.pos, self.pos + w);
             self.pos += w;
             self.items.push(Item::Op(op));
             self.skip();
@@ -965,9 +1079,7 @@ impl<'a> Parser<'a> {
             stmts.also.push((e, p));
         }
         self.skip();
-        if self.here() == Some(b';') {
-            self.pos += 1;
-        }
+        self.semicolon();
         Some((stmts, prov, tight))
     }
 
@@ -1187,9 +1299,7 @@ impl<'a> Parser<'a> {
         let (prov, t) = self.provenance()?;
         tight = t.unwrap_or(tight);
         self.skip();
-        if self.here() == Some(b';') {
-            self.pos += 1;
-        }
+        self.semicolon();
         out.push(Decl::Expect(ExpectDecl {
             name,
             actual,
@@ -1221,6 +1331,8 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.pos += 1;
+        self.open();
+        self.ops = 0;
         let base = self.fields.len();
         let mut allows = Vec::new();
         loop {
@@ -1231,15 +1343,15 @@ impl<'a> Parser<'a> {
             if self.kw("allow") {
                 allows.push(self.allow_clause()?.0);
                 self.skip();
-                if self.here() == Some(b';') {
-                    self.pos += 1;
-                }
+                self.semicolon();
             } else {
                 self.field()?;
             }
         }
         let fields: Vec<Field> = self.fields.drain(base..).collect();
         self.pos += 1;
+        self.close();
+        self.ops = 0;
         let end = self.end_of_rule();
         out.push(Decl::Block(BlockDecl {
             kind,

@@ -1,9 +1,10 @@
-//! Stage 1: source text → AST. A cheap lexical pre-pass reports unterminated
-//! strings and comments and enforces the nesting limits before pest recurses. Then
-//! the fast path (`fast.rs`, a hand-written parser of the same grammar) builds the
-//! AST directly when the input is valid; when it is not sure, it gives up, pest
-//! parses, one `build_*` function per grammar rule turns pairs into the AST, and the
-//! pairs are dropped. Pest and the builder report every syntax error.
+//! Stage 1: source text → AST. First the fast path (`fast.rs`, a hand-written
+//! parser of the same grammar) builds the AST directly when the input is valid and
+//! within every limit. When it is not sure, it gives up without a word, and the
+//! pest path runs: a cheap lexical pre-pass reports unterminated strings and
+//! comments and enforces the nesting limits before pest recurses; pest parses; one
+//! `build_*` function per grammar rule turns pairs into the AST, and the pairs are
+//! dropped. The pre-pass, pest and the builder report every syntax error.
 
 pub mod ast;
 mod fast;
@@ -60,22 +61,26 @@ pub fn parse_pest_only(src: SourceId, text: &str) -> Parsed {
     parse_with(src, text, false)
 }
 
-/// The fast path alone (after the prepass): `Some` exactly when it parsed the file,
-/// and then `parse` returns these declarations and no diagnostic.
+/// The fast path alone: `Some` exactly when it parsed the file, and then `parse`
+/// returns these declarations and no diagnostic.
 #[doc(hidden)]
 pub fn parse_fast_only(src: SourceId, text: &str) -> Option<Vec<Decl>> {
-    let mut diags = Vec::new();
-    let pre = prepass(src, text, &mut diags);
-    if !diags.is_empty() {
-        return None;
-    }
-    fast::parse_file(src, text, &pre.split_points, pre.decl_starts.len())
+    fast::parse_file(src, text)
 }
 
-/// The prepass; then the fast path (when `fast`), which either builds the whole
-/// AST or gives up without a word; then, if it gave up, pest and the builder, which
-/// report every error.
+/// The fast path (when `fast`), which either builds the whole AST or gives up
+/// without a word; if it gave up, the prepass, pest and the builder, which report
+/// every error.
 fn parse_with(src: SourceId, text: &str, fast: bool) -> Parsed {
+    if fast {
+        if let Some(decls) = fast::parse_file(src, text) {
+            return Parsed {
+                file: File { src, decls },
+                diags: Vec::new(),
+                incomplete: false,
+            };
+        }
+    }
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -85,15 +90,6 @@ fn parse_with(src: SourceId, text: &str, fast: bool) -> Parsed {
             diags,
             incomplete,
         };
-    }
-    if fast {
-        if let Some(decls) = fast::parse_file(src, text, &pre.split_points, pre.decl_starts.len()) {
-            return Parsed {
-                file: File { src, decls },
-                diags,
-                incomplete: false,
-            };
-        }
     }
     if let Some(parsed) = parse_in_chunks(src, text, &pre.split_points) {
         return parsed;
@@ -250,18 +246,18 @@ pub fn parse_expr_pest_only(src: SourceId, text: &str) -> Result<Expr, Parsed> {
     parse_expr_with(src, text, false)
 }
 
-/// The fast path of `parse_expr` alone (after the prepass).
+/// The fast path of `parse_expr` alone.
 #[doc(hidden)]
 pub fn parse_expr_fast_only(src: SourceId, text: &str) -> Option<Expr> {
-    let mut diags = Vec::new();
-    prepass(src, text, &mut diags);
-    if !diags.is_empty() {
-        return None;
-    }
     fast::parse_expr(src, text)
 }
 
 fn parse_expr_with(src: SourceId, text: &str, fast: bool) -> Result<Expr, Parsed> {
+    if fast {
+        if let Some(e) = fast::parse_expr(src, text) {
+            return Ok(e);
+        }
+    }
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -270,11 +266,6 @@ fn parse_expr_with(src: SourceId, text: &str, fast: bool) -> Result<Expr, Parsed
             incomplete: pre.incomplete && diags.len() == 1,
             diags,
         });
-    }
-    if fast {
-        if let Some(e) = fast::parse_expr(src, text) {
-            return Ok(e);
-        }
     }
     set_call_budget(text.len());
     match CarbonParser::parse(Rule::expr_only, text) {
