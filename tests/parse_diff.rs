@@ -892,3 +892,18 @@ fn operator_limits() {
         }
     });
 }
+
+/// Inputs at the nesting limits, on a test thread's own stack (2 MiB; a debug
+/// build has large frames): the fast path takes them and does not overflow.
+#[test]
+fn deep_inputs_on_a_small_stack() {
+    let n = 255;
+    let parens = format!("let x = {}1 t{}", "(".repeat(n), ")".repeat(n));
+    assert!(parse_fast_only(SRC, &parens).is_some());
+    let groups = format!("let x = 1 {}t{}", "(".repeat(n), ")".repeat(n));
+    assert!(parse_fast_only(SRC, &groups).is_some());
+    let mixed = format!("let x = {}1{}", "(1 + ".repeat(n), ")".repeat(n));
+    assert!(parse_fast_only(SRC, &mixed).is_some());
+    let pows = format!("let x = {}1", "2^".repeat(n));
+    assert!(parse_fast_only(SRC, &pows).is_some());
+}
