@@ -226,18 +226,22 @@ impl<'a> Parser<'a> {
 
     // ---- helpers ---------------------------------------------------------------
 
+    #[inline]
     fn at(&self, i: usize) -> Option<u8> {
         self.b.get(i).copied()
     }
 
+    #[inline]
     fn here(&self) -> Option<u8> {
         self.at(self.pos)
     }
 
+    #[inline]
     fn starts_at(&self, i: usize, s: &str) -> bool {
         self.b.get(i..).is_some_and(|r| r.starts_with(s.as_bytes()))
     }
 
+    #[inline]
     fn starts(&self, s: &str) -> bool {
         self.starts_at(self.pos, s)
     }
@@ -277,8 +281,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `kw_x = @{ "x" ~ !ident_char }` for the keyword `word`.
+    #[inline]
     fn kw(&self, word: &str) -> bool {
-        self.starts(word) && !self.char_at(self.pos + word.len()).is_some_and(is_ident_char)
+        // The first byte alone rules out most words, without a call to compare.
+        self.here() == word.bytes().next()
+            && self.starts(word)
+            && !self.char_at(self.pos + word.len()).is_some_and(is_ident_char)
     }
 
     /// End of the ASCII digits from `i`.
