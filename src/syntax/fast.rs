@@ -35,9 +35,10 @@ use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MA
 use crate::source::{SourceId, Span};
 use crate::units::Rat;
 
-/// Parses a whole file: `Some(declarations)` exactly when the prepass would find
+/// Parses a whole file: `Some(declarations)` only when the prepass would find
 /// nothing and the pest path would build the same declarations with no
-/// diagnostic. It needs no prepass: it enforces the prepass's limits itself.
+/// diagnostic; `None` whenever in doubt. It needs no prepass: it enforces the
+/// prepass's limits itself.
 ///
 /// A large file is parsed in two halves on two threads, cut near its middle at the
 /// start of a line that follows a line ending in `}` (see [`find_cut`]). The cut
@@ -117,9 +118,9 @@ pub(super) fn parse_expr(src: SourceId, text: &str) -> Option<Expr> {
     (p.pos == text.len() && !p.bad).then_some(e)
 }
 
-/// Nesting of expressions and unit groups beyond which the parser gives up. The
-/// prepass already rejects brackets nested deeper than `MAX_DEPTH`; this bounds
-/// the recursion for any input.
+/// Nesting of expressions and unit groups beyond which the parser stops. Brackets
+/// nested deeper than `MAX_DEPTH` already make the result unusable (see `open`);
+/// this ends the recursion soon after, whatever the input (100,000 `(` included).
 const NEST_LIMIT: usize = 2 * MAX_DEPTH + 8;
 
 /// Binding powers of the builder's `PRATT` (pest gives each `.op(...)` line 10 more).
