@@ -1,9 +1,13 @@
-//! Stage 1: source text → AST. A cheap lexical pre-pass reports unterminated
-//! strings and comments and enforces the nesting limits before pest recurses; pest
-//! parses; one `build_*` function per grammar rule turns pairs into the AST, and the
-//! pairs are dropped.
+//! Stage 1: source text → AST. First the fast path (`fast.rs`, a hand-written
+//! parser of the same grammar) builds the AST directly when the input is valid and
+//! within every limit. When it is not sure, it gives up without a word, and the
+//! pest path runs: a cheap lexical pre-pass reports unterminated strings and
+//! comments and enforces the nesting limits before pest recurses; pest parses; one
+//! `build_*` function per grammar rule turns pairs into the AST, and the pairs are
+//! dropped. The pre-pass, pest and the builder report every syntax error.
 
 pub mod ast;
+mod fast;
 
 use crate::diag::Diag;
 use crate::source::{SourceId, Span};
@@ -48,6 +52,36 @@ pub struct Parsed {
 }
 
 pub fn parse(src: SourceId, text: &str) -> Parsed {
+    parse_with(src, text, true)
+}
+
+/// The pest path alone, without the fast path: the reference the fast path is
+/// tested against (tests/parse_diff.rs).
+#[doc(hidden)]
+pub fn parse_pest_only(src: SourceId, text: &str) -> Parsed {
+    parse_with(src, text, false)
+}
+
+/// The fast path alone: `Some` exactly when it parsed the file, and then `parse`
+/// returns these declarations and no diagnostic.
+#[doc(hidden)]
+pub fn parse_fast_only(src: SourceId, text: &str) -> Option<Vec<Decl>> {
+    fast::parse_file(src, text)
+}
+
+/// The fast path (when `fast`), which either builds the whole AST or gives up
+/// without a word; if it gave up, the prepass, pest and the builder, which report
+/// every error.
+fn parse_with(src: SourceId, text: &str, fast: bool) -> Parsed {
+    if fast {
+        if let Some(decls) = fast::parse_file(src, text) {
+            return Parsed {
+                file: File { src, decls },
+                diags: Vec::new(),
+                incomplete: false,
+            };
+        }
+    }
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -204,6 +238,27 @@ fn parse_in_chunks(src: SourceId, text: &str, splits: &[usize]) -> Option<Parsed
 
 /// Parses a single expression (for the REPL and for tests).
 pub fn parse_expr(src: SourceId, text: &str) -> Result<Expr, Parsed> {
+    parse_expr_with(src, text, true)
+}
+
+/// `parse_expr` without the fast path (for tests/parse_diff.rs).
+#[doc(hidden)]
+pub fn parse_expr_pest_only(src: SourceId, text: &str) -> Result<Expr, Parsed> {
+    parse_expr_with(src, text, false)
+}
+
+/// The fast path of `parse_expr` alone.
+#[doc(hidden)]
+pub fn parse_expr_fast_only(src: SourceId, text: &str) -> Option<Expr> {
+    fast::parse_expr(src, text)
+}
+
+fn parse_expr_with(src: SourceId, text: &str, fast: bool) -> Result<Expr, Parsed> {
+    if fast {
+        if let Some(e) = fast::parse_expr(src, text) {
+            return Ok(e);
+        }
+    }
     let mut diags = Vec::new();
     let pre = prepass(src, text, &mut diags);
     if !diags.is_empty() {
@@ -620,6 +675,19 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                     _ => {}
                 }
                 i += 1;
+                // A run of plain bytes (letters, digits, blanks within a line, and
+                // every other byte that no arm above handles but this one) changes
+                // nothing but the two flags: take it in one go.
+                while let Some(&c) = b.get(i) {
+                    if !is_plain(c) {
+                        break;
+                    }
+                    if !matches!(c, b' ' | b'\t' | b'\r') {
+                        sign_run = 0;
+                        after_close = false;
+                    }
+                    i += 1;
+                }
             }
         }
     }
@@ -640,6 +708,15 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
         split_points: splits,
         incomplete,
     }
+}
+
+/// A byte the prepass treats like a letter or a blank within a line: not a line
+/// end, quote, comment start, bracket, sign, operator or `;`, nor the first byte of
+/// `−`, nor a blank `is_ascii_whitespace` knows besides space, tab and CR.
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b' ' | b'\t' | b'\r' | b'.' | b'_' | b',' | b':' | b'=' | b'%')
+        || (c >= 0x80 && c != 0xE2)
 }
 
 struct Builder {
@@ -666,21 +743,7 @@ impl Builder {
         let span = self.span(&p);
         // string = "\"" ~ string_inner ~ "\"": one inner pair.
         let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
-        let mut out = String::with_capacity(inner.len());
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some(other) => out.push(other),
-                    None => {}
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        (out, span)
+        (unescape(inner), span)
     }
 
     fn decl(&self, p: Pair<Rule>) -> R<Decl> {
@@ -1074,19 +1137,13 @@ impl Builder {
     fn number(&self, p: Pair<Rule>) -> R<f64> {
         let s = p.as_str();
         let span = self.span(&p);
-        let v = if let Some(exp) = s.strip_prefix("10^") {
-            let e: i32 = exp.parse().unwrap_or(i32::MAX);
-            10f64.powi(e)
-        } else {
-            s.parse::<f64>().unwrap_or(f64::INFINITY)
-        };
-        if !v.is_finite() {
+        let Some(v) = number_value(s) else {
             return Err(
                 Diag::error("carbon::number::overflow", format!("the number `{s}` is too large"))
                     .at(span, "larger than about 1.8e308, the largest number carbon represents")
                     .help("use a larger unit (for example Mt instead of t) or check the exponent"),
             );
-        }
+        };
         Ok(v)
     }
 
@@ -1193,6 +1250,38 @@ impl Builder {
             span,
         })
     }
+}
+
+/// The text of a `string_inner` with its escapes resolved: `\n`, `\t`, and `\x`
+/// for any other character `x`.
+fn unescape(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The value of a `number` token; `None` when it does not fit an f64 (the builder
+/// reports `carbon::number::overflow`).
+fn number_value(s: &str) -> Option<f64> {
+    let v = if let Some(exp) = s.strip_prefix("10^") {
+        let e: i32 = exp.parse().unwrap_or(i32::MAX);
+        10f64.powi(e)
+    } else {
+        s.parse::<f64>().unwrap_or(f64::INFINITY)
+    };
+    v.is_finite().then_some(v)
 }
 
 /// Half a unit in the last written digit: `7.09` → 0.005, `1.5e3` → 50, `12` → 0.5.
