@@ -462,10 +462,11 @@ impl Auditor<'_> {
         let res = &self.p.res;
         // Who reads each symbol (once, linear in the program).
         let mut used = vec![false; res.syms.len()];
+        let mut deps = Vec::new(); // one symbol's at a time, reused
         for c in self.p.checked.iter().filter_map(|c| c.code.as_ref()) {
-            let mut deps = Vec::new();
+            deps.clear();
             code_deps(c, &mut deps);
-            for d in deps {
+            for &d in &deps {
                 used[d as usize] = true;
             }
         }

@@ -1463,43 +1463,49 @@ impl<'a> Namer<'a> {
             None => Vec::new(),
         };
         let period = self.header.as_ref().and_then(|h| h.period);
-        let deps: Vec<Vec<SymId>> = self
-            .syms
-            .iter()
-            .map(|s| {
-                let mut v = Vec::new();
-                if let Some(ir) = &s.ir {
-                    ir.deps(&mut v);
-                    if uses(ir, &|op| matches!(op, IrOp::Gwp(_))) {
-                        v.extend(gwp_deps.iter().copied());
-                    }
-                    if uses(ir, &|op| matches!(op, IrOp::PerPeriod(_) | IrOp::OverPeriod(_))) {
-                        v.extend(period);
-                    }
+        // Every symbol's dependencies in one flat list (`deps[start[v]..start[v + 1]]`),
+        // not a vector a symbol.
+        let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
+        let mut start: Vec<usize> = Vec::with_capacity(n + 1);
+        let mut one = Vec::new(); // one symbol's (`Ir::deps` removes repeats within it)
+        for s in &self.syms {
+            start.push(deps.len());
+            if let Some(ir) = &s.ir {
+                one.clear();
+                ir.deps(&mut one);
+                deps.extend_from_slice(&one);
+                if uses(ir, &|op| matches!(op, IrOp::Gwp(_))) {
+                    deps.extend(gwp_deps.iter().copied());
                 }
-                v
-            })
-            .collect();
+                if uses(ir, &|op| matches!(op, IrOp::PerPeriod(_) | IrOp::OverPeriod(_))) {
+                    deps.extend(period);
+                }
+            }
+        }
+        start.push(deps.len());
         // 0 = unvisited, 1 = on stack, 2 = done
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
         let mut roots: Vec<usize> = (0..n).filter(|&i| self.syms[i].prelude).collect();
         roots.extend((0..n).filter(|&i| !self.syms[i].prelude));
         let mut reported = false;
+        // (symbol, position in `deps` of its next dependency), reused for every root.
+        let mut stack: Vec<(usize, usize)> = Vec::new();
         for root in roots {
             if state[root] != 0 {
                 continue;
             }
-            let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+            stack.clear();
+            stack.push((root, start[root]));
             state[root] = 1;
             while let Some(&mut (v, ref mut i)) = stack.last_mut() {
-                if *i < deps[v].len() {
-                    let w = deps[v][*i] as usize;
+                if *i < start[v + 1] {
+                    let w = deps[*i] as usize;
                     *i += 1;
                     match state[w] {
                         0 => {
                             state[w] = 1;
-                            stack.push((w, 0));
+                            stack.push((w, start[w]));
                         }
                         1 if !reported => {
                             reported = true;
