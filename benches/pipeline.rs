@@ -2,7 +2,8 @@
 //! and process start-up on the Yongning example. See benches/README.md.
 //!
 //! Groups (criterion ids are `GROUP/N`):
-//! * `parse`: `carbon::syntax::parse` of the file (pest + AST), prelude excluded;
+//! * `parse`: `carbon::syntax::parse` of the file (the fast parser; pest when it gives
+//!   up), prelude excluded;
 //! * `analyze`: `carbon::analyze`, i.e. prelude and file parsed, units, names,
 //!   check, eval (the `Analysis` is dropped inside the timed loop, as in the binary);
 //! * `report`: `Analysis::report` (explain: every term's derivation tree);
@@ -15,6 +16,10 @@
 //! Environment: `CARBON_BENCH_1M=1` adds N = 1M; `CARBON_BENCH_SIZES=1000,5000`
 //! replaces the list of N. Before timing, each W(N) is analysed once and its balance
 //! is checked against the generator's own f64 computation (relative 1e-9).
+
+// The allocator the binary uses (src/main.rs), so that in-process figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "workload.rs"]
 mod workload;

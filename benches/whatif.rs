@@ -2,6 +2,10 @@
 //! dependents re-evaluated (issue 4's target: under 10 ms at N = 100k).
 //! `cargo bench --bench whatif` (N = 100k; set CARBON_BENCH_N to change it).
 
+// The allocator the binary uses (src/main.rs), so that in-process figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "workload.rs"]
 mod workload;
 
