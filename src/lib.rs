@@ -293,58 +293,45 @@ fn analyze_on_this_thread(
     let (mut units, d) = units::Units::build(&files);
     diags.extend(d);
     clock.lap("units");
-    let (res, d) = names::resolve(&files, prelude_id, &mut units);
+    drop(files);
+    // Names takes the syntax trees and frees each declaration once it is declared,
+    // so that the symbols reuse that memory; no later stage reads the AST.
+    let mut trees = Vec::with_capacity(2);
+    trees.extend(prelude.map(|p| p.file));
+    trees.push(file.file);
+    let (res, d) = names::resolve(trees, prelude_id, &mut units);
     diags.extend(d);
     clock.lap("names");
-    // Later stages do not read the AST: free it now, so that check, evaluate and
-    // audit reuse its memory. A large AST (tens of milliseconds of frees) is freed
-    // on a second thread while check runs; its memory stays with the allocator
-    // either way.
-    drop(files);
-    let big = file.file.decls.len() >= BACKGROUND_DROP;
-    std::thread::scope(|scope| {
-        let ast = (file, prelude);
-        if big {
-            // If no thread can be started, the closure and the AST are dropped here.
-            let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(ast));
-        } else {
-            drop(ast);
-        }
-        clock.lap("drop AST");
-        let (program, d) = check::check(res, units);
+    let (program, d) = check::check(res, units);
+    diags.extend(d);
+    clock.lap("check");
+    let values = if diags.iter().any(|d| d.is_error()) {
+        None
+    } else {
+        let (v, d) = eval::evaluate(&program);
         diags.extend(d);
-        clock.lap("check");
-        let values = if diags.iter().any(|d| d.is_error()) {
-            None
-        } else {
-            let (v, d) = eval::evaluate(&program);
-            diags.extend(d);
-            Some(v)
-        };
-        clock.lap("evaluate");
-        let audit = match &values {
-            Some(v) if !diags.iter().any(|d| d.is_error()) => {
-                let mut a = audit::audit(&program, v, &sources, opts.strict);
-                diags.append(&mut a.diags);
-                Some(a)
-            }
-            _ => None,
-        };
-        clock.lap("audit");
-        diag::sort(&mut diags);
-        Analysis {
-            sources,
-            program: Some(program),
-            values,
-            audit,
-            diags,
-            timings: clock.laps,
+        Some(v)
+    };
+    clock.lap("evaluate");
+    let audit = match &values {
+        Some(v) if !diags.iter().any(|d| d.is_error()) => {
+            let mut a = audit::audit(&program, v, &sources, opts.strict);
+            diags.append(&mut a.diags);
+            Some(a)
         }
-    })
+        _ => None,
+    };
+    clock.lap("audit");
+    diag::sort(&mut diags);
+    Analysis {
+        sources,
+        program: Some(program),
+        values,
+        audit,
+        diags,
+        timings: clock.laps,
+    }
 }
-
-/// From this many declarations on, the AST is freed on a second thread.
-const BACKGROUND_DROP: usize = 20_000;
 
 /// Stage timings.
 struct Clock {

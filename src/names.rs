@@ -206,7 +206,7 @@ pub const WARNING_CODES: &[&str] = &[
     "implausible",
 ];
 
-struct Namer<'a> {
+struct Namer {
     prelude_src: Option<SourceId>,
     syms: Vec<Symbol>,
     decls: Vec<DeclInfo>,
@@ -217,7 +217,7 @@ struct Namer<'a> {
     header: Option<Header>,
     diags: Vec<Diag>,
     /// Fields waiting for their expressions to be resolved: (sym, expr).
-    pending: Vec<(SymId, &'a Expr)>,
+    pending: Vec<(SymId, Expr)>,
     expects: Vec<ExpectInfo>,
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
@@ -240,7 +240,9 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Resolves names over the given files (the prelude first, if any).
-pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units) -> (Resolved, Vec<Diag>) {
+/// Takes the files (the prelude first): each declaration is freed as soon as it is
+/// declared, so that the symbols reuse the memory of the syntax tree.
+pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Units) -> (Resolved, Vec<Diag>) {
     // About ten symbols a declaration (fields and derived values): reserve them
     // rather than grow a vector of large symbols by doubling.
     let n_decls: usize = files.iter().map(|f| f.decls.len()).sum();
@@ -263,7 +265,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         spec_cache: Vec::new(),
     };
     // Sources first: provenance refers to them.
-    for f in files {
+    for f in &files {
         for d in &f.decls {
             if let Decl::Source(s) = d {
                 n.declare_source(s);
@@ -271,19 +273,20 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
         }
     }
     for f in files {
-        for d in &f.decls {
+        for d in f.decls {
             match d {
-                Decl::Let(l) => n.declare_let(l),
-                Decl::Block(b) => n.declare_block(b),
-                Decl::Expect(e) => n.declare_expect(e),
+                Decl::Let(mut l) => n.declare_let(&mut l),
+                Decl::Block(mut b) => n.declare_block(&mut b),
+                Decl::Expect(mut e) => n.declare_expect(&mut e),
                 _ => {}
             }
+            // The rest of the declaration is dropped here.
         }
     }
     // Header fields are global names (`period`).
     let pending = std::mem::take(&mut n.pending);
     for (id, e) in pending {
-        let ir = n.lower(e, units);
+        let ir = n.lower(&e, units);
         n.syms[id as usize].ir = ir;
     }
     for i in 0..n.decls.len() {
@@ -310,7 +313,7 @@ pub fn resolve(files: &[&File], prelude_src: Option<SourceId>, units: &mut Units
     (r, n.diags)
 }
 
-impl<'a> Namer<'a> {
+impl Namer {
     fn is_prelude(&self, span: Span) -> bool {
         Some(span.src) == self.prelude_src
     }
@@ -405,7 +408,7 @@ impl<'a> Namer<'a> {
         self.scope.insert(name.to_string(), id);
     }
 
-    fn declare_let(&mut self, l: &'a ast::LetDecl) {
+    fn declare_let(&mut self, l: &mut ast::LetDecl) {
         let prov = self.prov(&l.prov);
         let id = self.new_sym(Symbol {
             name: l.name.name.clone(),
@@ -420,31 +423,37 @@ impl<'a> Namer<'a> {
             rule: DimRule::Any,
             prelude: self.is_prelude(l.span),
         });
-        self.pending.push((id, &l.expr));
+        self.pending.push((id, take(&mut l.expr)));
         self.bind(&l.name.name, id, l.name.span);
-        self.statements_of(id, &l.stmts, &l.prov);
+        self.statements_of(id, &mut l.stmts, &l.prov);
     }
 
     /// Records `parts`/`also` statements and `allow` clauses about a symbol.
-    fn statements_of(&mut self, target: SymId, stmts: &'a ast::Statements, prov: &ast::Provenance) {
+    fn statements_of(&mut self, target: SymId, stmts: &mut ast::Statements, prov: &ast::Provenance) {
+        if stmts.parts.is_none() && stmts.also.is_empty() {
+            self.allow(target, &prov.allow);
+            return;
+        }
         let base = self.syms[target as usize].name.clone();
-        if let Some(p) = &stmts.parts {
-            let other = self.hidden(format!("{base} (parts)"), p, target);
+        if let Some(p) = stmts.parts.take() {
+            let span = p.span;
+            let other = self.hidden(format!("{base} (parts)"), *p, target);
             self.statements.push(Statement {
                 kind: StatementKind::Parts,
                 target,
                 other,
-                span: p.span,
+                span,
             });
         }
-        for (i, (e, p)) in stmts.also.iter().enumerate() {
+        for (i, (e, p)) in std::mem::take(&mut stmts.also).into_iter().enumerate() {
+            let span = e.span;
             let other = self.hidden(format!("{base} (also #{})", i + 1), e, target);
-            self.syms[other as usize].prov = self.prov(p);
+            self.syms[other as usize].prov = self.prov(&p);
             self.statements.push(Statement {
                 kind: StatementKind::Also,
                 target,
                 other,
-                span: e.span,
+                span,
             });
         }
         self.allow(target, &prov.allow);
@@ -473,7 +482,7 @@ impl<'a> Namer<'a> {
 
     /// A symbol that is not a name of the program (the parts of a total, an
     /// expectation's sides), evaluated like any other.
-    fn hidden(&mut self, name: String, e: &'a Expr, like: SymId) -> SymId {
+    fn hidden(&mut self, name: String, e: Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
         let id = self.new_sym(Symbol {
             short: Arc::from(name.as_str()),
@@ -492,14 +501,14 @@ impl<'a> Namer<'a> {
         id
     }
 
-    fn declare_expect(&mut self, e: &'a ast::ExpectDecl) {
+    fn declare_expect(&mut self, e: &mut ast::ExpectDecl) {
         let name = match (&e.name, &e.actual.kind) {
             (Some(n), _) => n.name.clone(),
             (None, ExprKind::Path(p)) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
             _ => format!("expectation {}", self.expects.len() + 1),
         };
         let prelude = self.is_prelude(e.span);
-        let side = |n: &mut Self, what: &str, x: &'a Expr| {
+        let side = |n: &mut Self, what: &str, x: Expr| {
             let id = n.new_sym(Symbol {
                 name: format!("expect {name}: {what}"),
                 short: Arc::from(what),
@@ -516,9 +525,9 @@ impl<'a> Namer<'a> {
             n.pending.push((id, x));
             id
         };
-        let actual = side(self, "computed", &e.actual);
-        let published = side(self, "published", &e.published);
-        let tolerance = side(self, "tolerance", &e.tolerance);
+        let actual = side(self, "computed", take(&mut e.actual));
+        let published = side(self, "published", take(&mut e.published));
+        let tolerance = side(self, "tolerance", take(&mut e.tolerance));
         let prov = self.prov(&e.prov);
         self.syms[published as usize].prov = prov.clone();
         self.expects.push(ExpectInfo {
@@ -532,7 +541,7 @@ impl<'a> Namer<'a> {
         });
     }
 
-    fn declare_block(&mut self, b: &'a ast::BlockDecl) {
+    fn declare_block(&mut self, b: &mut ast::BlockDecl) {
         let Some(kind) = Kind::from_word(&b.kind.name) else {
             let words: Vec<&str> = Kind::ALL.iter().map(|k| k.word()).collect();
             let mut d = Diag::error(
@@ -620,7 +629,7 @@ impl<'a> Namer<'a> {
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
         let mut range_target: Option<(Kind, String)> = None;
-        for f in &b.fields {
+        for f in b.fields.iter_mut() {
             let fname = f.name.name.as_str();
             if let Some((_, prev)) = seen.iter().find(|(n, _)| *n == fname) {
                 self.diags.push(
@@ -776,7 +785,11 @@ impl<'a> Namer<'a> {
                         .help(format!("{}: {}", fname, spec.meaning)),
                     );
                 }
-                (_, FieldValue::Expr(e)) => {
+                (_, FieldValue::Expr(_)) => {
+                    let e = match &mut f.value {
+                        FieldValue::Expr(x) => take(x),
+                        FieldValue::Text(..) => continue,
+                    };
                     let prov = self.prov(&f.prov);
                     let full = if kind == Kind::Inventory {
                         fname.to_string()
@@ -799,7 +812,7 @@ impl<'a> Namer<'a> {
                     });
                     self.pending.push((id, e));
                     info.members.push((short, id));
-                    self.statements_of(id, &f.stmts, &f.prov);
+                    self.statements_of(id, &mut f.stmts, &f.prov);
                     if kind == Kind::Inventory && fname == "period" {
                         header.period = Some(id);
                         self.scope.insert("period".into(), id);
@@ -1559,6 +1572,18 @@ fn uses(ir: &Ir, pred: &dyn Fn(&IrOp) -> bool) -> bool {
 }
 
 /// Derived values each kind computes (referencable as `decl.name`).
+/// Moves an expression out of the syntax tree, leaving an empty path behind.
+fn take(e: &mut Expr) -> Expr {
+    let span = e.span;
+    std::mem::replace(
+        e,
+        Expr {
+            kind: ExprKind::Path(Vec::new()),
+            span,
+        },
+    )
+}
+
 /// `decl.member`, allocated once at its final size.
 fn dotted(decl: &str, member: &str) -> String {
     let mut s = String::with_capacity(decl.len() + 1 + member.len());
@@ -1621,7 +1646,7 @@ pub(crate) trait Lookup {
     fn scope(&self) -> &HashMap<String, SymId>;
 }
 
-impl Lookup for Namer<'_> {
+impl Lookup for Namer {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
         Namer::lookup(self, parts)
     }
