@@ -229,7 +229,7 @@ impl Auditor<'_> {
             ) else {
                 continue;
             };
-            let tol_dim = self.p.checked[e.tolerance as usize].dim;
+            let tol_dim = self.p.dim(e.tolerance);
             let relative_tol = tol_dim.is_some_and(|d| d.is_one());
             let diff = a - p;
             let limit = if relative_tol { t.abs() * p.abs() } else { t.abs() };
@@ -527,16 +527,16 @@ impl Auditor<'_> {
                 let Some((_, f)) = d.members.iter().find(|(n, _)| **n == *r.field) else {
                     continue;
                 };
-                let (Some(v), Some(dim)) = (self.vals.get(*f), self.p.checked[*f as usize].dim) else {
+                let (Some(v), Some(dim)) = (self.vals.get(*f), self.p.dim(*f)) else {
                     continue;
                 };
                 let below = r
                     .min
-                    .and_then(|m| Some(self.p.checked[m as usize].dim == Some(dim) && v < self.vals.get(m)?))
+                    .and_then(|m| Some(self.p.dim(m) == Some(dim) && v < self.vals.get(m)?))
                     .unwrap_or(false);
                 let above = r
                     .max
-                    .and_then(|m| Some(self.p.checked[m as usize].dim == Some(dim) && v > self.vals.get(m)?))
+                    .and_then(|m| Some(self.p.dim(m) == Some(dim) && v > self.vals.get(m)?))
                     .unwrap_or(false);
                 if !(below || above) || self.allowed(*f, "implausible") {
                     continue;
@@ -619,7 +619,7 @@ impl Auditor<'_> {
                             .members
                             .iter()
                             .find(|(n, _)| &**n == "amount" || &**n == "mass")
-                            .and_then(|(_, m)| self.p.checked[*m as usize].dim)
+                            .and_then(|(_, m)| self.p.dim(*m))
                             .and_then(|dim| {
                                 dim.factors()
                                     .find(|(i, _)| self.p.units.bases[*i].name != "time")

@@ -9,7 +9,7 @@ use crate::names::{DimRule, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
-use crate::units::{DUnit, Dim, Rat, Units};
+use crate::units::{DUnit, Dim, DimId, Rat, Units};
 
 /// Compiled expression over base-unit values.
 #[derive(Clone, Debug)]
@@ -31,8 +31,9 @@ pub enum Op {
 #[derive(Clone, Debug, Default)]
 pub struct Checked {
     pub code: Option<Code>,
-    /// `None` when the symbol (or something it reads) has an error.
-    pub dim: Option<Dim>,
+    /// `None` when the symbol (or something it reads) has an error. Interned:
+    /// `Units::dim` gives the dimension.
+    pub dim: Option<DimId>,
     pub dunit: DUnit,
     /// Rounding of a stated value (half a unit in its last digit), in base units,
     /// when the value is a literal or a sum of literals.
@@ -45,6 +46,13 @@ pub struct Program {
     pub res: Resolved,
     pub units: Units,
     pub checked: Vec<Checked>,
+}
+
+impl Program {
+    /// The dimension of a checked symbol (`None` after an error).
+    pub fn dim(&self, id: SymId) -> Option<Dim> {
+        self.checked[id as usize].dim.map(|d| self.units.dim(d))
+    }
 }
 
 /// Base dimensions the domain kinds refer to by name (declared in the prelude).
@@ -131,6 +139,11 @@ fn named(units: &mut Units, parts: &[(&str, i16)]) -> DUnit {
 type R = Result<(Code, Dim, DUnit), ()>;
 
 impl<'a> Checker<'a> {
+    /// The dimension of a checked symbol (`None` after an error).
+    fn dim_at(&self, id: SymId) -> Option<Dim> {
+        self.checked[id as usize].dim.map(|d| self.units.dim(d))
+    }
+
     fn new(res: &'a Resolved, units: &'a mut Units, checked: &'a mut Vec<Checked>) -> Checker<'a> {
         let bases = Bases {
             mass: units.base_index("mass"),
@@ -207,7 +220,7 @@ impl<'a> Checker<'a> {
         let precision = self.precision(ir);
         self.checked[id as usize] = Checked {
             code: Some(code),
-            dim: Some(dim),
+            dim: Some(self.units.intern_dim(dim)),
             dunit: du,
             precision,
         };
@@ -257,7 +270,9 @@ impl<'a> Checker<'a> {
                 .checked
                 .iter()
                 .enumerate()
-                .filter(|(i, c)| c.dim == Some(want) && self.res.syms[*i].kind == SymKind::Let)
+                .filter(|(i, c)| {
+                    c.dim.is_some() && c.dim == self.units.dim_id(&want) && self.res.syms[*i].kind == SymKind::Let
+                })
                 .map(|(i, _)| self.res.syms[i].name.as_str())
                 .collect();
             found.sort();
@@ -344,7 +359,7 @@ impl<'a> Checker<'a> {
             },
             IrOp::Sym(s) => {
                 let c = &self.checked[*s as usize];
-                match c.dim {
+                match c.dim.map(|d| self.units.dim(d)) {
                     Some(d) => Ok((Code { op: Op::Sym(*s), span }, d, c.dunit.clone())),
                     None => Err(()),
                 }
@@ -472,7 +487,9 @@ impl<'a> Checker<'a> {
                     return Err(());
                 };
                 let gc = &self.checked[g as usize];
-                let Some(gd) = gc.dim else { return Err(()) };
+                let Some(gd) = gc.dim.map(|d| self.units.dim(d)) else {
+                    return Err(());
+                };
                 let gu = gc.dunit.clone();
                 let dim = self.dim_op(d.mul(&gd), span)?;
                 let _ = t;
@@ -508,7 +525,9 @@ impl<'a> Checker<'a> {
                     return Err(());
                 };
                 let pc = &self.checked[p as usize];
-                let Some(pd) = pc.dim else { return Err(()) };
+                let Some(pd) = pc.dim.map(|d| self.units.dim(d)) else {
+                    return Err(());
+                };
                 let pu = pc.dunit.clone();
                 let pcode = Box::new(Code { op: Op::Sym(p), span });
                 if per {
@@ -538,7 +557,7 @@ impl<'a> Checker<'a> {
             IrOp::Sum(xs) => {
                 let mut dim = None;
                 for (_, s) in xs {
-                    let Some(d) = self.checked[*s as usize].dim else {
+                    let Some(d) = self.dim_at(*s) else {
                         return Err(());
                     };
                     dim.get_or_insert(d);
@@ -564,10 +583,7 @@ impl<'a> Checker<'a> {
     fn check_comparisons(&mut self) {
         let res = self.res;
         for e in &res.expects {
-            let (Some(a), Some(p)) = (
-                self.checked[e.actual as usize].dim,
-                self.checked[e.published as usize].dim,
-            ) else {
+            let (Some(a), Some(p)) = (self.dim_at(e.actual), self.dim_at(e.published)) else {
                 continue;
             };
             let (sa, sp) = (&res.syms[e.actual as usize], &res.syms[e.published as usize]);
@@ -582,7 +598,7 @@ impl<'a> Checker<'a> {
                         .help(format!("state the published figure in the unit of the computed value, or compare the right quantity; {help}")),
                 );
             }
-            if let Some(t) = self.checked[e.tolerance as usize].dim {
+            if let Some(t) = self.dim_at(e.tolerance) {
                 if !t.is_one() && t != a {
                     let dt = self.units.describe_dim(&t);
                     self.diags.push(
@@ -594,7 +610,7 @@ impl<'a> Checker<'a> {
             }
         }
         for s in &res.statements {
-            let (Some(a), Some(b)) = (self.checked[s.target as usize].dim, self.checked[s.other as usize].dim) else {
+            let (Some(a), Some(b)) = (self.dim_at(s.target), self.dim_at(s.other)) else {
                 continue;
             };
             if a != b {
@@ -738,7 +754,7 @@ impl<'a> Checker<'a> {
             }
             for dep in deps {
                 let ds = &self.res.syms[dep as usize];
-                if let (Some(dd), SymKind::Field { .. }) = (self.checked[dep as usize].dim, &ds.kind) {
+                if let (Some(dd), SymKind::Field { .. }) = (self.dim_at(dep), &ds.kind) {
                     let u = self.units.format_dunit(&self.checked[dep as usize].dunit);
                     let text = if u.is_empty() || dd.is_one() {
                         format!("`{}` is {}", ds.short, self.units.describe_dim(&dd))

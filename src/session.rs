@@ -474,9 +474,13 @@ impl Session {
                 "error: the new value of `{target}` depends on `{target}` itself\n"
             ));
         }
-        if Some(dim) != old.dim {
+        let old_dim = {
             let p = self.current.program.as_ref().expect("loaded");
-            let was = old.dim.map(|d| p.units.describe_dim(&d)).unwrap_or_default();
+            old.dim.map(|d| p.units.dim(d))
+        };
+        if Some(dim) != old_dim {
+            let p = self.current.program.as_ref().expect("loaded");
+            let was = old_dim.map(|d| p.units.describe_dim(&d)).unwrap_or_default();
             let now = p.units.describe_dim(&dim);
             let unit = p.units.format_dunit(&old.dunit);
             return Reply::err(format!(
@@ -486,6 +490,7 @@ impl Session {
         let du = if du.is_empty() { old.dunit.clone() } else { du };
         let before = self.net();
         let p = self.current.program.as_mut().expect("loaded");
+        let dim = p.units.intern_dim(dim);
         p.checked[id as usize] = check::Checked {
             code: Some(code),
             dim: Some(dim),
@@ -972,7 +977,7 @@ impl Session {
             return Reply::err(format!("error: `{input}` is computed, not an input\n"));
         }
         let old = p.checked[id as usize].clone();
-        let Some(in_dim) = old.dim else {
+        let Some(in_dim) = p.dim(id) else {
             return Reply::err("error: the input has no value\n");
         };
         let (tcode, tdim, tdu, _) = match self.compile(target.trim()) {

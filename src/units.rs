@@ -121,21 +121,40 @@ impl std::fmt::Display for Rat {
 pub const MAX_BASES: usize = 16;
 
 /// A dimension: the exponent of each base dimension. `Copy`, compared in O(1).
+/// Numerators and denominators are kept in two arrays of plain integers, so that
+/// equality and hashing work on whole arrays (a dimension is compared and interned
+/// once per symbol). Exponents are always reduced, with denominator 1 for zero.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Dim([Rat; MAX_BASES]);
+pub struct Dim {
+    n: [i16; MAX_BASES],
+    d: [i16; MAX_BASES],
+}
 
 impl Dim {
-    pub const ONE: Dim = Dim([Rat::ZERO; MAX_BASES]);
+    pub const ONE: Dim = Dim {
+        n: [0; MAX_BASES],
+        d: [1; MAX_BASES],
+    };
 
+    fn get(&self, i: usize) -> Rat {
+        Rat {
+            n: self.n[i],
+            d: self.d[i],
+        }
+    }
+    fn set(&mut self, i: usize, r: Rat) {
+        self.n[i] = r.n;
+        self.d[i] = r.d;
+    }
     pub fn base(i: usize) -> Dim {
         let mut d = Dim::ONE;
-        d.0[i] = Rat::ONE;
+        d.set(i, Rat::ONE);
         d
     }
     pub fn mul(&self, o: &Dim) -> Option<Dim> {
         let mut r = Dim::ONE;
         for i in 0..MAX_BASES {
-            r.0[i] = self.0[i].plus(o.0[i])?;
+            r.set(i, self.get(i).plus(o.get(i))?);
         }
         Some(r)
     }
@@ -144,15 +163,15 @@ impl Dim {
     }
     pub fn recip(&self) -> Dim {
         let mut r = *self;
-        for e in r.0.iter_mut() {
-            *e = e.negated();
+        for e in r.n.iter_mut() {
+            *e = e.saturating_neg();
         }
         r
     }
     pub fn pow(&self, p: Rat) -> Option<Dim> {
         let mut r = Dim::ONE;
         for i in 0..MAX_BASES {
-            r.0[i] = self.0[i].times(p)?;
+            r.set(i, self.get(i).times(p)?);
         }
         Some(r)
     }
@@ -161,20 +180,19 @@ impl Dim {
     }
     /// This dimension times `base^e` (no products of whole dimensions).
     pub fn times_base(mut self, base: usize, e: Rat) -> Option<Dim> {
-        let x = self.0.get_mut(base)?;
-        *x = x.plus(e)?;
+        if base >= MAX_BASES {
+            return None;
+        }
+        let x = self.get(base).plus(e)?;
+        self.set(base, x);
         Some(self)
     }
     pub fn exp(&self, i: usize) -> Rat {
-        self.0[i]
+        self.get(i)
     }
     /// Non-zero (base, exponent) pairs.
     pub fn factors(&self) -> impl Iterator<Item = (usize, Rat)> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.is_zero())
-            .map(|(i, e)| (i, *e))
+        (0..MAX_BASES).filter(|&i| self.n[i] != 0).map(|i| (i, self.get(i)))
     }
 }
 
@@ -255,7 +273,15 @@ pub struct Units {
     dunit_cache: HashMap<Dim, DUnit>,
     /// Reused buffer for the key.
     key_buf: String,
+    /// Interned dimensions: a checked symbol keeps a 4-byte id, not a 64-byte `Dim`.
+    dims: Vec<Dim>,
+    dim_ix: HashMap<Dim, DimId>,
 }
+
+/// An interned dimension of one program (see [`Units::intern_dim`]). Equal
+/// dimensions have equal ids.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DimId(std::num::NonZeroU32);
 
 /// The memo key of a unit expression made only of atoms, without a scale: each
 /// atom as written and its exponent. False (no key) for other expressions.
@@ -310,6 +336,27 @@ pub struct Resolved {
 }
 
 impl Units {
+    /// The id of a dimension, interned on first use.
+    pub fn intern_dim(&mut self, d: Dim) -> DimId {
+        if let Some(&i) = self.dim_ix.get(&d) {
+            return i;
+        }
+        // Ids start at 1 (NonZeroU32, so that `Option<DimId>` is 4 bytes). A program
+        // has a few dozen distinct dimensions; the saturation cannot be reached.
+        let n = u32::try_from(self.dims.len() + 1).unwrap_or(u32::MAX);
+        let i = DimId(std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MAX));
+        self.dims.push(d);
+        self.dim_ix.insert(d, i);
+        i
+    }
+    /// The id of a dimension if it is interned (no new id).
+    pub fn dim_id(&self, d: &Dim) -> Option<DimId> {
+        self.dim_ix.get(d).copied()
+    }
+    /// The dimension of an id.
+    pub fn dim(&self, i: DimId) -> Dim {
+        self.dims.get(i.0.get() as usize - 1).copied().unwrap_or(Dim::ONE)
+    }
     /// Builds the registry from the `dimension` and `unit` declarations of all
     /// files (prelude first). Declaration order does not matter.
     pub fn build(files: &[&File]) -> (Units, Vec<Diag>) {
