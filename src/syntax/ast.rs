@@ -126,7 +126,8 @@ pub enum FieldValue {
 
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
-    pub from: Vec<Citation>,
+    /// Almost always one citation: kept inline, without an allocation.
+    pub from: smallvec::SmallVec<[Citation; 1]>,
     pub assumed: Option<(String, Span)>,
     pub allow: Vec<Allow>,
 }

@@ -1126,7 +1126,7 @@ impl<'a> Parser<'a> {
     /// `from_clause = { kw_from ~ citation ~ ("," ~ citation)* }` (named `citations`
     /// here, as clippy reserves `from_*`) with
     /// `citation = _{ ident | string }`. Returns the tight end.
-    fn citations(&mut self, out: &mut Vec<Citation>) -> Option<usize> {
+    fn citations(&mut self, out: &mut smallvec::SmallVec<[Citation; 1]>) -> Option<usize> {
         self.pos += "from".len();
         let base = self.citations.len();
         let tight = loop {
@@ -1149,11 +1149,7 @@ impl<'a> Parser<'a> {
                 break tight;
             }
         };
-        if out.is_empty() {
-            *out = self.citations.drain(base..).collect();
-        } else {
-            out.extend(self.citations.drain(base..));
-        }
+        out.extend(self.citations.drain(base..));
         Some(tight)
     }
 
