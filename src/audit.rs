@@ -98,7 +98,10 @@ impl Auditor<'_> {
     fn show(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
-        (v / self.p.units.scale_of(&c.dunit), self.p.units.format_dunit(&c.dunit))
+        (
+            v / self.p.units.scale_of(self.p.units.dunit(c.dunit)),
+            self.p.units.format_dunit(self.p.units.dunit(c.dunit)),
+        )
     }
 
     fn q(v: f64, u: &str) -> String {
@@ -235,7 +238,10 @@ impl Auditor<'_> {
             let limit = if relative_tol { t.abs() * p.abs() } else { t.abs() };
             let pass = diff.abs() <= limit * (1.0 + 1e-12);
             let (computed, unit) = self.show(e.actual);
-            let scale = self.p.units.scale_of(&self.p.checked[e.actual as usize].dunit);
+            let scale = self
+                .p
+                .units
+                .scale_of(self.p.units.dunit(self.p.checked[e.actual as usize].dunit));
             let published = p / scale;
             let difference = diff / scale;
             let relative = (p != 0.0).then(|| diff / p);
@@ -347,8 +353,8 @@ impl Auditor<'_> {
             }
             let target = &res.syms[s.target as usize];
             let c = &self.p.checked[s.target as usize];
-            let scale = self.p.units.scale_of(&c.dunit);
-            let unit = self.p.units.format_dunit(&c.dunit);
+            let scale = self.p.units.scale_of(self.p.units.dunit(c.dunit));
+            let unit = self.p.units.format_dunit(self.p.units.dunit(c.dunit));
             let rel = if a != 0.0 {
                 format!(" ({:+.2} %)", diff / a * 100.0)
             } else {
@@ -408,7 +414,10 @@ impl Auditor<'_> {
         let total: f64 = number::sum(terms.iter().filter_map(|(t, _)| self.vals.get(*t)));
         let all = sinks.and_then(|s| self.vals.get(s)).unwrap_or(0.0);
         let (_, unit) = self.show(terms[0].0);
-        let scale = self.p.units.scale_of(&self.p.checked[terms[0].0 as usize].dunit);
+        let scale = self
+            .p
+            .units
+            .scale_of(self.p.units.dunit(self.p.checked[terms[0].0 as usize].dunit));
         // A long list would bury the message: past LIST_ALL terms, name the LIST_TOP
         // largest and count the rest (`run` lists every one under "Modelling choices").
         const LIST_ALL: usize = 12;
@@ -594,7 +603,12 @@ impl Auditor<'_> {
                 .map(|(n, k)| {
                     format!(
                         "{n} {}",
-                        number::format(k / this.p.units.scale_of(&this.p.checked[id as usize].dunit))
+                        number::format(
+                            k / this
+                                .p
+                                .units
+                                .scale_of(this.p.units.dunit(this.p.checked[id as usize].dunit))
+                        )
                     )
                 })
                 .collect::<Vec<_>>()

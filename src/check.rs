@@ -9,7 +9,7 @@ use crate::names::{DimRule, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
 use crate::syntax::ast::BinOp;
-use crate::units::{DUnit, Dim, DimId, Rat, Units};
+use crate::units::{DUnit, Dim, DimId, Rat, UnitId, Units};
 
 /// Compiled expression over base-unit values.
 #[derive(Clone, Debug)]
@@ -20,8 +20,8 @@ pub struct Code {
 
 #[derive(Clone, Debug)]
 pub enum Op {
-    /// A value in base units, and the unit it was written in.
-    Const(f64, DUnit),
+    /// A value in base units, and the unit it was written in (interned).
+    Const(f64, UnitId),
     Sym(SymId),
     Neg(Box<Code>),
     Bin(BinOp, Box<Code>, Box<Code>),
@@ -34,7 +34,8 @@ pub struct Checked {
     /// `None` when the symbol (or something it reads) has an error. Interned:
     /// `Units::dim` gives the dimension.
     pub dim: Option<DimId>,
-    pub dunit: DUnit,
+    /// Interned: `Units::dunit` gives the unit.
+    pub dunit: UnitId,
     /// Rounding of a stated value (half a unit in its last digit), in base units,
     /// when the value is a literal or a sum of literals.
     pub precision: Option<f64>,
@@ -218,10 +219,15 @@ impl<'a> Checker<'a> {
             du = self.units.dunit_for_dim(&dim);
         }
         let precision = self.precision(ir);
+        // A literal's unit is interned already: reuse its id rather than hash it again.
+        let dunit = match &code.op {
+            Op::Const(_, u) if *self.units.dunit(*u) == du => *u,
+            _ => self.units.intern_dunit(du),
+        };
         self.checked[id as usize] = Checked {
             code: Some(code),
             dim: Some(self.units.intern_dim(dim)),
-            dunit: du,
+            dunit,
             precision,
         };
     }
@@ -315,7 +321,7 @@ impl<'a> Checker<'a> {
             IrOp::Lit { value, unit, .. } => match unit {
                 None => Ok((
                     Code {
-                        op: Op::Const(*value, DUnit::default()),
+                        op: Op::Const(*value, UnitId::default()),
                         span,
                     },
                     Dim::ONE,
@@ -336,7 +342,7 @@ impl<'a> Checker<'a> {
                         }
                         Ok((
                             Code {
-                                op: Op::Const(v, r.display.clone()),
+                                op: Op::Const(v, r.display_id),
                                 span,
                             },
                             r.dim,
@@ -360,7 +366,7 @@ impl<'a> Checker<'a> {
             IrOp::Sym(s) => {
                 let c = &self.checked[*s as usize];
                 match c.dim.map(|d| self.units.dim(d)) {
-                    Some(d) => Ok((Code { op: Op::Sym(*s), span }, d, c.dunit.clone())),
+                    Some(d) => Ok((Code { op: Op::Sym(*s), span }, d, self.units.dunit(c.dunit).clone())),
                     None => Err(()),
                 }
             }
@@ -490,7 +496,7 @@ impl<'a> Checker<'a> {
                 let Some(gd) = gc.dim.map(|d| self.units.dim(d)) else {
                     return Err(());
                 };
-                let gu = gc.dunit.clone();
+                let gu = self.units.dunit(gc.dunit).clone();
                 let dim = self.dim_op(d.mul(&gd), span)?;
                 let _ = t;
                 let du = self.units.dmul(&u, &gu);
@@ -528,7 +534,7 @@ impl<'a> Checker<'a> {
                 let Some(pd) = pc.dim.map(|d| self.units.dim(d)) else {
                     return Err(());
                 };
-                let pu = pc.dunit.clone();
+                let pu = self.units.dunit(pc.dunit).clone();
                 let pcode = Box::new(Code { op: Op::Sym(p), span });
                 if per {
                     let dim = self.dim_op(d.div(&pd), span)?;
@@ -590,7 +596,9 @@ impl<'a> Checker<'a> {
             if a != p {
                 let (da, dp) = (self.units.describe_dim(&a), self.units.describe_dim(&p));
                 let help = self.reconcile_help(&a, &p);
-                let ua = self.units.format_dunit(&self.checked[e.actual as usize].dunit);
+                let ua = self
+                    .units
+                    .format_dunit(self.units.dunit(self.checked[e.actual as usize].dunit));
                 self.diags.push(
                     Diag::error("carbon::audit::expect_units", format!("expectation `{}` compares {da} with {dp}", e.name))
                         .at(sp.span, format!("the published figure is {dp}"))
@@ -755,7 +763,9 @@ impl<'a> Checker<'a> {
             for dep in deps {
                 let ds = &self.res.syms[dep as usize];
                 if let (Some(dd), SymKind::Field { .. }) = (self.dim_at(dep), &ds.kind) {
-                    let u = self.units.format_dunit(&self.checked[dep as usize].dunit);
+                    let u = self
+                        .units
+                        .format_dunit(self.units.dunit(self.checked[dep as usize].dunit));
                     let text = if u.is_empty() || dd.is_one() {
                         format!("`{}` is {}", ds.short, self.units.describe_dim(&dd))
                     } else {

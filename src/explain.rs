@@ -336,8 +336,8 @@ impl<'a> Explainer<'a> {
     fn value_in_unit(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
-        let scale = self.p.units.scale_of(&c.dunit);
-        (v / scale, self.p.units.format_dunit(&c.dunit))
+        let scale = self.p.units.scale_of(self.p.units.dunit(c.dunit));
+        (v / scale, self.p.units.format_dunit(self.p.units.dunit(c.dunit)))
     }
 
     pub fn show(&self, id: SymId) -> String {
@@ -374,7 +374,7 @@ impl<'a> Explainer<'a> {
         let p = self.p;
         let c = &p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
-        let i = self.unit_ix(m, &c.dunit);
+        let i = self.unit_ix(m, p.units.dunit(c.dunit));
         (v / m.units[i].scale, i)
     }
 
@@ -505,7 +505,7 @@ impl<'a> Explainer<'a> {
         };
         match &c.op {
             Op::Const(v, du) => {
-                let i = self.unit_ix(m, du);
+                let i = self.unit_ix(m, self.p.units.dunit(*du));
                 let (scale, u) = (m.units[i].scale, &*m.units[i].name);
                 let paren = !u.is_empty() && outer >= 3;
                 if paren {
@@ -760,7 +760,7 @@ impl<'a> Explainer<'a> {
                         .filter_map(|d| d.term.and_then(|t| self.vals.get(t)))
                         .collect();
                     let sum = number::sum(vals.iter().copied());
-                    let scale = p.units.scale_of(&p.checked[gid as usize].dunit);
+                    let scale = p.units.scale_of(p.units.dunit(p.checked[gid as usize].dunit));
                     parts.push(PartReport {
                         name: land.name().into(),
                         symbol: land.symbol().into(),

@@ -400,6 +400,14 @@ impl Session {
         Ok((code, dim, du, precision))
     }
 
+    /// A value in a checked symbol's display unit (an interned id).
+    fn show_id(&self, v: f64, du: crate::units::UnitId) -> String {
+        match &self.current.program {
+            Some(p) => self.show_value(v, p.units.dunit(du)),
+            None => number::format(v),
+        }
+    }
+
     fn show_value(&self, v: f64, du: &crate::units::DUnit) -> String {
         let Some(p) = &self.current.program else {
             return number::format(v);
@@ -482,14 +490,18 @@ impl Session {
             let p = self.current.program.as_ref().expect("loaded");
             let was = old_dim.map(|d| p.units.describe_dim(&d)).unwrap_or_default();
             let now = p.units.describe_dim(&dim);
-            let unit = p.units.format_dunit(&old.dunit);
+            let unit = p.units.format_dunit(p.units.dunit(old.dunit));
             return Reply::err(format!(
                 "error: `{target}` is {was} ({unit}), but the new value is {now}\n  help: give the new value in a unit of the same kind, for example {unit}\n"
             ));
         }
-        let du = if du.is_empty() { old.dunit.clone() } else { du };
         let before = self.net();
         let p = self.current.program.as_mut().expect("loaded");
+        let du = if du.is_empty() {
+            old.dunit
+        } else {
+            p.units.intern_dunit(du)
+        };
         let dim = p.units.intern_dim(dim);
         p.checked[id as usize] = check::Checked {
             code: Some(code),
@@ -568,7 +580,7 @@ impl Session {
     fn value_text(&self, id: SymId) -> String {
         let p = self.current.program.as_ref().expect("loaded");
         let v = self.current.values.as_ref().and_then(|v| v.get(id)).unwrap_or(f64::NAN);
-        self.show_value(v, &p.checked[id as usize].dunit.clone())
+        self.show_id(v, p.checked[id as usize].dunit)
     }
 
     fn balance_line(&self) -> String {
@@ -599,8 +611,8 @@ impl Session {
         let Some(g) = &p.res.groups else { return String::new() };
         match (before, after) {
             (Some(b), Some(a)) => {
-                let du = &p.checked[g.net as usize].dunit;
-                let delta = self.show_value(a - b, du);
+                let du = p.checked[g.net as usize].dunit;
+                let delta = self.show_id(a - b, du);
                 format!("{} (Δ {}{delta})", self.balance_line(), if a >= b { "+" } else { "" })
             }
             _ => self.balance_line(),
@@ -916,7 +928,7 @@ impl Session {
                 continue;
             }
             let Some(new) = cv.get(i as SymId) else { continue };
-            let du = &cur.checked[i].dunit;
+            let du = cur.checked[i].dunit; // an id of the current program (show_id)
             let old = base_ix.get(s.name.as_str()).and_then(|&b| bv.get(b));
             if old.is_some_and(|o| o == new) || (old.is_none() && s.prelude) {
                 continue;
@@ -928,11 +940,11 @@ impl Session {
                     } else {
                         String::new()
                     };
-                    (self.show_value(o, du), format!("{}{rel}", self.show_value(new - o, du)))
+                    (self.show_id(o, du), format!("{}{rel}", self.show_id(new - o, du)))
                 }
                 None => ("(new)".to_string(), String::new()),
             };
-            rows.push((s.name.clone(), old_s, self.show_value(new, du), delta));
+            rows.push((s.name.clone(), old_s, self.show_id(new, du), delta));
         }
         if rows.is_empty() {
             return format!("no change against the baseline ({})\n", self.balance_line());
@@ -1031,7 +1043,7 @@ impl Session {
         let f = |s: &mut Session, x: f64| -> Option<f64> {
             let p = s.current.program.as_mut().expect("loaded");
             p.checked[id as usize].code = Some(Code {
-                op: Op::Const(x, old.dunit.clone()),
+                op: Op::Const(x, old.dunit),
                 span: Default::default(),
             });
             s.reevaluate_from(id).ok()?;
@@ -1079,15 +1091,11 @@ impl Session {
         let p = self.current.program.as_mut().expect("loaded");
         p.checked[id as usize] = old.clone();
         let _ = self.reevaluate_from(id);
-        let range_text = format!(
-            "{} .. {}",
-            self.show_value(lo, &old.dunit),
-            self.show_value(hi, &old.dunit)
-        );
+        let range_text = format!("{} .. {}", self.show_id(lo, old.dunit), self.show_id(hi, old.dunit));
         let goal_text = self.show_value(goal, &tdu);
         match result {
             Some(x) => {
-                let shown = self.show_value(x, &old.dunit);
+                let shown = self.show_id(x, old.dunit);
                 Reply::out(format!(
                     "{input} = {shown} makes {} = {goal_text} (searched {range_text})\n  apply it with: {input} = {shown}\n",
                     target.trim()

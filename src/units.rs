@@ -208,8 +208,13 @@ pub struct Atom {
 
 /// A unit for display: a product of written atoms with exponents. The value shown
 /// is the base-unit value divided by the product of the atoms' scales.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DUnit(pub SmallVec<[(AtomId, Rat); 3]>);
+
+/// An interned display unit of one program (see [`Units::intern_dunit`]). The
+/// default, 0, is the empty unit (a plain number).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UnitId(u32);
 
 #[derive(Clone, Debug)]
 pub struct BaseDim {
@@ -276,6 +281,9 @@ pub struct Units {
     /// Interned dimensions: a checked symbol keeps a 4-byte id, not a 64-byte `Dim`.
     dims: Vec<Dim>,
     dim_ix: HashMap<Dim, DimId>,
+    /// Interned display units: a checked symbol and a compiled constant keep an id.
+    dunits: Vec<DUnit>,
+    dunit_ix: HashMap<DUnit, UnitId>,
 }
 
 /// An interned dimension of one program (see [`Units::intern_dim`]). Equal
@@ -333,6 +341,8 @@ pub struct Resolved {
     pub scale: f64,
     pub dim: Dim,
     pub display: DUnit,
+    /// `display`, interned (memoised with the rest, so a literal costs no hashing).
+    pub display_id: UnitId,
 }
 
 impl Units {
@@ -349,6 +359,28 @@ impl Units {
         self.dim_ix.insert(d, i);
         i
     }
+    /// The id of a display unit, interned on first use.
+    pub fn intern_dunit(&mut self, u: DUnit) -> UnitId {
+        if self.dunits.is_empty() {
+            // Id 0 is the empty unit, so that `UnitId::default()` means "no unit".
+            self.dunits.push(DUnit::default());
+            self.dunit_ix.insert(DUnit::default(), UnitId(0));
+        }
+        if let Some(&i) = self.dunit_ix.get(&u) {
+            return i;
+        }
+        // A program has a few dozen distinct display units; u32 cannot run out.
+        let i = UnitId(u32::try_from(self.dunits.len()).unwrap_or(u32::MAX));
+        self.dunits.push(u.clone());
+        self.dunit_ix.insert(u, i);
+        i
+    }
+    /// The display unit of an id (the empty unit for an id of another program).
+    pub fn dunit(&self, i: UnitId) -> &DUnit {
+        static NONE: DUnit = DUnit(SmallVec::new_const());
+        self.dunits.get(i.0 as usize).unwrap_or(&NONE)
+    }
+
     /// The id of a dimension if it is interned (no new id).
     pub fn dim_id(&self, d: &Dim) -> Option<DimId> {
         self.dim_ix.get(d).copied()
@@ -645,7 +677,13 @@ impl Units {
             return Err(Diag::error("carbon::units::scale", "unit scale out of range")
                 .at(e.span, "this unit's size cannot be represented"));
         }
-        Ok(Resolved { scale, dim, display })
+        let display_id = self.intern_dunit(display.clone());
+        Ok(Resolved {
+            scale,
+            dim,
+            display,
+            display_id,
+        })
     }
 
     /// Scale (relative to base units) of a display unit.
