@@ -105,10 +105,7 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
         }
         Err(_) => (q / p10, (q % p10) as u64),
     };
-    match u64::try_from(int) {
-        Ok(i) => push_u64(out, i),
-        Err(_) => push_u128(out, int),
-    }
+    push_uint(out, int);
     if decimals > 0 {
         out.push('.');
         let mut digits = [b'0'; 17];
@@ -124,30 +121,22 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
     true
 }
 
-fn push_u64(out: &mut String, mut v: u64) {
-    let mut digits = [0u8; 20];
+/// Appends `v` in decimal (the one digit writer of the crate).
+pub(crate) fn push_uint(out: &mut String, mut v: u128) {
+    let mut digits = [0u8; 39];
     let mut i = digits.len();
-    loop {
+    // 128-bit division is a slow call: divide in 64 bits as soon as the value fits.
+    while v > u64::MAX as u128 {
         i -= 1;
         digits[i] = b'0' + (v % 10) as u8;
         v /= 10;
-        if v == 0 {
-            break;
-        }
     }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
-}
-
-fn push_u128(out: &mut String, mut v: u128) {
-    let mut digits = [0u8; 40];
-    let mut i = digits.len();
+    let mut w = v as u64;
     loop {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
+        digits[i] = b'0' + (w % 10) as u8;
+        w /= 10;
+        if w == 0 {
             break;
         }
     }

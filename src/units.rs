@@ -315,24 +315,10 @@ fn plain_key(e: &UnitExpr, out: &mut String) -> bool {
 
 /// Appends `v` in decimal.
 fn push_int(out: &mut String, v: i16) {
-    let mut x = v as i32;
-    if x < 0 {
+    if v < 0 {
         out.push('-');
-        x = -x;
     }
-    let mut digits = [0u8; 5];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
+    crate::number::push_uint(out, v.unsigned_abs() as u128);
 }
 
 /// Result of resolving a written unit.
