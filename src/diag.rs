@@ -3,6 +3,7 @@
 use crate::source::{SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;
+use std::sync::Arc;
 
 /// How many diagnostics are rendered before the rest are only counted.
 pub const MAX_RENDERED: usize = 100;
@@ -95,7 +96,8 @@ impl Diag {
 /// A diagnostic bound to its source text, in the shape miette renders.
 struct Bound<'a> {
     diag: &'a Diag,
-    source: NamedSource<String>,
+    /// The source text is shared, not copied, for each diagnostic rendered.
+    source: NamedSource<Arc<String>>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -214,7 +216,7 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
     let primary = diag.primary_span();
     let (source, labels) = match primary {
         Some(p) => {
-            let text = sources.text(p.src).to_string();
+            let text = sources.get(p.src).text.clone();
             let labels = diag
                 .labels
                 .iter()
@@ -232,7 +234,7 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
                 .collect();
             (NamedSource::new(sources.name(p.src), text), labels)
         }
-        None => (NamedSource::new("", String::new()), Vec::new()),
+        None => (NamedSource::new("", Arc::new(String::new())), Vec::new()),
     };
     let bound = Bound { diag, source, labels };
     let theme = if opts.color {

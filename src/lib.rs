@@ -166,11 +166,16 @@ impl Default for Options {
 
 /// Reads bytes as UTF-8; invalid input becomes a diagnostic at the first bad byte.
 pub fn decode(sources: &mut SourceMap, name: &str, bytes: &[u8]) -> Result<SourceId, (SourceId, Diag)> {
-    match std::str::from_utf8(bytes) {
+    decode_owned(sources, name, bytes.to_vec())
+}
+
+/// As [`decode`], taking the bytes: valid text becomes the source without a copy.
+pub fn decode_owned(sources: &mut SourceMap, name: &str, bytes: Vec<u8>) -> Result<SourceId, (SourceId, Diag)> {
+    match String::from_utf8(bytes) {
         Ok(t) => Ok(sources.add(name, t)),
         Err(e) => {
-            let at = e.valid_up_to();
-            let text = String::from_utf8_lossy(bytes).into_owned();
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             // Offsets before the first invalid byte are the same in the lossy text.
             let id = sources.add(name, text);
             let d = Diag::error("carbon::input::utf8", "the file is not valid UTF-8 text")
@@ -195,9 +200,14 @@ pub fn decode(sources: &mut SourceMap, name: &str, bytes: &[u8]) -> Result<Sourc
 /// assert!((report.balance.value - 647.96 * 21.0).abs() < 1e-6);
 /// ```
 pub fn analyze(name: &str, bytes: &[u8], opts: Options) -> Analysis {
+    analyze_owned(name, bytes.to_vec(), opts)
+}
+
+/// As [`analyze`], taking the bytes (a file as read): the text is not copied.
+pub fn analyze_owned(name: &str, bytes: Vec<u8>, opts: Options) -> Analysis {
     let mut sources = SourceMap::new();
     let prelude_id = opts.prelude.then(|| sources.add(PRELUDE_NAME, PRELUDE));
-    let file_id = match decode(&mut sources, name, bytes) {
+    let file_id = match decode_owned(&mut sources, name, bytes) {
         Ok(id) => id,
         Err((_, d)) => {
             return Analysis {

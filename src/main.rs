@@ -77,9 +77,9 @@ fn render_opts() -> RenderOptions {
 
 fn load(file: &str, strict: bool) -> Result<Analysis, String> {
     match std::fs::read(file) {
-        Ok(bytes) => Ok(carbon::analyze(
+        Ok(bytes) => Ok(carbon::analyze_owned(
             file,
-            &bytes,
+            bytes,
             Options {
                 strict,
                 ..Options::default()
