@@ -75,8 +75,10 @@ struct Checker<'a> {
     bases: Bases,
     gwp_members: Vec<(std::sync::Arc<str>, SymId)>,
     gwp_name: String,
-    rate_unit: DUnit,
-    amount_unit: DUnit,
+    rate_unit: UnitId,
+    amount_unit: UnitId,
+    /// The dimension of a plain number.
+    one: DimId,
 }
 
 /// Checks one more expression against a checked program (the REPL): its code,
@@ -84,14 +86,19 @@ struct Checker<'a> {
 pub fn check_expr(p: &mut Program, ir: &Ir) -> Result<(Code, Dim, DUnit, Option<f64>), Vec<Diag>> {
     let Program { res, units, checked } = p;
     let mut c = Checker::new(res, units, checked);
-    let r = c.infer(ir);
-    let precision = c.precision(ir);
-    match r {
-        Ok((code, dim, mut du)) => {
-            if du.is_empty() && !dim.is_one() {
-                du = c.units.dunit_for_dim(&dim);
-            }
-            Ok((code, dim, du, precision))
+    match c.infer(ir) {
+        Ok(Inferred {
+            code,
+            dim,
+            unit,
+            precision,
+        }) => {
+            let unit = if unit == UnitId::default() && dim != c.one {
+                c.units.dunit_for_dim_id(dim)
+            } else {
+                unit
+            };
+            Ok((code, c.units.dim(dim), c.units.dunit(unit).clone(), precision))
         }
         Err(()) => Err(c.diags),
     }
@@ -137,7 +144,29 @@ fn named(units: &mut Units, parts: &[(&str, i16)]) -> DUnit {
     out
 }
 
-type R = Result<(Code, Dim, DUnit), ()>;
+/// What inference gives for an expression: its code, its dimension and display unit
+/// (interned), and how precisely it is stated (half a unit in the last digit of a
+/// literal, in base units; also through references, negation, conversion and sums
+/// and differences of such values; `None` otherwise).
+struct Inferred {
+    code: Code,
+    dim: DimId,
+    unit: UnitId,
+    precision: Option<f64>,
+}
+
+type R = Result<Inferred, ()>;
+
+impl Inferred {
+    fn new(op: Op, span: Span, dim: DimId, unit: UnitId) -> Inferred {
+        Inferred {
+            code: Code { op, span },
+            dim,
+            unit,
+            precision: None,
+        }
+    }
+}
 
 impl<'a> Checker<'a> {
     /// The dimension of a checked symbol (`None` after an error).
@@ -162,7 +191,10 @@ impl<'a> Checker<'a> {
             None => (Vec::new(), String::new()),
         };
         let rate_unit = named(units, &[("tCO2e", 1), ("a", -1)]);
+        let rate_unit = units.intern_dunit(rate_unit);
         let amount_unit = named(units, &[("tCO2e", 1)]);
+        let amount_unit = units.intern_dunit(amount_unit);
+        let one = units.intern_dim(Dim::ONE);
         Checker {
             res,
             units,
@@ -173,6 +205,7 @@ impl<'a> Checker<'a> {
             gwp_name,
             rate_unit,
             amount_unit,
+            one,
         }
     }
 
@@ -183,51 +216,49 @@ impl<'a> Checker<'a> {
             // An empty group has the dimension its rule asks for.
             IrOp::Sum(xs) if xs.is_empty() => {
                 let du = if sym.rule == DimRule::Co2e {
-                    self.amount_unit.clone()
+                    self.amount_unit
                 } else {
-                    self.rate_unit.clone()
+                    self.rate_unit
                 };
-                Ok((
-                    Code {
-                        op: Op::Sum(Vec::new()),
-                        span: ir.span,
-                    },
-                    self.units.dim_of(&du),
-                    du,
-                ))
+                let dim = self.units.dim_of(self.units.dunit(du));
+                let dim = self.units.intern_dim(dim);
+                Ok(Inferred::new(Op::Sum(Vec::new()), ir.span, dim, du))
             }
             _ => self.infer(ir),
         };
-        let Ok((code, dim, mut du)) = inferred else { return };
-        if !self.rule_ok(sym.rule, &dim) {
-            self.rule_error(id, &dim);
+        let Ok(Inferred {
+            code,
+            dim,
+            unit: mut du,
+            precision,
+        }) = inferred
+        else {
+            return;
+        };
+        let d = self.units.dim(dim);
+        if !self.rule_ok(sym.rule, &d) {
+            self.rule_error(id, &d);
             return;
         }
         match sym.rule {
-            DimRule::Co2eRate => du = self.rate_unit.clone(),
-            DimRule::Co2e => du = self.amount_unit.clone(),
+            DimRule::Co2eRate => du = self.rate_unit,
+            DimRule::Co2e => du = self.amount_unit,
             // Derived amounts of a substance are shown in its tonne unit (tce, tCO2,
             // tC), not in whatever the unit algebra left (kgce from t × kgce/kg).
             DimRule::CoalEquivalent | DimRule::Substance | DimRule::CarbonStock
                 if matches!(sym.kind, SymKind::Derived { .. }) =>
             {
-                du = self.units.dunit_for_dim(&dim)
+                du = self.units.dunit_for_dim_id(dim)
             }
             _ => {}
         }
-        if du.is_empty() && !dim.is_one() {
-            du = self.units.dunit_for_dim(&dim);
+        if du == UnitId::default() && dim != self.one {
+            du = self.units.dunit_for_dim_id(dim);
         }
-        let precision = self.precision(ir);
-        // A literal's unit is interned already: reuse its id rather than hash it again.
-        let dunit = match &code.op {
-            Op::Const(_, u) if *self.units.dunit(*u) == du => *u,
-            _ => self.units.intern_dunit(du),
-        };
         self.checked[id as usize] = Checked {
             code: Some(code),
-            dim: Some(self.units.intern_dim(dim)),
-            dunit,
+            dim: Some(dim),
+            dunit: du,
             precision,
         };
     }
@@ -318,15 +349,11 @@ impl<'a> Checker<'a> {
     fn infer(&mut self, ir: &Ir) -> R {
         let span = ir.span;
         match &ir.op {
-            IrOp::Lit { value, unit, .. } => match unit {
-                None => Ok((
-                    Code {
-                        op: Op::Const(*value, UnitId::default()),
-                        span,
-                    },
-                    Dim::ONE,
-                    DUnit::default(),
-                )),
+            IrOp::Lit { value, unit, precision } => match unit {
+                None => Ok(Inferred {
+                    precision: Some(*precision),
+                    ..Inferred::new(Op::Const(*value, UnitId::default()), span, self.one, UnitId::default())
+                }),
                 Some(u) => match self.units.resolve(u) {
                     Ok(r) => {
                         let v = value * r.scale;
@@ -340,14 +367,10 @@ impl<'a> Checker<'a> {
                             );
                             return Err(());
                         }
-                        Ok((
-                            Code {
-                                op: Op::Const(v, r.display_id),
-                                span,
-                            },
-                            r.dim,
-                            r.display,
-                        ))
+                        Ok(Inferred {
+                            precision: Some(precision * r.scale.abs()),
+                            ..Inferred::new(Op::Const(v, r.display_id), span, r.dim_id, r.display_id)
+                        })
                     }
                     Err(mut d) => {
                         if let Some(text) = d.message.split('`').nth(1).map(str::to_string) {
@@ -365,40 +388,52 @@ impl<'a> Checker<'a> {
             },
             IrOp::Sym(s) => {
                 let c = &self.checked[*s as usize];
-                match c.dim.map(|d| self.units.dim(d)) {
-                    Some(d) => Ok((Code { op: Op::Sym(*s), span }, d, self.units.dunit(c.dunit).clone())),
+                match c.dim {
+                    Some(d) => Ok(Inferred {
+                        precision: c.precision,
+                        ..Inferred::new(Op::Sym(*s), span, d, c.dunit)
+                    }),
                     None => Err(()),
                 }
             }
             IrOp::Neg(x) => {
-                let (c, d, u) = self.infer(x)?;
-                Ok((
-                    Code {
-                        op: Op::Neg(Box::new(c)),
+                let i = self.infer(x)?;
+                Ok(Inferred {
+                    code: Code {
+                        op: Op::Neg(Box::new(i.code)),
                         span,
                     },
-                    d,
-                    u,
-                ))
+                    ..i
+                })
             }
             IrOp::Bin(op, a, b) => {
                 let ra = self.infer(a);
                 let rb = self.infer(b);
-                let ((ca, da, ua), (cb, db, ub)) = (ra?, rb?);
+                let (ia, ib) = (ra?, rb?);
+                let (da, db, ua, ub) = (ia.dim, ib.dim, ia.unit, ib.unit);
+                let mut precision = None;
                 let (dim, du) = match op {
                     BinOp::Add | BinOp::Sub => {
                         if da != db {
                             let what = if *op == BinOp::Add { "add" } else { "subtract" };
-                            self.mismatch(what, (a, &da, &ua), (b, &db, &ub));
+                            let (a_dim, b_dim) = (self.units.dim(da), self.units.dim(db));
+                            let (a_unit, b_unit) = (self.units.dunit(ua).clone(), self.units.dunit(ub).clone());
+                            self.mismatch(what, (a, &a_dim, &a_unit), (b, &b_dim, &b_unit));
                             return Err(());
                         }
-                        (da, if ua.is_empty() { ub } else { ua })
+                        if let (Some(pa), Some(pb)) = (ia.precision, ib.precision) {
+                            precision = Some(pa + pb);
+                        }
+                        (da, if ua == UnitId::default() { ub } else { ua })
                     }
-                    BinOp::Mul => (self.dim_op(da.mul(&db), span)?, self.units.dmul(&ua, &ub)),
-                    BinOp::Div => (self.dim_op(da.div(&db), span)?, self.units.ddiv(&ua, &ub)),
+                    BinOp::Mul | BinOp::Div => {
+                        let div = *op == BinOp::Div;
+                        let dim = self.units.dim_op_id(div, da, db);
+                        (self.dim_op(dim, span)?, self.units.dunit_op_id(div, ua, ub))
+                    }
                     BinOp::Pow => {
-                        if !db.is_one() {
-                            let s = self.units.format_dim(&db);
+                        if db != self.one {
+                            let s = self.units.format_dim(&self.units.dim(db));
                             self.diags.push(
                                 Diag::error(
                                     "carbon::units::exponent",
@@ -408,10 +443,10 @@ impl<'a> Checker<'a> {
                             );
                             return Err(());
                         }
-                        if da.is_one() {
-                            (Dim::ONE, ua)
+                        if da == self.one {
+                            (self.one, ua)
                         } else {
-                            let Some(e) = const_value(&cb).and_then(Rat::from_f64) else {
+                            let Some(e) = const_value(&ib.code).and_then(Rat::from_f64) else {
                                 self.diags.push(
                                     Diag::error("carbon::units::exponent", "a quantity with a unit can only be raised to a fixed whole number or simple fraction")
                                         .at(b.span, "not a fixed number")
@@ -419,21 +454,19 @@ impl<'a> Checker<'a> {
                                 );
                                 return Err(());
                             };
-                            (self.dim_op(da.pow(e), span)?, self.units.dpow(&ua, e))
+                            let dim = self.dim_op(self.units.dim(da).pow(e), span)?;
+                            let du = self.units.dpow(self.units.dunit(ua), e);
+                            (self.units.intern_dim(dim), self.units.intern_dunit(du))
                         }
                     }
                 };
-                Ok((
-                    Code {
-                        op: Op::Bin(*op, Box::new(ca), Box::new(cb)),
-                        span,
-                    },
-                    dim,
-                    du,
-                ))
+                Ok(Inferred {
+                    precision,
+                    ..Inferred::new(Op::Bin(*op, Box::new(ia.code), Box::new(ib.code)), span, dim, du)
+                })
             }
             IrOp::Convert(x, u) => {
-                let (c, d, _) = self.infer(x)?;
+                let i = self.infer(x)?;
                 let r = match self.units.resolve(u) {
                     Ok(r) => r,
                     Err(d) => {
@@ -441,7 +474,8 @@ impl<'a> Checker<'a> {
                         return Err(());
                     }
                 };
-                if r.dim != d {
+                if r.dim_id != i.dim {
+                    let d = self.units.dim(i.dim);
                     let (dx, dt) = (self.units.describe_dim(&d), self.units.describe_dim(&r.dim));
                     let help = self.reconcile_help(&r.dim, &d);
                     self.diags.push(
@@ -452,11 +486,15 @@ impl<'a> Checker<'a> {
                     );
                     return Err(());
                 }
-                Ok((c, d, r.display))
+                Ok(Inferred {
+                    unit: r.display_id,
+                    ..i
+                })
             }
             IrOp::Gwp(x) => {
-                let (c, d, u) = self.infer(x)?;
-                let (t, rest) = self.split_time(&d);
+                let i = self.infer(x)?;
+                let d = self.units.dim(i.dim);
+                let (_, rest) = self.split_time(&d);
                 let Some(sub) = self.single_base(&rest) else {
                     let s = self.units.format_dim(&d);
                     self.diags.push(
@@ -466,20 +504,17 @@ impl<'a> Checker<'a> {
                     );
                     return Err(());
                 };
-                let name = self.units.bases[sub].name.clone();
                 if Some(sub) == self.bases.co2e {
-                    return Ok((c, d, u));
+                    return Ok(Inferred { precision: None, ..i });
                 }
                 if self.gwp_name.is_empty() {
                     // No header or no `gwp` field: that error is already reported.
                     return Err(());
                 }
-                let Some((_, g)) = self.gwp_members.iter().find(|(n, _)| **n == *name).cloned() else {
-                    let msg = if self.gwp_name.is_empty() {
-                        format!("no GWP set is selected to weigh {name}")
-                    } else {
-                        format!("the GWP set `{}` has no factor for {name}", self.gwp_name)
-                    };
+                let name = self.units.bases[sub].name.as_str();
+                let Some(g) = self.gwp_members.iter().find(|(n, _)| **n == *name).map(|(_, g)| *g) else {
+                    let name = name.to_string();
+                    let msg = format!("the GWP set `{}` has no factor for {name}", self.gwp_name);
                     let help = if Some(sub) == self.bases.c {
                         "carbon (C) is not a gas: convert it to CO2 first with `co2_per_c` (44/12 tCO2/tC)".to_string()
                     } else {
@@ -493,30 +528,29 @@ impl<'a> Checker<'a> {
                     return Err(());
                 };
                 let gc = &self.checked[g as usize];
-                let Some(gd) = gc.dim.map(|d| self.units.dim(d)) else {
+                let Some(gd) = gc.dim else {
                     return Err(());
                 };
-                let gu = self.units.dunit(gc.dunit).clone();
-                let dim = self.dim_op(d.mul(&gd), span)?;
-                let _ = t;
-                let du = self.units.dmul(&u, &gu);
-                Ok((
-                    Code {
-                        op: Op::Bin(BinOp::Mul, Box::new(c), Box::new(Code { op: Op::Sym(g), span })),
-                        span,
-                    },
+                let gu = gc.dunit;
+                let dim = self.units.dim_op_id(false, i.dim, gd);
+                let dim = self.dim_op(dim, span)?;
+                let du = self.units.dunit_op_id(false, i.unit, gu);
+                Ok(Inferred::new(
+                    Op::Bin(BinOp::Mul, Box::new(i.code), Box::new(Code { op: Op::Sym(g), span })),
+                    span,
                     dim,
                     du,
                 ))
             }
             IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => {
                 let per = matches!(ir.op, IrOp::PerPeriod(_));
-                let (c, d, u) = self.infer(x)?;
+                let i = self.infer(x)?;
+                let d = self.units.dim(i.dim);
                 let (t, _) = self.split_time(&d);
                 let keep = if per { t == Rat::int(-1) } else { t.is_zero() };
                 let change = if per { t.is_zero() } else { t == Rat::int(-1) };
                 if keep {
-                    return Ok((c, d, u));
+                    return Ok(Inferred { precision: None, ..i });
                 }
                 if !change {
                     let s = self.units.format_dim(&d);
@@ -531,55 +565,33 @@ impl<'a> Checker<'a> {
                     return Err(());
                 };
                 let pc = &self.checked[p as usize];
-                let Some(pd) = pc.dim.map(|d| self.units.dim(d)) else {
+                let Some(pd) = pc.dim else {
                     return Err(());
                 };
-                let pu = self.units.dunit(pc.dunit).clone();
+                let pu = pc.dunit;
                 let pcode = Box::new(Code { op: Op::Sym(p), span });
-                if per {
-                    let dim = self.dim_op(d.div(&pd), span)?;
-                    let du = self.units.ddiv(&u, &pu);
-                    Ok((
-                        Code {
-                            op: Op::Bin(BinOp::Div, Box::new(c), pcode),
-                            span,
-                        },
-                        dim,
-                        du,
-                    ))
-                } else {
-                    let dim = self.dim_op(d.mul(&pd), span)?;
-                    let du = self.units.dmul(&u, &pu);
-                    Ok((
-                        Code {
-                            op: Op::Bin(BinOp::Mul, Box::new(c), pcode),
-                            span,
-                        },
-                        dim,
-                        du,
-                    ))
-                }
+                let dim = self.units.dim_op_id(per, i.dim, pd);
+                let dim = self.dim_op(dim, span)?;
+                let du = self.units.dunit_op_id(per, i.unit, pu);
+                let op = if per { BinOp::Div } else { BinOp::Mul };
+                Ok(Inferred::new(Op::Bin(op, Box::new(i.code), pcode), span, dim, du))
             }
             IrOp::Sum(xs) => {
                 let mut dim = None;
                 for (_, s) in xs {
-                    let Some(d) = self.dim_at(*s) else {
+                    let Some(d) = self.checked[*s as usize].dim else {
                         return Err(());
                     };
                     dim.get_or_insert(d);
                 }
                 let dim = match dim {
                     Some(d) => d,
-                    None => self.units.dim_of(&self.rate_unit),
+                    None => {
+                        let d = self.units.dim_of(self.units.dunit(self.rate_unit));
+                        self.units.intern_dim(d)
+                    }
                 };
-                Ok((
-                    Code {
-                        op: Op::Sum(xs.clone()),
-                        span,
-                    },
-                    dim,
-                    DUnit::default(),
-                ))
+                Ok(Inferred::new(Op::Sum(xs.clone()), span, dim, UnitId::default()))
             }
         }
     }
@@ -643,24 +655,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// How precisely a value is stated: literals, references and sums of them.
-    fn precision(&mut self, ir: &Ir) -> Option<f64> {
-        match &ir.op {
-            IrOp::Lit { unit, precision, .. } => {
-                let scale = match unit {
-                    Some(u) => self.units.resolve(u).ok()?.scale,
-                    None => 1.0,
-                };
-                Some(precision * scale.abs())
-            }
-            IrOp::Sym(s) => self.checked[*s as usize].precision,
-            IrOp::Neg(x) | IrOp::Convert(x, _) => self.precision(x),
-            IrOp::Bin(BinOp::Add | BinOp::Sub, a, b) => Some(self.precision(a)? + self.precision(b)?),
-            _ => None,
-        }
-    }
-
-    fn dim_op(&mut self, d: Option<Dim>, span: Span) -> Result<Dim, ()> {
+    fn dim_op<T>(&mut self, d: Option<T>, span: Span) -> Result<T, ()> {
         d.ok_or_else(|| {
             self.diags.push(
                 Diag::error("carbon::units::exponent", "the unit's exponents grow out of range").at(span, "here"),

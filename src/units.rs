@@ -284,7 +284,17 @@ pub struct Units {
     /// Interned display units: a checked symbol and a compiled constant keep an id.
     dunits: Vec<DUnit>,
     dunit_ix: HashMap<DUnit, UnitId>,
+    /// Memo of products and quotients of interned dimensions and display units
+    /// (`ID_MUL`/`ID_DIV`, left, right): type inference multiplies the same few
+    /// pairs on every declaration of a large inventory.
+    dim_ops: HashMap<(u8, DimId, DimId), Option<DimId>>,
+    dunit_ops: HashMap<(u8, UnitId, UnitId), UnitId>,
+    /// `dunit_for_dim` by interned dimension.
+    dunit_for_id: HashMap<DimId, UnitId>,
 }
+
+const ID_MUL: u8 = 0;
+const ID_DIV: u8 = 1;
 
 /// An interned dimension of one program (see [`Units::intern_dim`]). Equal
 /// dimensions have equal ids.
@@ -329,6 +339,8 @@ pub struct Resolved {
     pub display: DUnit,
     /// `display`, interned (memoised with the rest, so a literal costs no hashing).
     pub display_id: UnitId,
+    /// `dim`, interned likewise.
+    pub dim_id: DimId,
 }
 
 impl Units {
@@ -365,6 +377,43 @@ impl Units {
     pub fn dunit(&self, i: UnitId) -> &DUnit {
         static NONE: DUnit = DUnit(SmallVec::new_const());
         self.dunits.get(i.0 as usize).unwrap_or(&NONE)
+    }
+
+    /// The product (`div` false) or quotient of two interned dimensions; `None`
+    /// when an exponent leaves the representable range.
+    pub fn dim_op_id(&mut self, div: bool, a: DimId, b: DimId) -> Option<DimId> {
+        let key = (if div { ID_DIV } else { ID_MUL }, a, b);
+        if let Some(&r) = self.dim_ops.get(&key) {
+            return r;
+        }
+        let (da, db) = (self.dim(a), self.dim(b));
+        let r = if div { da.div(&db) } else { da.mul(&db) }.map(|d| self.intern_dim(d));
+        self.dim_ops.insert(key, r);
+        r
+    }
+    /// The product (`div` false) or quotient of two interned display units, as
+    /// [`Units::dmul`] and [`Units::ddiv`].
+    pub fn dunit_op_id(&mut self, div: bool, a: UnitId, b: UnitId) -> UnitId {
+        let key = (if div { ID_DIV } else { ID_MUL }, a, b);
+        if let Some(&r) = self.dunit_ops.get(&key) {
+            return r;
+        }
+        let (ua, ub) = (self.dunit(a), self.dunit(b));
+        let u = if div { self.ddiv(ua, ub) } else { self.dmul(ua, ub) };
+        let r = self.intern_dunit(u);
+        self.dunit_ops.insert(key, r);
+        r
+    }
+    /// [`Units::dunit_for_dim`] of an interned dimension, interned.
+    pub fn dunit_for_dim_id(&mut self, d: DimId) -> UnitId {
+        if let Some(&r) = self.dunit_for_id.get(&d) {
+            return r;
+        }
+        let dim = self.dim(d);
+        let u = self.dunit_for_dim(&dim);
+        let r = self.intern_dunit(u);
+        self.dunit_for_id.insert(d, r);
+        r
     }
 
     /// The id of a dimension if it is interned (no new id).
@@ -664,11 +713,13 @@ impl Units {
                 .at(e.span, "this unit's size cannot be represented"));
         }
         let display_id = self.intern_dunit(display.clone());
+        let dim_id = self.intern_dim(dim);
         Ok(Resolved {
             scale,
             dim,
             display,
             display_id,
+            dim_id,
         })
     }
 
