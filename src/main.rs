@@ -9,7 +9,8 @@ use std::process::ExitCode;
 mod repl;
 
 // Many small allocations (AST, symbols, derivation trees): mimalloc is markedly
-// faster than the system allocator for them.
+// faster than the system allocator for them. Its v2 line (Cargo feature `v2`):
+// fewer instructions an allocation and a lower peak than v3 on this workload.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
