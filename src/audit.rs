@@ -333,8 +333,8 @@ impl Auditor<'_> {
                 continue;
             };
             let (pa, pb) = (
-                self.p.checked[s.target as usize].precision,
-                self.p.checked[s.other as usize].precision,
+                self.p.checked[s.target as usize].precision(),
+                self.p.checked[s.other as usize].precision(),
             );
             let tol = match (pa, pb) {
                 (Some(x), Some(y)) => x + y,

@@ -28,7 +28,7 @@ pub enum Op {
     Sum(Vec<(bool, SymId)>),
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Checked {
     pub code: Option<Code>,
     /// `None` when the symbol (or something it reads) has an error. Interned:
@@ -36,9 +36,33 @@ pub struct Checked {
     pub dim: Option<DimId>,
     /// Interned: `Units::dunit` gives the unit.
     pub dunit: UnitId,
+    /// See [`Checked::precision`]; NaN for none (8 bytes rather than the 16 of an
+    /// `Option<f64>`, on every symbol of a large program).
+    precision: f64,
+}
+
+impl Default for Checked {
+    fn default() -> Self {
+        Checked::new(None, None, UnitId::default(), None)
+    }
+}
+
+impl Checked {
+    pub fn new(code: Option<Code>, dim: Option<DimId>, dunit: UnitId, precision: Option<f64>) -> Checked {
+        Checked {
+            code,
+            dim,
+            dunit,
+            // A precision is half a unit of a finite literal's last digit times a
+            // finite scale, or a sum of such: never NaN itself.
+            precision: precision.unwrap_or(f64::NAN),
+        }
+    }
     /// Rounding of a stated value (half a unit in its last digit), in base units,
     /// when the value is a literal or a sum of literals.
-    pub precision: Option<f64>,
+    pub fn precision(&self) -> Option<f64> {
+        (!self.precision.is_nan()).then_some(self.precision)
+    }
 }
 
 /// The typed program: everything later stages need.
@@ -255,12 +279,7 @@ impl<'a> Checker<'a> {
         if du == UnitId::default() && dim != self.one {
             du = self.units.dunit_for_dim_id(dim);
         }
-        self.checked[id as usize] = Checked {
-            code: Some(code),
-            dim: Some(dim),
-            dunit: du,
-            precision,
-        };
+        self.checked[id as usize] = Checked::new(Some(code), Some(dim), du, precision);
     }
 
     fn mismatch(&mut self, what: &str, a: (&Ir, &Dim, &DUnit), b: (&Ir, &Dim, &DUnit)) {
@@ -390,7 +409,7 @@ impl<'a> Checker<'a> {
                 let c = &self.checked[*s as usize];
                 match c.dim {
                     Some(d) => Ok(Inferred {
-                        precision: c.precision,
+                        precision: c.precision(),
                         ..Inferred::new(Op::Sym(*s), span, d, c.dunit)
                     }),
                     None => Err(()),

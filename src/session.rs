@@ -503,12 +503,7 @@ impl Session {
             p.units.intern_dunit(du)
         };
         let dim = p.units.intern_dim(dim);
-        p.checked[id as usize] = check::Checked {
-            code: Some(code),
-            dim: Some(dim),
-            dunit: du,
-            precision,
-        };
+        p.checked[id as usize] = check::Checked::new(Some(code), Some(dim), du, precision);
         if let Err(e) = self.reevaluate_from(id) {
             // Roll back: the session stays as it was.
             let p = self.current.program.as_mut().expect("loaded");
