@@ -25,7 +25,9 @@ pub enum Op {
     Sym(SymId),
     Neg(Box<Code>),
     Bin(BinOp, Box<Code>, Box<Code>),
-    Sum(Vec<(bool, SymId)>),
+    /// Compensated sum of symbols, each added or subtracted (a boxed slice: `Op`
+    /// stays 24 bytes).
+    Sum(Box<[(bool, SymId)]>),
 }
 
 #[derive(Clone, Debug)]
@@ -246,7 +248,7 @@ impl<'a> Checker<'a> {
                 };
                 let dim = self.units.dim_of(self.units.dunit(du));
                 let dim = self.units.intern_dim(dim);
-                Ok(Inferred::new(Op::Sum(Vec::new()), ir.span, dim, du))
+                Ok(Inferred::new(Op::Sum(Box::default()), ir.span, dim, du))
             }
             _ => self.infer(ir),
         };
@@ -610,7 +612,12 @@ impl<'a> Checker<'a> {
                         self.units.intern_dim(d)
                     }
                 };
-                Ok(Inferred::new(Op::Sum(xs.clone()), span, dim, UnitId::default()))
+                Ok(Inferred::new(
+                    Op::Sum(xs.as_slice().into()),
+                    span,
+                    dim,
+                    UnitId::default(),
+                ))
             }
         }
     }
