@@ -19,8 +19,56 @@ pub type DeclId = u32;
 #[derive(Clone, Debug, Default)]
 pub struct Prov {
     /// Citations: indices into `Resolved::sources` (one, inline, for most values).
-    pub sources: smallvec::SmallVec<[usize; 1]>,
-    pub assumed: Option<String>,
+    pub sources: Sources,
+    pub assumed: Option<Box<str>>,
+}
+
+/// A value's citations, indices into `Resolved::sources`, read as a slice. Most
+/// values cite none or one, kept inline: 16 bytes, where a vector takes 24.
+#[derive(Clone, Default)]
+pub enum Sources {
+    #[default]
+    None,
+    One(usize),
+    Many(Box<Vec<usize>>),
+}
+
+impl Sources {
+    pub fn push(&mut self, i: usize) {
+        *self = match std::mem::take(self) {
+            Sources::None => Sources::One(i),
+            Sources::One(a) => Sources::Many(Box::new(vec![a, i])),
+            Sources::Many(mut v) => {
+                v.push(i);
+                Sources::Many(v)
+            }
+        };
+    }
+}
+
+impl std::ops::Deref for Sources {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match self {
+            Sources::None => &[],
+            Sources::One(i) => std::slice::from_ref(i),
+            Sources::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Sources {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter {
+        self[..].iter()
+    }
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -84,9 +132,9 @@ pub enum SymKind {
 #[derive(Clone, Debug)]
 pub struct Symbol {
     /// Full name: `coal.amount`, `tce_to_co2`, `coal`.
-    pub name: String,
-    /// Name inside its declaration: `amount` (same as `name` for globals).
-    pub short: Arc<str>,
+    pub name: Box<str>,
+    /// Where the name inside its declaration starts in `name` (see `short`).
+    short_at: u32,
     pub kind: SymKind,
     pub span: Span,
     pub name_span: Span,
@@ -99,6 +147,19 @@ pub struct Symbol {
     pub prelude: bool,
 }
 
+impl Symbol {
+    /// Name inside its declaration: `amount` (same as `name` for globals).
+    pub fn short(&self) -> &str {
+        self.name.get(self.short_at as usize..).unwrap_or(&self.name)
+    }
+}
+
+/// Where `short`, a suffix of `name`, starts in it.
+fn short_at(name: &str, short: &str) -> u32 {
+    debug_assert!(name.ends_with(short));
+    u32::try_from(name.len().saturating_sub(short.len())).unwrap_or(0)
+}
+
 #[derive(Clone, Debug)]
 pub struct DeclInfo {
     pub kind: Kind,
@@ -107,8 +168,8 @@ pub struct DeclInfo {
     pub name_span: Span,
     pub group: Option<Group>,
     pub land: Option<Land>,
-    pub method: Option<String>,
-    pub ecosystem: Option<String>,
+    pub method: Option<&'static str>,
+    pub ecosystem: Option<&'static str>,
     pub note: Option<String>,
     /// Field and derived symbols by short name.
     pub members: Vec<(Arc<str>, SymId)>,
@@ -366,7 +427,7 @@ impl Namer {
                 }
             }
         }
-        out.assumed = p.assumed.as_ref().map(|(s, _)| s.clone());
+        out.assumed = p.assumed.as_ref().map(|(s, _)| s.as_str().into());
         out
     }
 
@@ -411,8 +472,8 @@ impl Namer {
     fn declare_let(&mut self, l: &mut ast::LetDecl) {
         let prov = self.prov(&l.prov);
         let id = self.new_sym(Symbol {
-            name: l.name.name.clone(),
-            short: Arc::from(l.name.name.as_str()),
+            name: l.name.name.as_str().into(),
+            short_at: 0,
             kind: SymKind::Let,
             span: l.span,
             name_span: l.name.span,
@@ -485,8 +546,8 @@ impl Namer {
     fn hidden(&mut self, name: String, e: Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
         let id = self.new_sym(Symbol {
-            short: Arc::from(name.as_str()),
-            name,
+            name: name.into_boxed_str(),
+            short_at: 0,
             kind: SymKind::Hidden,
             span: e.span,
             name_span: e.span,
@@ -509,9 +570,10 @@ impl Namer {
         };
         let prelude = self.is_prelude(e.span);
         let side = |n: &mut Self, what: &str, x: Expr| {
+            let full = format!("expect {name}: {what}");
             let id = n.new_sym(Symbol {
-                name: format!("expect {name}: {what}"),
-                short: Arc::from(what),
+                short_at: short_at(&full, what),
+                name: full.into_boxed_str(),
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
@@ -695,7 +757,7 @@ impl Namer {
                         ExprKind::Path(p) if p.len() == 1 => Some(p[0].name.as_str()),
                         _ => None,
                     };
-                    match w.filter(|w| words.contains(w)) {
+                    match w.and_then(|w| words.iter().copied().find(|x| *x == w)) {
                         Some(w) => match fname {
                             "land" => info.land = Land::from_word(w),
                             "group" => {
@@ -704,8 +766,8 @@ impl Namer {
                                     info.land = None;
                                 }
                             }
-                            "method" => info.method = Some(w.to_string()),
-                            _ => info.ecosystem = Some(w.to_string()),
+                            "method" => info.method = Some(w),
+                            _ => info.ecosystem = Some(w),
                         },
                         None => {
                             let mut d = Diag::error(
@@ -727,7 +789,7 @@ impl Namer {
                         if let Some(a) = p.assumed {
                             info.note = Some(match info.note.take() {
                                 Some(n) => format!("{n}; {a}"),
-                                None => a,
+                                None => a.into_string(),
                             });
                         }
                     }
@@ -791,15 +853,15 @@ impl Namer {
                         FieldValue::Text(..) => continue,
                     };
                     let prov = self.prov(&f.prov);
-                    let full = if kind == Kind::Inventory {
-                        fname.to_string()
+                    let full: Box<str> = if kind == Kind::Inventory {
+                        fname.into()
                     } else {
                         dotted(&name, fname)
                     };
                     let short = self.word(fname);
                     let id = self.new_sym(Symbol {
+                        short_at: short_at(&full, fname),
                         name: full,
-                        short: short.clone(),
                         kind: SymKind::Field { decl: did },
                         span: f.span,
                         name_span: f.name.span,
@@ -875,7 +937,7 @@ impl Namer {
             });
         }
         if let Some(m) = &info.method {
-            let need: &[&str] = match m.as_str() {
+            let need: &[&str] = match *m {
                 "gain" => &["increment"],
                 "stock_difference" => &["previous", "interval"],
                 _ => &[],
@@ -929,8 +991,8 @@ impl Namer {
         self.decl_scope.insert(name.clone(), did);
         if kind != Kind::Gwp && kind != Kind::Range {
             let id = self.new_sym(Symbol {
-                name: name.clone(),
-                short: Arc::from(name.as_str()),
+                name: name.as_str().into(),
+                short_at: 0,
                 kind: SymKind::Term { decl: did },
                 span: b.span,
                 name_span,
@@ -1024,10 +1086,10 @@ impl Namer {
         x
     }
 
-    fn placeholder(&mut self, name: String, kind: SymKind, span: Span) -> SymId {
-        let short = self.word(name.rsplit('.').next().unwrap_or(&name));
+    fn placeholder(&mut self, name: Box<str>, kind: SymKind, span: Span) -> SymId {
+        let short = name.rsplit('.').next().unwrap_or(&name);
         self.new_sym(Symbol {
-            short,
+            short_at: short_at(&name, short),
             name,
             kind,
             span,
@@ -1042,7 +1104,7 @@ impl Namer {
     }
 
     fn group_placeholder(&mut self, name: &str) -> Option<SymId> {
-        let id = self.placeholder(name.to_string(), SymKind::Group, Span::default());
+        let id = self.placeholder(name.into(), SymKind::Group, Span::default());
         self.scope.insert(name.to_string(), id);
         Some(id)
     }
@@ -1117,8 +1179,8 @@ impl Namer {
         struct D {
             kind: Kind,
             name_span: Span,
-            method: Option<String>,
-            ecosystem: Option<String>,
+            method: Option<&'static str>,
+            ecosystem: Option<&'static str>,
             term: Option<SymId>,
         }
         let d = {
@@ -1126,8 +1188,8 @@ impl Namer {
             D {
                 kind: x.kind,
                 name_span: x.name_span,
-                method: x.method.clone(),
-                ecosystem: x.ecosystem.clone(),
+                method: x.method,
+                ecosystem: x.ecosystem,
                 term: x.term,
             }
         };
@@ -1209,7 +1271,7 @@ impl Namer {
                 let Some(area) = f!("area") else { return };
                 let (stock, density_now) = if d.kind == Kind::Cover {
                     let Some(density) = f!("density") else { return };
-                    let eq = match d.ecosystem.as_deref() {
+                    let eq = match d.ecosystem {
                         Some("farmland") => "Eq. 10",
                         Some("shrub") => "Eq. 11",
                         Some("grassland") => "Eq. 12",
@@ -1267,7 +1329,7 @@ impl Namer {
                     );
                     // Stock per area, only where the method needs it (a stand of
                     // zero area is valid otherwise).
-                    let dn = if d.method.as_deref() == Some("stock_difference") {
+                    let dn = if d.method == Some("stock_difference") {
                         let dn = self.define(
                             did,
                             "density",
@@ -1293,7 +1355,7 @@ impl Namer {
                     DimRule::Any,
                 );
                 let co2_ir = Ir::sym(co2, d.name_span);
-                let rate = match d.method.as_deref() {
+                let rate = match d.method {
                     Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
                     Some("gain") => {
                         let Some(inc) = f!("increment") else { return };
@@ -1320,7 +1382,7 @@ impl Namer {
             let s = &mut self.syms[id as usize];
             s.ir = Some(ir);
             if d.kind == Kind::Cover {
-                s.eq = Some(match d.ecosystem.as_deref() {
+                s.eq = Some(match d.ecosystem {
                     Some("farmland") => "Eq. 10",
                     Some("shrub") => "Eq. 11",
                     Some("grassland") => "Eq. 12",
@@ -1450,8 +1512,8 @@ impl Namer {
             }
         }
         let id = self.new_sym(Symbol {
-            name: name.to_string(),
-            short: Arc::from(name),
+            name: name.into(),
+            short_at: 0,
             kind: SymKind::Group,
             span,
             name_span: span,
@@ -1539,7 +1601,7 @@ impl Namer {
     }
 
     fn report_cycle(&mut self, cycle: &[usize]) {
-        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.clone()).collect();
+        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.to_string()).collect();
         let first = cycle[0];
         let mut path = names.join(" → ");
         path.push_str(&format!(" → {}", names[0]));
@@ -1585,12 +1647,12 @@ fn take(e: &mut Expr) -> Expr {
 }
 
 /// `decl.member`, allocated once at its final size.
-fn dotted(decl: &str, member: &str) -> String {
+fn dotted(decl: &str, member: &str) -> Box<str> {
     let mut s = String::with_capacity(decl.len() + 1 + member.len());
     s.push_str(decl);
     s.push('.');
     s.push_str(member);
-    s
+    s.into_boxed_str()
 }
 
 pub fn derived_names(k: Kind) -> &'static [&'static str] {
