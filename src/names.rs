@@ -317,7 +317,8 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
         decl_scope: HashMap::default(),
         header: None,
         diags: Vec::new(),
-        pending: Vec::new(),
+        // A few fields a declaration (three or four in most kinds).
+        pending: Vec::with_capacity(n_decls * 4),
         expects: Vec::new(),
         statements: Vec::new(),
         allows: HashMap::default(),
@@ -621,10 +622,11 @@ impl Namer {
             return;
         };
         let prelude = self.is_prelude(b.span);
-        let name = match (kind, &b.name, &b.title) {
-            (Kind::Inventory, _, Some((t, _))) => t.clone(),
-            (Kind::Inventory, Some(i), _) => i.name.clone(),
-            (_, Some(i), _) => i.name.clone(),
+        // The name is moved out of the syntax tree (dropped after this).
+        let name = match (kind, &mut b.name, &mut b.title) {
+            (Kind::Inventory, _, Some((t, _))) => std::mem::take(t),
+            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name),
+            (_, Some(i), _) => std::mem::take(&mut i.name),
             (_, None, _) => {
                 self.diags.push(
                     Diag::error(
@@ -658,7 +660,7 @@ impl Namer {
         let specs = self.specs(kind);
         let mut info = DeclInfo {
             kind,
-            name: name.clone(),
+            name: String::new(), // set once the name is no longer needed here
             span: b.span,
             name_span,
             group: kind.default_group(),
@@ -671,7 +673,8 @@ impl Namer {
             method: None,
             ecosystem: None,
             note: None,
-            members: Vec::new(),
+            // Its fields and derived values, at their final size.
+            members: Vec::with_capacity(b.fields.len() + derived_names(kind).len()),
             term: None,
             prelude,
         };
@@ -960,6 +963,7 @@ impl Namer {
         }
         if kind == Kind::Inventory {
             self.header = Some(header);
+            info.name = name;
             self.decls.push(info);
             return;
         }
@@ -1011,6 +1015,7 @@ impl Namer {
             info.term = Some(id);
             self.allow(id, &b.allows);
         }
+        info.name = name;
         self.decls.push(info);
     }
 
@@ -1542,17 +1547,20 @@ impl Namer {
         // not a vector a symbol.
         let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
         let mut start: Vec<usize> = Vec::with_capacity(n + 1);
-        let mut one = Vec::new(); // one symbol's (`Ir::deps` removes repeats within it)
+        let mut prelude: Vec<bool> = Vec::with_capacity(n);
         for s in &self.syms {
-            start.push(deps.len());
+            let from = deps.len();
+            start.push(from);
+            prelude.push(s.prelude);
             if let Some(ir) = &s.ir {
-                one.clear();
-                ir.deps(&mut one);
-                deps.extend_from_slice(&one);
-                if uses(ir, &|op| matches!(op, IrOp::Gwp(_))) {
+                // One walk of the expression for its symbols and its uses of the
+                // GWP set and the period.
+                let mut uses = Uses::default();
+                scan(ir, &mut deps, from, &mut uses);
+                if uses.gwp {
                     deps.extend(gwp_deps.iter().copied());
                 }
-                if uses(ir, &|op| matches!(op, IrOp::PerPeriod(_) | IrOp::OverPeriod(_))) {
+                if uses.period {
                     deps.extend(period);
                 }
             }
@@ -1561,11 +1569,11 @@ impl Namer {
         // 0 = unvisited, 1 = on stack, 2 = done
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
-        let mut roots: Vec<usize> = (0..n).filter(|&i| self.syms[i].prelude).collect();
-        roots.extend((0..n).filter(|&i| !self.syms[i].prelude));
         let mut reported = false;
         // (symbol, position in `deps` of its next dependency), reused for every root.
         let mut stack: Vec<(usize, usize)> = Vec::new();
+        // Roots: the prelude's symbols first, then the file's.
+        let roots = (0..n).filter(|&i| prelude[i]).chain((0..n).filter(|&i| !prelude[i]));
         for root in roots {
             if state[root] != 0 {
                 continue;
@@ -1622,14 +1630,41 @@ impl Namer {
     }
 }
 
-fn uses(ir: &Ir, pred: &dyn Fn(&IrOp) -> bool) -> bool {
-    if pred(&ir.op) {
-        return true;
-    }
+/// What an expression uses beyond its symbols.
+#[derive(Default)]
+struct Uses {
+    /// The GWP set (`IrOp::Gwp`).
+    gwp: bool,
+    /// The period (`IrOp::PerPeriod`, `IrOp::OverPeriod`).
+    period: bool,
+}
+
+/// Appends to `out` the symbols `ir` reads that are not in `out[from..]` yet, in
+/// order of first appearance (as `Ir::deps`), and notes what else it uses.
+fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
     match &ir.op {
-        IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => uses(x, pred),
-        IrOp::Bin(_, a, b) => uses(a, pred) || uses(b, pred),
-        _ => false,
+        IrOp::Lit { .. } => {}
+        IrOp::Sym(s) => {
+            if !out[from..].contains(s) {
+                out.push(*s)
+            }
+        }
+        IrOp::Gwp(x) => {
+            uses.gwp = true;
+            scan(x, out, from, uses)
+        }
+        IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => {
+            uses.period = true;
+            scan(x, out, from, uses)
+        }
+        IrOp::Neg(x) | IrOp::Convert(x, _) => scan(x, out, from, uses),
+        IrOp::Bin(_, a, b) => {
+            scan(a, out, from, uses);
+            scan(b, out, from, uses);
+        }
+        // Group members are distinct declarations: no de-duplication (which would
+        // be quadratic for large groups).
+        IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
 
