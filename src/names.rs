@@ -284,9 +284,19 @@ struct Namer {
     allows: HashMap<SymId, Vec<(String, String)>>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
-    spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
+    spec_cache: Vec<Option<KindWords>>,
     /// Short names (`area`, `stock`) shared by every declaration that has them.
     words: rustc_hash::FxHashSet<Arc<str>>,
+    /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
+    unit_words: HashMap<Box<str>, bool>,
+}
+
+/// A kind's field specifications, and the shared short names of its fields then of
+/// its derived values (`derived_names`), built once.
+#[derive(Clone)]
+struct KindWords {
+    specs: Arc<[crate::domain::FieldSpec]>,
+    words: Arc<[Arc<str>]>,
 }
 
 const RESERVED: &[&str] = &[
@@ -324,6 +334,7 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
         allows: HashMap::default(),
         ranges: Vec::new(),
         words: Default::default(),
+        unit_words: HashMap::default(),
         spec_cache: Vec::new(),
     };
     // Sources first: provenance refers to them.
@@ -657,7 +668,10 @@ impl Namer {
             }
         }
         let did = self.decls.len() as DeclId;
-        let specs = self.specs(kind);
+        let KindWords {
+            specs,
+            words: kind_words,
+        } = self.specs(kind);
         let mut info = DeclInfo {
             kind,
             name: String::new(), // set once the name is no longer needed here
@@ -709,15 +723,20 @@ impl Namer {
                 continue;
             }
             seen.push((fname, f.name.span));
-            let spec = if kind == Kind::Gwp && fname != "note" {
-                Some(crate::domain::FieldSpec {
+            // The specification, and its index in `specs` (and `kind_words`).
+            let (spec, spec_ix) = if kind == Kind::Gwp && fname != "note" {
+                let gwp = crate::domain::FieldSpec {
                     name: "",
                     ty: FieldType::Quantity,
                     required: false,
                     meaning: "GWP-100 (tCO2e per tonne of substance)",
-                })
+                };
+                (Some(gwp), None)
             } else {
-                specs.iter().find(|s| s.name == fname).cloned()
+                match specs.iter().position(|s| s.name == fname) {
+                    Some(j) => (specs.get(j).cloned(), Some(j)),
+                    None => (None, None),
+                }
             };
             let Some(spec) = spec else {
                 let mut d = Diag::error(
@@ -861,7 +880,10 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
-                    let short = self.word(fname);
+                    let short = match spec_ix.and_then(|j| kind_words.get(j)) {
+                        Some(w) => w.clone(),
+                        None => self.word(fname),
+                    };
                     let id = self.new_sym(Symbol {
                         short_at: short_at(&full, fname),
                         name: full,
@@ -1072,13 +1094,36 @@ impl Namer {
         None
     }
 
-    /// The field specifications of a kind (built on first use).
-    fn specs(&mut self, kind: Kind) -> Arc<[crate::domain::FieldSpec]> {
+    /// The field specifications of a kind and its short names (built on first use).
+    fn specs(&mut self, kind: Kind) -> KindWords {
         let i = kind as usize;
         if self.spec_cache.len() <= i {
             self.spec_cache.resize(i + 1, None);
         }
-        self.spec_cache[i].get_or_insert_with(|| kind.fields().into()).clone()
+        if let Some(k) = &self.spec_cache[i] {
+            return k.clone();
+        }
+        let specs: Arc<[crate::domain::FieldSpec]> = kind.fields().into();
+        let words = specs
+            .iter()
+            .map(|s| s.name)
+            .chain(derived_names(kind).iter().copied())
+            .map(|w| self.word(w))
+            .collect();
+        let k = KindWords { specs, words };
+        self.spec_cache[i] = Some(k.clone());
+        k
+    }
+
+    /// The shared short name of a derived value of a kind.
+    fn derived_word(&mut self, kind: Kind, short: &str) -> Arc<str> {
+        if let Some(j) = derived_names(kind).iter().position(|n| *n == short) {
+            let k = self.specs(kind);
+            if let Some(w) = k.words.get(k.specs.len() + j) {
+                return w.clone();
+            }
+        }
+        self.word(short)
     }
 
     /// The shared copy of a short name.
@@ -1122,8 +1167,9 @@ impl Namer {
         let full = dotted(&d.name, name);
         let span = d.name_span;
         let _ = d;
+        let kind = d.kind;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-        let w = self.word(name);
+        let w = self.derived_word(kind, name);
         self.decls[did as usize].members.push((w, id));
         Some(id)
     }
@@ -1147,23 +1193,33 @@ impl Namer {
         rule: DimRule,
     ) -> SymId {
         let d = &self.decls[did as usize];
-        let (span, prelude) = (d.name_span, d.prelude);
-        let id = match self.member(did, short) {
-            Some(id) => id,
-            None => {
-                let full = dotted(&self.decls[did as usize].name, short);
-                let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-                let w = self.word(short);
-                self.decls[did as usize].members.push((w, id));
-                id
-            }
-        };
-        let s = &mut self.syms[id as usize];
-        s.ir = Some(ir);
-        s.meaning = meaning;
-        s.eq = eq;
-        s.rule = rule;
-        s.prelude = prelude;
+        let (span, prelude, kind) = (d.name_span, d.prelude, d.kind);
+        if let Some(id) = self.member(did, short) {
+            // The placeholder of a value read before it was defined.
+            let s = &mut self.syms[id as usize];
+            s.ir = Some(ir);
+            s.meaning = meaning;
+            s.eq = eq;
+            s.rule = rule;
+            s.prelude = prelude;
+            return id;
+        }
+        let name = dotted(&d.name, short);
+        let id = self.new_sym(Symbol {
+            short_at: short_at(&name, short),
+            name,
+            kind: SymKind::Derived { decl: did },
+            span,
+            name_span: span,
+            ir: Some(ir),
+            prov: Prov::default(),
+            meaning,
+            eq,
+            rule,
+            prelude,
+        });
+        let w = self.derived_word(kind, short);
+        self.decls[did as usize].members.push((w, id));
         id
     }
 
@@ -1741,6 +1797,10 @@ fn self_text(e: &Expr) -> String {
 pub(crate) trait Lookup {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId>;
     fn scope(&self) -> &HashMap<String, SymId>;
+    /// Whether a word after a number is a unit.
+    fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
+        units.lookup(atom).is_some()
+    }
 }
 
 impl Lookup for Namer {
@@ -1749,6 +1809,16 @@ impl Lookup for Namer {
     }
     fn scope(&self) -> &HashMap<String, SymId> {
         &self.scope
+    }
+    /// Memoised: a file has few distinct unit words (the unit table does not
+    /// change while names are resolved).
+    fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
+        if let Some(&u) = self.unit_words.get(atom) {
+            return u;
+        }
+        let u = units.lookup(atom).is_some();
+        self.unit_words.insert(atom.into(), u);
+        u
     }
 }
 
@@ -1794,9 +1864,9 @@ fn lower_quantity<L: Lookup>(
 ) -> Option<Ir> {
     // A word is read as a name when it is not a unit and is a declared name,
     // or is closer to a declared name than to any unit (a misspelled name).
-    let is_name = |n: &L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
+    let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
         UnitBase::Atom(a) => {
-            units.lookup(a).is_none()
+            !n.is_unit(units, a)
                 && (n.scope().contains_key(a)
                     || RESERVED.contains(&a.as_str())
                     || (a.chars().count() > 3
