@@ -128,7 +128,7 @@ impl Auditor<'_> {
             .map(|(_, r)| r.clone());
         match reason {
             Some(reason) => {
-                let target = self.p.res.syms[id as usize].name.clone();
+                let target = self.p.res.syms[id as usize].name.to_string();
                 if !self.out.allowed.iter().any(|a| a.code == code && a.target == target) {
                     self.out.allowed.push(Allowed {
                         code: code.to_string(),
@@ -175,7 +175,7 @@ impl Auditor<'_> {
                     let v = self.vals.get(d)?;
                     let (shown, unit) = self.show(d);
                     Some(Contributor {
-                        name: self.p.res.syms[d as usize].name.clone(),
+                        name: self.p.res.syms[d as usize].name.to_string(),
                         value: shown,
                         unit,
                         share: (additive && total != 0.0).then(|| v / total),
@@ -200,7 +200,7 @@ impl Auditor<'_> {
             let SymKind::Field { decl } = s.kind else { continue };
             let Some(v) = self.vals.get(i as SymId) else { continue };
             let kind = res.decls[decl as usize].kind;
-            let problem = match (kind, &*s.short, s.rule) {
+            let problem = match (kind, s.short(), s.rule) {
                 (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
                 (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
                     Some("a share must lie between 0 % and 100 %")
@@ -394,7 +394,7 @@ impl Auditor<'_> {
         let res = &self.p.res;
         let mut terms = Vec::new();
         for d in &res.decls {
-            if d.method.as_deref() != Some("stock_as_removal") || d.prelude {
+            if d.method != Some("stock_as_removal") || d.prelude {
                 continue;
             }
             let Some(t) = d.term else { continue };

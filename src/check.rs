@@ -331,7 +331,7 @@ impl<'a> Checker<'a> {
                 .filter(|(i, c)| {
                     c.dim.is_some() && c.dim == self.units.dim_id(&want) && self.res.syms[*i].kind == SymKind::Let
                 })
-                .map(|(i, _)| self.res.syms[i].name.as_str())
+                .map(|(i, _)| &*self.res.syms[i].name)
                 .collect();
             found.sort();
             found.first().map(|s| s.to_string())
@@ -776,7 +776,7 @@ impl<'a> Checker<'a> {
                 "carbon::units::wrong_kind",
                 format!("`{}` = {formula} must be {want}, but it is {got}", sym.name),
             )
-            .at(sym.name_span, format!("`{}` is {got}", sym.short));
+            .at(sym.name_span, format!("`{}` is {got}", sym.short()));
             let mut deps = Vec::new();
             if let Some(ir) = &sym.ir {
                 ir.deps(&mut deps);
@@ -788,9 +788,9 @@ impl<'a> Checker<'a> {
                         .units
                         .format_dunit(self.units.dunit(self.checked[dep as usize].dunit));
                     let text = if u.is_empty() || dd.is_one() {
-                        format!("`{}` is {}", ds.short, self.units.describe_dim(&dd))
+                        format!("`{}` is {}", ds.short(), self.units.describe_dim(&dd))
                     } else {
-                        format!("`{}` is in {u}", ds.short)
+                        format!("`{}` is in {u}", ds.short())
                     };
                     diag = diag.also(ds.span, text);
                 }
@@ -827,9 +827,9 @@ impl<'a> Checker<'a> {
                 _ => false,
             };
             if same {
-                x.short.to_string()
+                x.short().to_string()
             } else {
-                x.name.clone()
+                x.name.to_string()
             }
         };
         match &ir.op {

@@ -461,7 +461,7 @@ impl<'a> Explainer<'a> {
 
     /// The modelling choice flagged on a term, if any.
     fn stock_flag(d: &DeclInfo) -> Option<StockFlag<'_>> {
-        (d.method.as_deref() == Some("stock_as_removal")).then_some(StockFlag(d.note.as_deref()))
+        (d.method == Some("stock_as_removal")).then_some(StockFlag(d.note.as_deref()))
     }
 
     fn part(d: &DeclInfo) -> Option<Part> {
@@ -486,7 +486,7 @@ impl<'a> Explainer<'a> {
         let p = self.p;
         let s = &p.res.syms[id as usize];
         match (self.decl_of(id), self.decl_of(ctx)) {
-            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => &s.short,
+            (Some(a), Some(b)) if a == b && !matches!(s.kind, SymKind::Term { .. }) => s.short(),
             _ => &s.name,
         }
     }

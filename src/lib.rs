@@ -92,7 +92,7 @@ impl Analysis {
             .ok_or_else(|| Diag::error("carbon::explain", "the program has errors; nothing to explain"))?;
         let res = &e.p.res;
         let id = find_symbol(res, name).ok_or_else(|| {
-            let mut names: Vec<&str> = res.syms.iter().filter(|s| !s.prelude).map(|s| s.name.as_str()).collect();
+            let mut names: Vec<&str> = res.syms.iter().filter(|s| !s.prelude).map(|s| &*s.name).collect();
             names.sort();
             let mut d = Diag::error("carbon::explain::unknown", format!("no term or value named `{name}`"));
             d = match suggest::closest(name, names.iter().copied()) {

@@ -19,8 +19,56 @@ pub type DeclId = u32;
 #[derive(Clone, Debug, Default)]
 pub struct Prov {
     /// Citations: indices into `Resolved::sources` (one, inline, for most values).
-    pub sources: smallvec::SmallVec<[usize; 1]>,
-    pub assumed: Option<String>,
+    pub sources: Sources,
+    pub assumed: Option<Box<str>>,
+}
+
+/// A value's citations, indices into `Resolved::sources`, read as a slice. Most
+/// values cite none or one, kept inline: 16 bytes, where a vector takes 24.
+#[derive(Clone, Default)]
+pub enum Sources {
+    #[default]
+    None,
+    One(usize),
+    Many(Box<Vec<usize>>),
+}
+
+impl Sources {
+    pub fn push(&mut self, i: usize) {
+        *self = match std::mem::take(self) {
+            Sources::None => Sources::One(i),
+            Sources::One(a) => Sources::Many(Box::new(vec![a, i])),
+            Sources::Many(mut v) => {
+                v.push(i);
+                Sources::Many(v)
+            }
+        };
+    }
+}
+
+impl std::ops::Deref for Sources {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match self {
+            Sources::None => &[],
+            Sources::One(i) => std::slice::from_ref(i),
+            Sources::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Sources {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter {
+        self[..].iter()
+    }
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -84,9 +132,9 @@ pub enum SymKind {
 #[derive(Clone, Debug)]
 pub struct Symbol {
     /// Full name: `coal.amount`, `tce_to_co2`, `coal`.
-    pub name: String,
-    /// Name inside its declaration: `amount` (same as `name` for globals).
-    pub short: Arc<str>,
+    pub name: Box<str>,
+    /// Where the name inside its declaration starts in `name` (see `short`).
+    short_at: u32,
     pub kind: SymKind,
     pub span: Span,
     pub name_span: Span,
@@ -99,6 +147,19 @@ pub struct Symbol {
     pub prelude: bool,
 }
 
+impl Symbol {
+    /// Name inside its declaration: `amount` (same as `name` for globals).
+    pub fn short(&self) -> &str {
+        self.name.get(self.short_at as usize..).unwrap_or(&self.name)
+    }
+}
+
+/// Where `short`, a suffix of `name`, starts in it.
+fn short_at(name: &str, short: &str) -> u32 {
+    debug_assert!(name.ends_with(short));
+    u32::try_from(name.len().saturating_sub(short.len())).unwrap_or(0)
+}
+
 #[derive(Clone, Debug)]
 pub struct DeclInfo {
     pub kind: Kind,
@@ -107,8 +168,8 @@ pub struct DeclInfo {
     pub name_span: Span,
     pub group: Option<Group>,
     pub land: Option<Land>,
-    pub method: Option<String>,
-    pub ecosystem: Option<String>,
+    pub method: Option<&'static str>,
+    pub ecosystem: Option<&'static str>,
     pub note: Option<String>,
     /// Field and derived symbols by short name.
     pub members: Vec<(Arc<str>, SymId)>,
@@ -223,9 +284,19 @@ struct Namer {
     allows: HashMap<SymId, Vec<(String, String)>>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
-    spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
+    spec_cache: Vec<Option<KindWords>>,
     /// Short names (`area`, `stock`) shared by every declaration that has them.
     words: rustc_hash::FxHashSet<Arc<str>>,
+    /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
+    unit_words: HashMap<Box<str>, bool>,
+}
+
+/// A kind's field specifications, and the shared short names of its fields then of
+/// its derived values (`derived_names`), built once.
+#[derive(Clone)]
+struct KindWords {
+    specs: Arc<[crate::domain::FieldSpec]>,
+    words: Arc<[Arc<str>]>,
 }
 
 const RESERVED: &[&str] = &[
@@ -256,12 +327,14 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
         decl_scope: HashMap::default(),
         header: None,
         diags: Vec::new(),
-        pending: Vec::new(),
+        // A few fields a declaration (three or four in most kinds).
+        pending: Vec::with_capacity(n_decls * 4),
         expects: Vec::new(),
         statements: Vec::new(),
         allows: HashMap::default(),
         ranges: Vec::new(),
         words: Default::default(),
+        unit_words: HashMap::default(),
         spec_cache: Vec::new(),
     };
     // Sources first: provenance refers to them.
@@ -366,7 +439,7 @@ impl Namer {
                 }
             }
         }
-        out.assumed = p.assumed.as_ref().map(|(s, _)| s.clone());
+        out.assumed = p.assumed.as_ref().map(|(s, _)| s.as_str().into());
         out
     }
 
@@ -411,8 +484,8 @@ impl Namer {
     fn declare_let(&mut self, l: &mut ast::LetDecl) {
         let prov = self.prov(&l.prov);
         let id = self.new_sym(Symbol {
-            name: l.name.name.clone(),
-            short: Arc::from(l.name.name.as_str()),
+            name: l.name.name.as_str().into(),
+            short_at: 0,
             kind: SymKind::Let,
             span: l.span,
             name_span: l.name.span,
@@ -485,8 +558,8 @@ impl Namer {
     fn hidden(&mut self, name: String, e: Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
         let id = self.new_sym(Symbol {
-            short: Arc::from(name.as_str()),
-            name,
+            name: name.into_boxed_str(),
+            short_at: 0,
             kind: SymKind::Hidden,
             span: e.span,
             name_span: e.span,
@@ -509,9 +582,10 @@ impl Namer {
         };
         let prelude = self.is_prelude(e.span);
         let side = |n: &mut Self, what: &str, x: Expr| {
+            let full = format!("expect {name}: {what}");
             let id = n.new_sym(Symbol {
-                name: format!("expect {name}: {what}"),
-                short: Arc::from(what),
+                short_at: short_at(&full, what),
+                name: full.into_boxed_str(),
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
@@ -559,10 +633,11 @@ impl Namer {
             return;
         };
         let prelude = self.is_prelude(b.span);
-        let name = match (kind, &b.name, &b.title) {
-            (Kind::Inventory, _, Some((t, _))) => t.clone(),
-            (Kind::Inventory, Some(i), _) => i.name.clone(),
-            (_, Some(i), _) => i.name.clone(),
+        // The name is moved out of the syntax tree (dropped after this).
+        let name = match (kind, &mut b.name, &mut b.title) {
+            (Kind::Inventory, _, Some((t, _))) => std::mem::take(t),
+            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name),
+            (_, Some(i), _) => std::mem::take(&mut i.name),
             (_, None, _) => {
                 self.diags.push(
                     Diag::error(
@@ -593,10 +668,13 @@ impl Namer {
             }
         }
         let did = self.decls.len() as DeclId;
-        let specs = self.specs(kind);
+        let KindWords {
+            specs,
+            words: kind_words,
+        } = self.specs(kind);
         let mut info = DeclInfo {
             kind,
-            name: name.clone(),
+            name: String::new(), // set once the name is no longer needed here
             span: b.span,
             name_span,
             group: kind.default_group(),
@@ -609,7 +687,8 @@ impl Namer {
             method: None,
             ecosystem: None,
             note: None,
-            members: Vec::new(),
+            // Its fields and derived values, at their final size.
+            members: Vec::with_capacity(b.fields.len() + derived_names(kind).len()),
             term: None,
             prelude,
         };
@@ -644,15 +723,20 @@ impl Namer {
                 continue;
             }
             seen.push((fname, f.name.span));
-            let spec = if kind == Kind::Gwp && fname != "note" {
-                Some(crate::domain::FieldSpec {
+            // The specification, and its index in `specs` (and `kind_words`).
+            let (spec, spec_ix) = if kind == Kind::Gwp && fname != "note" {
+                let gwp = crate::domain::FieldSpec {
                     name: "",
                     ty: FieldType::Quantity,
                     required: false,
                     meaning: "GWP-100 (tCO2e per tonne of substance)",
-                })
+                };
+                (Some(gwp), None)
             } else {
-                specs.iter().find(|s| s.name == fname).cloned()
+                match specs.iter().position(|s| s.name == fname) {
+                    Some(j) => (specs.get(j).cloned(), Some(j)),
+                    None => (None, None),
+                }
             };
             let Some(spec) = spec else {
                 let mut d = Diag::error(
@@ -695,7 +779,7 @@ impl Namer {
                         ExprKind::Path(p) if p.len() == 1 => Some(p[0].name.as_str()),
                         _ => None,
                     };
-                    match w.filter(|w| words.contains(w)) {
+                    match w.and_then(|w| words.iter().copied().find(|x| *x == w)) {
                         Some(w) => match fname {
                             "land" => info.land = Land::from_word(w),
                             "group" => {
@@ -704,8 +788,8 @@ impl Namer {
                                     info.land = None;
                                 }
                             }
-                            "method" => info.method = Some(w.to_string()),
-                            _ => info.ecosystem = Some(w.to_string()),
+                            "method" => info.method = Some(w),
+                            _ => info.ecosystem = Some(w),
                         },
                         None => {
                             let mut d = Diag::error(
@@ -727,7 +811,7 @@ impl Namer {
                         if let Some(a) = p.assumed {
                             info.note = Some(match info.note.take() {
                                 Some(n) => format!("{n}; {a}"),
-                                None => a,
+                                None => a.into_string(),
                             });
                         }
                     }
@@ -791,15 +875,18 @@ impl Namer {
                         FieldValue::Text(..) => continue,
                     };
                     let prov = self.prov(&f.prov);
-                    let full = if kind == Kind::Inventory {
-                        fname.to_string()
+                    let full: Box<str> = if kind == Kind::Inventory {
+                        fname.into()
                     } else {
                         dotted(&name, fname)
                     };
-                    let short = self.word(fname);
+                    let short = match spec_ix.and_then(|j| kind_words.get(j)) {
+                        Some(w) => w.clone(),
+                        None => self.word(fname),
+                    };
                     let id = self.new_sym(Symbol {
+                        short_at: short_at(&full, fname),
                         name: full,
-                        short: short.clone(),
                         kind: SymKind::Field { decl: did },
                         span: f.span,
                         name_span: f.name.span,
@@ -875,7 +962,7 @@ impl Namer {
             });
         }
         if let Some(m) = &info.method {
-            let need: &[&str] = match m.as_str() {
+            let need: &[&str] = match *m {
                 "gain" => &["increment"],
                 "stock_difference" => &["previous", "interval"],
                 _ => &[],
@@ -898,6 +985,7 @@ impl Namer {
         }
         if kind == Kind::Inventory {
             self.header = Some(header);
+            info.name = name;
             self.decls.push(info);
             return;
         }
@@ -929,8 +1017,8 @@ impl Namer {
         self.decl_scope.insert(name.clone(), did);
         if kind != Kind::Gwp && kind != Kind::Range {
             let id = self.new_sym(Symbol {
-                name: name.clone(),
-                short: Arc::from(name.as_str()),
+                name: name.as_str().into(),
+                short_at: 0,
                 kind: SymKind::Term { decl: did },
                 span: b.span,
                 name_span,
@@ -949,6 +1037,7 @@ impl Namer {
             info.term = Some(id);
             self.allow(id, &b.allows);
         }
+        info.name = name;
         self.decls.push(info);
     }
 
@@ -1005,13 +1094,36 @@ impl Namer {
         None
     }
 
-    /// The field specifications of a kind (built on first use).
-    fn specs(&mut self, kind: Kind) -> Arc<[crate::domain::FieldSpec]> {
+    /// The field specifications of a kind and its short names (built on first use).
+    fn specs(&mut self, kind: Kind) -> KindWords {
         let i = kind as usize;
         if self.spec_cache.len() <= i {
             self.spec_cache.resize(i + 1, None);
         }
-        self.spec_cache[i].get_or_insert_with(|| kind.fields().into()).clone()
+        if let Some(k) = &self.spec_cache[i] {
+            return k.clone();
+        }
+        let specs: Arc<[crate::domain::FieldSpec]> = kind.fields().into();
+        let words = specs
+            .iter()
+            .map(|s| s.name)
+            .chain(derived_names(kind).iter().copied())
+            .map(|w| self.word(w))
+            .collect();
+        let k = KindWords { specs, words };
+        self.spec_cache[i] = Some(k.clone());
+        k
+    }
+
+    /// The shared short name of a derived value of a kind.
+    fn derived_word(&mut self, kind: Kind, short: &str) -> Arc<str> {
+        if let Some(j) = derived_names(kind).iter().position(|n| *n == short) {
+            let k = self.specs(kind);
+            if let Some(w) = k.words.get(k.specs.len() + j) {
+                return w.clone();
+            }
+        }
+        self.word(short)
     }
 
     /// The shared copy of a short name.
@@ -1024,10 +1136,10 @@ impl Namer {
         x
     }
 
-    fn placeholder(&mut self, name: String, kind: SymKind, span: Span) -> SymId {
-        let short = self.word(name.rsplit('.').next().unwrap_or(&name));
+    fn placeholder(&mut self, name: Box<str>, kind: SymKind, span: Span) -> SymId {
+        let short = name.rsplit('.').next().unwrap_or(&name);
         self.new_sym(Symbol {
-            short,
+            short_at: short_at(&name, short),
             name,
             kind,
             span,
@@ -1042,7 +1154,7 @@ impl Namer {
     }
 
     fn group_placeholder(&mut self, name: &str) -> Option<SymId> {
-        let id = self.placeholder(name.to_string(), SymKind::Group, Span::default());
+        let id = self.placeholder(name.into(), SymKind::Group, Span::default());
         self.scope.insert(name.to_string(), id);
         Some(id)
     }
@@ -1055,8 +1167,9 @@ impl Namer {
         let full = dotted(&d.name, name);
         let span = d.name_span;
         let _ = d;
+        let kind = d.kind;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-        let w = self.word(name);
+        let w = self.derived_word(kind, name);
         self.decls[did as usize].members.push((w, id));
         Some(id)
     }
@@ -1080,23 +1193,33 @@ impl Namer {
         rule: DimRule,
     ) -> SymId {
         let d = &self.decls[did as usize];
-        let (span, prelude) = (d.name_span, d.prelude);
-        let id = match self.member(did, short) {
-            Some(id) => id,
-            None => {
-                let full = dotted(&self.decls[did as usize].name, short);
-                let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-                let w = self.word(short);
-                self.decls[did as usize].members.push((w, id));
-                id
-            }
-        };
-        let s = &mut self.syms[id as usize];
-        s.ir = Some(ir);
-        s.meaning = meaning;
-        s.eq = eq;
-        s.rule = rule;
-        s.prelude = prelude;
+        let (span, prelude, kind) = (d.name_span, d.prelude, d.kind);
+        if let Some(id) = self.member(did, short) {
+            // The placeholder of a value read before it was defined.
+            let s = &mut self.syms[id as usize];
+            s.ir = Some(ir);
+            s.meaning = meaning;
+            s.eq = eq;
+            s.rule = rule;
+            s.prelude = prelude;
+            return id;
+        }
+        let name = dotted(&d.name, short);
+        let id = self.new_sym(Symbol {
+            short_at: short_at(&name, short),
+            name,
+            kind: SymKind::Derived { decl: did },
+            span,
+            name_span: span,
+            ir: Some(ir),
+            prov: Prov::default(),
+            meaning,
+            eq,
+            rule,
+            prelude,
+        });
+        let w = self.derived_word(kind, short);
+        self.decls[did as usize].members.push((w, id));
         id
     }
 
@@ -1117,8 +1240,8 @@ impl Namer {
         struct D {
             kind: Kind,
             name_span: Span,
-            method: Option<String>,
-            ecosystem: Option<String>,
+            method: Option<&'static str>,
+            ecosystem: Option<&'static str>,
             term: Option<SymId>,
         }
         let d = {
@@ -1126,8 +1249,8 @@ impl Namer {
             D {
                 kind: x.kind,
                 name_span: x.name_span,
-                method: x.method.clone(),
-                ecosystem: x.ecosystem.clone(),
+                method: x.method,
+                ecosystem: x.ecosystem,
                 term: x.term,
             }
         };
@@ -1209,7 +1332,7 @@ impl Namer {
                 let Some(area) = f!("area") else { return };
                 let (stock, density_now) = if d.kind == Kind::Cover {
                     let Some(density) = f!("density") else { return };
-                    let eq = match d.ecosystem.as_deref() {
+                    let eq = match d.ecosystem {
                         Some("farmland") => "Eq. 10",
                         Some("shrub") => "Eq. 11",
                         Some("grassland") => "Eq. 12",
@@ -1267,7 +1390,7 @@ impl Namer {
                     );
                     // Stock per area, only where the method needs it (a stand of
                     // zero area is valid otherwise).
-                    let dn = if d.method.as_deref() == Some("stock_difference") {
+                    let dn = if d.method == Some("stock_difference") {
                         let dn = self.define(
                             did,
                             "density",
@@ -1293,7 +1416,7 @@ impl Namer {
                     DimRule::Any,
                 );
                 let co2_ir = Ir::sym(co2, d.name_span);
-                let rate = match d.method.as_deref() {
+                let rate = match d.method {
                     Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
                     Some("gain") => {
                         let Some(inc) = f!("increment") else { return };
@@ -1320,7 +1443,7 @@ impl Namer {
             let s = &mut self.syms[id as usize];
             s.ir = Some(ir);
             if d.kind == Kind::Cover {
-                s.eq = Some(match d.ecosystem.as_deref() {
+                s.eq = Some(match d.ecosystem {
                     Some("farmland") => "Eq. 10",
                     Some("shrub") => "Eq. 11",
                     Some("grassland") => "Eq. 12",
@@ -1450,8 +1573,8 @@ impl Namer {
             }
         }
         let id = self.new_sym(Symbol {
-            name: name.to_string(),
-            short: Arc::from(name),
+            name: name.into(),
+            short_at: 0,
             kind: SymKind::Group,
             span,
             name_span: span,
@@ -1480,17 +1603,20 @@ impl Namer {
         // not a vector a symbol.
         let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
         let mut start: Vec<usize> = Vec::with_capacity(n + 1);
-        let mut one = Vec::new(); // one symbol's (`Ir::deps` removes repeats within it)
+        let mut prelude: Vec<bool> = Vec::with_capacity(n);
         for s in &self.syms {
-            start.push(deps.len());
+            let from = deps.len();
+            start.push(from);
+            prelude.push(s.prelude);
             if let Some(ir) = &s.ir {
-                one.clear();
-                ir.deps(&mut one);
-                deps.extend_from_slice(&one);
-                if uses(ir, &|op| matches!(op, IrOp::Gwp(_))) {
+                // One walk of the expression for its symbols and its uses of the
+                // GWP set and the period.
+                let mut uses = Uses::default();
+                scan(ir, &mut deps, from, &mut uses);
+                if uses.gwp {
                     deps.extend(gwp_deps.iter().copied());
                 }
-                if uses(ir, &|op| matches!(op, IrOp::PerPeriod(_) | IrOp::OverPeriod(_))) {
+                if uses.period {
                     deps.extend(period);
                 }
             }
@@ -1499,11 +1625,11 @@ impl Namer {
         // 0 = unvisited, 1 = on stack, 2 = done
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
-        let mut roots: Vec<usize> = (0..n).filter(|&i| self.syms[i].prelude).collect();
-        roots.extend((0..n).filter(|&i| !self.syms[i].prelude));
         let mut reported = false;
         // (symbol, position in `deps` of its next dependency), reused for every root.
         let mut stack: Vec<(usize, usize)> = Vec::new();
+        // Roots: the prelude's symbols first, then the file's.
+        let roots = (0..n).filter(|&i| prelude[i]).chain((0..n).filter(|&i| !prelude[i]));
         for root in roots {
             if state[root] != 0 {
                 continue;
@@ -1539,7 +1665,7 @@ impl Namer {
     }
 
     fn report_cycle(&mut self, cycle: &[usize]) {
-        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.clone()).collect();
+        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.to_string()).collect();
         let first = cycle[0];
         let mut path = names.join(" → ");
         path.push_str(&format!(" → {}", names[0]));
@@ -1560,14 +1686,41 @@ impl Namer {
     }
 }
 
-fn uses(ir: &Ir, pred: &dyn Fn(&IrOp) -> bool) -> bool {
-    if pred(&ir.op) {
-        return true;
-    }
+/// What an expression uses beyond its symbols.
+#[derive(Default)]
+struct Uses {
+    /// The GWP set (`IrOp::Gwp`).
+    gwp: bool,
+    /// The period (`IrOp::PerPeriod`, `IrOp::OverPeriod`).
+    period: bool,
+}
+
+/// Appends to `out` the symbols `ir` reads that are not in `out[from..]` yet, in
+/// order of first appearance (as `Ir::deps`), and notes what else it uses.
+fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
     match &ir.op {
-        IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => uses(x, pred),
-        IrOp::Bin(_, a, b) => uses(a, pred) || uses(b, pred),
-        _ => false,
+        IrOp::Lit { .. } => {}
+        IrOp::Sym(s) => {
+            if !out[from..].contains(s) {
+                out.push(*s)
+            }
+        }
+        IrOp::Gwp(x) => {
+            uses.gwp = true;
+            scan(x, out, from, uses)
+        }
+        IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => {
+            uses.period = true;
+            scan(x, out, from, uses)
+        }
+        IrOp::Neg(x) | IrOp::Convert(x, _) => scan(x, out, from, uses),
+        IrOp::Bin(_, a, b) => {
+            scan(a, out, from, uses);
+            scan(b, out, from, uses);
+        }
+        // Group members are distinct declarations: no de-duplication (which would
+        // be quadratic for large groups).
+        IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
 
@@ -1585,12 +1738,12 @@ fn take(e: &mut Expr) -> Expr {
 }
 
 /// `decl.member`, allocated once at its final size.
-fn dotted(decl: &str, member: &str) -> String {
+fn dotted(decl: &str, member: &str) -> Box<str> {
     let mut s = String::with_capacity(decl.len() + 1 + member.len());
     s.push_str(decl);
     s.push('.');
     s.push_str(member);
-    s
+    s.into_boxed_str()
 }
 
 pub fn derived_names(k: Kind) -> &'static [&'static str] {
@@ -1644,6 +1797,10 @@ fn self_text(e: &Expr) -> String {
 pub(crate) trait Lookup {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId>;
     fn scope(&self) -> &HashMap<String, SymId>;
+    /// Whether a word after a number is a unit.
+    fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
+        units.lookup(atom).is_some()
+    }
 }
 
 impl Lookup for Namer {
@@ -1652,6 +1809,16 @@ impl Lookup for Namer {
     }
     fn scope(&self) -> &HashMap<String, SymId> {
         &self.scope
+    }
+    /// Memoised: a file has few distinct unit words (the unit table does not
+    /// change while names are resolved).
+    fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
+        if let Some(&u) = self.unit_words.get(atom) {
+            return u;
+        }
+        let u = units.lookup(atom).is_some();
+        self.unit_words.insert(atom.into(), u);
+        u
     }
 }
 
@@ -1697,9 +1864,9 @@ fn lower_quantity<L: Lookup>(
 ) -> Option<Ir> {
     // A word is read as a name when it is not a unit and is a declared name,
     // or is closer to a declared name than to any unit (a misspelled name).
-    let is_name = |n: &L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
+    let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
         UnitBase::Atom(a) => {
-            units.lookup(a).is_none()
+            !n.is_unit(units, a)
                 && (n.scope().contains_key(a)
                     || RESERVED.contains(&a.as_str())
                     || (a.chars().count() > 3

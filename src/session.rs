@@ -318,7 +318,7 @@ impl Session {
                     .syms
                     .iter()
                     .filter(|s| !s.prelude && !matches!(s.kind, SymKind::Hidden))
-                    .map(|s| s.name.as_str())
+                    .map(|s| &*s.name)
                     .collect();
                 names.sort();
                 Reply::out(format!("{}\n", names.join("  ")))
@@ -914,7 +914,7 @@ impl Session {
         let mut base_ix: HashMap<&str, SymId> = HashMap::new();
         for (i, s) in base.res.syms.iter().enumerate() {
             if !s.prelude && !matches!(s.kind, SymKind::Hidden) {
-                base_ix.insert(s.name.as_str(), i as SymId);
+                base_ix.insert(&*s.name, i as SymId);
             }
         }
         let mut rows: Vec<(String, String, String, String)> = Vec::new();
@@ -924,7 +924,7 @@ impl Session {
             }
             let Some(new) = cv.get(i as SymId) else { continue };
             let du = cur.checked[i].dunit; // an id of the current program (show_id)
-            let old = base_ix.get(s.name.as_str()).and_then(|&b| bv.get(b));
+            let old = base_ix.get(&*s.name).and_then(|&b| bv.get(b));
             if old.is_some_and(|o| o == new) || (old.is_none() && s.prelude) {
                 continue;
             }
@@ -939,7 +939,7 @@ impl Session {
                 }
                 None => ("(new)".to_string(), String::new()),
             };
-            rows.push((s.name.clone(), old_s, self.show_id(new, du), delta));
+            rows.push((s.name.to_string(), old_s, self.show_id(new, du), delta));
         }
         if rows.is_empty() {
             return format!("no change against the baseline ({})\n", self.balance_line());
