@@ -439,7 +439,7 @@ impl Namer {
                 }
             }
         }
-        out.assumed = p.assumed.as_ref().map(|(s, _)| s.as_str().into());
+        out.assumed = p.assumed.as_ref().map(|a| a.0.as_str().into());
         out
     }
 
@@ -899,7 +899,10 @@ impl Namer {
                     });
                     self.pending.push((id, e));
                     info.members.push((short, id));
-                    self.statements_of(id, &mut f.stmts, &f.prov);
+                    match f.stmts.as_deref_mut() {
+                        Some(stmts) => self.statements_of(id, stmts, &f.prov),
+                        None => self.allow(id, &f.prov.allow),
+                    }
                     if kind == Kind::Inventory && fname == "period" {
                         header.period = Some(id);
                         self.scope.insert("period".into(), id);

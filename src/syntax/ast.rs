@@ -56,6 +56,18 @@ pub struct Statements {
     pub also: Vec<(Expr, Provenance)>,
 }
 
+impl Statements {
+    /// Neither `parts` nor `also`.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_none() && self.also.is_empty()
+    }
+    /// Behind a pointer, and only when there are any (a field rarely has them:
+    /// 8 bytes a field instead of 32).
+    pub fn boxed(self) -> Option<Box<Statements>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct LetDecl {
     pub name: Ident,
@@ -113,7 +125,8 @@ pub struct BlockDecl {
 pub struct Field {
     pub name: Ident,
     pub value: FieldValue,
-    pub stmts: Statements,
+    /// `None` when there are no `parts` or `also` statements.
+    pub stmts: Option<Box<Statements>>,
     pub prov: Provenance,
     pub span: Span,
 }
@@ -128,7 +141,8 @@ pub enum FieldValue {
 pub struct Provenance {
     /// Almost always one citation: kept inline, without an allocation.
     pub from: smallvec::SmallVec<[Citation; 1]>,
-    pub assumed: Option<(String, Span)>,
+    /// Behind a pointer: most values cite a source instead.
+    pub assumed: Option<Box<(String, Span)>>,
     pub allow: Vec<Allow>,
 }
 

@@ -1111,7 +1111,7 @@ impl<'a> Parser<'a> {
                 self.pos += "assumed".len();
                 self.skip();
                 let (s, sp, t) = self.string()?;
-                prov.assumed = Some((s, sp));
+                prov.assumed = Some(Box::new((s, sp)));
                 tight = Some(t);
             } else if self.kw("allow") {
                 let (a, t) = self.allow_clause()?;
@@ -1392,7 +1392,7 @@ impl<'a> Parser<'a> {
         self.fields.push(Field {
             name,
             value,
-            stmts,
+            stmts: stmts.boxed(),
             prov,
             span,
         });

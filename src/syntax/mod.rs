@@ -910,7 +910,7 @@ impl Builder {
         Ok(Field {
             name,
             value,
-            stmts,
+            stmts: stmts.boxed(),
             prov,
             span,
         })
@@ -973,7 +973,7 @@ impl Builder {
                 }
                 Rule::assumed_clause => {
                     if let Some(q) = c.into_inner().find(|q| q.as_rule() == Rule::string) {
-                        prov.assumed = Some(self.string(q));
+                        prov.assumed = Some(Box::new(self.string(q)));
                     }
                 }
                 Rule::allow_clause => prov.allow.push(self.allow(c)),
