@@ -135,12 +135,18 @@ pub fn resolve_unit(p: &mut Program, u: &crate::syntax::ast::UnitExpr) -> Result
     p.units.resolve(u)
 }
 
-pub fn check(res: Resolved, mut units: Units) -> (Program, Vec<Diag>) {
+pub fn check(mut res: Resolved, mut units: Units) -> (Program, Vec<Diag>) {
     let mut checked = vec![Checked::default(); res.syms.len()];
+    // Each expression is compiled to code and then freed: a checked program keeps
+    // the code, not the expression it came from.
+    let mut irs = std::mem::take(&mut res.irs);
     let mut c = Checker::new(&res, &mut units, &mut checked);
     for &id in &res.order {
-        c.check_sym(id);
+        if let Some(ir) = irs.get_mut(id as usize).and_then(Option::take) {
+            c.check_sym(id, &ir);
+        }
     }
+    drop(irs);
     c.check_comparisons();
     let diags = c.diags;
     (Program { res, units, checked }, diags)
@@ -235,9 +241,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_sym(&mut self, id: SymId) {
+    fn check_sym(&mut self, id: SymId, ir: &Ir) {
         let sym = &self.res.syms[id as usize];
-        let Some(ir) = &sym.ir else { return };
         let inferred = match &ir.op {
             // An empty group has the dimension its rule asks for.
             IrOp::Sum(xs) if xs.is_empty() => {
@@ -263,7 +268,7 @@ impl<'a> Checker<'a> {
         };
         let d = self.units.dim(dim);
         if !self.rule_ok(sym.rule, &d) {
-            self.rule_error(id, &d);
+            self.rule_error(id, ir, &d);
             return;
         }
         match sym.rule {
@@ -743,7 +748,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn rule_error(&mut self, id: SymId, d: &Dim) {
+    fn rule_error(&mut self, id: SymId, ir: &Ir, d: &Dim) {
         let sym = &self.res.syms[id as usize];
         let (want, example) = match sym.rule {
             DimRule::Any => ("anything", ""),
@@ -771,16 +776,14 @@ impl<'a> Checker<'a> {
         let got = self.units.describe_dim(d);
         let mut diag = if matches!(sym.kind, SymKind::Derived { .. }) {
             // Point at the operands the derived value is computed from.
-            let formula = sym.ir.as_ref().map(|ir| self.ir_text(ir, id)).unwrap_or_default();
+            let formula = self.ir_text(ir, id);
             let mut diag = Diag::error(
                 "carbon::units::wrong_kind",
                 format!("`{}` = {formula} must be {want}, but it is {got}", sym.name),
             )
             .at(sym.name_span, format!("`{}` is {got}", sym.short()));
             let mut deps = Vec::new();
-            if let Some(ir) = &sym.ir {
-                ir.deps(&mut deps);
-            }
+            ir.deps(&mut deps);
             for dep in deps {
                 let ds = &self.res.syms[dep as usize];
                 if let (Some(dd), SymKind::Field { .. }) = (self.dim_at(dep), &ds.kind) {

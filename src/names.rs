@@ -138,7 +138,10 @@ pub struct Symbol {
     pub kind: SymKind,
     pub span: Span,
     pub name_span: Span,
-    pub ir: Option<Ir>,
+    /// Where the value's expression is written (the span of its `Ir`), when the
+    /// symbol has a value. The expression itself is in `Resolved::irs` until the
+    /// check stage takes it.
+    pub value: Option<Span>,
     pub prov: Prov,
     /// What the value is (field meaning or derived role).
     pub meaning: &'static str,
@@ -198,6 +201,10 @@ pub struct GroupSyms {
 #[derive(Clone, Debug)]
 pub struct Resolved {
     pub syms: Vec<Symbol>,
+    /// Each symbol's expression, index = `SymId`. The check stage takes them (it
+    /// compiles each to code and frees it): empty in a checked `Program`, where
+    /// `Symbol::value` keeps where each was written.
+    pub irs: Vec<Option<Ir>>,
     pub decls: Vec<DeclInfo>,
     pub sources: Vec<SourceInfo>,
     pub header: Option<Header>,
@@ -270,6 +277,8 @@ pub const WARNING_CODES: &[&str] = &[
 struct Namer {
     prelude_src: Option<SourceId>,
     syms: Vec<Symbol>,
+    /// Each symbol's expression (`None` until defined), index = `SymId`.
+    irs: Vec<Option<Ir>>,
     decls: Vec<DeclInfo>,
     sources: Vec<SourceInfo>,
     source_ix: HashMap<String, usize>,
@@ -320,6 +329,7 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
     let mut n = Namer {
         prelude_src,
         syms: Vec::with_capacity(n_decls * 10),
+        irs: Vec::with_capacity(n_decls * 10),
         decls: Vec::with_capacity(n_decls),
         sources: Vec::new(),
         source_ix: HashMap::default(),
@@ -360,7 +370,7 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
     let pending = std::mem::take(&mut n.pending);
     for (id, e) in pending {
         let ir = n.lower(&e, units);
-        n.syms[id as usize].ir = ir;
+        n.irs[id as usize] = ir;
     }
     for i in 0..n.decls.len() {
         n.derive(i as DeclId);
@@ -368,8 +378,12 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
     let groups = n.build_groups();
     let co2_per_c = n.scope.get("co2_per_c").copied();
     let order = n.order();
+    for (s, ir) in n.syms.iter_mut().zip(&n.irs) {
+        s.value = ir.as_ref().map(|ir| ir.span);
+    }
     let r = Resolved {
         syms: n.syms,
+        irs: n.irs,
         decls: n.decls,
         sources: n.sources,
         header: n.header,
@@ -445,6 +459,7 @@ impl Namer {
 
     fn new_sym(&mut self, s: Symbol) -> SymId {
         self.syms.push(s);
+        self.irs.push(None);
         (self.syms.len() - 1) as SymId
     }
 
@@ -489,7 +504,7 @@ impl Namer {
             kind: SymKind::Let,
             span: l.span,
             name_span: l.name.span,
-            ir: None,
+            value: None,
             prov,
             meaning: "",
             eq: None,
@@ -563,7 +578,7 @@ impl Namer {
             kind: SymKind::Hidden,
             span: e.span,
             name_span: e.span,
-            ir: None,
+            value: None,
             prov: Prov::default(),
             meaning: "",
             eq: None,
@@ -589,7 +604,7 @@ impl Namer {
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
-                ir: None,
+                value: None,
                 prov: Prov::default(),
                 meaning: "",
                 eq: None,
@@ -890,7 +905,7 @@ impl Namer {
                         kind: SymKind::Field { decl: did },
                         span: f.span,
                         name_span: f.name.span,
-                        ir: None,
+                        value: None,
                         prov,
                         meaning: spec.meaning,
                         eq: None,
@@ -1025,7 +1040,7 @@ impl Namer {
                 kind: SymKind::Term { decl: did },
                 span: b.span,
                 name_span,
-                ir: None,
+                value: None,
                 prov: Prov::default(),
                 meaning: kind.term_meaning(),
                 eq: Some(kind.equation()),
@@ -1147,7 +1162,7 @@ impl Namer {
             kind,
             span,
             name_span: span,
-            ir: None,
+            value: None,
             prov: Prov::default(),
             meaning: "",
             eq: None,
@@ -1199,8 +1214,8 @@ impl Namer {
         let (span, prelude, kind) = (d.name_span, d.prelude, d.kind);
         if let Some(id) = self.member(did, short) {
             // The placeholder of a value read before it was defined.
+            self.irs[id as usize] = Some(ir);
             let s = &mut self.syms[id as usize];
-            s.ir = Some(ir);
             s.meaning = meaning;
             s.eq = eq;
             s.rule = rule;
@@ -1214,13 +1229,14 @@ impl Namer {
             kind: SymKind::Derived { decl: did },
             span,
             name_span: span,
-            ir: Some(ir),
+            value: None,
             prov: Prov::default(),
             meaning,
             eq,
             rule,
             prelude,
         });
+        self.irs[id as usize] = Some(ir);
         let w = self.derived_word(kind, short);
         self.decls[did as usize].members.push((w, id));
         id
@@ -1443,8 +1459,8 @@ impl Namer {
             Kind::Inventory | Kind::Gwp | Kind::Range => None,
         };
         if let (Some(ir), Some(id)) = (term_ir, d.term) {
+            self.irs[id as usize] = Some(ir);
             let s = &mut self.syms[id as usize];
-            s.ir = Some(ir);
             if d.kind == Kind::Cover {
                 s.eq = Some(match d.ecosystem {
                     Some("farmland") => "Eq. 10",
@@ -1545,7 +1561,7 @@ impl Namer {
             "∫₀ᵀ (C_above + C_under − C_min) dt",
             DimRule::Co2e,
         );
-        self.syms[integ as usize].ir = Some(integral);
+        self.irs[integ as usize] = Some(integral);
         let net = self.group_sym(
             "net",
             IrOp::Sum(vec![
@@ -1566,8 +1582,8 @@ impl Namer {
         let ir = Some(Ir { op, span });
         if let Some(&id) = self.scope.get(name).filter(|_| bind) {
             if self.syms[id as usize].kind == SymKind::Group {
+                self.irs[id as usize] = ir;
                 let s = &mut self.syms[id as usize];
-                s.ir = ir;
                 s.meaning = meaning;
                 s.rule = rule;
                 s.span = span;
@@ -1581,13 +1597,14 @@ impl Namer {
             kind: SymKind::Group,
             span,
             name_span: span,
-            ir,
+            value: None,
             prov: Prov::default(),
             meaning,
             eq: None,
             rule,
             prelude: false,
         });
+        self.irs[id as usize] = ir;
         if bind {
             self.scope.insert(name.to_string(), id);
         }
@@ -1607,11 +1624,11 @@ impl Namer {
         let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
         let mut start: Vec<usize> = Vec::with_capacity(n + 1);
         let mut prelude: Vec<bool> = Vec::with_capacity(n);
-        for s in &self.syms {
+        for (s, ir) in self.syms.iter().zip(&self.irs) {
             let from = deps.len();
             start.push(from);
             prelude.push(s.prelude);
-            if let Some(ir) = &s.ir {
+            if let Some(ir) = ir {
                 // One walk of the expression for its symbols and its uses of the
                 // GWP set and the period.
                 let mut uses = Uses::default();

@@ -766,10 +766,10 @@ impl Session {
         for (target, text) in sets {
             match lookup(target).filter(|&id| Some(base.res.syms[id as usize].span.src) == src) {
                 Some(id) => {
-                    let Some(ir) = &base.res.syms[id as usize].ir else {
+                    let Some(span) = base.res.syms[id as usize].value else {
                         continue;
                     };
-                    let (s, e) = (ir.span.start as usize, ir.span.end as usize);
+                    let (s, e) = (span.start as usize, span.end as usize);
                     let old = self.base_text.get(s..e).unwrap_or("").to_string();
                     let new = if marked {
                         format!("{text} /* what-if: was {old} */")
