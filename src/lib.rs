@@ -153,6 +153,10 @@ pub struct Options {
     pub prelude: bool,
     /// Missing provenance and data-quality warnings are errors.
     pub strict: bool,
+    /// Parse a large file whole before declaring its names, instead of in pieces
+    /// declared as they are parsed (the result is the same: tests compare them).
+    #[doc(hidden)]
+    pub whole: bool,
 }
 
 impl Default for Options {
@@ -160,6 +164,7 @@ impl Default for Options {
         Options {
             prelude: true,
             strict: false,
+            whole: false,
         }
     }
 }
@@ -268,50 +273,31 @@ fn analyze_on_this_thread(
 ) -> Analysis {
     let mut diags = Vec::new();
     let mut clock = Clock::new();
-    let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
-    if let Some(p) = &prelude {
-        diags.extend(p.diags.iter().cloned());
-    }
-    clock.lap("parse prelude");
-    let file = syntax::parse(file_id, sources.text(file_id));
-    diags.extend(file.diags.iter().cloned());
-    clock.lap("parse");
-    if file.diags.is_empty() && file.file.decls.is_empty() {
-        let end = sources.text(file_id).len();
-        diags.push(
-            Diag::error("carbon::input::empty", "the file declares nothing")
-                .at(Span::new(file_id, 0, end), "no declarations here")
-                .help("start with `inventory \"Site\" { period 1 a  gwp AR6 }` and add declarations; see examples/"),
-        );
-    }
-    if diags.iter().any(|d| d.is_error()) {
-        diag::sort(&mut diags);
-        return Analysis {
-            sources,
-            program: None,
-            values: None,
-            audit: None,
-            diags,
-            timings: clock.laps,
-        };
-    }
-    let mut files: Vec<&syntax::ast::File> = Vec::new();
-    if let Some(p) = &prelude {
-        files.push(&p.file);
-    }
-    files.push(&file.file);
-    let (mut units, d) = units::Units::build(&files);
-    diags.extend(d);
-    clock.lap("units");
-    drop(files);
-    // Names takes the syntax trees and frees each declaration once it is declared,
-    // so that the symbols reuse that memory; no later stage reads the AST.
-    let mut trees = Vec::with_capacity(2);
-    trees.extend(prelude.map(|p| p.file));
-    trees.push(file.file);
-    let (res, d) = names::resolve(trees, prelude_id, &mut units);
-    diags.extend(d);
-    clock.lap("names");
+    let streamed = if !opts.whole && sources.text(file_id).len() >= STREAM_BYTES {
+        resolve_streamed(&sources, prelude_id, file_id, &mut clock)
+    } else {
+        None
+    };
+    let (res, units) = match streamed {
+        Some((res, units, d)) => {
+            diags.extend(d);
+            (res, units)
+        }
+        None => match resolve_whole(&sources, prelude_id, file_id, &mut clock, &mut diags) {
+            Some(r) => r,
+            None => {
+                diag::sort(&mut diags);
+                return Analysis {
+                    sources,
+                    program: None,
+                    values: None,
+                    audit: None,
+                    diags,
+                    timings: clock.laps,
+                };
+            }
+        },
+    };
     let (program, d) = check::check(res, units);
     diags.extend(d);
     clock.lap("check");
@@ -341,6 +327,149 @@ fn analyze_on_this_thread(
         diags,
         timings: clock.laps,
     }
+}
+
+/// Files at least this long are parsed in pieces on another thread while the
+/// names stage declares the pieces already parsed ([`resolve_streamed`]).
+const STREAM_BYTES: usize = 256 * 1024;
+/// The size of a piece.
+const STREAM_PIECE: usize = 256 * 1024;
+/// Stack of a parsing thread (only reserved; the nesting limits bound its use).
+const PARSE_STACK: usize = 64 << 20;
+/// Threads parsing pieces while the names are declared.
+const PARSERS: usize = 2;
+
+/// Parses the file in pieces on another thread and declares each piece's names as
+/// it arrives (`names::Streaming`), then builds the units and finishes the names.
+/// `None` when the fast parser gives up on a piece, the file declares nothing or
+/// the prelude has an error: the caller then runs [`resolve_whole`], which
+/// reports every error.
+fn resolve_streamed(
+    sources: &SourceMap,
+    prelude_id: Option<SourceId>,
+    file_id: SourceId,
+    clock: &mut Clock,
+) -> Option<(names::Resolved, units::Units, Vec<Diag>)> {
+    let text = sources.text(file_id);
+    let mut stream = names::Streaming::new(prelude_id, text.len() / 160 + 16);
+    if let Some(id) = prelude_id {
+        let p = syntax::parse(id, sources.text(id));
+        if !p.diags.is_empty() {
+            return None;
+        }
+        drop(stream.feed(id, p.file.decls));
+    }
+    clock.lap("parse prelude");
+    let before = stream.declared();
+    // Two threads parse the pieces (even and odd ones) while this one declares
+    // them in order; what is left of a piece once declared goes back to the thread
+    // that parsed it, which frees it (memory is freed faster by the thread that
+    // allocated it).
+    let pieces = syntax::pieces(text, STREAM_PIECE);
+    let parsed = std::thread::scope(|scope| {
+        let mut ahead = Vec::new(); // (pieces from the thread, what goes back to it)
+        let mut workers = Vec::new();
+        for w in 0..PARSERS {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Option<Vec<syntax::ast::Decl>>>(1);
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<syntax::ast::Decl>>();
+            let mine = pieces.iter().copied().skip(w).step_by(PARSERS);
+            let spawned = std::thread::Builder::new()
+                .stack_size(PARSE_STACK)
+                .spawn_scoped(scope, move || {
+                    for (start, end) in mine {
+                        back_rx.try_iter().for_each(drop);
+                        let decls = syntax::parse_piece(file_id, text, start, end);
+                        let gave_up = decls.is_none();
+                        if tx.send(decls).is_err() || gave_up {
+                            break;
+                        }
+                    }
+                    drop(tx);
+                    back_rx.iter().for_each(drop);
+                });
+            match spawned {
+                Ok(h) => workers.push(h),
+                Err(_) => return false,
+            }
+            ahead.push((rx, back_tx));
+        }
+        let mut ok = true;
+        for k in 0..pieces.len() {
+            let (rx, back) = &ahead[k % PARSERS];
+            match rx.recv() {
+                // The parser may be gone: then this thread frees the rest.
+                Ok(Some(decls)) => drop(back.send(stream.feed(file_id, decls))),
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        // Closing the channels ends the parsers (a parser ahead stops sending).
+        drop(ahead);
+        workers.into_iter().fold(ok, |ok, h| h.join().is_ok() && ok)
+    });
+    if !parsed || stream.declared() == before {
+        clock.lap("parse + declare (given up)");
+        return None;
+    }
+    clock.lap("parse + declare");
+    let files: Vec<&syntax::ast::File> = stream.unit_files().iter().collect();
+    let (mut units, mut diags) = units::Units::build(&files);
+    drop(files);
+    clock.lap("units");
+    let (res, d) = stream.finish(&mut units);
+    diags.extend(d);
+    clock.lap("names");
+    Some((res, units, diags))
+}
+
+/// Parses the prelude and the file whole, then builds the units and the names.
+/// `None` (with the diagnostics in `diags`) after a syntax error or an empty file.
+fn resolve_whole(
+    sources: &SourceMap,
+    prelude_id: Option<SourceId>,
+    file_id: SourceId,
+    clock: &mut Clock,
+    diags: &mut Vec<Diag>,
+) -> Option<(names::Resolved, units::Units)> {
+    let prelude = prelude_id.map(|id| syntax::parse(id, sources.text(id)));
+    if let Some(p) = &prelude {
+        diags.extend(p.diags.iter().cloned());
+    }
+    clock.lap("parse prelude");
+    let file = syntax::parse(file_id, sources.text(file_id));
+    diags.extend(file.diags.iter().cloned());
+    clock.lap("parse");
+    if file.diags.is_empty() && file.file.decls.is_empty() {
+        let end = sources.text(file_id).len();
+        diags.push(
+            Diag::error("carbon::input::empty", "the file declares nothing")
+                .at(Span::new(file_id, 0, end), "no declarations here")
+                .help("start with `inventory \"Site\" { period 1 a  gwp AR6 }` and add declarations; see examples/"),
+        );
+    }
+    if diags.iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let mut files: Vec<&syntax::ast::File> = Vec::new();
+    if let Some(p) = &prelude {
+        files.push(&p.file);
+    }
+    files.push(&file.file);
+    let (mut units, d) = units::Units::build(&files);
+    diags.extend(d);
+    clock.lap("units");
+    drop(files);
+    // Names takes the syntax trees and frees each declaration once it is declared,
+    // so that the symbols reuse that memory; no later stage reads the AST.
+    let mut trees = Vec::with_capacity(2);
+    trees.extend(prelude.map(|p| p.file));
+    trees.push(file.file);
+    let (res, d) = names::resolve(trees, prelude_id, &mut units);
+    diags.extend(d);
+    clock.lap("names");
+    Some((res, units))
 }
 
 /// Stage timings.

@@ -46,6 +46,21 @@ impl Sources {
     }
 }
 
+impl Sources {
+    /// Replaces each index by `f`'s, dropping those it maps to `None`.
+    fn remap(&mut self, f: impl Fn(usize) -> Option<usize>) {
+        if self.is_empty() {
+            return;
+        }
+        let old = std::mem::take(self);
+        for &i in old.iter() {
+            if let Some(j) = f(i) {
+                self.push(j);
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for Sources {
     type Target = [usize];
     fn deref(&self) -> &[usize] {
@@ -294,6 +309,17 @@ struct Namer {
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<KindWords>>,
+    /// Streaming (see [`Streaming`]): sources are declared as they come, and
+    /// citations that cannot be numbered yet get provisional indices.
+    streaming: bool,
+    /// Streaming: named citations of sources not declared yet (`CITE_TAG`).
+    cites: Vec<ast::Ident>,
+    /// Streaming: quoted citations (`TEXT_TAG`), numbered after the named sources.
+    texts: Vec<SourceInfo>,
+    /// Streaming: sources declared again by a later file, (earlier, later) index.
+    redeclared: Vec<(usize, usize)>,
+    /// Declarations declared so far.
+    fed: usize,
     /// Short names (`area`, `stock`) shared by every declaration that has them.
     words: rustc_hash::FxHashSet<Arc<str>>,
     /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
@@ -323,30 +349,8 @@ const RESERVED: &[&str] = &[
 /// Takes the files (the prelude first): each declaration is freed as soon as it is
 /// declared, so that the symbols reuse the memory of the syntax tree.
 pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Units) -> (Resolved, Vec<Diag>) {
-    // About ten symbols a declaration (fields and derived values): reserve them
-    // rather than grow a vector of large symbols by doubling.
     let n_decls: usize = files.iter().map(|f| f.decls.len()).sum();
-    let mut n = Namer {
-        prelude_src,
-        syms: Vec::with_capacity(n_decls * 10),
-        irs: Vec::with_capacity(n_decls * 10),
-        decls: Vec::with_capacity(n_decls),
-        sources: Vec::new(),
-        source_ix: HashMap::default(),
-        scope: HashMap::default(),
-        decl_scope: HashMap::default(),
-        header: None,
-        diags: Vec::new(),
-        // A few fields a declaration (three or four in most kinds).
-        pending: Vec::with_capacity(n_decls * 4),
-        expects: Vec::new(),
-        statements: Vec::new(),
-        allows: HashMap::default(),
-        ranges: Vec::new(),
-        words: Default::default(),
-        unit_words: HashMap::default(),
-        spec_cache: Vec::new(),
-    };
+    let mut n = Namer::new(prelude_src, n_decls, false);
     // Sources first: provenance refers to them.
     for f in &files {
         for d in &f.decls {
@@ -356,51 +360,209 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
         }
     }
     for f in files {
-        for d in f.decls {
-            match d {
-                Decl::Let(mut l) => n.declare_let(&mut l),
-                Decl::Block(mut b) => n.declare_block(&mut b),
-                Decl::Expect(mut e) => n.declare_expect(&mut e),
-                _ => {}
-            }
-            // The rest of the declaration is dropped here.
-        }
+        n.declare_all(f.decls, None, None);
     }
-    // Header fields are global names (`period`).
-    let pending = std::mem::take(&mut n.pending);
-    for (id, e) in pending {
-        let ir = n.lower(&e, units);
-        n.irs[id as usize] = ir;
-    }
-    for i in 0..n.decls.len() {
-        n.derive(i as DeclId);
-    }
-    let groups = n.build_groups();
-    let co2_per_c = n.scope.get("co2_per_c").copied();
-    let order = n.order();
-    for (s, ir) in n.syms.iter_mut().zip(&n.irs) {
-        s.value = ir.as_ref().map(|ir| ir.span);
-    }
-    let r = Resolved {
-        syms: n.syms,
-        irs: n.irs,
-        decls: n.decls,
-        sources: n.sources,
-        header: n.header,
-        groups,
-        order,
-        scope: n.scope,
-        decl_scope: n.decl_scope,
-        co2_per_c,
-        expects: n.expects,
-        statements: n.statements,
-        allows: n.allows,
-        ranges: n.ranges,
-    };
-    (r, n.diags)
+    n.finish(units)
 }
 
+/// Names over declarations as they are parsed (a large file is parsed in pieces on
+/// another thread while the symbols of the pieces before are built): the prelude's
+/// declarations, then the file's, in order; then the units, built from the `unit`
+/// and `dimension` declarations set aside ([`Streaming::unit_files`]); then
+/// [`Streaming::finish`].
+///
+/// The result is the same as [`resolve`] over the whole files. `resolve` declares
+/// every source before the first citation; here a citation of a source not yet
+/// declared, of a source a later file declares again, and a quoted citation (which
+/// [`resolve`] numbers after all named sources) are settled when the last piece
+/// is in.
+pub struct Streaming {
+    n: Namer,
+    /// `unit` and `dimension` declarations of each file, in order.
+    unit_files: Vec<File>,
+}
+
+impl Streaming {
+    /// `expected_decls`: an estimate, to reserve the tables.
+    pub fn new(prelude_src: Option<SourceId>, expected_decls: usize) -> Streaming {
+        Streaming {
+            n: Namer::new(prelude_src, expected_decls, true),
+            unit_files: Vec::new(),
+        }
+    }
+
+    /// Declares the next declarations of the file `src` (files in order: the
+    /// prelude, then the file), and returns what is left of them, to be freed.
+    pub fn feed(&mut self, src: SourceId, decls: Vec<Decl>) -> Vec<Decl> {
+        if self.unit_files.last().is_none_or(|f| f.src != src) {
+            self.unit_files.push(File { src, decls: Vec::new() });
+        }
+        let units = self.unit_files.last_mut().map(|f| &mut f.decls);
+        let mut rest = Vec::with_capacity(decls.len());
+        self.n.declare_all(decls, units, Some(&mut rest));
+        rest
+    }
+
+    /// The `unit` and `dimension` declarations fed so far, one `File` a source
+    /// (for `Units::build`).
+    pub fn unit_files(&self) -> &[File] {
+        &self.unit_files
+    }
+
+    /// How many declarations were fed (units and dimensions included).
+    pub fn declared(&self) -> usize {
+        self.n.fed
+    }
+
+    pub fn finish(mut self, units: &mut Units) -> (Resolved, Vec<Diag>) {
+        self.n.settle_citations();
+        self.n.finish(units)
+    }
+}
+
+/// Tags of the provisional indices a streaming namer gives citations it cannot
+/// number yet (see [`Streaming`]): a named source not declared yet (index into
+/// `Namer::cites`), and a quoted citation (index into `Namer::texts`).
+const CITE_TAG: usize = 1 << (usize::BITS - 1);
+const TEXT_TAG: usize = 1 << (usize::BITS - 2);
+
 impl Namer {
+    fn new(prelude_src: Option<SourceId>, n_decls: usize, streaming: bool) -> Namer {
+        // About ten symbols a declaration (fields and derived values): reserve them
+        // rather than grow a vector of large symbols by doubling.
+        Namer {
+            prelude_src,
+            syms: Vec::with_capacity(n_decls * 10),
+            irs: Vec::with_capacity(n_decls * 10),
+            decls: Vec::with_capacity(n_decls),
+            sources: Vec::new(),
+            source_ix: HashMap::default(),
+            scope: HashMap::default(),
+            decl_scope: HashMap::default(),
+            header: None,
+            diags: Vec::new(),
+            // A few fields a declaration (three or four in most kinds).
+            pending: Vec::with_capacity(n_decls * 4),
+            expects: Vec::new(),
+            statements: Vec::new(),
+            allows: HashMap::default(),
+            ranges: Vec::new(),
+            words: Default::default(),
+            unit_words: HashMap::default(),
+            spec_cache: Vec::new(),
+            streaming,
+            cites: Vec::new(),
+            texts: Vec::new(),
+            redeclared: Vec::new(),
+            fed: 0,
+        }
+    }
+
+    /// Declares the declarations of one file (or one piece of it), in order, and
+    /// frees each once declared. With `units`, `unit` and `dimension` declarations
+    /// are kept there; sources are declared here when streaming (else before).
+    /// With `rest`, what is left of each declaration is put there rather than freed
+    /// (the streaming caller hands it back to the parsing thread, which frees its
+    /// own memory faster than this thread can).
+    fn declare_all(&mut self, decls: Vec<Decl>, mut units: Option<&mut Vec<Decl>>, mut rest: Option<&mut Vec<Decl>>) {
+        self.fed += decls.len();
+        for mut d in decls {
+            match &mut d {
+                Decl::Let(l) => self.declare_let(l),
+                Decl::Block(b) => self.declare_block(b),
+                Decl::Expect(e) => self.declare_expect(e),
+                Decl::Source(s) if self.streaming => self.declare_source(s),
+                Decl::Unit(_) | Decl::Dimension(_) => {
+                    if let Some(u) = units.as_deref_mut() {
+                        u.push(d);
+                        continue;
+                    }
+                }
+                Decl::Source(_) => {}
+            }
+            if let Some(r) = rest.as_deref_mut() {
+                r.push(d);
+            }
+            // Otherwise the rest of the declaration is dropped here.
+        }
+    }
+
+    /// Streaming: numbers the citations that could not be numbered when they were
+    /// read, as [`resolve`] numbers them (see [`Streaming`]).
+    fn settle_citations(&mut self) {
+        if self.cites.is_empty() && self.texts.is_empty() && self.redeclared.is_empty() {
+            return;
+        }
+        // A named source cited before it was declared, or not declared at all (the
+        // same message as `prov` gives).
+        let cites = std::mem::take(&mut self.cites);
+        let mut named: Vec<Option<usize>> = Vec::with_capacity(cites.len());
+        for id in &cites {
+            named.push(self.source_ix.get(&id.name).copied());
+            if named.last() == Some(&None) {
+                self.unknown_source(id);
+            }
+        }
+        let first_text = self.sources.len();
+        let redeclared = std::mem::take(&mut self.redeclared);
+        let fix = |i: usize| -> Option<usize> {
+            if i & CITE_TAG != 0 {
+                named.get(i & !CITE_TAG).copied().flatten()
+            } else if i & TEXT_TAG != 0 {
+                Some(first_text + (i & !TEXT_TAG))
+            } else {
+                // A source a later file declared again: citations read the later one.
+                Some(redeclared.iter().find(|(old, _)| *old == i).map_or(i, |(_, new)| *new))
+            }
+        };
+        for s in &mut self.syms {
+            s.prov.sources.remap(fix);
+        }
+        for e in &mut self.expects {
+            e.prov.sources.remap(fix);
+        }
+        let texts = std::mem::take(&mut self.texts);
+        self.sources.extend(texts);
+    }
+
+    /// Builds the derived values, the groups and the order, once every
+    /// declaration is declared.
+    fn finish(mut self, units: &mut Units) -> (Resolved, Vec<Diag>) {
+        let n = &mut self;
+        // Header fields are global names (`period`).
+        let pending = std::mem::take(&mut n.pending);
+        for (id, e) in pending {
+            let ir = n.lower(&e, units);
+            n.irs[id as usize] = ir;
+        }
+        for i in 0..n.decls.len() {
+            n.derive(i as DeclId);
+        }
+        let groups = n.build_groups();
+        let co2_per_c = n.scope.get("co2_per_c").copied();
+        let order = n.order();
+        for (s, ir) in n.syms.iter_mut().zip(&n.irs) {
+            s.value = ir.as_ref().map(|ir| ir.span);
+        }
+        let r = Resolved {
+            syms: self.syms,
+            irs: self.irs,
+            decls: self.decls,
+            sources: self.sources,
+            header: self.header,
+            groups,
+            order,
+            scope: self.scope,
+            decl_scope: self.decl_scope,
+            co2_per_c,
+            expects: self.expects,
+            statements: self.statements,
+            allows: self.allows,
+            ranges: self.ranges,
+        };
+        (r, self.diags)
+    }
+
     fn is_prelude(&self, span: Span) -> bool {
         Some(span.src) == self.prelude_src
     }
@@ -421,6 +583,12 @@ impl Namer {
                 return;
             }
         }
+        if let Some(&earlier) = self.source_ix.get(&s.name.name) {
+            // Declared again by a later file: that one is cited (see `Streaming`).
+            if self.streaming {
+                self.redeclared.push((earlier, self.sources.len()));
+            }
+        }
         self.source_ix.insert(s.name.name.clone(), self.sources.len());
         self.sources.push(SourceInfo {
             name: s.name.name.clone(),
@@ -435,14 +603,22 @@ impl Namer {
             match c {
                 Citation::Name(id) => match self.source_ix.get(&id.name) {
                     Some(&i) => out.sources.push(i),
-                    None => {
-                        let mut d =
-                            Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
-                                .at(id.span, "no `source` declaration has this name");
-                        d = d.help(suggest::help(&id.name, self.source_ix.keys().map(|s| s.as_str()), || format!("declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`", id.name)));
-                        self.diags.push(d);
+                    None if self.streaming => {
+                        // Perhaps declared further on: settled at the end.
+                        out.sources.push(CITE_TAG | self.cites.len());
+                        self.cites.push(id.clone());
                     }
+                    None => self.unknown_source(id),
                 },
+                Citation::Text(t, span) if self.streaming => {
+                    // Numbered after every named source, as `resolve` does.
+                    out.sources.push(TEXT_TAG | self.texts.len());
+                    self.texts.push(SourceInfo {
+                        name: String::new(),
+                        text: t.clone(),
+                        span: *span,
+                    });
+                }
                 Citation::Text(t, span) => {
                     self.sources.push(SourceInfo {
                         name: String::new(),
@@ -455,6 +631,22 @@ impl Namer {
         }
         out.assumed = p.assumed.as_ref().map(|a| a.0.as_str().into());
         out
+    }
+
+    fn unknown_source(&mut self, id: &ast::Ident) {
+        let mut d = Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
+            .at(id.span, "no `source` declaration has this name");
+        d = d.help(suggest::help(
+            &id.name,
+            self.source_ix.keys().map(|s| s.as_str()),
+            || {
+                format!(
+                    "declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`",
+                    id.name
+                )
+            },
+        ));
+        self.diags.push(d);
     }
 
     fn new_sym(&mut self, s: Symbol) -> SymId {

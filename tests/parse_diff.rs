@@ -18,7 +18,9 @@
 mod workload;
 
 use carbon::source::SourceId;
-use carbon::syntax::{self, parse_expr_fast_only, parse_expr_pest_only, parse_fast_only, parse_pest_only};
+use carbon::syntax::{
+    self, parse_expr_fast_only, parse_expr_pest_only, parse_fast_only, parse_pest_only, parse_stream_only,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::path::{Path, PathBuf};
@@ -59,6 +61,16 @@ fn compare(text: &str) -> Result<bool, String> {
         ));
     }
     let fast_decls = format!("{decls:?}");
+    // In pieces (as a large file is parsed while its names are declared): with
+    // small pieces a program of a few lines is cut too. The pieces may give up
+    // (a cut they cannot vouch for), never give something else.
+    for piece in [64, 1000, 64 * 1024] {
+        if let Some(streamed) = parse_stream_only(SRC, text, piece) {
+            if format!("{streamed:?}") != fast_decls {
+                return Err(format!("pieces of {piece} bytes give a different AST for\n{text}"));
+            }
+        }
+    }
     if fast_decls != pest_decls {
         let at = fast_decls
             .bytes()
@@ -168,6 +180,10 @@ fn halves() {
     }
     big_stack(|| {
         assert!(compare(&text).expect("same AST"), "the fast path gives up");
+        assert!(
+            parse_stream_only(SRC, &text, 256 * 1024).is_some(),
+            "the pieces give up"
+        );
         text.push_str("energy x { amount 1 t }\n;\n");
         let semis = text.replace("energy z { amount 1 t } // after\n", "energy z { amount 1 t }\n;\n");
         compare(&semis).expect("same AST");
@@ -180,6 +196,13 @@ fn generated_workloads() {
         for n in [0, 1, 2, 3, 4, 5, 17, 1000, 20_000] {
             let (text, _) = workload::generate(n, workload::DEFAULT_SEED + n as u64);
             assert!(compare(&text).expect("same AST"), "W({n}): the fast path gives up");
+            // A large file is parsed in pieces: they must not give up on W(N).
+            for piece in [4096, 256 * 1024] {
+                assert!(
+                    parse_stream_only(SRC, &text, piece).is_some(),
+                    "W({n}) in pieces of {piece}: gave up"
+                );
+            }
         }
     });
 }

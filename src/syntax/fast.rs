@@ -89,9 +89,13 @@ fn find_cut(text: &str) -> Option<usize> {
     if b.len() < PARALLEL_BYTES {
         return None;
     }
-    let mid = b.len() / 2;
-    let end = (mid + CUT_SEARCH).min(b.len());
-    (mid..end).find_map(|i| {
+    cut_near(b, b.len() / 2)
+}
+
+/// The first cut (as in [`find_cut`]) at or after `from`, within `CUT_SEARCH`.
+fn cut_near(b: &[u8], from: usize) -> Option<usize> {
+    let end = from.saturating_add(CUT_SEARCH).min(b.len());
+    (from..end).find_map(|i| {
         let starts_word = b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
         if b.get(i) != Some(&b'\n') || !starts_word {
             return None;
@@ -99,6 +103,35 @@ fn find_cut(text: &str) -> Option<usize> {
         let line_end = b.get(..i)?.iter().rposition(|c| !matches!(c, b' ' | b'\t' | b'\r'))?;
         (b.get(line_end) == Some(&b'}')).then_some(i + 1)
     })
+}
+
+/// Where to cut a file into pieces of about `piece` bytes (each `(start, end)`):
+/// at cuts as in [`find_cut`]. The pieces are parsed with [`parse_piece`], in any
+/// order and on any thread, and their declarations are those of the whole file in
+/// order, unless a piece gives up.
+pub(super) fn pieces(text: &str, piece: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start: usize = 0;
+    loop {
+        let end = match start.checked_add(piece.max(1)) {
+            Some(at) if at < b.len() => cut_near(b, at).unwrap_or(b.len()),
+            _ => b.len(),
+        };
+        out.push((start, end));
+        if end >= b.len() {
+            return out;
+        }
+        start = end;
+    }
+}
+
+/// Parses one piece of [`pieces`]. A piece other than the last must end with a
+/// block declaration, as the first half in [`parse_file`] must (else the cut may
+/// not be at a declaration): `None` then, as when the fast path gives up.
+pub(super) fn parse_piece(src: SourceId, text: &str, start: usize, end: usize) -> Option<Vec<Decl>> {
+    let decls = parse_range(src, text, start, end, (end - start) / 128 + 16)?;
+    (end >= text.len() || matches!(decls.last(), Some(Decl::Block(_)))).then_some(decls)
 }
 
 /// Parses the declarations in `text[start..end]` (`end` at the end of the text or

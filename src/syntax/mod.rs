@@ -69,6 +69,38 @@ pub fn parse_fast_only(src: SourceId, text: &str) -> Option<Vec<Decl>> {
     fast::parse_file(src, text)
 }
 
+/// Where to cut a file into pieces of about `piece` bytes for [`parse_piece`].
+pub fn pieces(text: &str, piece: usize) -> Vec<(usize, usize)> {
+    fast::pieces(text, piece)
+}
+
+/// The fast path on one piece of [`pieces`] (any order, any thread): `None` when it
+/// gives up, and then every piece is to be discarded and the file parsed with
+/// [`parse`], which reports every error.
+pub fn parse_piece(src: SourceId, text: &str, start: usize, end: usize) -> Option<Vec<Decl>> {
+    fast::parse_piece(src, text, start, end)
+}
+
+/// The pieces in order, each handed to `send` as soon as it is parsed. False when
+/// a piece gives up or `send` refuses one.
+pub fn parse_stream(src: SourceId, text: &str, piece: usize, send: &mut dyn FnMut(Vec<Decl>) -> bool) -> bool {
+    pieces(text, piece)
+        .into_iter()
+        .all(|(start, end)| parse_piece(src, text, start, end).is_some_and(&mut *send))
+}
+
+/// [`parse_stream`] collected: `Some` exactly when it parsed every piece
+/// (tests/parse_diff.rs compares it with the other paths).
+#[doc(hidden)]
+pub fn parse_stream_only(src: SourceId, text: &str, piece: usize) -> Option<Vec<Decl>> {
+    let mut all = Vec::new();
+    parse_stream(src, text, piece, &mut |d| {
+        all.extend(d);
+        true
+    })
+    .then_some(all)
+}
+
 /// The fast path (when `fast`), which either builds the whole AST or gives up
 /// without a word; if it gave up, the prepass, pest and the builder, which report
 /// every error.

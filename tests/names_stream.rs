@@ -1,0 +1,161 @@
+//! A large file's names are declared piece by piece while the rest is parsed
+//! (`names::Streaming`, used by `carbon::analyze` for files of 256 KB or more).
+//! Property: the result is that of `names::resolve` over the whole files — the
+//! same symbols, sources (in the same order), expectations, statements, order and
+//! diagnostics — also when a citation comes before its source, names no source,
+//! quotes a text, or cites a prelude source that the file declares again.
+
+#[path = "../benches/workload.rs"]
+mod workload;
+
+use carbon::diag;
+use carbon::names::{self, Resolved};
+use carbon::source::SourceMap;
+use carbon::syntax::{self, ast::File};
+use carbon::units::Units;
+
+/// Everything of a `Resolved` that later stages read, and the sorted diagnostics.
+fn shown(r: &Resolved, mut diags: Vec<carbon::diag::Diag>) -> String {
+    diag::sort(&mut diags);
+    format!(
+        "syms {:?}\nirs {:?}\ndecls {:?}\nsources {:?}\nheader {:?}\ngroups {:?}\norder {:?}\nexpects {:?}\nstatements {:?}\nranges {:?}\nco2 {:?}\ndiags {:?}",
+        r.syms, r.irs, r.decls, r.sources, r.header, r.groups, r.order, r.expects, r.statements, r.ranges, r.co2_per_c, diags
+    )
+}
+
+fn whole(text: &str) -> String {
+    let mut sm = SourceMap::new();
+    let pid = sm.add("<prelude>", carbon::PRELUDE);
+    let fid = sm.add("f.carbon", text);
+    let prelude = syntax::parse(pid, carbon::PRELUDE);
+    let file = syntax::parse(fid, text);
+    assert!(file.diags.is_empty(), "{:?}", file.diags);
+    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
+    let (r, d) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    shown(&r, d)
+}
+
+fn streamed(text: &str, piece: usize) -> String {
+    let mut sm = SourceMap::new();
+    let pid = sm.add("<prelude>", carbon::PRELUDE);
+    let fid = sm.add("f.carbon", text);
+    let mut st = names::Streaming::new(Some(pid), 8);
+    drop(st.feed(pid, syntax::parse(pid, carbon::PRELUDE).file.decls));
+    let ok = syntax::parse_stream(fid, text, piece, &mut |d| {
+        drop(st.feed(fid, d));
+        true
+    });
+    assert!(ok, "the pieces gave up");
+    let files: Vec<&File> = st.unit_files().iter().collect();
+    let (mut units, _) = Units::build(&files);
+    drop(files);
+    let (r, d) = st.finish(&mut units);
+    shown(&r, d)
+}
+
+fn same(text: &str) {
+    let w = whole(text);
+    for piece in [1, 200, 5000, 1 << 20] {
+        let s = streamed(text, piece);
+        if s != w {
+            let at = s.bytes().zip(w.bytes()).position(|(a, b)| a != b).unwrap_or(0);
+            let from = at.saturating_sub(200);
+            panic!(
+                "pieces of {piece}: different names\nstreamed: …{}\nwhole:    …{}",
+                s.get(from..(at + 300).min(s.len())).unwrap_or(""),
+                w.get(from..(at + 300).min(w.len())).unwrap_or("")
+            );
+        }
+    }
+}
+
+#[test]
+fn generated_workload() {
+    let (text, _) = workload::generate(2000, workload::DEFAULT_SEED);
+    same(&text);
+}
+
+#[test]
+fn every_example() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")).expect("examples/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "carbon") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            same(&text);
+        }
+    }
+}
+
+/// Citations the streaming namer cannot number when it reads them.
+#[test]
+fn citations_settled_at_the_end() {
+    let text = r#"
+inventory "Citations" { period 1 a  gwp AR5 }
+
+energy coal {
+  amount 10 t from later
+  fold 0.7143 tce/t from "Table 2, quoted" from later
+  factor 2.66 tCO2/tce from nowhere
+}
+
+gas vent { amount 1.5 tCH4/a from "a quoted text" from ipcc_ar5 }
+
+let k = 2 from ipcc_ar5 also 2.0 from "another quote" from later
+
+expect k_is_two: k == 2 within 1 % from later
+
+cover field {
+  area 10 hm2 from "survey" from later
+  density 7 tC/hm2 from nowhere_either
+  method stock_as_removal from later assumed "reported as the sink"
+}
+
+unit bale = 25 kg from later
+
+source later "Declared after its first citations"
+source ipcc_ar5 "The file's own IPCC AR5, declared again"
+source later "Declared twice in one file"
+"#;
+    let w = whole(text);
+    assert!(w.contains("unknown source `nowhere`"), "{w}");
+    assert!(w.contains("unknown source `nowhere_either`"), "{w}");
+    assert!(w.contains("the source `later` is declared twice"), "{w}");
+    same(text);
+}
+
+/// `carbon::analyze` of a large file (parsed in pieces on two threads while the
+/// names are declared) against the same file parsed whole: the same program,
+/// values, audit and diagnostics. Also when a piece gives up (a syntax error near
+/// the end, or a cut after a `let`), which falls back to the whole file.
+#[test]
+fn analyze_in_pieces_equals_whole() {
+    let (text, _) = workload::generate(4000, workload::DEFAULT_SEED);
+    assert!(text.len() > 512 * 1024, "several pieces");
+    let mut late_error = text.clone();
+    late_error.push_str("energy broken { amount 1 t from survey_1 fold }\n");
+    let mut lets = text.clone();
+    let at = lets.len() / 2;
+    let cut = lets[at..].find("\n}\n").map_or(at, |i| at + i + 3);
+    lets.insert_str(cut, "let early = 1 t from survey_2\n");
+    for (what, t) in [
+        ("W(4000)", &text),
+        ("a late syntax error", &late_error),
+        ("a let mid-file", &lets),
+    ] {
+        let opts = carbon::Options::default();
+        let a = carbon::analyze("w.carbon", t.as_bytes(), opts);
+        let b = carbon::analyze("w.carbon", t.as_bytes(), carbon::Options { whole: true, ..opts });
+        let show = |x: &carbon::Analysis| {
+            format!(
+                "{:?}\n{:?}\n{:?}\n{:?}",
+                x.diags,
+                x.values,
+                x.program
+                    .as_ref()
+                    .map(|p| (&p.res.syms, &p.res.sources, &p.res.order, &p.checked)),
+                x.audit.as_ref().map(|a| &a.diags)
+            )
+        };
+        assert!(show(&a) == show(&b), "{what}: in pieces differs from whole");
+    }
+}
