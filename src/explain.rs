@@ -273,7 +273,7 @@ fn unit_key(du: &DUnit) -> u64 {
 
 /// Writes a value shown for display: `formatted unit`.
 fn push_q(out: &mut String, v: f64, u: &str) {
-    out.push_str(&number::format(v));
+    number::push_format(out, v);
     if !u.is_empty() {
         out.push(' ');
         out.push_str(u);

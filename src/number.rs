@@ -7,48 +7,79 @@ pub fn format(x: f64) -> String {
     format_sig(x, 10)
 }
 
+/// [`format`], appended to `out` (no allocation on the usual path).
+pub fn push_format(out: &mut String, x: f64) {
+    push_sig(out, x, 10);
+}
+
 pub fn format_sig(x: f64, sig: usize) -> String {
+    let mut s = String::with_capacity(24);
+    push_sig(&mut s, x, sig);
+    s
+}
+
+/// [`format_sig`], appended to `out`.
+pub fn push_sig(out: &mut String, x: f64, sig: usize) {
     if x == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
     if !x.is_finite() {
-        return if x.is_nan() {
-            "NaN".into()
+        out.push_str(if x.is_nan() {
+            "NaN"
         } else if x > 0.0 {
-            "∞".into()
+            "∞"
         } else {
-            "-∞".into()
-        };
+            "-∞"
+        });
+        return;
     }
     let mag = x.abs().log10().floor() as i32;
     if !(-6..15).contains(&mag) {
         let s = format!("{:.*e}", sig.saturating_sub(1), x);
         // Trim zeros in the mantissa: 1.500000000e20 -> 1.5e20
-        if let Some((m, e)) = s.split_once('e') {
-            let m = if m.contains('.') {
-                m.trim_end_matches('0').trim_end_matches('.')
-            } else {
-                m
-            };
-            return format!("{m}e{e}");
+        match s.split_once('e') {
+            Some((m, e)) => {
+                let m = if m.contains('.') {
+                    m.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    m
+                };
+                out.push_str(m);
+                out.push('e');
+                out.push_str(e);
+            }
+            None => out.push_str(&s),
         }
-        return s;
+        return;
     }
     let decimals = (sig as i32 - 1 - mag).max(0) as usize;
-    let mut s = String::with_capacity(24);
-    if !fixed(x, decimals, &mut s) {
-        s = format!("{:.*}", decimals, x);
+    let start = out.len();
+    if !fixed(x, decimals, out) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{:.*}", decimals, x);
     }
-    if s.contains('.') {
-        let kept = s.trim_end_matches('0').trim_end_matches('.').len();
-        s.truncate(kept);
+    // A finite value printed with decimals has a point (and then only digits).
+    if out[start..].contains('.') {
+        let kept = out[start..].trim_end_matches('0').trim_end_matches('.').len();
+        out.truncate(start + kept);
     }
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
     }
 }
+
+/// 10^0 to 10^17.
+const POW10: [u64; 18] = {
+    let mut t = [1u64; 18];
+    let mut i = 1;
+    while i < 18 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// Appends `format!("{:.*}", decimals, x)` for a finite `x`, computed exactly in
 /// integers (x = m·2^e, rounded to `decimals` places, ties to even, as the standard
@@ -68,7 +99,7 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
     } else {
         (fraction | (1u64 << 52), biased - 1075)
     };
-    let p10 = 10u128.pow(decimals as u32);
+    let p10 = POW10[decimals] as u128;
     // q = x·10^decimals, rounded to an integer.
     let q: u128 = if e >= 0 {
         if e > 64 {
@@ -94,9 +125,10 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
             q
         }
     };
-    if negative {
-        out.push('-');
-    }
+    // Written right to left into `buf`: the fraction's digits, the point, the
+    // integer's digits and the sign (at most 1 + 39 + 1 + 17 bytes).
+    let mut buf = [b'0'; 64];
+    let mut i = buf.len();
     // Digits in 64-bit arithmetic where they fit (128-bit division is a slow call).
     let (int, frac) = match u64::try_from(q) {
         Ok(q) => {
@@ -105,43 +137,56 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
         }
         Err(_) => (q / p10, (q % p10) as u64),
     };
-    push_uint(out, int);
     if decimals > 0 {
-        out.push('.');
-        let mut digits = [b'0'; 17];
         let mut f = frac;
-        for i in (0..decimals).rev() {
-            digits[i] = b'0' + (f % 10) as u8;
+        for _ in 0..decimals {
+            i -= 1;
+            buf[i] = b'0' + (f % 10) as u8;
             f /= 10;
         }
-        for &d in &digits[..decimals] {
-            out.push(d as char);
-        }
+        i -= 1;
+        buf[i] = b'.';
     }
+    i = uint_digits(&mut buf[..i], int);
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // One validated copy is cheaper here than a push per character.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
     true
 }
 
-/// Appends `v` in decimal (the one digit writer of the crate).
-pub(crate) fn push_uint(out: &mut String, mut v: u128) {
-    let mut digits = [0u8; 39];
-    let mut i = digits.len();
+/// Writes `v` in decimal at the end of `buf` and returns where it starts. `buf`
+/// must have room for the digits (39 for any `u128`).
+fn uint_digits(buf: &mut [u8], mut v: u128) -> usize {
+    let mut i = buf.len();
     // 128-bit division is a slow call: divide in 64 bits as soon as the value fits.
     while v > u64::MAX as u128 {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
+        buf[i] = b'0' + (v % 10) as u8;
         v /= 10;
     }
     let mut w = v as u64;
     loop {
         i -= 1;
-        digits[i] = b'0' + (w % 10) as u8;
+        buf[i] = b'0' + (w % 10) as u8;
         w /= 10;
         if w == 0 {
             break;
         }
     }
+    i
+}
+
+/// Appends `v` in decimal (the one digit writer of the crate).
+pub(crate) fn push_uint(out: &mut String, v: u128) {
+    let mut digits = [0u8; 39];
+    let i = uint_digits(&mut digits, v);
+    // A few digits: a push each is cheaper than validating them as UTF-8.
+    out.reserve(digits.len() - i);
     for &d in &digits[i..] {
-        out.push(d as char);
+        out.push(char::from(d));
     }
 }
 

@@ -14,7 +14,11 @@ use std::ops::Range;
 fn push_pct(o: &mut String, x: Option<f64>) {
     match x {
         Some(v) => {
-            let _ = write!(o, "{:.1} %", v * 100.0);
+            // `{:.1}`, by the integer path where it applies.
+            if !number::fixed(v * 100.0, 1, o) {
+                let _ = write!(o, "{:.1}", v * 100.0);
+            }
+            o.push_str(" %");
         }
         None => o.push('—'),
     }
@@ -43,7 +47,7 @@ fn lpad_into(o: &mut String, s: &str, w: usize) {
 }
 
 fn push_q(o: &mut String, v: f64, u: &str) {
-    o.push_str(&number::format(v));
+    number::push_format(o, v);
     if !u.is_empty() {
         o.push(' ');
         o.push_str(u);
