@@ -271,6 +271,23 @@ fn unit_key(du: &DUnit) -> u64 {
     h.0
 }
 
+/// The number of `\n` bytes in `b`, eight bytes at a time.
+fn count_newlines(b: &[u8]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut chunks = b.chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        // Exactly the bytes equal to `\n` get their high bit set.
+        let t = u64::from_le_bytes(w) ^ NL;
+        let zero = !(((t & LOW7) + LOW7) | t | LOW7);
+        n += zero.count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
+}
+
 /// Writes a value shown for display: `formatted unit`.
 fn push_q(out: &mut String, v: f64, u: &str) {
     number::push_format(out, v);
@@ -433,7 +450,7 @@ impl<'a> Explainer<'a> {
         let sources = self.sources;
         let text = sources.text(span.src).as_bytes();
         let off = (span.start as usize).min(text.len());
-        let newlines = |a: usize, b: usize| text[a..b].iter().filter(|&&c| c == b'\n').count();
+        let newlines = |a: usize, b: usize| count_newlines(&text[a..b]);
         let line = match m.last_line {
             Some((src, at, line)) if src == span.src && at <= off && off - at <= NEAR => line + newlines(at, off),
             Some((src, at, line)) if src == span.src && off < at && at - off <= NEAR => line - newlines(off, at),
@@ -1174,5 +1191,22 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             code_deps(b, out);
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_newlines;
+
+    #[test]
+    fn counts_newlines_as_a_scan_does() {
+        let text = "a\nbb\n\n\nccc\u{a0a}é\n\n\n\n\n\n\n\n\nx\n\r\n\u{8a}\u{10a0a}";
+        let bytes = text.as_bytes();
+        for a in 0..bytes.len() {
+            for b in a..=bytes.len() {
+                let s = &bytes[a..b];
+                assert_eq!(count_newlines(s), s.iter().filter(|&&c| c == b'\n').count());
+            }
+        }
     }
 }
