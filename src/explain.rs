@@ -994,27 +994,72 @@ pub struct JsonTerms<'a> {
 /// Bytes of JSON subtrees a [`JsonTerms`] keeps.
 const JSON_KEPT_BYTES: usize = 4 << 20;
 
-fn json_indent(out: &mut Vec<u8>, level: usize) {
-    const SPACES: &[u8; 128] = &[b' '; 128];
-    let mut n = level * 2;
+/// A newline and then spaces: the start of an indented JSON line.
+const NEWLINE_INDENT: [u8; 257] = {
+    let mut t = [b' '; 257];
+    t[0] = b'\n';
+    t
+};
+
+/// A newline and the indentation of `level` (two spaces a level).
+fn json_newline(out: &mut Vec<u8>, level: usize) {
+    let n = level * 2;
+    if n < NEWLINE_INDENT.len() {
+        out.extend_from_slice(&NEWLINE_INDENT[..1 + n]);
+    } else {
+        out.push(b'\n');
+        json_spaces(out, n);
+    }
+}
+
+fn json_spaces(out: &mut Vec<u8>, mut n: usize) {
     while n > 0 {
-        let k = n.min(SPACES.len());
-        out.extend_from_slice(&SPACES[..k]);
+        let k = n.min(NEWLINE_INDENT.len() - 1);
+        out.extend_from_slice(&NEWLINE_INDENT[1..1 + k]);
         n -= k;
     }
 }
 
 fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
-    out.extend_from_slice(if first { b"\n" } else { b",\n" });
-    json_indent(out, level);
+    if !first {
+        out.push(b',');
+    }
+    json_newline(out, level);
     out.push(b'"');
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"\": ");
 }
 
+/// Whether serde_json would escape a byte of `s`: a control character (below
+/// 0x20), `"` or `\`. Eight bytes at a time.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is below `n` (n <= 0x80); exact as a yes/no answer.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        if below(x, 0x20) || below(x ^ (ONES * u64::from(b'"')), 1) || below(x ^ (ONES * u64::from(b'\\')), 1) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// `s` as a JSON string, as serde_json writes it.
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    // Writing into a Vec does not fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if needs_escape(s.as_bytes()) {
+        // Writing into a Vec does not fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
 }
 
 fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
@@ -1102,14 +1147,15 @@ impl<'a> JsonTerms<'a> {
         } else {
             out.push(b'[');
             for (k, &i) in s.prov.sources.iter().enumerate() {
-                out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-                json_indent(out, ind + 1);
+                if k > 0 {
+                    out.push(b',');
+                }
+                json_newline(out, ind + 1);
                 self.scratch_str(out, |o| {
                     let _ = write!(o, "{}", Citation(&p.res.sources[i]));
                 });
             }
-            out.push(b'\n');
-            json_indent(out, ind);
+            json_newline(out, ind);
             out.push(b']');
         }
         if let Some(a) = s.prov.assumed.as_deref() {
@@ -1119,13 +1165,12 @@ impl<'a> JsonTerms<'a> {
         let td = e.term_decl(id);
         if let Some(f) = td.and_then(Explainer::stock_flag) {
             json_key(out, ind, false, "flags");
-            out.extend_from_slice(b"[\n");
-            json_indent(out, ind + 1);
+            out.push(b'[');
+            json_newline(out, ind + 1);
             self.scratch_str(out, |o| {
                 let _ = write!(o, "{f}");
             });
-            out.push(b'\n');
-            json_indent(out, ind);
+            json_newline(out, ind);
             out.push(b']');
         }
         json_key(out, ind, false, "location");
@@ -1157,18 +1202,18 @@ impl<'a> JsonTerms<'a> {
         } else {
             out.push(b'[');
             for k in first..end {
-                out.extend_from_slice(if k == first { b"\n" } else { b",\n" });
-                json_indent(out, ind + 1);
+                if k > first {
+                    out.push(b',');
+                }
+                json_newline(out, ind + 1);
                 let c = self.stack[k];
                 self.node(c, depth + 1, ind + 1, (None, None), out);
             }
-            out.push(b'\n');
-            json_indent(out, ind);
+            json_newline(out, ind);
             out.push(b']');
         }
         self.stack.truncate(first);
-        out.push(b'\n');
-        json_indent(out, level);
+        json_newline(out, level);
         out.push(b'}');
         if keep && self.kept_bytes + (out.len() - start) <= JSON_KEPT_BYTES {
             self.kept_bytes += out.len() - start;
@@ -1196,7 +1241,60 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
 
 #[cfg(test)]
 mod tests {
-    use super::count_newlines;
+    use super::{count_newlines, json_newline, json_str};
+
+    #[test]
+    fn json_strings_as_serde_json_writes_them() {
+        let pieces = [
+            "",
+            "a",
+            "plain text of some length",
+            "\"",
+            "\\",
+            "\n",
+            "\t",
+            "\u{1}",
+            "\u{1f}",
+            " ",
+            "\u{7f}",
+            "é",
+            "→",
+            "😀",
+            "tCO2e/a",
+            "x\"y\\z",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next() % 12 {
+                s.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            let mut out = Vec::new();
+            json_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+        for b in 0u8..=127 {
+            let s = (b as char).to_string().repeat(9);
+            let mut out = Vec::new();
+            json_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn json_newlines_indent_any_level() {
+        for level in [0, 1, 2, 127, 128, 129, 300] {
+            let mut out = Vec::new();
+            json_newline(&mut out, level);
+            assert_eq!(out, format!("\n{}", " ".repeat(level * 2)).into_bytes());
+        }
+    }
 
     #[test]
     fn counts_newlines_as_a_scan_does() {
