@@ -34,15 +34,24 @@ fn spaces(o: &mut String, n: usize) {
     }
 }
 
+/// Characters in `s` (its length when it is ASCII, as names usually are).
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
 /// `s` padded with spaces to `w` characters.
 fn pad_into(o: &mut String, s: &str, w: usize) {
     o.push_str(s);
-    spaces(o, w.saturating_sub(s.chars().count()));
+    spaces(o, w.saturating_sub(width(s)));
 }
 
 /// `s` right-aligned in `w` characters.
 fn lpad_into(o: &mut String, s: &str, w: usize) {
-    spaces(o, w.saturating_sub(s.chars().count()));
+    spaces(o, w.saturating_sub(width(s)));
     o.push_str(s);
 }
 
@@ -95,7 +104,8 @@ fn head_text<'r>(
     out: &mut dyn std::io::Write,
     o: &mut String,
     h: &Head<'r>,
-    rows: impl Iterator<Item = Row<'r>> + Clone,
+    rows: usize,
+    row: impl Fn(usize) -> Row<'r> + Sync,
 ) -> std::io::Result<()> {
     let _ = writeln!(o, "{}", h.inventory);
     if let Some(s) = h.site {
@@ -146,7 +156,7 @@ fn head_text<'r>(
     );
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
-    let nw = rows.clone().map(|t| t.name.chars().count()).max().unwrap_or(4).max(4) + 2;
+    let nw = (0..rows).map(|i| width(row(i).name)).max().unwrap_or(4).max(4) + 2;
     o.push_str("  ");
     pad_into(o, "term", nw);
     pad_into(o, "kind", 11);
@@ -154,27 +164,34 @@ fn head_text<'r>(
     lpad_into(o, "value", 26);
     lpad_into(o, "of group   of total", 22);
     o.push('\n');
-    let mut cell = String::new();
-    for t in rows {
-        o.push_str("  ");
-        pad_into(o, t.name, nw);
-        pad_into(o, t.kind, 11);
-        pad_into(o, t.group, 8);
-        cell.clear();
-        push_q(&mut cell, t.value, t.unit);
-        lpad_into(o, &cell, 26);
-        cell.clear();
-        push_pct(&mut cell, t.share);
-        lpad_into(o, &cell, 11);
-        cell.clear();
-        push_pct(&mut cell, t.share_of_total);
-        lpad_into(o, &cell, 11);
-        o.push('\n');
-        if o.len() >= 1 << 16 {
-            out.write_all(o.as_bytes())?;
+    out.write_all(o.as_bytes())?;
+    o.clear();
+    batched(
+        out,
+        rows,
+        ROWS_BATCH,
+        String::new,
+        |cell: &mut String, range, o: &mut String| {
             o.clear();
-        }
-    }
+            for i in range {
+                let t = row(i);
+                o.push_str("  ");
+                pad_into(o, t.name, nw);
+                pad_into(o, t.kind, 11);
+                pad_into(o, t.group, 8);
+                cell.clear();
+                push_q(cell, t.value, t.unit);
+                lpad_into(o, cell, 26);
+                cell.clear();
+                push_pct(cell, t.share);
+                lpad_into(o, cell, 11);
+                cell.clear();
+                push_pct(cell, t.share_of_total);
+                lpad_into(o, cell, 11);
+                o.push('\n');
+            }
+        },
+    )?;
     if !h.expectations.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Expectations (published figures)");
@@ -215,13 +232,26 @@ fn head_text<'r>(
     if !h.flags.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
-        for f in h.flags {
-            let _ = writeln!(o, "  ! {} ({}): {}", f.term, q(f.value, &f.unit), f.message);
-            if o.len() >= 1 << 16 {
-                out.write_all(o.as_bytes())?;
+        out.write_all(o.as_bytes())?;
+        o.clear();
+        batched(
+            out,
+            h.flags.len(),
+            ROWS_BATCH,
+            || (),
+            |_, range, o: &mut String| {
                 o.clear();
-            }
-        }
+                for f in &h.flags[range] {
+                    o.push_str("  ! ");
+                    o.push_str(&f.term);
+                    o.push_str(" (");
+                    push_q(o, f.value, &f.unit);
+                    o.push_str("): ");
+                    o.push_str(&f.message);
+                    o.push('\n');
+                }
+            },
+        )?;
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
@@ -230,6 +260,8 @@ fn head_text<'r>(
 
 /// Terms per batch when the derivations are rendered on two threads.
 const BATCH: usize = 256;
+/// Lines per batch of the terms table and of the flags.
+const ROWS_BATCH: usize = 2048;
 
 /// Renders items `0..n` in batches of `batch` and writes them to `out` in order.
 /// The batches alternate between this thread and one worker; each thread has its
@@ -320,16 +352,19 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         allowed: &r.allowed,
         flags: &r.flags,
     };
-    let rows = r.terms.iter().map(|t| Row {
-        name: &t.name,
-        kind: t.kind.as_deref().unwrap_or(""),
-        group: t.group.as_deref().unwrap_or(""),
-        value: t.value,
-        unit: &t.unit,
-        share: t.share,
-        share_of_total: t.share_of_total,
-    });
-    head_text(out, &mut o, &head, rows)?;
+    let row = |i: usize| {
+        let t = &r.terms[i];
+        Row {
+            name: &t.name,
+            kind: t.kind.as_deref().unwrap_or(""),
+            group: t.group.as_deref().unwrap_or(""),
+            value: t.value,
+            unit: &t.unit,
+            share: t.share,
+            share_of_total: t.share_of_total,
+        }
+    };
+    head_text(out, &mut o, &head, r.terms.len(), row)?;
     out.write_all(o.as_bytes())?;
     batched(
         out,
@@ -368,16 +403,19 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         allowed: r.allowed,
         flags: &r.flags,
     };
-    let rows = r.terms.iter().map(|t| Row {
-        name: t.name,
-        kind: t.kind.unwrap_or(""),
-        group: t.group.unwrap_or(""),
-        value: t.value,
-        unit: &t.unit,
-        share: t.share,
-        share_of_total: t.share_of_total,
-    });
-    head_text(out, &mut o, &head, rows)?;
+    let row = |i: usize| {
+        let t = &r.terms[i];
+        Row {
+            name: t.name,
+            kind: t.kind.unwrap_or(""),
+            group: t.group.unwrap_or(""),
+            value: t.value,
+            unit: &t.unit,
+            share: t.share,
+            share_of_total: t.share_of_total,
+        }
+    };
+    head_text(out, &mut o, &head, r.terms.len(), row)?;
     out.write_all(o.as_bytes())?;
     drop(o);
     batched(
