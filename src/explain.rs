@@ -227,6 +227,8 @@ struct Memo<'a> {
     deps: Vec<SymId>,
     /// The last line found: source, offset (within the text), 1-based line.
     last_line: Option<(SourceId, usize, usize)>,
+    /// Symbols read ahead ([`Explainer::warm`]), a level and the next.
+    warm: (Vec<SymId>, Vec<SymId>),
 }
 
 /// A display unit kept by a [`Memo`].
@@ -604,6 +606,62 @@ impl<'a> Explainer<'a> {
         }
     }
 
+    /// Reads ahead what writing the derivations of `terms` will read: their
+    /// symbols, names, checked code, values and declarations, and then those of
+    /// their operands, a level at a time for all the terms together. In a large
+    /// inventory each of these is a cache miss; read this way they overlap, where
+    /// the writer would otherwise wait for each in turn. Nothing is kept: the values
+    /// read only go into a black box.
+    fn warm(&self, terms: &[TermRow<'a>], frontier: &mut Vec<SymId>, next: &mut Vec<SymId>) {
+        /// Levels of operands read ahead (a term's derivation is usually this deep).
+        const LEVELS: usize = 4;
+        /// At most this many symbols a level.
+        const MOST: usize = 1 << 12;
+        let p = self.p;
+        let res = &p.res;
+        let mut acc = 0usize;
+        frontier.clear();
+        frontier.extend(terms.iter().map(|t| t.id));
+        for level in 0..LEVELS {
+            for &id in frontier.iter() {
+                let (Some(s), Some(c)) = (res.syms.get(id as usize), p.checked.get(id as usize)) else {
+                    continue;
+                };
+                acc = acc
+                    .wrapping_add(s.name.len())
+                    .wrapping_add(s.short.len())
+                    .wrapping_add(s.prov.sources.len())
+                    .wrapping_add(s.name_span.start as usize)
+                    .wrapping_add(usize::from(c.code.is_some()))
+                    .wrapping_add(self.vals.get(id).map_or(0, |v| v.to_bits() as usize));
+            }
+            next.clear();
+            for &id in frontier.iter() {
+                let Some(s) = res.syms.get(id as usize) else {
+                    continue;
+                };
+                acc = acc
+                    .wrapping_add(usize::from(s.name.as_bytes().first().copied().unwrap_or(0)))
+                    .wrapping_add(usize::from(s.short.as_bytes().first().copied().unwrap_or(0)));
+                if let SymKind::Term { decl } = s.kind {
+                    if let Some(d) = res.decls.get(decl as usize) {
+                        acc = acc.wrapping_add(d.method.as_deref().map_or(0, str::len));
+                    }
+                }
+                if level + 1 < LEVELS && next.len() < MOST {
+                    if let Some(c) = p.checked.get(id as usize).and_then(|c| c.code.as_ref()) {
+                        code_syms(c, next);
+                    }
+                }
+            }
+            std::mem::swap(frontier, next);
+            if frontier.is_empty() {
+                break;
+            }
+        }
+        std::hint::black_box(acc);
+    }
+
     /// The operands of a symbol shown below it at `depth` (none at the depth limit).
     fn children_into(&self, m: &mut Memo<'a>, id: SymId, depth: usize, out: &mut Vec<SymId>) {
         if depth >= MAX_DEPTH {
@@ -874,6 +932,12 @@ impl<'a> Live<'a> {
         }
     }
 
+    /// Reads ahead the data of the next terms to be written ([`Explainer::warm`]).
+    pub fn warm(&mut self, terms: &[TermRow<'a>]) {
+        let (a, b) = &mut self.m.warm;
+        self.e.warm(terms, a, b);
+    }
+
     /// Starts the derivation of a term; returns its root.
     pub fn term(&mut self, t: &TermRow<'a>) -> (SymId, usize) {
         self.e.begin(&mut self.m, t.id);
@@ -1078,6 +1142,12 @@ impl<'a> JsonTerms<'a> {
         }
     }
 
+    /// Reads ahead the data of the next terms to be written ([`Explainer::warm`]).
+    pub fn warm(&mut self, terms: &[TermRow<'a>]) {
+        let (a, b) = &mut self.m.warm;
+        self.e.warm(terms, a, b);
+    }
+
     /// Writes a term's derivation as a JSON object `level` levels deep (from its
     /// opening brace, which the caller has indented, to its closing brace).
     pub fn term(&mut self, t: &TermRow<'a>, level: usize, out: &mut Vec<u8>) {
@@ -1219,6 +1289,20 @@ impl<'a> JsonTerms<'a> {
             self.kept_bytes += out.len() - start;
             self.kept.insert((id, depth, level), out[start..].into());
         }
+    }
+}
+
+/// The symbols `c` reads, in order, repeated as often as they appear.
+fn code_syms(c: &Code, out: &mut Vec<SymId>) {
+    match &c.op {
+        Op::Const(..) => {}
+        Op::Sym(s) => out.push(*s),
+        Op::Neg(x) => code_syms(x, out),
+        Op::Bin(_, a, b) => {
+            code_syms(a, out);
+            code_syms(b, out);
+        }
+        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
 

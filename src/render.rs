@@ -260,6 +260,9 @@ fn head_text<'r>(
 
 /// Terms per batch when the derivations are rendered on two threads.
 const BATCH: usize = 256;
+/// Terms whose data is read ahead together before they are written
+/// ([`crate::explain::Live::warm`]).
+const WARM: usize = 32;
 /// Lines per batch of the terms table and of the flags.
 const ROWS_BATCH: usize = 2048;
 
@@ -425,7 +428,11 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         || (Live::new(r.explainer), TextState::default()),
         |(live, st), range, o: &mut String| {
             o.clear();
-            for t in &r.terms[range] {
+            let terms = &r.terms[range];
+            for (k, t) in terms.iter().enumerate() {
+                if k % WARM == 0 {
+                    live.warm(&terms[k..(k + WARM).min(terms.len())]);
+                }
                 o.push('\n');
                 let root = live.term(t);
                 explain_tree(live, root, o, st);
@@ -948,7 +955,10 @@ pub fn json_stream(
             || JsonTerms::new(r.explainer),
             |terms, range, buf: &mut Vec<u8>| {
                 buf.clear();
-                for i in range {
+                for i in range.clone() {
+                    if (i - range.start) % WARM == 0 {
+                        terms.warm(&r.terms[i..(i + WARM).min(range.end)]);
+                    }
                     buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
                     terms.term(&r.terms[i], 2, buf);
                 }
