@@ -613,8 +613,12 @@ impl<'a> Explainer<'a> {
     /// the writer would otherwise wait for each in turn. Nothing is kept: the values
     /// read only go into a black box.
     fn warm(&self, terms: &[TermRow<'a>], frontier: &mut Vec<SymId>, next: &mut Vec<SymId>) {
-        /// Levels of operands read ahead (a term's derivation is usually this deep).
-        const LEVELS: usize = 4;
+        /// The first byte of a string (which reads its text).
+        fn first(s: &str) -> usize {
+            usize::from(s.as_bytes().first().copied().unwrap_or(0))
+        }
+        /// Levels of operands read ahead (a term's derivation is rarely deeper).
+        const LEVELS: usize = 8;
         /// At most this many symbols a level.
         const MOST: usize = 1 << 12;
         let p = self.p;
@@ -633,6 +637,7 @@ impl<'a> Explainer<'a> {
                     .wrapping_add(s.prov.sources.len())
                     .wrapping_add(s.name_span.start as usize)
                     .wrapping_add(usize::from(c.code.is_some()))
+                    .wrapping_add(p.units.dunit(c.dunit) as *const DUnit as usize)
                     .wrapping_add(self.vals.get(id).map_or(0, |v| v.to_bits() as usize));
             }
             next.clear();
@@ -641,11 +646,14 @@ impl<'a> Explainer<'a> {
                     continue;
                 };
                 acc = acc
-                    .wrapping_add(usize::from(s.name.as_bytes().first().copied().unwrap_or(0)))
-                    .wrapping_add(usize::from(s.short.as_bytes().first().copied().unwrap_or(0)));
+                    .wrapping_add(first(&s.name))
+                    .wrapping_add(first(&s.short))
+                    .wrapping_add(s.prov.assumed.as_deref().map_or(0, first));
                 if let SymKind::Term { decl } = s.kind {
                     if let Some(d) = res.decls.get(decl as usize) {
-                        acc = acc.wrapping_add(d.method.as_deref().map_or(0, str::len));
+                        acc = acc
+                            .wrapping_add(d.method.as_deref().map_or(0, first))
+                            .wrapping_add(d.note.as_deref().map_or(0, first));
                     }
                 }
                 if level + 1 < LEVELS && next.len() < MOST {
