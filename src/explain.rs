@@ -316,12 +316,22 @@ impl fmt::Display for Citation<'_> {
 /// The flag of a stock reported as the period's removal, with the note if any.
 struct StockFlag<'a>(Option<&'a str>);
 
-impl fmt::Display for StockFlag<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)")?;
-        match self.0 {
-            Some(n) => write!(f, " — {n}"),
-            None => Ok(()),
+impl StockFlag<'_> {
+    const TEXT: &'static str = "stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)";
+
+    /// The flag's text.
+    fn text(&self) -> String {
+        let mut s = String::with_capacity(Self::TEXT.len() + self.0.map_or(0, |n| " — ".len() + n.len()));
+        self.push_to(&mut s);
+        s
+    }
+
+    /// Appends the flag's text to `out`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(Self::TEXT);
+        if let Some(n) = self.0 {
+            out.push_str(" — ");
+            out.push_str(n);
         }
     }
 }
@@ -717,7 +727,7 @@ impl<'a> Explainer<'a> {
             kind = Some(d.kind.word().to_string());
             group = d.group.map(|g| g.name().to_string());
             part = Self::part(d).map(|x| x.to_string());
-            flags.extend(Self::stock_flag(d).map(|f| f.to_string()));
+            flags.extend(Self::stock_flag(d).map(|f| f.text()));
         }
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
@@ -830,18 +840,31 @@ impl<'a> Explainer<'a> {
         let mut terms = Vec::new();
         let mut flags = Vec::new();
         let mut groups = Vec::new();
+        // The declarations of each group, and the values of each part of C_above,
+        // in the order of the file: one pass over the declarations.
+        let group_ix = |grp: Group| Group::ALL.iter().position(|&x| x == grp);
+        let mut by_group: [Vec<&DeclInfo>; Group::ALL.len()] = Default::default();
+        let mut by_land: [Vec<f64>; Land::ALL.len()] = Default::default();
+        for d in &res.decls {
+            let Some(grp) = d.group else { continue };
+            if grp == Group::Above {
+                if let Some(l) = d.land.and_then(|land| Land::ALL.iter().position(|&x| x == land)) {
+                    by_land[l].extend(d.term.and_then(|t| self.vals.get(t)));
+                }
+            }
+            if d.kind != Kind::Inventory {
+                if let Some(i) = group_ix(grp) {
+                    by_group[i].push(d);
+                }
+            }
+        }
+        terms.reserve(by_group.iter().map(Vec::len).sum());
         for &(grp, gid) in &g.groups {
             let (v, u) = self.value_in_unit(gid);
-            let mut names = Vec::new();
+            let mut names = Vec::with_capacity(group_ix(grp).map_or(0, |i| by_group[i].len()));
             let mut parts = Vec::new();
             if grp == Group::Above {
-                for land in crate::domain::Land::ALL {
-                    let vals: Vec<f64> = res
-                        .decls
-                        .iter()
-                        .filter(|d| d.group == Some(Group::Above) && d.land == Some(land))
-                        .filter_map(|d| d.term.and_then(|t| self.vals.get(t)))
-                        .collect();
+                for (land, vals) in Land::ALL.into_iter().zip(&by_land) {
                     let sum = number::sum(vals.iter().copied());
                     let scale = p.units.scale_of(p.units.dunit(p.checked[gid as usize].dunit));
                     parts.push(PartReport {
@@ -852,11 +875,7 @@ impl<'a> Explainer<'a> {
                     });
                 }
             }
-            for d in res
-                .decls
-                .iter()
-                .filter(|d| d.group == Some(grp) && d.kind != Kind::Inventory)
-            {
+            for &d in group_ix(grp).map_or(&[][..], |i| &by_group[i]) {
                 let Some(t) = d.term else { continue };
                 let Some(tv) = self.vals.get(t) else { continue };
                 let name = &*res.syms[t as usize].name;
@@ -867,7 +886,7 @@ impl<'a> Explainer<'a> {
                 if let Some(f) = td.and_then(Self::stock_flag) {
                     flags.push(Flag {
                         term: name.to_owned(),
-                        message: f.to_string(),
+                        message: f.text(),
                         value,
                         unit: unit.to_string(),
                     });
@@ -1041,7 +1060,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str)) {
         if let Some(flag) = self.e.term_decl(n.0).and_then(Explainer::stock_flag) {
             self.scratch.clear();
-            let _ = write!(self.scratch, "{flag}");
+            flag.push_to(&mut self.scratch);
             f(&self.scratch);
         }
     }
@@ -1245,9 +1264,7 @@ impl<'a> JsonTerms<'a> {
             json_key(out, ind, false, "flags");
             out.push(b'[');
             json_newline(out, ind + 1);
-            self.scratch_str(out, |o| {
-                let _ = write!(o, "{f}");
-            });
+            self.scratch_str(out, |o| f.push_to(o));
             json_newline(out, ind);
             out.push(b']');
         }
