@@ -1093,7 +1093,7 @@ const NEWLINE_INDENT: [u8; 257] = {
 };
 
 /// A newline and the indentation of `level` (two spaces a level).
-fn json_newline(out: &mut Vec<u8>, level: usize) {
+pub(crate) fn json_newline(out: &mut Vec<u8>, level: usize) {
     let n = level * 2;
     if n < NEWLINE_INDENT.len() {
         out.extend_from_slice(&NEWLINE_INDENT[..1 + n]);
@@ -1111,7 +1111,7 @@ fn json_spaces(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
+pub(crate) fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
     if !first {
         out.push(b',');
     }
@@ -1141,7 +1141,7 @@ fn needs_escape(s: &[u8]) -> bool {
 }
 
 /// `s` as a JSON string, as serde_json writes it.
-fn json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
         // Writing into a Vec does not fail.
         let _ = serde_json::to_writer(&mut *out, s);
@@ -1153,7 +1153,7 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
+pub(crate) fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
     let _ = serde_json::to_writer(&mut *out, &x);
 }
 

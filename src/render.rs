@@ -2,7 +2,9 @@
 
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
-use crate::explain::{Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report};
+use crate::explain::{
+    json_f64, json_key, json_newline, json_str, Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report,
+};
 use crate::number;
 use crate::source::SourceMap;
 use serde::Serialize;
@@ -966,11 +968,50 @@ pub fn json_stream(
         )?;
         w.write_all(b"\n  ]")?;
     }
+    Members {
+        w: &mut *w,
+        first: false,
+    }
+    .key("flags")?;
+    if r.flags.is_empty() {
+        w.write_all(b"[]")?;
+    } else {
+        // As serde_json prints the list of `Flag`s, written in batches on two
+        // threads (a large inventory flags tens of thousands of terms).
+        w.write_all(b"[")?;
+        batched(
+            w,
+            r.flags.len(),
+            ROWS_BATCH,
+            || (),
+            |_, range, buf: &mut Vec<u8>| {
+                buf.clear();
+                for i in range {
+                    let f = &r.flags[i];
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json_newline(buf, 2);
+                    buf.push(b'{');
+                    json_key(buf, 3, true, "term");
+                    json_str(buf, &f.term);
+                    json_key(buf, 3, false, "message");
+                    json_str(buf, &f.message);
+                    json_key(buf, 3, false, "value");
+                    json_f64(buf, Some(f.value));
+                    json_key(buf, 3, false, "unit");
+                    json_str(buf, &f.unit);
+                    json_newline(buf, 2);
+                    buf.push(b'}');
+                }
+            },
+        )?;
+        w.write_all(b"\n  ]")?;
+    }
     let mut m = Members {
         w: &mut *w,
         first: false,
     };
-    m.field("flags", &r.flags)?;
     m.field("expectations", &r.expectations)?;
     m.field("allowed", &r.allowed)?;
     let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
