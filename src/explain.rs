@@ -290,6 +290,21 @@ fn count_newlines(b: &[u8]) -> usize {
     n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
+/// `s` up to its first `": "` (all of it if there is none): the name of a
+/// citation. A search for the byte `:` rather than for the two-byte pattern.
+pub(crate) fn before_colon_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(k) = b[from..].iter().position(|&c| c == b':') {
+        let at = from + k;
+        if b.get(at + 1) == Some(&b' ') {
+            return &s[..at];
+        }
+        from = at + 1;
+    }
+    s
+}
+
 /// Writes a value shown for display: `formatted unit`.
 fn push_q(out: &mut String, v: f64, u: &str) {
     number::push_format(out, v);
@@ -348,9 +363,12 @@ impl fmt::Display for Part {
 /// `file:line` of a declaration.
 struct Location<'a>(&'a str, usize);
 
-impl fmt::Display for Location<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.0, self.1)
+impl Location<'_> {
+    /// Appends `file:line`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.0);
+        out.push(':');
+        number::push_uint(out, self.1 as u128);
     }
 }
 
@@ -745,7 +763,14 @@ impl<'a> Explainer<'a> {
             sources,
             assumed: s.prov.assumed.as_deref().map(str::to_owned),
             flags,
-            location: self.location(id).map(|l| l.to_string()).unwrap_or_default(),
+            location: self
+                .location(id)
+                .map(|l| {
+                    let mut s = String::new();
+                    l.push_to(&mut s);
+                    s
+                })
+                .unwrap_or_default(),
             expectations: Vec::new(),
             kind,
             group,
@@ -1007,9 +1032,9 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
                 // As the owned tree shows it: the citation up to its first ": ".
                 self.scratch.clear();
                 let _ = write!(self.scratch, "{}", Citation(src));
-                f(self.scratch.split(": ").next().unwrap_or_default());
+                f(before_colon_space(&self.scratch));
             } else {
-                f(src.name.split(": ").next().unwrap_or_default());
+                f(before_colon_space(&src.name));
             }
         }
     }
@@ -1041,7 +1066,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
 
     fn location(&mut self, n: Self::N, out: &mut String) {
         if let Some(l) = self.e.location_near(&mut self.m, n.0) {
-            let _ = write!(out, "{l}");
+            l.push_to(out);
         }
     }
 
@@ -1271,7 +1296,7 @@ impl<'a> JsonTerms<'a> {
         json_key(out, ind, false, "location");
         self.scratch.clear();
         if let Some(l) = e.location_near(&mut self.m, id) {
-            let _ = write!(self.scratch, "{l}");
+            l.push_to(&mut self.scratch);
         }
         json_str(out, &self.scratch);
         if let Some(d) = td {
@@ -1350,7 +1375,7 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{count_newlines, json_newline, json_str};
+    use super::{before_colon_space, count_newlines, json_newline, json_str};
 
     #[test]
     fn json_strings_as_serde_json_writes_them() {
@@ -1393,6 +1418,26 @@ mod tests {
             let mut out = Vec::new();
             json_str(&mut out, &s);
             assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn citation_names_as_split_finds_them() {
+        for s in [
+            "",
+            ":",
+            ": ",
+            "a: b",
+            "a:b: c",
+            "a:b",
+            "::  ",
+            "name: text: more",
+            "é: x",
+            "x:",
+            "x :y",
+            "ab:c:d: ",
+        ] {
+            assert_eq!(before_colon_space(s), s.split(": ").next().unwrap_or_default(), "{s:?}");
         }
     }
 

@@ -520,7 +520,7 @@ impl<'t> Tree<'t> for Owned {
     }
     fn sources(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
         for s in &n.sources {
-            f(s.split(": ").next().unwrap_or(s));
+            f(crate::explain::before_colon_space(s));
         }
     }
     fn assumed(&self, n: &'t Node) -> Option<&'t str> {
