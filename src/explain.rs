@@ -13,7 +13,6 @@ use crate::syntax::ast::BinOp;
 use crate::units::DUnit;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
@@ -317,14 +316,25 @@ fn push_q(out: &mut String, v: f64, u: &str) {
 /// A citation as the report shows it: `name: text`, or `"text"` when unnamed.
 struct Citation<'a>(&'a SourceInfo);
 
-impl fmt::Display for Citation<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Citation<'_> {
+    /// Appends the citation.
+    fn push_to(&self, out: &mut String) {
         let s = self.0;
         if s.name.is_empty() {
-            write!(f, "\"{}\"", s.text)
+            out.push('"');
+            out.push_str(&s.text);
+            out.push('"');
         } else {
-            write!(f, "{}: {}", s.name, s.text)
+            out.push_str(&s.name);
+            out.push_str(": ");
+            out.push_str(&s.text);
         }
+    }
+
+    fn text(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
     }
 }
 
@@ -354,9 +364,19 @@ impl StockFlag<'_> {
 /// The part of C_above a term belongs to: `P_M (mining)`.
 struct Part(Land);
 
-impl fmt::Display for Part {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.0.symbol(), self.0.name())
+impl Part {
+    /// Appends `symbol (name)`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.0.symbol());
+        out.push_str(" (");
+        out.push_str(self.0.name());
+        out.push(')');
+    }
+
+    fn text(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
     }
 }
 
@@ -737,14 +757,14 @@ impl<'a> Explainer<'a> {
             .prov
             .sources
             .iter()
-            .map(|&i| Citation(&p.res.sources[i]).to_string())
+            .map(|&i| Citation(&p.res.sources[i]).text())
             .collect();
         let mut flags = Vec::new();
         let (mut kind, mut group, mut part) = (None, None, None);
         if let Some(d) = self.term_decl(id) {
             kind = Some(d.kind.word().to_string());
             group = d.group.map(|g| g.name().to_string());
-            part = Self::part(d).map(|x| x.to_string());
+            part = Self::part(d).map(|x| x.text());
             flags.extend(Self::stock_flag(d).map(|f| f.text()));
         }
         let mut deps = Vec::new();
@@ -1031,7 +1051,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
             if src.name.is_empty() {
                 // As the owned tree shows it: the citation up to its first ": ".
                 self.scratch.clear();
-                let _ = write!(self.scratch, "{}", Citation(src));
+                Citation(src).push_to(&mut self.scratch);
                 f(before_colon_space(&self.scratch));
             } else {
                 f(before_colon_space(&src.name));
@@ -1057,7 +1077,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     fn part(&mut self, n: Self::N, out: &mut String) -> bool {
         match self.e.term_decl(n.0).and_then(Explainer::part) {
             Some(x) => {
-                let _ = write!(out, "{x}");
+                x.push_to(out);
                 true
             }
             None => false,
@@ -1274,7 +1294,7 @@ impl<'a> JsonTerms<'a> {
                 }
                 json_newline(out, ind + 1);
                 self.scratch_str(out, |o| {
-                    let _ = write!(o, "{}", Citation(&p.res.sources[i]));
+                    Citation(&p.res.sources[i]).push_to(o);
                 });
             }
             json_newline(out, ind);
@@ -1309,7 +1329,7 @@ impl<'a> JsonTerms<'a> {
             if let Some(part) = Explainer::part(d) {
                 json_key(out, ind, false, "part");
                 self.scratch_str(out, |o| {
-                    let _ = write!(o, "{part}");
+                    part.push_to(o);
                 });
             }
         }
