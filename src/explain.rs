@@ -11,8 +11,8 @@ use crate::number;
 use crate::source::{SourceId, SourceMap};
 use crate::syntax::ast::BinOp;
 use crate::units::DUnit;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
@@ -1209,7 +1209,7 @@ impl<'a> JsonTerms<'a> {
             m: Memo::default(),
             scratch: String::new(),
             stack: Vec::new(),
-            kept: HashMap::new(),
+            kept: HashMap::default(),
             kept_bytes: 0,
         }
     }

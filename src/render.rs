@@ -7,9 +7,9 @@ use crate::explain::{
 };
 use crate::number;
 use crate::source::SourceMap;
+use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -573,7 +573,7 @@ impl<N> Default for TextState<'_, N> {
     fn default() -> Self {
         TextState {
             stack: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             prefix: String::new(),
         }
     }
