@@ -1125,6 +1125,53 @@ pub struct JsonTerms<'a> {
     stack: Vec<SymId>,
     kept: HashMap<(SymId, usize, usize), Box<[u8]>>,
     kept_bytes: usize,
+    /// For each level, the line that starts each key of a node (`,`, newline,
+    /// indentation, `"key": `), built when the level is first written.
+    key_lines: Vec<Vec<Box<[u8]>>>,
+}
+
+/// The keys of a node's JSON object, in [`Node`]'s order.
+#[derive(Clone, Copy)]
+enum Key {
+    Name,
+    Meaning,
+    Value,
+    Unit,
+    Share,
+    ShareOfTotal,
+    Formula,
+    Substituted,
+    Equation,
+    Sources,
+    Assumed,
+    Flags,
+    Location,
+    Kind,
+    Group,
+    Part,
+    Children,
+}
+
+impl Key {
+    const NAMES: [&'static str; 17] = [
+        "name",
+        "meaning",
+        "value",
+        "unit",
+        "share",
+        "share_of_total",
+        "formula",
+        "substituted",
+        "equation",
+        "sources",
+        "assumed",
+        "flags",
+        "location",
+        "kind",
+        "group",
+        "part",
+        "children",
+    ];
 }
 
 /// Bytes of JSON subtrees a [`JsonTerms`] keeps.
@@ -1173,16 +1220,21 @@ fn needs_escape(s: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Some byte of `x` is below `n` (n <= 0x80); exact as a yes/no answer.
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
-    let mut chunks = s.chunks_exact(8);
-    for c in &mut chunks {
+    let word = |c: &[u8]| {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
         let x = u64::from_le_bytes(w);
-        if below(x, 0x20) || below(x ^ (ONES * u64::from(b'"')), 1) || below(x ^ (ONES * u64::from(b'\\')), 1) {
-            return true;
-        }
+        below(x, 0x20) || below(x ^ (ONES * u64::from(b'"')), 1) || below(x ^ (ONES * u64::from(b'\\')), 1)
+    };
+    if s.len() < 8 {
+        return s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
     }
-    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    let mut chunks = s.chunks_exact(8);
+    if chunks.any(word) {
+        return true;
+    }
+    // The last eight bytes, overlapping the last whole chunk, cover the rest.
+    !chunks.remainder().is_empty() && word(&s[s.len() - 8..])
 }
 
 /// `s` as a JSON string, as serde_json writes it.
@@ -1211,6 +1263,7 @@ impl<'a> JsonTerms<'a> {
             stack: Vec::new(),
             kept: HashMap::default(),
             kept_bytes: 0,
+            key_lines: Vec::new(),
         }
     }
 
@@ -1225,6 +1278,24 @@ impl<'a> JsonTerms<'a> {
     pub fn term(&mut self, t: &TermRow<'a>, level: usize, out: &mut Vec<u8>) {
         self.e.begin(&mut self.m, t.id);
         self.node(t.id, 0, level, (t.share, t.share_of_total), out);
+    }
+
+    /// [`json_key`] for a node's key: one copy of a line built once a level.
+    fn key(&mut self, out: &mut Vec<u8>, level: usize, first: bool, k: Key) {
+        if self.key_lines.len() <= level {
+            self.key_lines.resize_with(level + 1, Vec::new);
+        }
+        let lines = &mut self.key_lines[level];
+        if lines.is_empty() {
+            lines.extend(Key::NAMES.iter().map(|name| {
+                let mut line = Vec::new();
+                json_key(&mut line, level, false, name);
+                line.into_boxed_slice()
+            }));
+        }
+        let line = &lines[k as usize];
+        // The line starts with the comma that separates it from the previous key.
+        out.extend_from_slice(if first { &line[1..] } else { line });
     }
 
     /// `scratch` as a JSON string.
@@ -1248,42 +1319,41 @@ impl<'a> JsonTerms<'a> {
         let s = &p.res.syms[id as usize];
         let ind = level + 1;
         out.push(b'{');
-        json_key(out, ind, true, "name");
+        self.key(out, ind, true, Key::Name);
         json_str(out, &s.name);
         if !s.meaning.is_empty() {
-            json_key(out, ind, false, "meaning");
+            self.key(out, ind, false, Key::Meaning);
             json_str(out, s.meaning);
         }
         let (value, ui) = e.in_unit(&mut self.m, id);
-        json_key(out, ind, false, "value");
+        self.key(out, ind, false, Key::Value);
         json_f64(out, Some(value));
-        json_key(out, ind, false, "unit");
+        self.key(out, ind, false, Key::Unit);
         json_str(out, &self.m.units[ui].name);
-        json_key(out, ind, false, "share");
+        self.key(out, ind, false, Key::Share);
         json_f64(out, shares.0);
         if shares.1.is_some() {
-            json_key(out, ind, false, "share_of_total");
+            self.key(out, ind, false, Key::ShareOfTotal);
             json_f64(out, shares.1);
         }
-        json_key(out, ind, false, "formula");
+        self.key(out, ind, false, Key::Formula);
         match e.formula_code(id) {
             Some(c) => {
-                let m = &mut self.m;
                 self.scratch.clear();
-                e.print(m, c, id, false, 0, &mut self.scratch);
+                e.print(&mut self.m, c, id, false, 0, &mut self.scratch);
                 json_str(out, &self.scratch);
-                json_key(out, ind, false, "substituted");
+                self.key(out, ind, false, Key::Substituted);
                 self.scratch.clear();
-                e.print(m, c, id, true, 0, &mut self.scratch);
+                e.print(&mut self.m, c, id, true, 0, &mut self.scratch);
                 json_str(out, &self.scratch);
             }
             None => out.extend_from_slice(b"null"),
         }
         if let Some(eq) = e.equation(id) {
-            json_key(out, ind, false, "equation");
+            self.key(out, ind, false, Key::Equation);
             json_str(out, eq);
         }
-        json_key(out, ind, false, "sources");
+        self.key(out, ind, false, Key::Sources);
         if s.prov.sources.is_empty() {
             out.extend_from_slice(b"[]");
         } else {
@@ -1301,39 +1371,39 @@ impl<'a> JsonTerms<'a> {
             out.push(b']');
         }
         if let Some(a) = s.prov.assumed.as_deref() {
-            json_key(out, ind, false, "assumed");
+            self.key(out, ind, false, Key::Assumed);
             json_str(out, a);
         }
         let td = e.term_decl(id);
         if let Some(f) = td.and_then(Explainer::stock_flag) {
-            json_key(out, ind, false, "flags");
+            self.key(out, ind, false, Key::Flags);
             out.push(b'[');
             json_newline(out, ind + 1);
             self.scratch_str(out, |o| f.push_to(o));
             json_newline(out, ind);
             out.push(b']');
         }
-        json_key(out, ind, false, "location");
+        self.key(out, ind, false, Key::Location);
         self.scratch.clear();
         if let Some(l) = e.location_near(&mut self.m, id) {
             l.push_to(&mut self.scratch);
         }
         json_str(out, &self.scratch);
         if let Some(d) = td {
-            json_key(out, ind, false, "kind");
+            self.key(out, ind, false, Key::Kind);
             json_str(out, d.kind.word());
             if let Some(g) = d.group {
-                json_key(out, ind, false, "group");
+                self.key(out, ind, false, Key::Group);
                 json_str(out, g.name());
             }
             if let Some(part) = Explainer::part(d) {
-                json_key(out, ind, false, "part");
+                self.key(out, ind, false, Key::Part);
                 self.scratch_str(out, |o| {
                     part.push_to(o);
                 });
             }
         }
-        json_key(out, ind, false, "children");
+        self.key(out, ind, false, Key::Children);
         let first = self.stack.len();
         e.children_into(&mut self.m, id, depth, &mut self.stack);
         let end = self.stack.len();
