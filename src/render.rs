@@ -101,7 +101,8 @@ struct Head<'r> {
 
 /// The balance, the terms table, the expectations, the allowed warnings and the
 /// flags, up to the `Explanation` heading, written to `out` (through `o`, which is
-/// left to write).
+/// left to write). The table has `rows` rows, `row(i)` each; its lines and those of
+/// the flags are formatted in batches on two threads ([`batched`]).
 fn head_text<'r>(
     out: &mut dyn std::io::Write,
     o: &mut String,
