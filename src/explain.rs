@@ -1004,7 +1004,8 @@ impl<'a> Live<'a> {
         }
     }
 
-    /// Reads ahead the data of the next terms to be written ([`Explainer::warm`]).
+    /// Reads ahead the data of the next terms to be written (their symbols, code,
+    /// values and operands), so that their cache misses overlap.
     pub fn warm(&mut self, terms: &[TermRow<'a>]) {
         let (a, b) = &mut self.m.warm;
         self.e.warm(terms, a, b);
@@ -1267,7 +1268,8 @@ impl<'a> JsonTerms<'a> {
         }
     }
 
-    /// Reads ahead the data of the next terms to be written ([`Explainer::warm`]).
+    /// Reads ahead the data of the next terms to be written (their symbols, code,
+    /// values and operands), so that their cache misses overlap.
     pub fn warm(&mut self, terms: &[TermRow<'a>]) {
         let (a, b) = &mut self.m.warm;
         self.e.warm(terms, a, b);
