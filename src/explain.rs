@@ -11,9 +11,8 @@ use crate::number;
 use crate::source::{SourceId, SourceMap};
 use crate::syntax::ast::BinOp;
 use crate::units::DUnit;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
-use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
@@ -227,6 +226,8 @@ struct Memo<'a> {
     deps: Vec<SymId>,
     /// The last line found: source, offset (within the text), 1-based line.
     last_line: Option<(SourceId, usize, usize)>,
+    /// Symbols read ahead ([`Explainer::warm`]), a level and the next.
+    warm: (Vec<SymId>, Vec<SymId>),
 }
 
 /// A display unit kept by a [`Memo`].
@@ -271,9 +272,41 @@ fn unit_key(du: &DUnit) -> u64 {
     h.0
 }
 
+/// The number of `\n` bytes in `b`, eight bytes at a time.
+fn count_newlines(b: &[u8]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut chunks = b.chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        // Exactly the bytes equal to `\n` get their high bit set.
+        let t = u64::from_le_bytes(w) ^ NL;
+        let zero = !(((t & LOW7) + LOW7) | t | LOW7);
+        n += zero.count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
+}
+
+/// `s` up to its first `": "` (all of it if there is none): the name of a
+/// citation. A search for the byte `:` rather than for the two-byte pattern.
+pub(crate) fn before_colon_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(k) = b[from..].iter().position(|&c| c == b':') {
+        let at = from + k;
+        if b.get(at + 1) == Some(&b' ') {
+            return &s[..at];
+        }
+        from = at + 1;
+    }
+    s
+}
+
 /// Writes a value shown for display: `formatted unit`.
 fn push_q(out: &mut String, v: f64, u: &str) {
-    out.push_str(&number::format(v));
+    number::push_format(out, v);
     if !u.is_empty() {
         out.push(' ');
         out.push_str(u);
@@ -283,26 +316,47 @@ fn push_q(out: &mut String, v: f64, u: &str) {
 /// A citation as the report shows it: `name: text`, or `"text"` when unnamed.
 struct Citation<'a>(&'a SourceInfo);
 
-impl fmt::Display for Citation<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Citation<'_> {
+    /// Appends the citation.
+    fn push_to(&self, out: &mut String) {
         let s = self.0;
         if s.name.is_empty() {
-            write!(f, "\"{}\"", s.text)
+            out.push('"');
+            out.push_str(&s.text);
+            out.push('"');
         } else {
-            write!(f, "{}: {}", s.name, s.text)
+            out.push_str(&s.name);
+            out.push_str(": ");
+            out.push_str(&s.text);
         }
+    }
+
+    fn text(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
     }
 }
 
 /// The flag of a stock reported as the period's removal, with the note if any.
 struct StockFlag<'a>(Option<&'a str>);
 
-impl fmt::Display for StockFlag<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)")?;
-        match self.0 {
-            Some(n) => write!(f, " — {n}"),
-            None => Ok(()),
+impl StockFlag<'_> {
+    const TEXT: &'static str = "stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)";
+
+    /// The flag's text.
+    fn text(&self) -> String {
+        let mut s = String::with_capacity(Self::TEXT.len() + self.0.map_or(0, |n| " — ".len() + n.len()));
+        self.push_to(&mut s);
+        s
+    }
+
+    /// Appends the flag's text to `out`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(Self::TEXT);
+        if let Some(n) = self.0 {
+            out.push_str(" — ");
+            out.push_str(n);
         }
     }
 }
@@ -310,18 +364,31 @@ impl fmt::Display for StockFlag<'_> {
 /// The part of C_above a term belongs to: `P_M (mining)`.
 struct Part(Land);
 
-impl fmt::Display for Part {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.0.symbol(), self.0.name())
+impl Part {
+    /// Appends `symbol (name)`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.0.symbol());
+        out.push_str(" (");
+        out.push_str(self.0.name());
+        out.push(')');
+    }
+
+    fn text(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
     }
 }
 
 /// `file:line` of a declaration.
 struct Location<'a>(&'a str, usize);
 
-impl fmt::Display for Location<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.0, self.1)
+impl Location<'_> {
+    /// Appends `file:line`.
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.0);
+        out.push(':');
+        number::push_uint(out, self.1 as u128);
     }
 }
 
@@ -433,7 +500,7 @@ impl<'a> Explainer<'a> {
         let sources = self.sources;
         let text = sources.text(span.src).as_bytes();
         let off = (span.start as usize).min(text.len());
-        let newlines = |a: usize, b: usize| text[a..b].iter().filter(|&&c| c == b'\n').count();
+        let newlines = |a: usize, b: usize| count_newlines(&text[a..b]);
         let line = match m.last_line {
             Some((src, at, line)) if src == span.src && at <= off && off - at <= NEAR => line + newlines(at, off),
             Some((src, at, line)) if src == span.src && off < at && at - off <= NEAR => line - newlines(off, at),
@@ -587,6 +654,68 @@ impl<'a> Explainer<'a> {
         }
     }
 
+    /// Reads ahead what writing the derivations of `terms` will read: their
+    /// symbols, names, checked code, values and declarations, and then those of
+    /// their operands, a level at a time for all the terms together. In a large
+    /// inventory each of these is a cache miss; read this way they overlap, where
+    /// the writer would otherwise wait for each in turn. Nothing is kept: the values
+    /// read only go into a black box.
+    fn warm(&self, terms: &[TermRow<'a>], frontier: &mut Vec<SymId>, next: &mut Vec<SymId>) {
+        /// The first byte of a string (which reads its text).
+        fn first(s: &str) -> usize {
+            usize::from(s.as_bytes().first().copied().unwrap_or(0))
+        }
+        /// Levels of operands read ahead (a term's derivation is rarely deeper).
+        const LEVELS: usize = 8;
+        /// At most this many symbols a level.
+        const MOST: usize = 1 << 12;
+        let p = self.p;
+        let res = &p.res;
+        let mut acc = 0usize;
+        frontier.clear();
+        frontier.extend(terms.iter().map(|t| t.id));
+        for level in 0..LEVELS {
+            for &id in frontier.iter() {
+                let (Some(s), Some(c)) = (res.syms.get(id as usize), p.checked.get(id as usize)) else {
+                    continue;
+                };
+                acc = acc
+                    .wrapping_add(s.name.len())
+                    .wrapping_add(s.prov.sources.len())
+                    .wrapping_add(s.name_span.start as usize)
+                    .wrapping_add(usize::from(c.code.is_some()))
+                    .wrapping_add(p.units.dunit(c.dunit) as *const DUnit as usize)
+                    .wrapping_add(self.vals.get(id).map_or(0, |v| v.to_bits() as usize));
+            }
+            next.clear();
+            for &id in frontier.iter() {
+                let Some(s) = res.syms.get(id as usize) else {
+                    continue;
+                };
+                acc = acc
+                    .wrapping_add(first(&s.name))
+                    .wrapping_add(s.prov.assumed.as_deref().map_or(0, first));
+                if let SymKind::Term { decl } = s.kind {
+                    if let Some(d) = res.decls.get(decl as usize) {
+                        acc = acc
+                            .wrapping_add(d.method.map_or(0, first))
+                            .wrapping_add(d.note.as_deref().map_or(0, first));
+                    }
+                }
+                if level + 1 < LEVELS && next.len() < MOST {
+                    if let Some(c) = p.checked.get(id as usize).and_then(|c| c.code.as_ref()) {
+                        code_syms(c, next);
+                    }
+                }
+            }
+            std::mem::swap(frontier, next);
+            if frontier.is_empty() {
+                break;
+            }
+        }
+        std::hint::black_box(acc);
+    }
+
     /// The operands of a symbol shown below it at `depth` (none at the depth limit).
     fn children_into(&self, m: &mut Memo<'a>, id: SymId, depth: usize, out: &mut Vec<SymId>) {
         if depth >= MAX_DEPTH {
@@ -626,15 +755,15 @@ impl<'a> Explainer<'a> {
             .prov
             .sources
             .iter()
-            .map(|&i| Citation(&p.res.sources[i]).to_string())
+            .map(|&i| Citation(&p.res.sources[i]).text())
             .collect();
         let mut flags = Vec::new();
         let (mut kind, mut group, mut part) = (None, None, None);
         if let Some(d) = self.term_decl(id) {
             kind = Some(d.kind.word().to_string());
             group = d.group.map(|g| g.name().to_string());
-            part = Self::part(d).map(|x| x.to_string());
-            flags.extend(Self::stock_flag(d).map(|f| f.to_string()));
+            part = Self::part(d).map(|x| x.text());
+            flags.extend(Self::stock_flag(d).map(|f| f.text()));
         }
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
@@ -652,7 +781,14 @@ impl<'a> Explainer<'a> {
             sources,
             assumed: s.prov.assumed.as_deref().map(str::to_owned),
             flags,
-            location: self.location(id).map(|l| l.to_string()).unwrap_or_default(),
+            location: self
+                .location(id)
+                .map(|l| {
+                    let mut s = String::new();
+                    l.push_to(&mut s);
+                    s
+                })
+                .unwrap_or_default(),
             expectations: Vec::new(),
             kind,
             group,
@@ -747,18 +883,31 @@ impl<'a> Explainer<'a> {
         let mut terms = Vec::new();
         let mut flags = Vec::new();
         let mut groups = Vec::new();
+        // The declarations of each group, and the values of each part of C_above,
+        // in the order of the file: one pass over the declarations.
+        let group_ix = |grp: Group| Group::ALL.iter().position(|&x| x == grp);
+        let mut by_group: [Vec<&DeclInfo>; Group::ALL.len()] = Default::default();
+        let mut by_land: [Vec<f64>; Land::ALL.len()] = Default::default();
+        for d in &res.decls {
+            let Some(grp) = d.group else { continue };
+            if grp == Group::Above {
+                if let Some(l) = d.land.and_then(|land| Land::ALL.iter().position(|&x| x == land)) {
+                    by_land[l].extend(d.term.and_then(|t| self.vals.get(t)));
+                }
+            }
+            if d.kind != Kind::Inventory {
+                if let Some(i) = group_ix(grp) {
+                    by_group[i].push(d);
+                }
+            }
+        }
+        terms.reserve(by_group.iter().map(Vec::len).sum());
         for &(grp, gid) in &g.groups {
             let (v, u) = self.value_in_unit(gid);
-            let mut names = Vec::new();
+            let mut names = Vec::with_capacity(group_ix(grp).map_or(0, |i| by_group[i].len()));
             let mut parts = Vec::new();
             if grp == Group::Above {
-                for land in crate::domain::Land::ALL {
-                    let vals: Vec<f64> = res
-                        .decls
-                        .iter()
-                        .filter(|d| d.group == Some(Group::Above) && d.land == Some(land))
-                        .filter_map(|d| d.term.and_then(|t| self.vals.get(t)))
-                        .collect();
+                for (land, vals) in Land::ALL.into_iter().zip(&by_land) {
                     let sum = number::sum(vals.iter().copied());
                     let scale = p.units.scale_of(p.units.dunit(p.checked[gid as usize].dunit));
                     parts.push(PartReport {
@@ -769,11 +918,7 @@ impl<'a> Explainer<'a> {
                     });
                 }
             }
-            for d in res
-                .decls
-                .iter()
-                .filter(|d| d.group == Some(grp) && d.kind != Kind::Inventory)
-            {
+            for &d in group_ix(grp).map_or(&[][..], |i| &by_group[i]) {
                 let Some(t) = d.term else { continue };
                 let Some(tv) = self.vals.get(t) else { continue };
                 let name = &*res.syms[t as usize].name;
@@ -784,7 +929,7 @@ impl<'a> Explainer<'a> {
                 if let Some(f) = td.and_then(Self::stock_flag) {
                     flags.push(Flag {
                         term: name.to_owned(),
-                        message: f.to_string(),
+                        message: f.text(),
                         value,
                         unit: unit.to_string(),
                     });
@@ -857,6 +1002,13 @@ impl<'a> Live<'a> {
         }
     }
 
+    /// Reads ahead the data of the next terms to be written (their symbols, code,
+    /// values and operands), so that their cache misses overlap.
+    pub fn warm(&mut self, terms: &[TermRow<'a>]) {
+        let (a, b) = &mut self.m.warm;
+        self.e.warm(terms, a, b);
+    }
+
     /// Starts the derivation of a term; returns its root.
     pub fn term(&mut self, t: &TermRow<'a>) -> (SymId, usize) {
         self.e.begin(&mut self.m, t.id);
@@ -898,10 +1050,10 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
             if src.name.is_empty() {
                 // As the owned tree shows it: the citation up to its first ": ".
                 self.scratch.clear();
-                let _ = write!(self.scratch, "{}", Citation(src));
-                f(self.scratch.split(": ").next().unwrap_or_default());
+                Citation(src).push_to(&mut self.scratch);
+                f(before_colon_space(&self.scratch));
             } else {
-                f(src.name.split(": ").next().unwrap_or_default());
+                f(before_colon_space(&src.name));
             }
         }
     }
@@ -924,7 +1076,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     fn part(&mut self, n: Self::N, out: &mut String) -> bool {
         match self.e.term_decl(n.0).and_then(Explainer::part) {
             Some(x) => {
-                let _ = write!(out, "{x}");
+                x.push_to(out);
                 true
             }
             None => false,
@@ -933,7 +1085,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
 
     fn location(&mut self, n: Self::N, out: &mut String) {
         if let Some(l) = self.e.location_near(&mut self.m, n.0) {
-            let _ = write!(out, "{l}");
+            l.push_to(out);
         }
     }
 
@@ -952,7 +1104,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
     fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str)) {
         if let Some(flag) = self.e.term_decl(n.0).and_then(Explainer::stock_flag) {
             self.scratch.clear();
-            let _ = write!(self.scratch, "{flag}");
+            flag.push_to(&mut self.scratch);
             f(&self.scratch);
         }
     }
@@ -972,35 +1124,132 @@ pub struct JsonTerms<'a> {
     stack: Vec<SymId>,
     kept: HashMap<(SymId, usize, usize), Box<[u8]>>,
     kept_bytes: usize,
+    /// For each level, the line that starts each key of a node (`,`, newline,
+    /// indentation, `"key": `), built when the level is first written.
+    key_lines: Vec<Vec<Box<[u8]>>>,
+}
+
+/// The keys of a node's JSON object, in [`Node`]'s order.
+#[derive(Clone, Copy)]
+enum Key {
+    Name,
+    Meaning,
+    Value,
+    Unit,
+    Share,
+    ShareOfTotal,
+    Formula,
+    Substituted,
+    Equation,
+    Sources,
+    Assumed,
+    Flags,
+    Location,
+    Kind,
+    Group,
+    Part,
+    Children,
+}
+
+impl Key {
+    const NAMES: [&'static str; 17] = [
+        "name",
+        "meaning",
+        "value",
+        "unit",
+        "share",
+        "share_of_total",
+        "formula",
+        "substituted",
+        "equation",
+        "sources",
+        "assumed",
+        "flags",
+        "location",
+        "kind",
+        "group",
+        "part",
+        "children",
+    ];
 }
 
 /// Bytes of JSON subtrees a [`JsonTerms`] keeps.
 const JSON_KEPT_BYTES: usize = 4 << 20;
 
-fn json_indent(out: &mut Vec<u8>, level: usize) {
-    const SPACES: &[u8; 128] = &[b' '; 128];
-    let mut n = level * 2;
+/// A newline and then spaces: the start of an indented JSON line.
+const NEWLINE_INDENT: [u8; 257] = {
+    let mut t = [b' '; 257];
+    t[0] = b'\n';
+    t
+};
+
+/// A newline and the indentation of `level` (two spaces a level).
+pub(crate) fn json_newline(out: &mut Vec<u8>, level: usize) {
+    let n = level * 2;
+    if n < NEWLINE_INDENT.len() {
+        out.extend_from_slice(&NEWLINE_INDENT[..1 + n]);
+    } else {
+        out.push(b'\n');
+        json_spaces(out, n);
+    }
+}
+
+fn json_spaces(out: &mut Vec<u8>, mut n: usize) {
     while n > 0 {
-        let k = n.min(SPACES.len());
-        out.extend_from_slice(&SPACES[..k]);
+        let k = n.min(NEWLINE_INDENT.len() - 1);
+        out.extend_from_slice(&NEWLINE_INDENT[1..1 + k]);
         n -= k;
     }
 }
 
-fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
-    out.extend_from_slice(if first { b"\n" } else { b",\n" });
-    json_indent(out, level);
+pub(crate) fn json_key(out: &mut Vec<u8>, level: usize, first: bool, key: &str) {
+    if !first {
+        out.push(b',');
+    }
+    json_newline(out, level);
     out.push(b'"');
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"\": ");
 }
 
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    // Writing into a Vec does not fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+/// Whether serde_json would escape a byte of `s`: a control character (below
+/// 0x20), `"` or `\`. Eight bytes at a time.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is below `n` (n <= 0x80); exact as a yes/no answer.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let word = |c: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        below(x, 0x20) || below(x ^ (ONES * u64::from(b'"')), 1) || below(x ^ (ONES * u64::from(b'\\')), 1)
+    };
+    if s.len() < 8 {
+        return s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    let mut chunks = s.chunks_exact(8);
+    if chunks.any(word) {
+        return true;
+    }
+    // The last eight bytes, overlapping the last whole chunk, cover the rest.
+    !chunks.remainder().is_empty() && word(&s[s.len() - 8..])
 }
 
-fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
+/// `s` as a JSON string, as serde_json writes it.
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        // Writing into a Vec does not fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+pub(crate) fn json_f64(out: &mut Vec<u8>, x: Option<f64>) {
     let _ = serde_json::to_writer(&mut *out, &x);
 }
 
@@ -1011,9 +1260,17 @@ impl<'a> JsonTerms<'a> {
             m: Memo::default(),
             scratch: String::new(),
             stack: Vec::new(),
-            kept: HashMap::new(),
+            kept: HashMap::default(),
             kept_bytes: 0,
+            key_lines: Vec::new(),
         }
+    }
+
+    /// Reads ahead the data of the next terms to be written (their symbols, code,
+    /// values and operands), so that their cache misses overlap.
+    pub fn warm(&mut self, terms: &[TermRow<'a>]) {
+        let (a, b) = &mut self.m.warm;
+        self.e.warm(terms, a, b);
     }
 
     /// Writes a term's derivation as a JSON object `level` levels deep (from its
@@ -1021,6 +1278,24 @@ impl<'a> JsonTerms<'a> {
     pub fn term(&mut self, t: &TermRow<'a>, level: usize, out: &mut Vec<u8>) {
         self.e.begin(&mut self.m, t.id);
         self.node(t.id, 0, level, (t.share, t.share_of_total), out);
+    }
+
+    /// [`json_key`] for a node's key: one copy of a line built once a level.
+    fn key(&mut self, out: &mut Vec<u8>, level: usize, first: bool, k: Key) {
+        if self.key_lines.len() <= level {
+            self.key_lines.resize_with(level + 1, Vec::new);
+        }
+        let lines = &mut self.key_lines[level];
+        if lines.is_empty() {
+            lines.extend(Key::NAMES.iter().map(|name| {
+                let mut line = Vec::new();
+                json_key(&mut line, level, false, name);
+                line.into_boxed_slice()
+            }));
+        }
+        let line = &lines[k as usize];
+        // The line starts with the comma that separates it from the previous key.
+        out.extend_from_slice(if first { &line[1..] } else { line });
     }
 
     /// `scratch` as a JSON string.
@@ -1044,94 +1319,91 @@ impl<'a> JsonTerms<'a> {
         let s = &p.res.syms[id as usize];
         let ind = level + 1;
         out.push(b'{');
-        json_key(out, ind, true, "name");
+        self.key(out, ind, true, Key::Name);
         json_str(out, &s.name);
         if !s.meaning.is_empty() {
-            json_key(out, ind, false, "meaning");
+            self.key(out, ind, false, Key::Meaning);
             json_str(out, s.meaning);
         }
         let (value, ui) = e.in_unit(&mut self.m, id);
-        json_key(out, ind, false, "value");
+        self.key(out, ind, false, Key::Value);
         json_f64(out, Some(value));
-        json_key(out, ind, false, "unit");
+        self.key(out, ind, false, Key::Unit);
         json_str(out, &self.m.units[ui].name);
-        json_key(out, ind, false, "share");
+        self.key(out, ind, false, Key::Share);
         json_f64(out, shares.0);
         if shares.1.is_some() {
-            json_key(out, ind, false, "share_of_total");
+            self.key(out, ind, false, Key::ShareOfTotal);
             json_f64(out, shares.1);
         }
-        json_key(out, ind, false, "formula");
+        self.key(out, ind, false, Key::Formula);
         match e.formula_code(id) {
             Some(c) => {
-                let m = &mut self.m;
                 self.scratch.clear();
-                e.print(m, c, id, false, 0, &mut self.scratch);
+                e.print(&mut self.m, c, id, false, 0, &mut self.scratch);
                 json_str(out, &self.scratch);
-                json_key(out, ind, false, "substituted");
+                self.key(out, ind, false, Key::Substituted);
                 self.scratch.clear();
-                e.print(m, c, id, true, 0, &mut self.scratch);
+                e.print(&mut self.m, c, id, true, 0, &mut self.scratch);
                 json_str(out, &self.scratch);
             }
             None => out.extend_from_slice(b"null"),
         }
         if let Some(eq) = e.equation(id) {
-            json_key(out, ind, false, "equation");
+            self.key(out, ind, false, Key::Equation);
             json_str(out, eq);
         }
-        json_key(out, ind, false, "sources");
+        self.key(out, ind, false, Key::Sources);
         if s.prov.sources.is_empty() {
             out.extend_from_slice(b"[]");
         } else {
             out.push(b'[');
             for (k, &i) in s.prov.sources.iter().enumerate() {
-                out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-                json_indent(out, ind + 1);
+                if k > 0 {
+                    out.push(b',');
+                }
+                json_newline(out, ind + 1);
                 self.scratch_str(out, |o| {
-                    let _ = write!(o, "{}", Citation(&p.res.sources[i]));
+                    Citation(&p.res.sources[i]).push_to(o);
                 });
             }
-            out.push(b'\n');
-            json_indent(out, ind);
+            json_newline(out, ind);
             out.push(b']');
         }
         if let Some(a) = s.prov.assumed.as_deref() {
-            json_key(out, ind, false, "assumed");
+            self.key(out, ind, false, Key::Assumed);
             json_str(out, a);
         }
         let td = e.term_decl(id);
         if let Some(f) = td.and_then(Explainer::stock_flag) {
-            json_key(out, ind, false, "flags");
-            out.extend_from_slice(b"[\n");
-            json_indent(out, ind + 1);
-            self.scratch_str(out, |o| {
-                let _ = write!(o, "{f}");
-            });
-            out.push(b'\n');
-            json_indent(out, ind);
+            self.key(out, ind, false, Key::Flags);
+            out.push(b'[');
+            json_newline(out, ind + 1);
+            self.scratch_str(out, |o| f.push_to(o));
+            json_newline(out, ind);
             out.push(b']');
         }
-        json_key(out, ind, false, "location");
+        self.key(out, ind, false, Key::Location);
         self.scratch.clear();
         if let Some(l) = e.location_near(&mut self.m, id) {
-            let _ = write!(self.scratch, "{l}");
+            l.push_to(&mut self.scratch);
         }
         json_str(out, &self.scratch);
         if let Some(d) = td {
-            json_key(out, ind, false, "kind");
+            self.key(out, ind, false, Key::Kind);
             json_str(out, d.kind.word());
             if let Some(g) = d.group {
-                json_key(out, ind, false, "group");
+                self.key(out, ind, false, Key::Group);
                 json_str(out, g.name());
             }
             if let Some(part) = Explainer::part(d) {
-                json_key(out, ind, false, "part");
+                self.key(out, ind, false, Key::Part);
                 self.scratch_str(out, |o| {
-                    let _ = write!(o, "{part}");
+                    part.push_to(o);
                 });
             }
         }
-        json_key(out, ind, false, "children");
+        self.key(out, ind, false, Key::Children);
         let first = self.stack.len();
         e.children_into(&mut self.m, id, depth, &mut self.stack);
         let end = self.stack.len();
@@ -1140,23 +1412,37 @@ impl<'a> JsonTerms<'a> {
         } else {
             out.push(b'[');
             for k in first..end {
-                out.extend_from_slice(if k == first { b"\n" } else { b",\n" });
-                json_indent(out, ind + 1);
+                if k > first {
+                    out.push(b',');
+                }
+                json_newline(out, ind + 1);
                 let c = self.stack[k];
                 self.node(c, depth + 1, ind + 1, (None, None), out);
             }
-            out.push(b'\n');
-            json_indent(out, ind);
+            json_newline(out, ind);
             out.push(b']');
         }
         self.stack.truncate(first);
-        out.push(b'\n');
-        json_indent(out, level);
+        json_newline(out, level);
         out.push(b'}');
         if keep && self.kept_bytes + (out.len() - start) <= JSON_KEPT_BYTES {
             self.kept_bytes += out.len() - start;
             self.kept.insert((id, depth, level), out[start..].into());
         }
+    }
+}
+
+/// The symbols `c` reads, in order, repeated as often as they appear.
+fn code_syms(c: &Code, out: &mut Vec<SymId>) {
+    match &c.op {
+        Op::Const(..) => {}
+        Op::Sym(s) => out.push(*s),
+        Op::Neg(x) => code_syms(x, out),
+        Op::Bin(_, a, b) => {
+            code_syms(a, out);
+            code_syms(b, out);
+        }
+        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
 
@@ -1174,5 +1460,95 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             code_deps(b, out);
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{before_colon_space, count_newlines, json_newline, json_str};
+
+    #[test]
+    fn json_strings_as_serde_json_writes_them() {
+        let pieces = [
+            "",
+            "a",
+            "plain text of some length",
+            "\"",
+            "\\",
+            "\n",
+            "\t",
+            "\u{1}",
+            "\u{1f}",
+            " ",
+            "\u{7f}",
+            "é",
+            "→",
+            "😀",
+            "tCO2e/a",
+            "x\"y\\z",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next() % 12 {
+                s.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            let mut out = Vec::new();
+            json_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+        for b in 0u8..=127 {
+            let s = (b as char).to_string().repeat(9);
+            let mut out = Vec::new();
+            json_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn citation_names_as_split_finds_them() {
+        for s in [
+            "",
+            ":",
+            ": ",
+            "a: b",
+            "a:b: c",
+            "a:b",
+            "::  ",
+            "name: text: more",
+            "é: x",
+            "x:",
+            "x :y",
+            "ab:c:d: ",
+        ] {
+            assert_eq!(before_colon_space(s), s.split(": ").next().unwrap_or_default(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn json_newlines_indent_any_level() {
+        for level in [0, 1, 2, 127, 128, 129, 300] {
+            let mut out = Vec::new();
+            json_newline(&mut out, level);
+            assert_eq!(out, format!("\n{}", " ".repeat(level * 2)).into_bytes());
+        }
+    }
+
+    #[test]
+    fn counts_newlines_as_a_scan_does() {
+        let text = "a\nbb\n\n\nccc\u{a0a}é\n\n\n\n\n\n\n\n\nx\n\r\n\u{8a}\u{10a0a}";
+        let bytes = text.as_bytes();
+        for a in 0..bytes.len() {
+            for b in a..=bytes.len() {
+                let s = &bytes[a..b];
+                assert_eq!(count_newlines(s), s.iter().filter(|&&c| c == b'\n').count());
+            }
+        }
     }
 }

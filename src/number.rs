@@ -7,48 +7,137 @@ pub fn format(x: f64) -> String {
     format_sig(x, 10)
 }
 
+/// [`format`], appended to `out` (no allocation on the usual path).
+pub fn push_format(out: &mut String, x: f64) {
+    push_sig(out, x, 10);
+}
+
 pub fn format_sig(x: f64, sig: usize) -> String {
+    let mut s = String::with_capacity(24);
+    push_sig(&mut s, x, sig);
+    s
+}
+
+/// [`format_sig`], appended to `out`.
+pub fn push_sig(out: &mut String, x: f64, sig: usize) {
     if x == 0.0 {
-        return "0".into();
+        out.push('0');
+        return;
     }
     if !x.is_finite() {
-        return if x.is_nan() {
-            "NaN".into()
+        out.push_str(if x.is_nan() {
+            "NaN"
         } else if x > 0.0 {
-            "∞".into()
+            "∞"
         } else {
-            "-∞".into()
-        };
+            "-∞"
+        });
+        return;
     }
-    let mag = x.abs().log10().floor() as i32;
+    let mag = magnitude(x.abs());
     if !(-6..15).contains(&mag) {
         let s = format!("{:.*e}", sig.saturating_sub(1), x);
         // Trim zeros in the mantissa: 1.500000000e20 -> 1.5e20
-        if let Some((m, e)) = s.split_once('e') {
-            let m = if m.contains('.') {
-                m.trim_end_matches('0').trim_end_matches('.')
-            } else {
-                m
-            };
-            return format!("{m}e{e}");
+        match s.split_once('e') {
+            Some((m, e)) => {
+                let m = if m.contains('.') {
+                    m.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    m
+                };
+                out.push_str(m);
+                out.push('e');
+                out.push_str(e);
+            }
+            None => out.push_str(&s),
         }
-        return s;
+        return;
     }
     let decimals = (sig as i32 - 1 - mag).max(0) as usize;
-    let mut s = String::with_capacity(24);
-    if !fixed(x, decimals, &mut s) {
-        s = format!("{:.*}", decimals, x);
-    }
-    if s.contains('.') {
-        let kept = s.trim_end_matches('0').trim_end_matches('.').len();
-        s.truncate(kept);
-    }
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
+    let mut buf = [b'0'; FIXED_MAX];
+    match fixed_into(x, decimals, &mut buf) {
+        Some(start) => {
+            // With decimals the text has a point: trim the zeros after it, and the
+            // point if nothing is left after it.
+            let mut end = buf.len();
+            if decimals > 0 {
+                while end > start && buf[end - 1] == b'0' {
+                    end -= 1;
+                }
+                if end > start && buf[end - 1] == b'.' {
+                    end -= 1;
+                }
+            }
+            let s = &buf[start..end];
+            if s == b"-0" {
+                out.push('0');
+            } else {
+                out.push_str(std::str::from_utf8(s).unwrap_or_default());
+            }
+        }
+        None => {
+            use std::fmt::Write as _;
+            let start = out.len();
+            let _ = write!(out, "{:.*}", decimals, x);
+            if out[start..].contains('.') {
+                let kept = out[start..].trim_end_matches('0').trim_end_matches('.').len();
+                out.truncate(start + kept);
+            }
+            if &out[start..] == "-0" {
+                out.truncate(start);
+                out.push('0');
+            }
+        }
     }
 }
+
+/// `a.log10().floor()` for a finite `a > 0`, without the logarithm unless `a` is
+/// within a relative 10^-12 of a power of ten (or outside 10^-7..10^16). Elsewhere
+/// the two agree: log10(a) is then at least 4·10^-14 from an integer, far more
+/// than the logarithm's error.
+fn magnitude(a: f64) -> i32 {
+    /// 10^-7 to 10^16.
+    const P: [f64; 24] = [
+        1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+        1e13, 1e14, 1e15, 1e16,
+    ];
+    const NEAR: f64 = 1e-12;
+    if !(P[0]..P[P.len() - 1]).contains(&a) {
+        return a.log10().floor() as i32;
+    }
+    // P[k] <= a < P[k + 1], with 1 <= k + 1 <= 23.
+    let k = P.partition_point(|&p| p <= a).saturating_sub(1);
+    if a < P[k] * (1.0 + NEAR) || a > P[k + 1] * (1.0 - NEAR) {
+        return a.log10().floor() as i32;
+    }
+    k as i32 - 7
+}
+
+/// 10^0 to 10^17.
+const POW10: [u64; 18] = {
+    let mut t = [1u64; 18];
+    let mut i = 1;
+    while i < 18 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// "00" to "99".
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Room for what [`fixed_into`] writes: a sign, 39 digits, a point and 17 decimals.
+const FIXED_MAX: usize = 64;
 
 /// Appends `format!("{:.*}", decimals, x)` for a finite `x`, computed exactly in
 /// integers (x = m·2^e, rounded to `decimals` places, ties to even, as the standard
@@ -56,8 +145,20 @@ pub fn format_sig(x: f64, sig: usize) -> String {
 /// range where that fits in 128 bits (then the caller uses the standard formatter).
 /// About five times cheaper than `fmt` for the values an explanation prints.
 pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
+    let mut buf = [b'0'; FIXED_MAX];
+    match fixed_into(x, decimals, &mut buf) {
+        Some(start) => {
+            out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
+            true
+        }
+        None => false,
+    }
+}
+
+/// [`fixed`], written at the end of `buf`; returns where it starts.
+fn fixed_into(x: f64, decimals: usize, buf: &mut [u8; FIXED_MAX]) -> Option<usize> {
     if !x.is_finite() || decimals > 17 {
-        return false;
+        return None;
     }
     let bits = x.to_bits();
     let negative = bits >> 63 != 0;
@@ -68,20 +169,17 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
     } else {
         (fraction | (1u64 << 52), biased - 1075)
     };
-    let p10 = 10u128.pow(decimals as u32);
+    let p10 = POW10[decimals] as u128;
     // q = x·10^decimals, rounded to an integer.
     let q: u128 = if e >= 0 {
         if e > 64 {
-            return false;
+            return None;
         }
-        match ((m as u128) << e).checked_mul(p10) {
-            Some(q) => q,
-            None => return false,
-        }
+        ((m as u128) << e).checked_mul(p10)?
     } else {
         let shift = (-e) as u32;
         if shift > 126 {
-            return false;
+            return None;
         }
         // m < 2^53 and 10^17 < 2^57: the product fits.
         let n = (m as u128) * p10;
@@ -94,9 +192,9 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
             q
         }
     };
-    if negative {
-        out.push('-');
-    }
+    // Written right to left: the fraction's digits, the point, the integer's
+    // digits and the sign.
+    let mut i = buf.len();
     // Digits in 64-bit arithmetic where they fit (128-bit division is a slow call).
     let (int, frac) = match u64::try_from(q) {
         Ok(q) => {
@@ -105,43 +203,67 @@ pub fn fixed(x: f64, decimals: usize, out: &mut String) -> bool {
         }
         Err(_) => (q / p10, (q % p10) as u64),
     };
-    push_uint(out, int);
     if decimals > 0 {
-        out.push('.');
-        let mut digits = [b'0'; 17];
         let mut f = frac;
-        for i in (0..decimals).rev() {
-            digits[i] = b'0' + (f % 10) as u8;
-            f /= 10;
+        let mut left = decimals;
+        while left >= 2 {
+            let r = (f % 100) as usize;
+            f /= 100;
+            i -= 2;
+            buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[2 * r..2 * r + 2]);
+            left -= 2;
         }
-        for &d in &digits[..decimals] {
-            out.push(d as char);
+        if left == 1 {
+            i -= 1;
+            buf[i] = b'0' + (f % 10) as u8;
         }
+        i -= 1;
+        buf[i] = b'.';
     }
-    true
+    i = uint_digits(&mut buf[..i], int);
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    Some(i)
 }
 
-/// Appends `v` in decimal (the one digit writer of the crate).
-pub(crate) fn push_uint(out: &mut String, mut v: u128) {
-    let mut digits = [0u8; 39];
-    let mut i = digits.len();
+/// Writes `v` in decimal at the end of `buf` and returns where it starts. `buf`
+/// must have room for the digits (39 for any `u128`).
+fn uint_digits(buf: &mut [u8], mut v: u128) -> usize {
+    let mut i = buf.len();
     // 128-bit division is a slow call: divide in 64 bits as soon as the value fits.
     while v > u64::MAX as u128 {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
+        buf[i] = b'0' + (v % 10) as u8;
         v /= 10;
     }
     let mut w = v as u64;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (w % 10) as u8;
-        w /= 10;
-        if w == 0 {
-            break;
-        }
+    while w >= 100 {
+        let r = (w % 100) as usize;
+        w /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[2 * r..2 * r + 2]);
     }
+    if w >= 10 {
+        let r = w as usize;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[2 * r..2 * r + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + w as u8;
+    }
+    i
+}
+
+/// Appends `v` in decimal (the one digit writer of the crate).
+pub(crate) fn push_uint(out: &mut String, v: u128) {
+    let mut digits = [0u8; 39];
+    let i = uint_digits(&mut digits, v);
+    // A few digits: a push each is cheaper than validating them as UTF-8.
+    out.reserve(digits.len() - i);
     for &d in &digits[i..] {
-        out.push(d as char);
+        out.push(char::from(d));
     }
 }
 
@@ -290,6 +412,43 @@ mod tests {
             );
         }
     }
+    /// `magnitude` is `log10().floor()`: random values, and values a few ulps and a
+    /// relative 10^-12 around each power of ten.
+    #[test]
+    fn magnitude_is_the_floor_of_log10() {
+        let check = |a: f64| {
+            if a > 0.0 && a.is_finite() {
+                assert_eq!(magnitude(a), a.log10().floor() as i32, "a = {a:e} ({:#x})", a.to_bits());
+            }
+        };
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            check(f64::from_bits(next() >> 1));
+            check((next() % 10_000_000_000) as f64 / 10f64.powi((next() % 20) as i32));
+        }
+        for k in -9..18 {
+            let p: f64 = format!("1e{k}").parse().unwrap_or(1.0);
+            let mut up = p;
+            let mut down = p;
+            for _ in 0..64 {
+                check(up);
+                check(down);
+                up = f64::from_bits(up.to_bits() + 1);
+                down = f64::from_bits(down.to_bits() - 1);
+            }
+            for f in [1e-12, 1.0001e-12, 0.9999e-12, 2e-12, 1e-11, 1e-9] {
+                check(p * (1.0 + f));
+                check(p * (1.0 - f));
+            }
+        }
+    }
+
     #[test]
     fn compensated() {
         let xs = [1e16, 1.0, -1e16];

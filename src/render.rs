@@ -2,19 +2,25 @@
 
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
-use crate::explain::{Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report};
+use crate::explain::{
+    json_f64, json_key, json_newline, json_str, Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report,
+};
 use crate::number;
 use crate::source::SourceMap;
+use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::ops::Range;
 
 fn push_pct(o: &mut String, x: Option<f64>) {
     match x {
         Some(v) => {
-            let _ = write!(o, "{:.1} %", v * 100.0);
+            // `{:.1}`, by the integer path where it applies.
+            if !number::fixed(v * 100.0, 1, o) {
+                let _ = write!(o, "{:.1}", v * 100.0);
+            }
+            o.push_str(" %");
         }
         None => o.push('—'),
     }
@@ -30,20 +36,29 @@ fn spaces(o: &mut String, n: usize) {
     }
 }
 
+/// Characters in `s` (its length when it is ASCII, as names usually are).
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
 /// `s` padded with spaces to `w` characters.
 fn pad_into(o: &mut String, s: &str, w: usize) {
     o.push_str(s);
-    spaces(o, w.saturating_sub(s.chars().count()));
+    spaces(o, w.saturating_sub(width(s)));
 }
 
 /// `s` right-aligned in `w` characters.
 fn lpad_into(o: &mut String, s: &str, w: usize) {
-    spaces(o, w.saturating_sub(s.chars().count()));
+    spaces(o, w.saturating_sub(width(s)));
     o.push_str(s);
 }
 
 fn push_q(o: &mut String, v: f64, u: &str) {
-    o.push_str(&number::format(v));
+    number::push_format(o, v);
     if !u.is_empty() {
         o.push(' ');
         o.push_str(u);
@@ -86,12 +101,14 @@ struct Head<'r> {
 
 /// The balance, the terms table, the expectations, the allowed warnings and the
 /// flags, up to the `Explanation` heading, written to `out` (through `o`, which is
-/// left to write).
+/// left to write). The table has `rows` rows, `row(i)` each; its lines and those of
+/// the flags are formatted in batches on two threads ([`batched`]).
 fn head_text<'r>(
     out: &mut dyn std::io::Write,
     o: &mut String,
     h: &Head<'r>,
-    rows: impl Iterator<Item = Row<'r>> + Clone,
+    rows: usize,
+    row: impl Fn(usize) -> Row<'r> + Sync,
 ) -> std::io::Result<()> {
     let _ = writeln!(o, "{}", h.inventory);
     if let Some(s) = h.site {
@@ -142,7 +159,7 @@ fn head_text<'r>(
     );
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
-    let nw = rows.clone().map(|t| t.name.chars().count()).max().unwrap_or(4).max(4) + 2;
+    let nw = (0..rows).map(|i| width(row(i).name)).max().unwrap_or(4).max(4) + 2;
     o.push_str("  ");
     pad_into(o, "term", nw);
     pad_into(o, "kind", 11);
@@ -150,27 +167,34 @@ fn head_text<'r>(
     lpad_into(o, "value", 26);
     lpad_into(o, "of group   of total", 22);
     o.push('\n');
-    let mut cell = String::new();
-    for t in rows {
-        o.push_str("  ");
-        pad_into(o, t.name, nw);
-        pad_into(o, t.kind, 11);
-        pad_into(o, t.group, 8);
-        cell.clear();
-        push_q(&mut cell, t.value, t.unit);
-        lpad_into(o, &cell, 26);
-        cell.clear();
-        push_pct(&mut cell, t.share);
-        lpad_into(o, &cell, 11);
-        cell.clear();
-        push_pct(&mut cell, t.share_of_total);
-        lpad_into(o, &cell, 11);
-        o.push('\n');
-        if o.len() >= 1 << 16 {
-            out.write_all(o.as_bytes())?;
+    out.write_all(o.as_bytes())?;
+    o.clear();
+    batched(
+        out,
+        rows,
+        ROWS_BATCH,
+        String::new,
+        |cell: &mut String, range, o: &mut String| {
             o.clear();
-        }
-    }
+            for i in range {
+                let t = row(i);
+                o.push_str("  ");
+                pad_into(o, t.name, nw);
+                pad_into(o, t.kind, 11);
+                pad_into(o, t.group, 8);
+                cell.clear();
+                push_q(cell, t.value, t.unit);
+                lpad_into(o, cell, 26);
+                cell.clear();
+                push_pct(cell, t.share);
+                lpad_into(o, cell, 11);
+                cell.clear();
+                push_pct(cell, t.share_of_total);
+                lpad_into(o, cell, 11);
+                o.push('\n');
+            }
+        },
+    )?;
     if !h.expectations.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Expectations (published figures)");
@@ -211,13 +235,26 @@ fn head_text<'r>(
     if !h.flags.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
-        for f in h.flags {
-            let _ = writeln!(o, "  ! {} ({}): {}", f.term, q(f.value, &f.unit), f.message);
-            if o.len() >= 1 << 16 {
-                out.write_all(o.as_bytes())?;
+        out.write_all(o.as_bytes())?;
+        o.clear();
+        batched(
+            out,
+            h.flags.len(),
+            ROWS_BATCH,
+            || (),
+            |_, range, o: &mut String| {
                 o.clear();
-            }
-        }
+                for f in &h.flags[range] {
+                    o.push_str("  ! ");
+                    o.push_str(&f.term);
+                    o.push_str(" (");
+                    push_q(o, f.value, &f.unit);
+                    o.push_str("): ");
+                    o.push_str(&f.message);
+                    o.push('\n');
+                }
+            },
+        )?;
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
@@ -226,6 +263,11 @@ fn head_text<'r>(
 
 /// Terms per batch when the derivations are rendered on two threads.
 const BATCH: usize = 256;
+/// Terms whose data is read ahead together before they are written
+/// ([`crate::explain::Live::warm`]).
+const WARM: usize = 32;
+/// Lines per batch of the terms table and of the flags.
+const ROWS_BATCH: usize = 2048;
 
 /// Renders items `0..n` in batches of `batch` and writes them to `out` in order.
 /// The batches alternate between this thread and one worker; each thread has its
@@ -316,16 +358,19 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         allowed: &r.allowed,
         flags: &r.flags,
     };
-    let rows = r.terms.iter().map(|t| Row {
-        name: &t.name,
-        kind: t.kind.as_deref().unwrap_or(""),
-        group: t.group.as_deref().unwrap_or(""),
-        value: t.value,
-        unit: &t.unit,
-        share: t.share,
-        share_of_total: t.share_of_total,
-    });
-    head_text(out, &mut o, &head, rows)?;
+    let row = |i: usize| {
+        let t = &r.terms[i];
+        Row {
+            name: &t.name,
+            kind: t.kind.as_deref().unwrap_or(""),
+            group: t.group.as_deref().unwrap_or(""),
+            value: t.value,
+            unit: &t.unit,
+            share: t.share,
+            share_of_total: t.share_of_total,
+        }
+    };
+    head_text(out, &mut o, &head, r.terms.len(), row)?;
     out.write_all(o.as_bytes())?;
     batched(
         out,
@@ -364,16 +409,19 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         allowed: r.allowed,
         flags: &r.flags,
     };
-    let rows = r.terms.iter().map(|t| Row {
-        name: t.name,
-        kind: t.kind.unwrap_or(""),
-        group: t.group.unwrap_or(""),
-        value: t.value,
-        unit: &t.unit,
-        share: t.share,
-        share_of_total: t.share_of_total,
-    });
-    head_text(out, &mut o, &head, rows)?;
+    let row = |i: usize| {
+        let t = &r.terms[i];
+        Row {
+            name: t.name,
+            kind: t.kind.unwrap_or(""),
+            group: t.group.unwrap_or(""),
+            value: t.value,
+            unit: &t.unit,
+            share: t.share,
+            share_of_total: t.share_of_total,
+        }
+    };
+    head_text(out, &mut o, &head, r.terms.len(), row)?;
     out.write_all(o.as_bytes())?;
     drop(o);
     batched(
@@ -383,7 +431,11 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         || (Live::new(r.explainer), TextState::default()),
         |(live, st), range, o: &mut String| {
             o.clear();
-            for t in &r.terms[range] {
+            let terms = &r.terms[range];
+            for (k, t) in terms.iter().enumerate() {
+                if k % WARM == 0 {
+                    live.warm(&terms[k..(k + WARM).min(terms.len())]);
+                }
                 o.push('\n');
                 let root = live.term(t);
                 explain_tree(live, root, o, st);
@@ -469,7 +521,7 @@ impl<'t> Tree<'t> for Owned {
     }
     fn sources(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
         for s in &n.sources {
-            f(s.split(": ").next().unwrap_or(s));
+            f(crate::explain::before_colon_space(s));
         }
     }
     fn assumed(&self, n: &'t Node) -> Option<&'t str> {
@@ -522,7 +574,7 @@ impl<N> Default for TextState<'_, N> {
     fn default() -> Self {
         TextState {
             stack: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             prefix: String::new(),
         }
     }
@@ -906,9 +958,52 @@ pub fn json_stream(
             || JsonTerms::new(r.explainer),
             |terms, range, buf: &mut Vec<u8>| {
                 buf.clear();
-                for i in range {
+                for i in range.clone() {
+                    if (i - range.start) % WARM == 0 {
+                        terms.warm(&r.terms[i..(i + WARM).min(range.end)]);
+                    }
                     buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
                     terms.term(&r.terms[i], 2, buf);
+                }
+            },
+        )?;
+        w.write_all(b"\n  ]")?;
+    }
+    Members {
+        w: &mut *w,
+        first: false,
+    }
+    .key("flags")?;
+    if r.flags.is_empty() {
+        w.write_all(b"[]")?;
+    } else {
+        // As serde_json prints the list of `Flag`s, written in batches on two
+        // threads (a large inventory flags tens of thousands of terms).
+        w.write_all(b"[")?;
+        batched(
+            w,
+            r.flags.len(),
+            ROWS_BATCH,
+            || (),
+            |_, range, buf: &mut Vec<u8>| {
+                buf.clear();
+                for i in range {
+                    let f = &r.flags[i];
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json_newline(buf, 2);
+                    buf.push(b'{');
+                    json_key(buf, 3, true, "term");
+                    json_str(buf, &f.term);
+                    json_key(buf, 3, false, "message");
+                    json_str(buf, &f.message);
+                    json_key(buf, 3, false, "value");
+                    json_f64(buf, Some(f.value));
+                    json_key(buf, 3, false, "unit");
+                    json_str(buf, &f.unit);
+                    json_newline(buf, 2);
+                    buf.push(b'}');
                 }
             },
         )?;
@@ -918,7 +1013,6 @@ pub fn json_stream(
         w: &mut *w,
         first: false,
     };
-    m.field("flags", &r.flags)?;
     m.field("expectations", &r.expectations)?;
     m.field("allowed", &r.allowed)?;
     let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
