@@ -4,6 +4,9 @@
 //! `syntax` (text → AST) → `units` (unit registry) → `names` (symbols, references
 //! resolved to indices, dependency order) → `check` (dimensions, compiled code) →
 //! `eval` (values) → `explain` (report and derivations) → `render` (text, JSON).
+//! For a large file, `syntax` and `names` overlap: pieces of the file are parsed on
+//! two threads while the names of the pieces before are declared
+//! (`names::Streaming`); `units` is built from the unit declarations set aside.
 //! This crate does no I/O: the CLI and the REPL are the front.
 
 pub mod audit;
