@@ -332,7 +332,7 @@ fn analyze_on_this_thread(
     }
 }
 
-/// Files at least this long are parsed in pieces on another thread while the
+/// Files at least this long are parsed in pieces on other threads while the
 /// names stage declares the pieces already parsed ([`resolve_streamed`]).
 const STREAM_BYTES: usize = 256 * 1024;
 /// The size of a piece.
@@ -342,8 +342,9 @@ const PARSE_STACK: usize = 64 << 20;
 /// Threads parsing pieces while the names are declared.
 const PARSERS: usize = 2;
 
-/// Parses the file in pieces on another thread and declares each piece's names as
-/// it arrives (`names::Streaming`), then builds the units and finishes the names.
+/// Parses the file in pieces on `PARSERS` threads and declares each piece's names
+/// as it arrives, in order (`names::Streaming`), then builds the units and finishes
+/// the names.
 /// `None` when the fast parser gives up on a piece, the file declares nothing or
 /// the prelude has an error: the caller then runs [`resolve_whole`], which
 /// reports every error.
