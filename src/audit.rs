@@ -70,6 +70,29 @@ struct Auditor<'a> {
 /// Runs every audit check. With `strict`, missing provenance and the data-quality
 /// warnings are errors.
 pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> Audit {
+    audit_with(p, vals, sources, strict, None)
+}
+
+/// Which symbols some compiled code reads (`used[id]`): what the `unused` check
+/// needs. It reads only the program, so a caller may compute it while the values
+/// are evaluated and give it to [`audit_with`].
+pub fn referenced(p: &Program) -> Vec<bool> {
+    let mut used = vec![false; p.res.syms.len()];
+    let mut deps = Vec::new(); // one symbol's at a time, reused
+    for c in p.checked.iter().filter_map(|c| c.code.as_ref()) {
+        deps.clear();
+        code_deps(c, &mut deps);
+        for &d in &deps {
+            if let Some(u) = used.get_mut(d as usize) {
+                *u = true;
+            }
+        }
+    }
+    used
+}
+
+/// [`audit`], with [`referenced`] computed already (or not: `None`).
+pub fn audit_with(p: &Program, vals: &Values, sources: &SourceMap, strict: bool, used: Option<Vec<bool>>) -> Audit {
     let mut a = Auditor {
         p,
         vals,
@@ -80,7 +103,7 @@ pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> A
     a.expectations();
     a.statements();
     a.stocks_as_removals();
-    a.provenance_and_use();
+    a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
     a.zero_terms();
     a.ranges();
     a.gwp_values();
@@ -467,18 +490,9 @@ impl Auditor<'_> {
         )));
     }
 
-    fn provenance_and_use(&mut self) {
+    /// `used`: who reads each symbol ([`referenced`]).
+    fn provenance_and_use(&mut self, used: Vec<bool>) {
         let res = &self.p.res;
-        // Who reads each symbol (once, linear in the program).
-        let mut used = vec![false; res.syms.len()];
-        let mut deps = Vec::new(); // one symbol's at a time, reused
-        for c in self.p.checked.iter().filter_map(|c| c.code.as_ref()) {
-            deps.clear();
-            code_deps(c, &mut deps);
-            for &d in &deps {
-                used[d as usize] = true;
-            }
-        }
         for (i, s) in res.syms.iter().enumerate() {
             if s.prelude {
                 continue;
@@ -499,7 +513,7 @@ impl Auditor<'_> {
                         .help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
                 );
             }
-            if s.kind == SymKind::Let && !used[i] && !self.allowed(id, "unused") {
+            if s.kind == SymKind::Let && !used.get(i).copied().unwrap_or(false) && !self.allowed(id, "unused") {
                 self.out.diags.push(
                     Diag::warning(
                         "carbon::audit::unused",

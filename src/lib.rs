@@ -304,17 +304,26 @@ fn analyze_on_this_thread(
     let (program, d) = check::check(res, units);
     diags.extend(d);
     clock.lap("check");
-    let values = if diags.iter().any(|d| d.is_error()) {
-        None
+    // A large program's uses (for the audit) are found on another thread while the
+    // values are evaluated.
+    let (values, used) = if diags.iter().any(|d| d.is_error()) {
+        (None, None)
     } else {
-        let (v, d) = eval::evaluate(&program);
+        let ((v, d), used) = std::thread::scope(|scope| {
+            // If no thread can be started, the audit finds them itself.
+            let uses = (program.res.syms.len() >= PARALLEL_AUDIT)
+                .then(|| std::thread::Builder::new().spawn_scoped(scope, || audit::referenced(&program)))
+                .and_then(Result::ok);
+            let v = eval::evaluate(&program);
+            (v, uses.and_then(|h| h.join().ok()))
+        });
         diags.extend(d);
-        Some(v)
+        (Some(v), used)
     };
     clock.lap("evaluate");
     let audit = match &values {
         Some(v) if !diags.iter().any(|d| d.is_error()) => {
-            let mut a = audit::audit(&program, v, &sources, opts.strict);
+            let mut a = audit::audit_with(&program, v, &sources, opts.strict, used);
             diags.append(&mut a.diags);
             Some(a)
         }
@@ -331,6 +340,10 @@ fn analyze_on_this_thread(
         timings: clock.laps,
     }
 }
+
+/// Programs with at least this many symbols find their uses for the audit on a
+/// second thread while they are evaluated.
+const PARALLEL_AUDIT: usize = 50_000;
 
 /// Files at least this long are parsed in pieces on other threads while the
 /// names stage declares the pieces already parsed ([`resolve_streamed`]).

@@ -159,3 +159,28 @@ fn analyze_in_pieces_equals_whole() {
         assert!(show(&a) == show(&b), "{what}: in pieces differs from whole");
     }
 }
+
+/// A large program's uses are found on a second thread while it is evaluated
+/// (`audit::referenced`); the audit is the one that finds them itself.
+#[test]
+fn audit_with_uses_found_aside() {
+    let (text, _) = workload::generate(8000, workload::DEFAULT_SEED);
+    let mut text = text;
+    text.push_str("let spare = 2 t from survey_1\n");
+    let a = carbon::analyze("w.carbon", text.as_bytes(), carbon::Options::default());
+    let (p, v) = (
+        a.program.as_ref().expect("checked"),
+        a.values.as_ref().expect("evaluated"),
+    );
+    assert!(
+        p.res.syms.len() >= 50_000,
+        "{} symbols: too few for the second thread",
+        p.res.syms.len()
+    );
+    // The analysis moves the audit's diagnostics into its own, sorted.
+    let mut alone = carbon::audit::audit(p, v, &a.sources, false).diags;
+    diag::sort(&mut alone);
+    let shown = |d: &[carbon::diag::Diag]| format!("{d:?}");
+    assert_eq!(shown(&a.diags), shown(&alone));
+    assert!(shown(&alone).contains("`spare` is declared but nothing uses it"));
+}
