@@ -437,8 +437,9 @@ impl Namer {
             decls: Vec::with_capacity(n_decls),
             sources: Vec::new(),
             source_ix: HashMap::default(),
-            scope: HashMap::default(),
-            decl_scope: HashMap::default(),
+            // A global name a declaration: sized once rather than rehashed as it grows.
+            scope: HashMap::with_capacity_and_hasher(n_decls + 64, Default::default()),
+            decl_scope: HashMap::with_capacity_and_hasher(n_decls + 64, Default::default()),
             header: None,
             diags: Vec::new(),
             // A few fields a declaration (three or four in most kinds).
