@@ -348,8 +348,10 @@ const PARALLEL_AUDIT: usize = 50_000;
 /// Files at least this long are parsed in pieces on other threads while the
 /// names stage declares the pieces already parsed ([`resolve_streamed`]).
 const STREAM_BYTES: usize = 256 * 1024;
-/// The size of a piece.
-const STREAM_PIECE: usize = 256 * 1024;
+/// The size of a piece: a sixteenth of the file, between these bounds (larger
+/// pieces cost less to hand over; enough of them keep both parsing threads busy).
+const STREAM_PIECE_MIN: usize = 64 * 1024;
+const STREAM_PIECE_MAX: usize = 1024 * 1024;
 /// Stack of a parsing thread (only reserved; the nesting limits bound its use).
 const PARSE_STACK: usize = 64 << 20;
 /// Threads parsing pieces while the names are declared.
@@ -382,7 +384,8 @@ fn resolve_streamed(
     // them in order; what is left of a piece once declared goes back to the thread
     // that parsed it, which frees it (memory is freed faster by the thread that
     // allocated it).
-    let pieces = syntax::pieces(text, STREAM_PIECE);
+    let piece = (text.len() / 16).clamp(STREAM_PIECE_MIN, STREAM_PIECE_MAX);
+    let pieces = syntax::pieces(text, piece);
     let parsed = std::thread::scope(|scope| {
         let mut ahead = Vec::new(); // (pieces from the thread, what goes back to it)
         let mut workers = Vec::new();
