@@ -1487,13 +1487,7 @@ mod tests {
             "tCO2e/a",
             "x\"y\\z",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::number::tests::xorshift(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..20_000 {
             let mut s = String::new();
             for _ in 0..next() % 12 {

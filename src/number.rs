@@ -303,8 +303,20 @@ pub fn sum(xs: impl IntoIterator<Item = f64>) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A deterministic pseudo-random sequence (xorshift64) for the tests that
+    /// compare formatters on many values.
+    pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
     #[test]
     fn formats() {
         assert_eq!(format(1529.0704), "1529.0704");
@@ -319,13 +331,7 @@ mod tests {
     /// that round to zero.
     #[test]
     fn fixed_matches_the_standard_formatter() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15u64);
         let mut compared = 0usize;
         let mut check = |x: f64, d: usize| {
             let mut s = String::new();
@@ -390,16 +396,10 @@ mod tests {
 
     #[test]
     fn format_sig_is_unchanged_by_the_integer_path() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
         for _ in 0..100_000 {
             let x = (next() % 1_000_000_000_000_000) as f64 / 10f64.powi((next() % 21) as i32);
-            let x = if next() % 2 == 0 { x } else { -x };
+            let x = if next().is_multiple_of(2) { x } else { -x };
             let sig = (next() % 15 + 1) as usize;
             let mag = x.abs().log10().floor() as i32;
             if x == 0.0 || !(-6..15).contains(&mag) {
@@ -421,13 +421,7 @@ mod tests {
                 assert_eq!(magnitude(a), a.log10().floor() as i32, "a = {a:e} ({:#x})", a.to_bits());
             }
         };
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
         for _ in 0..200_000 {
             check(f64::from_bits(next() >> 1));
             check((next() % 10_000_000_000) as f64 / 10f64.powi((next() % 20) as i32));
