@@ -93,25 +93,93 @@ struct Bases {
     ce: Option<usize>,
 }
 
-struct Checker<'a> {
+/// Where a checker finds the symbols checked before the one it checks, and puts
+/// what it checks.
+trait Table {
+    /// `None` when this checker cannot see it (see [`Half`]).
+    fn get(&self, id: SymId) -> Option<&Checked>;
+    fn set(&mut self, id: SymId, c: Checked);
+    /// Every symbol, when this checker sees them all.
+    fn all(&self) -> Option<&[Checked]>;
+}
+
+impl Table for Vec<Checked> {
+    fn get(&self, id: SymId) -> Option<&Checked> {
+        self.as_slice().get(id as usize)
+    }
+    fn set(&mut self, id: SymId, c: Checked) {
+        if let Some(x) = self.get_mut(id as usize) {
+            *x = c;
+        }
+    }
+    fn all(&self) -> Option<&[Checked]> {
+        Some(self)
+    }
+}
+
+struct Checker<'a, T: Table> {
     res: &'a Resolved,
     units: &'a mut Units,
-    checked: &'a mut Vec<Checked>,
+    checked: &'a mut T,
     diags: Vec<Diag>,
     bases: Bases,
-    gwp_members: Vec<(std::sync::Arc<str>, SymId)>,
-    gwp_name: String,
+    gwp_members: &'a [(std::sync::Arc<str>, SymId)],
+    gwp_name: &'a str,
     rate_unit: UnitId,
     amount_unit: UnitId,
     /// The dimension of a plain number.
     one: DimId,
 }
 
+/// What every checker of a program shares, found once.
+struct Setup {
+    bases: Bases,
+    gwp_members: Vec<(std::sync::Arc<str>, SymId)>,
+    gwp_name: String,
+    rate_unit: UnitId,
+    amount_unit: UnitId,
+    one: DimId,
+}
+
+impl Setup {
+    fn new(res: &Resolved, units: &mut Units) -> Setup {
+        let bases = Bases {
+            mass: units.base_index("mass"),
+            length: units.base_index("length"),
+            time: units.base_index("time"),
+            c: units.base_index("C"),
+            co2e: units.base_index("CO2e"),
+            ce: units.base_index("ce"),
+        };
+        let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
+            Some(g) => (
+                res.decls[g as usize].members.clone(),
+                res.decls[g as usize].name.clone(),
+            ),
+            None => (Vec::new(), String::new()),
+        };
+        let rate_unit = named(units, &[("tCO2e", 1), ("a", -1)]);
+        let rate_unit = units.intern_dunit(rate_unit);
+        let amount_unit = named(units, &[("tCO2e", 1)]);
+        let amount_unit = units.intern_dunit(amount_unit);
+        let one = units.intern_dim(Dim::ONE);
+        Setup {
+            bases,
+            gwp_members,
+            gwp_name,
+            rate_unit,
+            amount_unit,
+            one,
+        }
+    }
+}
+
 /// Checks one more expression against a checked program (the REPL): its code,
 /// dimension, display unit and stated precision.
 pub fn check_expr(p: &mut Program, ir: &Ir) -> Result<(Code, Dim, DUnit, Option<f64>), Vec<Diag>> {
     let Program { res, units, checked } = p;
-    let mut c = Checker::new(res, units, checked);
+    let setup = Setup::new(res, units);
+    let mut c = Checker::new(res, units, checked, &setup);
     match c.infer(ir) {
         Ok(Inferred {
             code,
@@ -135,21 +203,205 @@ pub fn resolve_unit(p: &mut Program, u: &crate::syntax::ast::UnitExpr) -> Result
     p.units.resolve(u)
 }
 
-pub fn check(mut res: Resolved, mut units: Units) -> (Program, Vec<Diag>) {
-    let mut checked = vec![Checked::default(); res.syms.len()];
-    // Each expression is compiled to code and then freed: a checked program keeps
-    // the code, not the expression it came from.
-    let mut irs = std::mem::take(&mut res.irs);
-    let mut c = Checker::new(&res, &mut units, &mut checked);
-    for &id in &res.order {
-        if let Some(ir) = irs.get_mut(id as usize).and_then(Option::take) {
-            c.check_sym(id, &ir);
+/// Programs with at least this many symbols, and at most `PARALLEL_CHECK_MAX`,
+/// are checked on two threads.
+const PARALLEL_CHECK: usize = 40_000;
+/// Above this many symbols, a program is checked on one thread, which frees each
+/// expression once compiled so that the code reuses its memory: two threads would
+/// keep every expression until the end (see [`check_with`]), which at W(1M)
+/// would add 0.5 GB to the peak.
+const PARALLEL_CHECK_MAX: usize = 2_000_000;
+/// On two threads, the start of the order is checked on this thread alone until
+/// this many symbols in a row added nothing to the unit registry.
+const QUIET: usize = 256;
+
+/// Checks every symbol in order (see [`check_with`]).
+pub fn check(res: Resolved, units: Units) -> (Program, Vec<Diag>) {
+    let n = res.syms.len();
+    let threads = if (PARALLEL_CHECK..=PARALLEL_CHECK_MAX).contains(&n) {
+        2
+    } else {
+        1
+    };
+    check_with(res, units, threads, QUIET)
+}
+
+/// [`check`] on one thread or two, with `quiet` as [`QUIET`] (`#[doc(hidden)]`
+/// for the tests that compare them).
+///
+/// On one thread, each expression is compiled to code and freed (`res.irs` is
+/// left empty): a checked program keeps the code, not the expression.
+///
+/// On two threads, this thread checks the start of [`Resolved::order`] until the
+/// unit registry has stopped growing (the prelude and the first declarations),
+/// then the first half of the rest, while another thread checks the second half
+/// ([`Half`]) with a frozen copy of the registry ([`Units::frozen`]). A symbol of
+/// the second half that reads one of the first half, needs a dimension or unit
+/// the copy does not have, or has an error, is left; once both halves are done,
+/// this thread checks what was left, in order. So every result, every interned
+/// id and every diagnostic is what one thread gives, in the same order. Both
+/// threads read the expressions and free none (freeing them as they go costs
+/// the check a third of what the second thread saves: memory allocated by one
+/// thread and freed by another is slow to give back): they stay in `res.irs`
+/// until the program is dropped (the command line never drops it; a REPL
+/// session frees them when it loads a program).
+#[doc(hidden)]
+pub fn check_with(mut res: Resolved, mut units: Units, threads: usize, quiet: usize) -> (Program, Vec<Diag>) {
+    let n = res.syms.len();
+    let mut checked = vec![Checked::default(); n];
+    let setup = Setup::new(&res, &mut units);
+    if threads < 2 {
+        let mut irs = std::mem::take(&mut res.irs);
+        let mut c = Checker::new(&res, &mut units, &mut checked, &setup);
+        for &id in &res.order {
+            if let Some(ir) = irs.get_mut(id as usize).and_then(Option::take) {
+                c.check_sym(id, &ir);
+            }
+        }
+        drop(irs);
+        c.check_comparisons();
+        let diags = std::mem::take(&mut c.diags);
+        return (Program { res, units, checked }, diags);
+    }
+    let order = &res.order;
+    let mut c = Checker::new(&res, &mut units, &mut checked, &setup);
+    // The start, until quiet.
+    let (mut k, mut still) = (0, 0);
+    while k < order.len() && still < quiet {
+        let before = c.units.entries();
+        c.check_at(order[k]);
+        still = if c.units.entries() == before { still + 1 } else { 0 };
+        k += 1;
+    }
+    let frozen = c.units.frozen();
+    let mut diags = std::mem::take(&mut c.diags);
+    drop(c);
+    let mid = k + (order.len() - k) / 2;
+    let Some(frozen) = frozen.filter(|_| mid < order.len()) else {
+        // Nothing left to share: the rest here, in order.
+        let mut c = Checker::new(&res, &mut units, &mut checked, &setup);
+        for &id in &order[k..] {
+            c.check_at(id);
+        }
+        c.check_comparisons();
+        diags.append(&mut c.diags);
+        return (Program { res, units, checked }, diags);
+    };
+    let mut pos_of = vec![u32::MAX; n];
+    for (p, &id) in order.iter().enumerate() {
+        if let Some(x) = pos_of.get_mut(id as usize) {
+            *x = p as u32;
         }
     }
-    drop(irs);
-    c.check_comparisons();
-    let diags = c.diags;
+    let half = Half {
+        pos_of: &pos_of,
+        start: order[..k].iter().map(|&id| checked[id as usize].clone()).collect(),
+        mid,
+        own: Vec::with_capacity(order.len() - mid),
+        missing: std::cell::Cell::new(false),
+    };
+    std::thread::scope(|scope| {
+        let res = &res;
+        let setup = &setup;
+        let (tx, rx) = std::sync::mpsc::channel::<(Half, Units)>();
+        let other = std::thread::Builder::new().spawn_scoped(scope, move || {
+            rx.recv().ok().map(|(half, frozen)| half.check(res, frozen, setup))
+        });
+        // Without another thread, the second half is checked here, after the first
+        // (with the same result).
+        let here = match &other {
+            Ok(_) => tx.send((half, frozen)).err().map(|e| e.0),
+            Err(_) => Some((half, frozen)),
+        };
+        drop(tx);
+        let mut c = Checker::new(res, &mut units, &mut checked, setup);
+        for &id in &order[k..mid] {
+            c.check_at(id);
+        }
+        let second = match (here, other) {
+            (Some((half, frozen)), _) => Some(half.check(res, frozen, setup)),
+            // A panic on the other thread is a bug: raise it here.
+            (None, Ok(h)) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            // (Without a thread the work stayed here: the arm above.)
+            (None, Err(_)) => None,
+        };
+        // What the other thread checked; what it left is checked here, in order.
+        let mut left = Vec::new();
+        for (&id, r) in order[mid..].iter().zip(second.unwrap_or_default()) {
+            match r {
+                Some(r) => c.checked.set(id, r),
+                None => left.push(id),
+            }
+        }
+        for id in left {
+            c.check_at(id);
+        }
+        c.check_comparisons();
+        diags.append(&mut c.diags);
+    });
     (Program { res, units, checked }, diags)
+}
+
+/// The second half of the order, checked on another thread: it sees the start of
+/// the order (checked before it began) and its own results, not the first half.
+struct Half<'a> {
+    /// Each symbol's position in the order.
+    pos_of: &'a [u32],
+    /// The results of the start of the order, by position.
+    start: Vec<Checked>,
+    /// Where the half begins in the order.
+    mid: usize,
+    /// Its results by position from `mid`: `None` for a symbol left for later.
+    own: Vec<Option<Checked>>,
+    /// A symbol it cannot see was asked for.
+    missing: std::cell::Cell<bool>,
+}
+
+impl Table for Half<'_> {
+    fn get(&self, id: SymId) -> Option<&Checked> {
+        let p = *self.pos_of.get(id as usize)? as usize;
+        let found = if p < self.start.len() {
+            self.start.as_slice().get(p)
+        } else if p >= self.mid {
+            self.own.get(p - self.mid).and_then(Option::as_ref)
+        } else {
+            None
+        };
+        if found.is_none() {
+            self.missing.set(true);
+        }
+        found
+    }
+    fn set(&mut self, _id: SymId, c: Checked) {
+        // Symbols are checked in order: the next position.
+        self.own.push(Some(c));
+    }
+    fn all(&self) -> Option<&[Checked]> {
+        self.missing.set(true);
+        None
+    }
+}
+
+impl Half<'_> {
+    /// Checks the second half: each symbol's result, or `None` for one to check
+    /// again on the main thread.
+    fn check(mut self, res: &Resolved, mut units: Units, setup: &Setup) -> Vec<Option<Checked>> {
+        for &id in &res.order[self.mid..] {
+            let at = self.own.len();
+            let mut c = Checker::new(res, &mut units, &mut self, setup);
+            c.check_at(id);
+            let again = !c.diags.is_empty() || units.take_missed() || self.missing.take();
+            if self.own.len() == at {
+                // An error in what it reads: nothing set (the default), unless left.
+                self.own.push((!again).then(Checked::default));
+            } else if again {
+                if let Some(x) = self.own.last_mut() {
+                    *x = None;
+                }
+            }
+        }
+        self.own
+    }
 }
 
 /// A display unit from named units (`tCO2e/a`), interned once.
@@ -200,44 +452,31 @@ impl Inferred {
     }
 }
 
-impl<'a> Checker<'a> {
+impl<'a, T: Table> Checker<'a, T> {
     /// The dimension of a checked symbol (`None` after an error).
     fn dim_at(&self, id: SymId) -> Option<Dim> {
-        self.checked[id as usize].dim.map(|d| self.units.dim(d))
+        self.checked.get(id)?.dim.map(|d| self.units.dim(d))
     }
 
-    fn new(res: &'a Resolved, units: &'a mut Units, checked: &'a mut Vec<Checked>) -> Checker<'a> {
-        let bases = Bases {
-            mass: units.base_index("mass"),
-            length: units.base_index("length"),
-            time: units.base_index("time"),
-            c: units.base_index("C"),
-            co2e: units.base_index("CO2e"),
-            ce: units.base_index("ce"),
-        };
-        let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
-            Some(g) => (
-                res.decls[g as usize].members.clone(),
-                res.decls[g as usize].name.clone(),
-            ),
-            None => (Vec::new(), String::new()),
-        };
-        let rate_unit = named(units, &[("tCO2e", 1), ("a", -1)]);
-        let rate_unit = units.intern_dunit(rate_unit);
-        let amount_unit = named(units, &[("tCO2e", 1)]);
-        let amount_unit = units.intern_dunit(amount_unit);
-        let one = units.intern_dim(Dim::ONE);
+    fn new(res: &'a Resolved, units: &'a mut Units, checked: &'a mut T, setup: &'a Setup) -> Checker<'a, T> {
         Checker {
             res,
             units,
             checked,
             diags: Vec::new(),
-            bases,
-            gwp_members,
-            gwp_name,
-            rate_unit,
-            amount_unit,
-            one,
+            bases: setup.bases,
+            gwp_members: &setup.gwp_members,
+            gwp_name: &setup.gwp_name,
+            rate_unit: setup.rate_unit,
+            amount_unit: setup.amount_unit,
+            one: setup.one,
+        }
+    }
+
+    /// Checks a symbol that has an expression (leaving the expression).
+    fn check_at(&mut self, id: SymId) {
+        if let Some(ir) = self.res.irs.get(id as usize).and_then(Option::as_ref) {
+            self.check_sym(id, ir);
         }
     }
 
@@ -286,7 +525,7 @@ impl<'a> Checker<'a> {
         if du == UnitId::default() && dim != self.one {
             du = self.units.dunit_for_dim_id(dim);
         }
-        self.checked[id as usize] = Checked::new(Some(code), Some(dim), du, precision);
+        self.checked.set(id, Checked::new(Some(code), Some(dim), du, precision));
     }
 
     fn mismatch(&mut self, what: &str, a: (&Ir, &Dim, &DUnit), b: (&Ir, &Dim, &DUnit)) {
@@ -328,9 +567,9 @@ impl<'a> Checker<'a> {
         let du = self.units.dunit_for_dim(&ratio);
         let unit = self.units.format_dunit(&du);
         // A declared constant of exactly that dimension, or of its inverse.
+        let all = self.checked.all().unwrap_or_default();
         let find = |want: Dim| {
-            let mut found: Vec<&str> = self
-                .checked
+            let mut found: Vec<&str> = all
                 .iter()
                 .enumerate()
                 .filter(|(i, c)| {
@@ -413,7 +652,7 @@ impl<'a> Checker<'a> {
                 },
             },
             IrOp::Sym(s) => {
-                let c = &self.checked[*s as usize];
+                let c = self.checked.get(*s).ok_or(())?;
                 match c.dim {
                     Some(d) => Ok(Inferred {
                         precision: c.precision(),
@@ -553,7 +792,7 @@ impl<'a> Checker<'a> {
                     );
                     return Err(());
                 };
-                let gc = &self.checked[g as usize];
+                let gc = self.checked.get(g).ok_or(())?;
                 let Some(gd) = gc.dim else {
                     return Err(());
                 };
@@ -590,7 +829,7 @@ impl<'a> Checker<'a> {
                 let Some(p) = self.res.header.as_ref().and_then(|h| h.period) else {
                     return Err(());
                 };
-                let pc = &self.checked[p as usize];
+                let pc = self.checked.get(p).ok_or(())?;
                 let Some(pd) = pc.dim else {
                     return Err(());
                 };
@@ -605,7 +844,7 @@ impl<'a> Checker<'a> {
             IrOp::Sum(xs) => {
                 let mut dim = None;
                 for (_, s) in xs {
-                    let Some(d) = self.checked[*s as usize].dim else {
+                    let Some(d) = self.checked.get(*s).and_then(|c| c.dim) else {
                         return Err(());
                     };
                     dim.get_or_insert(d);
@@ -639,9 +878,8 @@ impl<'a> Checker<'a> {
             if a != p {
                 let (da, dp) = (self.units.describe_dim(&a), self.units.describe_dim(&p));
                 let help = self.reconcile_help(&a, &p);
-                let ua = self
-                    .units
-                    .format_dunit(self.units.dunit(self.checked[e.actual as usize].dunit));
+                let du = self.checked.get(e.actual).map_or(UnitId::default(), |c| c.dunit);
+                let ua = self.units.format_dunit(self.units.dunit(du));
                 self.diags.push(
                     Diag::error("carbon::audit::expect_units", format!("expectation `{}` compares {da} with {dp}", e.name))
                         .at(sp.span, format!("the published figure is {dp}"))
@@ -686,7 +924,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn dim_op<T>(&mut self, d: Option<T>, span: Span) -> Result<T, ()> {
+    fn dim_op<V>(&mut self, d: Option<V>, span: Span) -> Result<V, ()> {
         d.ok_or_else(|| {
             self.diags.push(
                 Diag::error("carbon::units::exponent", "the unit's exponents grow out of range").at(span, "here"),
@@ -787,9 +1025,8 @@ impl<'a> Checker<'a> {
             for dep in deps {
                 let ds = &self.res.syms[dep as usize];
                 if let (Some(dd), SymKind::Field { .. }) = (self.dim_at(dep), &ds.kind) {
-                    let u = self
-                        .units
-                        .format_dunit(self.units.dunit(self.checked[dep as usize].dunit));
+                    let du = self.checked.get(dep).map_or(UnitId::default(), |c| c.dunit);
+                    let u = self.units.format_dunit(self.units.dunit(du));
                     let text = if u.is_empty() || dd.is_one() {
                         format!("`{}` is {}", ds.short(), self.units.describe_dim(&dd))
                     } else {

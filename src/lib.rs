@@ -48,6 +48,15 @@ impl Analysis {
         self.diags.iter().any(|d| d.is_error())
     }
 
+    /// Frees the expressions a program checked on two threads keeps (see
+    /// `check::check_with`): nothing reads them after the check. For a holder
+    /// that keeps the analysis for long, such as a REPL session.
+    pub fn free_expressions(&mut self) {
+        if let Some(p) = &mut self.program {
+            p.res.irs = Vec::new();
+        }
+    }
+
     fn explainer(&self) -> Option<explain::Explainer<'_>> {
         Some(explain::Explainer {
             p: self.program.as_ref()?,

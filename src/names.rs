@@ -216,9 +216,10 @@ pub struct GroupSyms {
 #[derive(Clone, Debug)]
 pub struct Resolved {
     pub syms: Vec<Symbol>,
-    /// Each symbol's expression, index = `SymId`. The check stage takes them (it
-    /// compiles each to code and frees it): empty in a checked `Program`, where
-    /// `Symbol::value` keeps where each was written.
+    /// Each symbol's expression, index = `SymId`. The check stage compiles each
+    /// to code and frees it: empty in a checked `Program` (`Symbol::value` keeps
+    /// where each was written), unless it was checked on two threads, which leave
+    /// them (see `check::check_with`; `Analysis::free_expressions`).
     pub irs: Vec<Option<Ir>>,
     pub decls: Vec<DeclInfo>,
     pub sources: Vec<SourceInfo>,

@@ -128,11 +128,13 @@ impl Session {
     /// Loads an inventory. Errors in the file are returned rendered; the session
     /// needs a program without errors.
     pub fn load(file: &str, text: &str) -> Result<Session, String> {
-        let a = crate::analyze(file, text.as_bytes(), Options::default());
+        let mut a = crate::analyze(file, text.as_bytes(), Options::default());
         if !a.evaluated() {
             return Err(diag::render_all(&a.diags, &a.sources, RenderOptions::default()));
         }
-        let baseline = crate::analyze(file, text.as_bytes(), Options::default());
+        a.free_expressions();
+        let mut baseline = crate::analyze(file, text.as_bytes(), Options::default());
+        baseline.free_expressions();
         let (dependents, position) = dependents_of(&a);
         Ok(Session {
             file: file.to_string(),
@@ -728,11 +730,12 @@ impl Session {
 
     /// Re-analyses the whole program from text; on error the session is unchanged.
     fn rebuild(&mut self, text: &str) -> Result<(), String> {
-        let a = crate::analyze(&self.file, text.as_bytes(), Options::default());
+        let mut a = crate::analyze(&self.file, text.as_bytes(), Options::default());
         if !a.evaluated() {
             let errors: Vec<Diag> = a.diags.iter().filter(|d| d.is_error()).cloned().collect();
             return Err(diag::render_all(&errors, &a.sources, self.render));
         }
+        a.free_expressions();
         let (dependents, position) = dependents_of(&a);
         self.current = a;
         self.dependents = dependents;

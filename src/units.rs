@@ -291,6 +291,10 @@ pub struct Units {
     dunit_ops: HashMap<(u8, UnitId, UnitId), UnitId>,
     /// `dunit_for_dim` by interned dimension.
     dunit_for_id: HashMap<DimId, UnitId>,
+    /// A frozen copy (see [`Units::frozen`]) adds nothing to its tables: what it
+    /// does not have yet it computes without keeping, and notes in `missed`.
+    frozen: bool,
+    missed: bool,
 }
 
 const ID_MUL: u8 = 0;
@@ -344,10 +348,57 @@ pub struct Resolved {
 }
 
 impl Units {
+    /// A copy that adds nothing to its tables, for checking on another thread: a
+    /// result that needed something new (see [`Units::take_missed`]) must be
+    /// computed again with the registry itself, so that interned ids are given
+    /// in the same order however the work was shared. `None` when the registry
+    /// has no dimension, display unit or atom yet (a frozen copy answers a new one
+    /// with an existing id, to be thrown away).
+    pub fn frozen(&self) -> Option<Units> {
+        if self.dims.is_empty() || self.dunits.is_empty() || self.atoms.is_empty() {
+            return None;
+        }
+        let mut u = self.clone();
+        u.frozen = true;
+        u.missed = false;
+        Some(u)
+    }
+
+    /// How many entries the tables have: grows whenever something new is kept.
+    pub fn entries(&self) -> usize {
+        self.lookup_cache.len()
+            + self.resolve_cache.len()
+            + self.dunit_cache.len()
+            + self.atoms.len()
+            + self.dims.len()
+            + self.dunits.len()
+            + self.dim_ops.len()
+            + self.dunit_ops.len()
+            + self.dunit_for_id.len()
+    }
+
+    /// Whether a frozen copy lacked something since the last call.
+    pub fn take_missed(&mut self) -> bool {
+        std::mem::take(&mut self.missed)
+    }
+
+    /// A frozen copy notes a miss and keeps nothing; `false` when the caller may
+    /// keep its new entry.
+    fn keeps_nothing(&mut self) -> bool {
+        if self.frozen {
+            self.missed = true;
+        }
+        self.frozen
+    }
+
     /// The id of a dimension, interned on first use.
     pub fn intern_dim(&mut self, d: Dim) -> DimId {
         if let Some(&i) = self.dim_ix.get(&d) {
             return i;
+        }
+        if self.keeps_nothing() {
+            // A placeholder (`frozen` requires a dimension): the result is redone.
+            return DimId(std::num::NonZeroU32::MIN);
         }
         // Ids start at 1 (NonZeroU32, so that `Option<DimId>` is 4 bytes). A program
         // has a few dozen distinct dimensions; the saturation cannot be reached.
@@ -366,6 +417,9 @@ impl Units {
         }
         if let Some(&i) = self.dunit_ix.get(&u) {
             return i;
+        }
+        if self.keeps_nothing() {
+            return UnitId(0);
         }
         // A program has a few dozen distinct display units; u32 cannot run out.
         let i = UnitId(u32::try_from(self.dunits.len()).unwrap_or(u32::MAX));
@@ -388,7 +442,9 @@ impl Units {
         }
         let (da, db) = (self.dim(a), self.dim(b));
         let r = if div { da.div(&db) } else { da.mul(&db) }.map(|d| self.intern_dim(d));
-        self.dim_ops.insert(key, r);
+        if !self.keeps_nothing() {
+            self.dim_ops.insert(key, r);
+        }
         r
     }
     /// The product (`div` false) or quotient of two interned display units, as
@@ -401,7 +457,9 @@ impl Units {
         let (ua, ub) = (self.dunit(a), self.dunit(b));
         let u = if div { self.ddiv(ua, ub) } else { self.dmul(ua, ub) };
         let r = self.intern_dunit(u);
-        self.dunit_ops.insert(key, r);
+        if !self.keeps_nothing() {
+            self.dunit_ops.insert(key, r);
+        }
         r
     }
     /// [`Units::dunit_for_dim`] of an interned dimension, interned.
@@ -412,7 +470,9 @@ impl Units {
         let dim = self.dim(d);
         let u = self.dunit_for_dim(&dim);
         let r = self.intern_dunit(u);
-        self.dunit_for_id.insert(d, r);
+        if !self.keeps_nothing() {
+            self.dunit_for_id.insert(d, r);
+        }
         r
     }
 
@@ -620,13 +680,18 @@ impl Units {
             let s = (f * e.scale).powi(exp as i32);
             Some((s, e.dim.pow(Rat::int(exp))?))
         });
-        self.lookup_cache.insert(name, r);
+        if !self.keeps_nothing() {
+            self.lookup_cache.insert(name, r);
+        }
         r
     }
 
     fn intern(&mut self, name: String, scale: f64, dim: Dim) -> AtomId {
         if let Some(&id) = self.atom_ix.get(&name) {
             return id;
+        }
+        if self.keeps_nothing() {
+            return 0;
         }
         let id = self.atoms.len() as AtomId;
         self.atom_ix.insert(name.clone(), id);
@@ -653,7 +718,9 @@ impl Units {
         let r = self.resolve_uncached(e);
         if plain {
             if let Ok(r) = &r {
-                self.resolve_cache.insert(key.clone(), r.clone());
+                if !self.keeps_nothing() {
+                    self.resolve_cache.insert(key.clone(), r.clone());
+                }
             }
         }
         self.key_buf = key;
@@ -803,7 +870,9 @@ impl Units {
             return u.clone();
         }
         let u = self.dunit_for_dim_uncached(d);
-        self.dunit_cache.insert(*d, u.clone());
+        if !self.keeps_nothing() {
+            self.dunit_cache.insert(*d, u.clone());
+        }
         u
     }
 

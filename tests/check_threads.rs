@@ -1,0 +1,123 @@
+//! A large program is checked on two threads (`check::check_with`): the second
+//! half of the order on another thread with a frozen copy of the unit registry,
+//! what it cannot do alone checked again on the main thread. Property: the
+//! result is that of one thread — the same code, dimensions and units (the same
+//! interned ids, naming the same dimensions and units), the same diagnostics in
+//! the same order — whatever the program, also when every symbol but the first
+//! is shared out (`quiet` 0) and so most of them must be checked again.
+
+#[path = "../benches/workload.rs"]
+mod workload;
+
+use carbon::check::{self, Program};
+use carbon::diag::Diag;
+use carbon::names;
+use carbon::source::SourceMap;
+use carbon::syntax;
+use carbon::units::Units;
+
+/// Checks `text` (with the prelude) on `threads` threads; `None` after a syntax
+/// error (no program to check).
+fn checked(text: &str, threads: usize, quiet: usize) -> Option<(Program, Vec<Diag>)> {
+    let mut sm = SourceMap::new();
+    let pid = sm.add("<prelude>", carbon::PRELUDE);
+    let fid = sm.add("f.carbon", text);
+    let prelude = syntax::parse(pid, carbon::PRELUDE);
+    let file = syntax::parse(fid, text);
+    if !file.diags.is_empty() {
+        return None;
+    }
+    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
+    let (r, _) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    Some(check::check_with(r, units, threads, quiet))
+}
+
+/// What later stages read of a checked program: every symbol's code, ids,
+/// dimension and unit, and the diagnostics in order.
+fn shown((p, diags): &(Program, Vec<Diag>)) -> String {
+    let mut out = String::new();
+    for (id, c) in p.checked.iter().enumerate() {
+        let dim = p.dim(id as u32).map(|d| p.units.format_dim(&d));
+        let unit = p.units.format_dunit(p.units.dunit(c.dunit));
+        out.push_str(&format!("{id} {c:?} {dim:?} {unit}\n"));
+    }
+    out.push_str(&format!("registry entries {}\n", p.units.entries()));
+    for d in diags {
+        out.push_str(&format!("{d:?}\n"));
+    }
+    out
+}
+
+fn same(name: &str, text: &str) {
+    let Some(one) = checked(text, 1, 0) else { return };
+    let one = shown(&one);
+    for quiet in [0, 1, 7, 256] {
+        let Some(two) = checked(text, 2, quiet) else { return };
+        let two = shown(&two);
+        if two != one {
+            let at = two.bytes().zip(one.bytes()).position(|(a, b)| a != b).unwrap_or(0);
+            let from = at.saturating_sub(300);
+            panic!(
+                "{name}, quiet {quiet}: two threads differ from one\ntwo: …{}\none: …{}",
+                two.get(from..(at + 300).min(two.len())).unwrap_or(""),
+                one.get(from..(at + 300).min(one.len())).unwrap_or("")
+            );
+        }
+    }
+}
+
+#[test]
+fn generated_workload() {
+    let (text, _) = workload::generate(3000, workload::DEFAULT_SEED);
+    same("W(3000)", &text);
+}
+
+/// Every example, and every program of the diagnostics folders (units errors,
+/// missing fields, cycles, warnings, expectations).
+#[test]
+fn every_example_and_failing_program() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut n = 0;
+    for dir in ["examples", "tests/errors", "tests/warnings", "tests/expect"] {
+        let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
+            .expect("folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "carbon"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            // Invalid UTF-8 on purpose in one of them: not a program to check.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            same(&path.display().to_string(), &text);
+            n += 1;
+        }
+    }
+    assert!(n > 60, "only {n} programs");
+}
+
+/// A program whose later declarations read earlier ones (a `let` used by many,
+/// a unit first written half-way through, an error late in the order, groups
+/// over everything), so that the second half has symbols it must leave.
+#[test]
+fn second_half_reads_the_first() {
+    let mut text = String::from(
+        "inventory \"Mixed\" { period 1 a  gwp AR6 }\nsource s \"survey\"\nlet grid = 0.58 tCO2/MWh from s\n",
+    );
+    for i in 0..400 {
+        text.push_str(&format!(
+            "energy e{i} {{ amount {} t from s\n fold 0.7143 tce/t from s\n factor 2.66 tCO2/tce from s }}\n",
+            100 + i
+        ));
+        text.push_str(&format!("let power{i} = {} MWh * grid from s\n", 10 + i));
+        if i == 300 {
+            text.push_str("let late = 5 kgCO2/kWh * 3 GWh from s\n");
+            text.push_str("let wrong = 3 t + 2 a from s\n");
+        }
+        if i % 50 == 0 && i > 0 {
+            text.push_str(&format!("let sum{i} = power{} + power{i} from s\n", i - 50));
+        }
+    }
+    same("mixed", &text);
+}
