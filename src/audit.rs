@@ -91,22 +91,90 @@ pub fn referenced(p: &Program) -> Vec<bool> {
     used
 }
 
+/// Programs with at least this many symbols are audited on two threads.
+const PARALLEL_PARTS: usize = 50_000;
+
 /// [`audit`], with [`referenced`] computed already (or not: `None`).
+///
+/// The checks run in two groups, each filling its own report: a large program's
+/// second group on another thread. The second report is then appended to the
+/// first (an allowance recorded once), as if one thread had run them in order.
 pub fn audit_with(p: &Program, vals: &Values, sources: &SourceMap, strict: bool, used: Option<Vec<bool>>) -> Audit {
-    let mut a = Auditor {
+    let threads = if p.res.syms.len() >= PARALLEL_PARTS { 2 } else { 1 };
+    audit_on(p, vals, sources, strict, used, threads)
+}
+
+/// [`audit_with`] on one thread or two (`#[doc(hidden)]` for the tests that
+/// compare them).
+#[doc(hidden)]
+pub fn audit_on(
+    p: &Program,
+    vals: &Values,
+    sources: &SourceMap,
+    strict: bool,
+    used: Option<Vec<bool>>,
+    threads: usize,
+) -> Audit {
+    let auditor = || Auditor {
         p,
         vals,
         sources,
         out: Audit::default(),
     };
-    a.impossible_values();
-    a.expectations();
-    a.statements();
-    a.stocks_as_removals();
-    a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
-    a.zero_terms();
-    a.ranges();
-    a.gwp_values();
+    let first = || {
+        let mut a = auditor();
+        a.impossible_values();
+        a.expectations();
+        a.statements();
+        a.stocks_as_removals();
+        a.out
+    };
+    let second = |used: Option<Vec<bool>>| {
+        let mut a = auditor();
+        a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
+        a.zero_terms();
+        a.ranges();
+        a.gwp_values();
+        a.out
+    };
+    let (mut out, rest) = if threads > 1 {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            // Without a thread, the second group runs here after the first (the
+            // closure and its `used`, dropped, come back through the channel).
+            let other = std::thread::Builder::new().spawn_scoped(scope, move || {
+                if let Ok(used) = rx.recv() {
+                    second(used)
+                } else {
+                    Audit::default()
+                }
+            });
+            let here = match &other {
+                Ok(_) => tx.send(used).err().map(|e| e.0),
+                Err(_) => Some(used),
+            };
+            drop(tx);
+            let out = first();
+            let rest = match (here, other) {
+                (Some(used), _) => second(used),
+                // A panic on the other thread is a bug: raise it here.
+                (None, Ok(h)) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                // (Without a thread the work stayed here: the arm above.)
+                (None, Err(_)) => Audit::default(),
+            };
+            (out, rest)
+        })
+    } else {
+        (first(), second(used))
+    };
+    out.expectations.extend(rest.expectations);
+    for a in rest.allowed {
+        if !out.allowed.iter().any(|b| b.code == a.code && b.target == a.target) {
+            out.allowed.push(a);
+        }
+    }
+    out.diags.extend(rest.diags);
+    let mut a = Auditor { p, vals, sources, out };
     if strict {
         for d in &mut a.out.diags {
             if d.severity == Severity::Warning {

@@ -1,14 +1,21 @@
-//! A large program is checked on two threads (`check::check_with`): the second
-//! half of the order on another thread with a frozen copy of the unit registry,
-//! what it cannot do alone checked again on the main thread. Property: the
-//! result is that of one thread — the same code, dimensions and units (the same
-//! interned ids, naming the same dimensions and units), the same diagnostics in
-//! the same order — whatever the program, also when every symbol but the first
-//! is shared out (`quiet` 0) and so most of them must be checked again.
+//! A large program is checked and audited on two threads.
+//!
+//! Check (`check::check_with`): the second half of the order on another thread
+//! with a frozen copy of the unit registry, what it cannot do alone checked again
+//! on the main thread. Property: the result is that of one thread — the same
+//! code, dimensions and units (the same interned ids, naming the same dimensions
+//! and units), the same diagnostics in the same order — whatever the program,
+//! also when every symbol but the first is shared out (`quiet` 0) and so most of
+//! them must be checked again.
+//!
+//! Audit (`audit::audit_on`): two groups of checks, the second on another
+//! thread, their reports joined. Property: the same expectations, allowances and
+//! diagnostics in the same order as one thread, strict or not.
 
 #[path = "../benches/workload.rs"]
 mod workload;
 
+use carbon::audit;
 use carbon::check::{self, Program};
 use carbon::diag::Diag;
 use carbon::names;
@@ -48,7 +55,33 @@ fn shown((p, diags): &(Program, Vec<Diag>)) -> String {
     out
 }
 
+/// The audit of a checked program without errors on `threads` threads, shown;
+/// `None` when the program has errors (no audit).
+fn audited(text: &str, threads: usize, strict: bool) -> Option<String> {
+    let (p, diags) = checked(text, 1, 0)?;
+    if diags.iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let (vals, d) = carbon::eval::evaluate(&p);
+    if d.iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let mut sm = SourceMap::new();
+    sm.add("<prelude>", carbon::PRELUDE);
+    sm.add("f.carbon", text);
+    let a = audit::audit_on(&p, &vals, &sm, strict, None, threads);
+    Some(format!("{:?}\n{:?}\n{:?}", a.expectations, a.allowed, a.diags))
+}
+
 fn same(name: &str, text: &str) {
+    for strict in [false, true] {
+        let one = audited(text, 1, strict);
+        let two = audited(text, 2, strict);
+        assert_eq!(
+            one, two,
+            "{name}, strict {strict}: the audit on two threads differs from one"
+        );
+    }
     let Some(one) = checked(text, 1, 0) else { return };
     let one = shown(&one);
     for quiet in [0, 1, 7, 256] {
