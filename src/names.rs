@@ -543,9 +543,6 @@ impl Namer {
         let groups = n.build_groups();
         let co2_per_c = n.scope.get("co2_per_c").copied();
         let order = n.order();
-        for (s, ir) in n.syms.iter_mut().zip(&n.irs) {
-            s.value = ir.as_ref().map(|ir| ir.span);
-        }
         let r = Resolved {
             syms: self.syms,
             irs: self.irs,
@@ -1806,6 +1803,7 @@ impl Namer {
     }
 
     /// Topological order (iterative DFS, prelude symbols first). Reports cycles.
+    /// Also notes where each value is written (`Symbol::value`), in the same walk.
     fn order(&mut self) -> Vec<SymId> {
         let n = self.syms.len();
         let gwp_deps: Vec<SymId> = match self.header.as_ref().and_then(|h| h.gwp) {
@@ -1818,10 +1816,12 @@ impl Namer {
         let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
         let mut start: Vec<usize> = Vec::with_capacity(n + 1);
         let mut prelude: Vec<bool> = Vec::with_capacity(n);
-        for (s, ir) in self.syms.iter().zip(&self.irs) {
+        for (s, ir) in self.syms.iter_mut().zip(&self.irs) {
             let from = deps.len();
             start.push(from);
             prelude.push(s.prelude);
+            // Where the value is written, kept once the expression is gone.
+            s.value = ir.as_ref().map(|ir| ir.span);
             if let Some(ir) = ir {
                 // One walk of the expression for its symbols and its uses of the
                 // GWP set and the period.
