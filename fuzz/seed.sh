@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-for target in parse parse_diff check evaluate; do
+for target in parse parse_diff check evaluate threads; do
   dir="$here/corpus/$target"
   mkdir -p "$dir"
   for f in "$root"/examples/*.carbon "$root"/tests/errors/*.carbon; do

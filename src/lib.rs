@@ -380,19 +380,11 @@ fn resolve_streamed(
 ) -> Option<(names::Resolved, units::Units, Vec<Diag>)> {
     let text = sources.text(file_id);
     let mut stream = names::Streaming::new(prelude_id, text.len() / 160 + 16);
-    if let Some(id) = prelude_id {
-        let p = syntax::parse(id, sources.text(id));
-        if !p.diags.is_empty() {
-            return None;
-        }
-        drop(stream.feed(id, p.file.decls));
-    }
-    clock.lap("parse prelude");
-    let before = stream.declared();
-    // Two threads parse the pieces (even and odd ones) while this one declares
-    // them in order; what is left of a piece once declared goes back to the thread
-    // that parsed it, which frees it (memory is freed faster by the thread that
-    // allocated it).
+    let mut before = 0;
+    // Two threads parse the pieces (even and odd ones) while this one parses and
+    // declares the prelude, then declares the pieces in order; what is left of a
+    // piece once declared goes back to the thread that parsed it, which frees it
+    // (memory is freed faster by the thread that allocated it).
     let piece = (text.len() / 16).clamp(STREAM_PIECE_MIN, STREAM_PIECE_MAX);
     let pieces = syntax::pieces(text, piece);
     let parsed = std::thread::scope(|scope| {
@@ -423,7 +415,16 @@ fn resolve_streamed(
             ahead.push((rx, back_tx));
         }
         let mut ok = true;
-        for k in 0..pieces.len() {
+        if let Some(id) = prelude_id {
+            let p = syntax::parse(id, sources.text(id));
+            // An error in the prelude: the whole-file path reports it.
+            ok = p.diags.is_empty();
+            drop(stream.feed(id, p.file.decls));
+        }
+        clock.lap("parse prelude");
+        before = stream.declared();
+        let count = if ok { pieces.len() } else { 0 };
+        for k in 0..count {
             let (rx, back) = &ahead[k % PARSERS];
             match rx.recv() {
                 // The parser may be gone: then this thread frees the rest.

@@ -50,8 +50,19 @@ pub struct Source {
     /// than an `Arc<str>` so that a file read into a `Vec<u8>` becomes the source text
     /// without a copy (163 MB at W(1M)).
     pub text: Arc<String>,
-    /// Byte offsets where lines start, computed once.
-    line_starts: Vec<u32>,
+    /// Byte offsets where lines start, computed on the first look-up of a line
+    /// (a large file that checks without a diagnostic never needs them).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl Source {
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i as u32 + 1));
+            starts
+        })
+    }
 }
 
 /// All sources of one session. Index = `SourceId`.
@@ -66,12 +77,10 @@ impl SourceMap {
     }
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
         let text = Arc::new(text.into());
-        let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         self.sources.push(Source {
             name: name.into(),
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         });
         SourceId((self.sources.len() - 1) as u32)
     }
@@ -92,7 +101,7 @@ impl SourceMap {
     pub fn line(&self, src: SourceId, offset: u32) -> usize {
         let s = self.get(src);
         let off = (offset as usize).min(s.text.len());
-        s.line_starts.partition_point(|&st| st as usize <= off)
+        s.line_starts().partition_point(|&st| st as usize <= off)
     }
 
     /// 1-based line and column (in characters) of a byte offset; O(log lines)
@@ -101,8 +110,9 @@ impl SourceMap {
         let s = self.get(src);
         let text = &*s.text;
         let off = (offset as usize).min(text.len());
-        let line = s.line_starts.partition_point(|&st| st as usize <= off);
-        let line_start = s.line_starts[line - 1] as usize;
+        let starts = s.line_starts();
+        let line = starts.partition_point(|&st| st as usize <= off);
+        let line_start = starts[line - 1] as usize;
         let col = text
             .get(line_start..off)
             .map_or(off - line_start, |s| s.chars().count())

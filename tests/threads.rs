@@ -35,8 +35,11 @@ fn checked(text: &str, threads: usize, quiet: usize) -> Option<(Program, Vec<Dia
         return None;
     }
     let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, _) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
-    Some(check::check_with(r, units, threads, quiet))
+    let (r, mut diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    // The names' diagnostics first: a program with errors there is not audited.
+    let (p, d) = check::check_with(r, units, threads, quiet);
+    diags.extend(d);
+    Some((p, diags))
 }
 
 /// What later stages read of a checked program: every symbol's code, ids,
