@@ -1327,9 +1327,14 @@ impl Namer {
     /// The shared short name of a derived value of a kind.
     fn derived_word(&mut self, kind: Kind, short: &str) -> Arc<str> {
         if let Some(j) = derived_names(kind).iter().position(|n| *n == short) {
-            let k = self.specs(kind);
-            if let Some(w) = k.words.get(k.specs.len() + j) {
-                return w.clone();
+            // The kind's words, cached (read in place: no copy of the cache entry).
+            if !matches!(self.spec_cache.get(kind as usize), Some(Some(_))) {
+                self.specs(kind);
+            }
+            if let Some(Some(k)) = self.spec_cache.get(kind as usize) {
+                if let Some(w) = k.words.get(k.specs.len() + j) {
+                    return w.clone();
+                }
             }
         }
         self.word(short)
