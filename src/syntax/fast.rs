@@ -227,6 +227,19 @@ fn is_letter(c: char) -> bool {
     }
 }
 
+/// The ASCII bytes of `ident_char` (and of a unit atom after its first
+/// character): letters, digits and `_`.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// `ident_char = _{ LETTER | ASCII_DIGIT | "_" }`
 fn is_ident_char(c: char) -> bool {
     c.is_ascii_digit() || c == '_' || is_letter(c)
@@ -294,20 +307,28 @@ impl<'a> Parser<'a> {
     }
 
     /// End of the run of `ident_char`s that starts at `i`.
-    fn word_end(&self, mut i: usize) -> usize {
-        while let Some(c) = self.at(i) {
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                i += 1;
-            } else if c >= 0x80 {
-                match self.char_at(i) {
-                    Some(ch) if is_letter(ch) => i += ch.len_utf8(),
-                    _ => break,
-                }
-            } else {
-                break;
+    fn word_end(&self, i: usize) -> usize {
+        self.run_end(i, is_letter)
+    }
+
+    /// End of the run from `i` of ASCII letters, digits and `_`, and of non-ASCII
+    /// characters that `more` accepts.
+    #[inline]
+    fn run_end(&self, mut i: usize, more: fn(char) -> bool) -> usize {
+        loop {
+            // The ASCII part by table, a byte at a time without a bounds check.
+            i += self
+                .b
+                .get(i..)
+                .map_or(0, |r| r.iter().position(|&c| !WORD_BYTE[c as usize]).unwrap_or(r.len()));
+            match self.at(i) {
+                Some(c) if c >= 0x80 => match self.char_at(i) {
+                    Some(ch) if more(ch) => i += ch.len_utf8(),
+                    _ => return i,
+                },
+                _ => return i,
             }
         }
-        i
     }
 
     /// `keyword` matches at `i` (the run of ident chars there is a keyword).
@@ -565,19 +586,9 @@ impl<'a> Parser<'a> {
         if !(matches!(first, '%' | '‰' | '°' | 'µ') || is_letter(first)) || self.keyword_at(start) {
             return None;
         }
-        let mut i = start + first.len_utf8();
-        while let Some(c) = self.at(i) {
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                i += 1;
-            } else if c >= 0x80 {
-                match self.char_at(i) {
-                    Some(ch) if is_letter(ch) || matches!(ch, '₂' | '₄' | '²' | '³') => i += ch.len_utf8(),
-                    _ => break,
-                }
-            } else {
-                break;
-            }
-        }
+        let i = self.run_end(start + first.len_utf8(), |ch| {
+            is_letter(ch) || matches!(ch, '₂' | '₄' | '²' | '³')
+        });
         self.pos = i;
         Some((start, i))
     }

@@ -1321,11 +1321,12 @@ fn number_precision(s: &str) -> f64 {
     if s.starts_with("10^") {
         return 0.0;
     }
-    let (mant, exp) = match s.find(['e', 'E']) {
+    // Byte scans (the characters sought are ASCII): this runs on every number.
+    let (mant, exp) = match s.bytes().position(|c| c == b'e' || c == b'E') {
         Some(i) => (&s[..i], s[i + 1..].parse::<i32>().unwrap_or(0)),
         None => (s, 0),
     };
-    let decimals = mant.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+    let decimals = mant.bytes().position(|c| c == b'.').map_or(0, |p| mant.len() - p - 1) as i32;
     0.5 * 10f64.powi(exp - decimals)
 }
 
