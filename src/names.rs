@@ -908,8 +908,11 @@ impl Namer {
             span: b.span,
             ..Header::default()
         };
-        // A declaration has a handful of fields: a linear list beats hashing.
-        let mut seen: Vec<(&str, Span)> = Vec::with_capacity(b.fields.len());
+        // A declaration has a handful of fields: a linear list beats hashing (and
+        // stays on the stack).
+        let mut seen: smallvec::SmallVec<[(&str, Span); 16]> = smallvec::SmallVec::new();
+        // The specifications matched so far, by index (a kind has fewer than 64).
+        let mut matched: u64 = 0;
         // Required fields that an unknown field is probably a misspelling of: their
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
@@ -940,7 +943,10 @@ impl Namer {
                 (Some(gwp), None)
             } else {
                 match specs.iter().position(|s| s.name == fname) {
-                    Some(j) => (specs.get(j).cloned(), Some(j)),
+                    Some(j) => {
+                        matched |= 1u64.checked_shl(j as u32).unwrap_or(0);
+                        (specs.get(j).cloned(), Some(j))
+                    }
                     None => (None, None),
                 }
             };
@@ -1117,8 +1123,14 @@ impl Namer {
             }
         }
         // Required fields.
-        for s in specs.iter() {
-            if s.required && !seen.iter().any(|(n, _)| *n == s.name) && !near.iter().any(|n| n == s.name) {
+        for (j, s) in specs.iter().enumerate() {
+            // A field of that name was given exactly when its specification matched
+            // (beyond 64 specifications, by name).
+            let given = match 1u64.checked_shl(j as u32) {
+                Some(bit) if kind != Kind::Gwp => matched & bit != 0,
+                _ => seen.iter().any(|(n, _)| *n == s.name),
+            };
+            if s.required && !given && !near.iter().any(|n| n == s.name) {
                 let help = match s.name {
                     "period" => "add `period 1 a` inside the braces".to_string(),
                     "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil) inside the braces".to_string(),
