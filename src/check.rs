@@ -325,13 +325,19 @@ pub fn check_with(mut res: Resolved, mut units: Units, threads: usize, quiet: us
             // (Without a thread the work stayed here: the arm above.)
             (None, Err(_)) => None,
         };
-        // What the other thread checked; what it left is checked here, in order.
+        // What the other thread checked; what it left (all of it, had it given
+        // nothing) is checked here, in order.
         let mut left = Vec::new();
-        for (&id, r) in order[mid..].iter().zip(second.unwrap_or_default()) {
-            match r {
-                Some(r) => c.checked.set(id, r),
-                None => left.push(id),
+        match second {
+            Some(own) => {
+                for (&id, r) in order[mid..].iter().zip(own) {
+                    match r {
+                        Some(r) => c.checked.set(id, r),
+                        None => left.push(id),
+                    }
+                }
             }
+            None => left.extend_from_slice(&order[mid..]),
         }
         for id in left {
             c.check_at(id);
