@@ -99,7 +99,8 @@ trait Table {
     /// `None` when this checker cannot see it (see [`Half`]).
     fn get(&self, id: SymId) -> Option<&Checked>;
     fn set(&mut self, id: SymId, c: Checked);
-    /// Every symbol, when this checker sees them all.
+    /// Every symbol, when this checker sees them all (`None` also counts as a
+    /// symbol it cannot see, as `get` does).
     fn all(&self) -> Option<&[Checked]>;
 }
 
@@ -383,6 +384,8 @@ impl Table for Half<'_> {
         self.own.push(Some(c));
     }
     fn all(&self) -> Option<&[Checked]> {
+        // Only an error's help asks for every symbol: the symbol is checked again
+        // on the main thread, which sees them all.
         self.missing.set(true);
         None
     }
