@@ -646,7 +646,9 @@ impl<'a, T: Table> Checker<'a, T> {
                             ..Inferred::new(Op::Const(v, r.display_id), span, r.dim_id, r.display_id)
                         })
                     }
-                    Err(mut d) => {
+                    Err(d) => {
+                        // The unit's spans are relative to where it is written.
+                        let mut d = d.after(u.start_in(span));
                         if let Some(text) = d.message.split('`').nth(1).map(str::to_string) {
                             if self.res.scope.contains_key(&text) {
                                 d = d.help(format!(

@@ -68,6 +68,14 @@ impl Diag {
         });
         self
     }
+    /// Every label moved `by` bytes later: a diagnostic about a quantity's unit,
+    /// whose spans are relative to where the unit is written (`UnitExpr::start_in`).
+    pub fn after(mut self, by: u32) -> Diag {
+        for l in &mut self.labels {
+            l.span = l.span.after(by);
+        }
+        self
+    }
     /// A secondary label.
     pub fn also(mut self, span: Span, text: impl Into<String>) -> Diag {
         self.labels.push(Label {

@@ -2107,6 +2107,10 @@ fn lower_quantity<L: Lookup>(
         UnitBase::Group(_) => false,
     };
     let split = (1..u.factors.len()).find(|&i| is_name(l, &u.factors[i], units));
+    // The unit's spans are relative to its start (see `UnitExpr`); the names and
+    // literals split off it are spanned in the file. The units split off keep
+    // relative spans: each ends its literal, as the whole unit ends `span`.
+    let at = u.start_in(span);
     let Some(i) = split else {
         return Some(Ir {
             op: IrOp::Lit {
@@ -2118,14 +2122,18 @@ fn lower_quantity<L: Lookup>(
         });
     };
     let head_span = Span {
-        end: u.factors[i - 1].span.end,
+        end: u.factors[i - 1].span.after(at).end,
         ..span
     };
     let head = UnitExpr {
         scale: u.scale,
         text: None,
         factors: u.factors[..i].to_vec(),
-        span: u.span.to(u.factors[i - 1].span),
+        // Ends where its literal ends (see `at` above).
+        span: Span {
+            end: u.factors[i - 1].span.end,
+            ..u.span
+        },
     };
     let mut ir = Ir {
         op: IrOp::Lit {
@@ -2136,13 +2144,14 @@ fn lower_quantity<L: Lookup>(
         span: head_span,
     };
     for f in &u.factors[i..] {
+        let f_span = f.span.after(at);
         let operand = if is_name(l, f, units) {
             let UnitBase::Atom(a) = &f.base else { return None };
             let id = l.lookup(&[ast::Ident {
                 name: a.clone(),
-                span: f.span,
+                span: f_span,
             }])?;
-            Ir::sym(id, f.span)
+            Ir::sym(id, f_span)
         } else {
             let one = ast::UnitFactor {
                 base: f.base.clone(),
@@ -2161,7 +2170,7 @@ fn lower_quantity<L: Lookup>(
                     unit: Some(Arc::new(unit)),
                     precision: 0.0,
                 },
-                span: f.span,
+                span: f_span,
             }
         };
         let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
@@ -2174,7 +2183,7 @@ fn lower_quantity<L: Lookup>(
                     unit: None,
                     precision: 0.0,
                 },
-                span: f.span,
+                span: f_span,
             };
             Ir::bin(BinOp::Pow, operand, e)
         };

@@ -37,6 +37,14 @@ impl Span {
     pub fn len(&self) -> usize {
         (self.end - self.start) as usize
     }
+    /// This span moved `by` bytes later (a span relative to `by` made absolute).
+    pub fn after(self, by: u32) -> Span {
+        Span {
+            src: self.src,
+            start: self.start.saturating_add(by),
+            end: self.end.saturating_add(by),
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }

@@ -192,7 +192,10 @@ pub enum ExprKind {
     /// the last written digit (0.005 for `7.09`), in the written unit.
     Quantity {
         value: f64,
-        /// Shared with the resolved program, which keeps it after the AST is dropped.
+        /// Shared with the resolved program, which keeps it after the AST is dropped,
+        /// and among the quantities of a file that write the same unit: its spans
+        /// are relative to where it is written, which is [`UnitExpr::start_in`] of
+        /// this expression's span (the unit ends the quantity).
         unit: Option<Arc<UnitExpr>>,
         precision: f64,
     },
@@ -205,6 +208,11 @@ pub enum ExprKind {
 }
 
 /// A unit as written: an optional scale and a product of factors with exponents.
+///
+/// Its spans are absolute, except in a quantity (`ExprKind::Quantity`, `IrOp::Lit`),
+/// where they are relative to the start of the unit (see [`UnitExpr::start_in`]):
+/// a W(1M) inventory writes a few distinct units three million times, and the
+/// parser gives each quantity the one copy of its unit's text.
 #[derive(Clone, Debug)]
 pub struct UnitExpr {
     pub scale: Option<f64>,
@@ -212,6 +220,32 @@ pub struct UnitExpr {
     pub text: Option<String>,
     pub factors: Vec<UnitFactor>,
     pub span: Span,
+}
+
+impl UnitExpr {
+    /// This unit with its spans made relative to `start` (where it is written).
+    pub fn relative_to(mut self, start: u32) -> UnitExpr {
+        self.shift_back(start);
+        self
+    }
+    fn shift_back(&mut self, by: u32) {
+        let back = |s: &mut Span| {
+            s.start = s.start.saturating_sub(by);
+            s.end = s.end.saturating_sub(by);
+        };
+        back(&mut self.span);
+        for f in &mut self.factors {
+            back(&mut f.span);
+            if let UnitBase::Group(g) = &mut f.base {
+                g.shift_back(by);
+            }
+        }
+    }
+    /// Where a quantity's unit starts, from the span of the quantity (or literal)
+    /// it ends: add it to the unit's relative spans ([`Span::after`]).
+    pub fn start_in(&self, quantity: Span) -> u32 {
+        quantity.end.saturating_sub(self.span.end)
+    }
 }
 
 #[derive(Clone, Debug)]

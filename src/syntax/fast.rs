@@ -195,6 +195,10 @@ struct Parser<'a> {
     factors: Vec<UnitFactor>,
     fields: Vec<Field>,
     citations: Vec<Citation>,
+    /// The units of quantities parsed so far, by their text: a quantity that
+    /// writes a unit seen before shares its copy (spans relative to the unit's
+    /// start, so equal texts give equal units).
+    units: rustc_hash::FxHashMap<&'a str, Arc<UnitExpr>>,
 }
 
 /// `keyword`: one of these words, not followed by an `ident_char`.
@@ -269,6 +273,7 @@ impl<'a> Parser<'a> {
             factors: Vec::new(),
             fields: Vec::new(),
             citations: Vec::new(),
+            units: rustc_hash::FxHashMap::default(),
         }
     }
 
@@ -828,7 +833,7 @@ impl<'a> Parser<'a> {
                     let e = Expr {
                         kind: ExprKind::Quantity {
                             value: n / d,
-                            unit: Some(Arc::new(unit)),
+                            unit: Some(self.shared_unit(unit)),
                             precision: 0.0,
                         },
                         span: self.span(start, self.pos),
@@ -852,12 +857,26 @@ impl<'a> Parser<'a> {
         let e = Expr {
             kind: ExprKind::Quantity {
                 value,
-                unit: unit.map(Arc::new),
+                unit: unit.map(|u| self.shared_unit(u)),
                 precision,
             },
             span: self.span(start, self.pos),
         };
         Some((e, tight))
+    }
+
+    /// A quantity's unit, just parsed (spans absolute): the copy of an earlier
+    /// quantity with the same text, or this one made relative to its start (as
+    /// `Builder::quantity` makes it).
+    fn shared_unit(&mut self, u: UnitExpr) -> Arc<UnitExpr> {
+        let text = self.slice(u.span.start as usize, u.span.end as usize);
+        if let Some(shared) = self.units.get(text) {
+            return Arc::clone(shared);
+        }
+        let start = u.span.start;
+        let shared = Arc::new(u.relative_to(start));
+        self.units.insert(text, Arc::clone(&shared));
+        shared
     }
 
     /// `path = ${ ident ~ ("." ~ ident)* }`

@@ -1154,7 +1154,12 @@ impl Builder {
                     Expr {
                         kind: ExprKind::Quantity {
                             value: value.unwrap_or(0.0),
-                            unit: unit.map(Arc::new),
+                            // Relative to where the unit starts, as the fast path
+                            // shares it (see `UnitExpr`).
+                            unit: unit.map(|u| {
+                                let start = u.span.start;
+                                Arc::new(u.relative_to(start))
+                            }),
                             precision,
                         },
                         span,
