@@ -615,10 +615,10 @@ impl Auditor<'_> {
             let fmt_bound = |s: Option<SymId>| s.map(|id| self.show(id));
             let (min, max) = (fmt_bound(r.min), fmt_bound(r.max));
             for d in res.decls.iter().filter(|d| d.kind == r.kind && !d.prelude) {
-                let Some((_, f)) = d.members.iter().find(|(n, _)| **n == *r.field) else {
+                let Some(f) = res.member(d, &r.field) else {
                     continue;
                 };
-                let (Some(v), Some(dim)) = (self.vals.get(*f), self.p.dim(*f)) else {
+                let (Some(v), Some(dim)) = (self.vals.get(f), self.p.dim(f)) else {
                     continue;
                 };
                 let below = r
@@ -629,17 +629,17 @@ impl Auditor<'_> {
                     .max
                     .and_then(|m| Some(self.p.dim(m) == Some(dim) && v > self.vals.get(m)?))
                     .unwrap_or(false);
-                if !(below || above) || self.allowed(*f, "implausible") {
+                if !(below || above) || self.allowed(f, "implausible") {
                     continue;
                 }
-                let (shown, unit) = self.show(*f);
+                let (shown, unit) = self.show(f);
                 let bounds = match (&min, &max) {
                     (Some((a, ua)), Some((b, ub))) => format!("{} to {}", Self::q(*a, ua), Self::q(*b, ub)),
                     (Some((a, ua)), None) => format!("at least {}", Self::q(*a, ua)),
                     (None, Some((b, ub))) => format!("at most {}", Self::q(*b, ub)),
                     _ => continue,
                 };
-                let sym = &res.syms[*f as usize];
+                let sym = &res.syms[f as usize];
                 let cite = r
                     .min
                     .or(r.max)
@@ -665,8 +665,8 @@ impl Auditor<'_> {
         let res = &self.p.res;
         let mut known: HashMap<String, Vec<(String, f64)>> = HashMap::new();
         for d in res.decls.iter().filter(|d| d.kind == Kind::Gwp && d.prelude) {
-            for (gas, id) in &d.members {
-                if let Some(v) = self.vals.get(*id) {
+            for (gas, id) in res.members(d) {
+                if let Some(v) = self.vals.get(id) {
                     known.entry(gas.to_string()).or_default().push((d.name.clone(), v));
                 }
             }
@@ -704,25 +704,24 @@ impl Auditor<'_> {
         for d in res.decls.iter().filter(|d| !d.prelude) {
             match d.kind {
                 Kind::Gwp => {
-                    for (gas, id) in &d.members {
-                        check(gas, *id, self);
+                    for (gas, id) in res.members(d) {
+                        check(gas, id, self);
                     }
                 }
                 Kind::Gas => {
-                    if let Some((_, id)) = d.members.iter().find(|(n, _)| &**n == "gwp") {
+                    if let Some(id) = res.member(d, "gwp") {
                         // The gas's substance decides which set of values applies.
-                        let gas = d
-                            .members
-                            .iter()
-                            .find(|(n, _)| &**n == "amount" || &**n == "mass")
-                            .and_then(|(_, m)| self.p.dim(*m))
+                        let gas = res
+                            .members(d)
+                            .find(|(n, _)| *n == "amount" || *n == "mass")
+                            .and_then(|(_, m)| self.p.dim(m))
                             .and_then(|dim| {
                                 dim.factors()
                                     .find(|(i, _)| self.p.units.bases[*i].name != "time")
                                     .map(|(i, _)| self.p.units.bases[i].name.clone())
                             });
                         if let Some(g) = gas {
-                            check(&g, *id, self);
+                            check(&g, id, self);
                         }
                     }
                 }

@@ -124,7 +124,7 @@ struct Checker<'a, T: Table> {
     checked: &'a mut T,
     diags: Vec<Diag>,
     bases: Bases,
-    gwp_members: &'a [(std::sync::Arc<str>, SymId)],
+    gwp_members: &'a [(String, SymId)],
     gwp_name: &'a str,
     rate_unit: UnitId,
     amount_unit: UnitId,
@@ -135,7 +135,8 @@ struct Checker<'a, T: Table> {
 /// What every checker of a program shares, found once.
 struct Setup {
     bases: Bases,
-    gwp_members: Vec<(std::sync::Arc<str>, SymId)>,
+    /// The selected GWP set's factors, by substance.
+    gwp_members: Vec<(String, SymId)>,
     gwp_name: String,
     rate_unit: UnitId,
     amount_unit: UnitId,
@@ -153,10 +154,11 @@ impl Setup {
             ce: units.base_index("ce"),
         };
         let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
-            Some(g) => (
-                res.decls[g as usize].members.clone(),
-                res.decls[g as usize].name.clone(),
-            ),
+            Some(g) => {
+                let d = &res.decls[g as usize];
+                let members = res.members(d).map(|(n, id)| (n.to_string(), id)).collect();
+                (members, d.name.clone())
+            }
             None => (Vec::new(), String::new()),
         };
         let rate_unit = named(units, &[("tCO2e", 1), ("a", -1)]);
@@ -788,7 +790,7 @@ impl<'a, T: Table> Checker<'a, T> {
                     return Err(());
                 }
                 let name = self.units.bases[sub].name.as_str();
-                let Some(g) = self.gwp_members.iter().find(|(n, _)| **n == *name).map(|(_, g)| *g) else {
+                let Some(g) = self.gwp_members.iter().find(|(n, _)| n == name).map(|(_, g)| *g) else {
                     let name = name.to_string();
                     let msg = format!("the GWP set `{}` has no factor for {name}", self.gwp_name);
                     let help = if Some(sub) == self.bases.c {

@@ -189,8 +189,10 @@ pub struct DeclInfo {
     pub method: Option<&'static str>,
     pub ecosystem: Option<&'static str>,
     pub note: Option<String>,
-    /// Field and derived symbols by short name.
-    pub members: Vec<(Arc<str>, SymId)>,
+    /// Field and derived symbols, in the order they were declared; each one's
+    /// short name is its symbol's [`Symbol::short`] (see [`Resolved::members`]).
+    /// Four bytes a member, where a (name, id) pair took 24.
+    pub members: Vec<SymId>,
     pub term: Option<SymId>,
     pub prelude: bool,
 }
@@ -238,6 +240,25 @@ pub struct Resolved {
     /// (code, reason).
     pub allows: HashMap<SymId, Vec<(String, String)>>,
     pub ranges: Vec<RangeInfo>,
+}
+
+impl Resolved {
+    /// A declaration's fields and derived values, with their short names.
+    pub fn members<'a>(&'a self, d: &'a DeclInfo) -> impl Iterator<Item = (&'a str, SymId)> + 'a {
+        members(&self.syms, d)
+    }
+    /// A declaration's field or derived value by short name.
+    pub fn member(&self, d: &DeclInfo, name: &str) -> Option<SymId> {
+        member(&self.syms, d, name)
+    }
+}
+
+fn members<'a>(syms: &'a [Symbol], d: &'a DeclInfo) -> impl Iterator<Item = (&'a str, SymId)> + 'a {
+    d.members.iter().map(move |&id| (syms[id as usize].short(), id))
+}
+
+fn member(syms: &[Symbol], d: &DeclInfo, name: &str) -> Option<SymId> {
+    members(syms, d).find(|(n, _)| *n == name).map(|(_, id)| id)
 }
 
 /// `expect actual == published within tolerance`.
@@ -309,7 +330,7 @@ struct Namer {
     allows: HashMap<SymId, Vec<(String, String)>>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
-    spec_cache: Vec<Option<KindWords>>,
+    spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
     /// Streaming (see [`Streaming`]): sources are declared as they come, and
     /// citations that cannot be numbered yet get provisional indices.
     streaming: bool,
@@ -321,18 +342,8 @@ struct Namer {
     redeclared: Vec<(usize, usize)>,
     /// Declarations declared so far.
     fed: usize,
-    /// Short names (`area`, `stock`) shared by every declaration that has them.
-    words: rustc_hash::FxHashSet<Arc<str>>,
     /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
     unit_words: HashMap<Box<str>, bool>,
-}
-
-/// A kind's field specifications, and the shared short names of its fields then of
-/// its derived values (`derived_names`), built once.
-#[derive(Clone)]
-struct KindWords {
-    specs: Arc<[crate::domain::FieldSpec]>,
-    words: Arc<[Arc<str>]>,
 }
 
 const RESERVED: &[&str] = &[
@@ -449,7 +460,6 @@ impl Namer {
             statements: Vec::new(),
             allows: HashMap::default(),
             ranges: Vec::new(),
-            words: Default::default(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
             streaming,
@@ -874,10 +884,7 @@ impl Namer {
             }
         }
         let did = self.decls.len() as DeclId;
-        let KindWords {
-            specs,
-            words: kind_words,
-        } = self.specs(kind);
+        let specs = self.specs(kind);
         let mut info = DeclInfo {
             kind,
             name: String::new(), // set once the name is no longer needed here
@@ -932,22 +939,22 @@ impl Namer {
                 continue;
             }
             seen.push((fname, f.name.span));
-            // The specification, and its index in `specs` (and `kind_words`).
-            let (spec, spec_ix) = if kind == Kind::Gwp && fname != "note" {
+            // The specification.
+            let spec = if kind == Kind::Gwp && fname != "note" {
                 let gwp = crate::domain::FieldSpec {
                     name: "",
                     ty: FieldType::Quantity,
                     required: false,
                     meaning: "GWP-100 (tCO2e per tonne of substance)",
                 };
-                (Some(gwp), None)
+                Some(gwp)
             } else {
                 match specs.iter().position(|s| s.name == fname) {
                     Some(j) => {
                         matched |= 1u64.checked_shl(j as u32).unwrap_or(0);
-                        (specs.get(j).cloned(), Some(j))
+                        specs.get(j).cloned()
                     }
-                    None => (None, None),
+                    None => None,
                 }
             };
             let Some(spec) = spec else {
@@ -1092,10 +1099,6 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
-                    let short = match spec_ix.and_then(|j| kind_words.get(j)) {
-                        Some(w) => w.clone(),
-                        None => self.word(fname),
-                    };
                     let id = self.new_sym(Symbol {
                         short_at: short_at(&full, fname),
                         name: full,
@@ -1110,7 +1113,7 @@ impl Namer {
                         prelude,
                     });
                     self.pending.push((id, e));
-                    info.members.push((short, id));
+                    info.members.push(id);
                     match f.stmts.as_deref_mut() {
                         Some(stmts) => self.statements_of(id, stmts, &f.prov),
                         None => self.allow(id, &f.prov.allow),
@@ -1212,8 +1215,8 @@ impl Namer {
         }
         if kind == Kind::Range {
             if let Some((k, field)) = range_target {
-                let min = info.members.iter().find(|(n, _)| &**n == "min").map(|(_, i)| *i);
-                let max = info.members.iter().find(|(n, _)| &**n == "max").map(|(_, i)| *i);
+                let min = member(&self.syms, &info, "min");
+                let max = member(&self.syms, &info, "max");
                 self.ranges.push(RangeInfo {
                     kind: k,
                     field,
@@ -1292,7 +1295,7 @@ impl Namer {
                 let members = derived_names(d.kind)
                     .iter()
                     .map(|s| s.to_string())
-                    .chain(d.members.iter().map(|(n, _)| n.to_string()))
+                    .chain(members(&self.syms, d).map(|(n, _)| n.to_string()))
                     .collect::<Vec<_>>();
                 let mut diag = Diag::error(
                     "carbon::names::unknown_member",
@@ -1307,7 +1310,7 @@ impl Namer {
                 return None;
             }
         }
-        let mut d = unknown_name(&self.scope, &self.decls, &full, span);
+        let mut d = unknown_name(&self.scope, &self.syms, &self.decls, &full, span);
         if d.help.is_none() && self.source_ix.contains_key(&full) {
             d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
         }
@@ -1315,8 +1318,8 @@ impl Namer {
         None
     }
 
-    /// The field specifications of a kind and its short names (built on first use).
-    fn specs(&mut self, kind: Kind) -> KindWords {
+    /// The field specifications of a kind (built on first use).
+    fn specs(&mut self, kind: Kind) -> Arc<[crate::domain::FieldSpec]> {
         let i = kind as usize;
         if self.spec_cache.len() <= i {
             self.spec_cache.resize(i + 1, None);
@@ -1325,41 +1328,8 @@ impl Namer {
             return k.clone();
         }
         let specs: Arc<[crate::domain::FieldSpec]> = kind.fields().into();
-        let words = specs
-            .iter()
-            .map(|s| s.name)
-            .chain(derived_names(kind).iter().copied())
-            .map(|w| self.word(w))
-            .collect();
-        let k = KindWords { specs, words };
-        self.spec_cache[i] = Some(k.clone());
-        k
-    }
-
-    /// The shared short name of a derived value of a kind.
-    fn derived_word(&mut self, kind: Kind, short: &str) -> Arc<str> {
-        if let Some(j) = derived_names(kind).iter().position(|n| *n == short) {
-            // The kind's words, cached (read in place: no copy of the cache entry).
-            if !matches!(self.spec_cache.get(kind as usize), Some(Some(_))) {
-                self.specs(kind);
-            }
-            if let Some(Some(k)) = self.spec_cache.get(kind as usize) {
-                if let Some(w) = k.words.get(k.specs.len() + j) {
-                    return w.clone();
-                }
-            }
-        }
-        self.word(short)
-    }
-
-    /// The shared copy of a short name.
-    fn word(&mut self, w: &str) -> Arc<str> {
-        if let Some(x) = self.words.get(w) {
-            return x.clone();
-        }
-        let x: Arc<str> = Arc::from(w);
-        self.words.insert(x.clone());
-        x
+        self.spec_cache[i] = Some(specs.clone());
+        specs
     }
 
     fn placeholder(&mut self, name: Box<str>, kind: SymKind, span: Span) -> SymId {
@@ -1392,20 +1362,13 @@ impl Namer {
         }
         let full = dotted(&d.name, name);
         let span = d.name_span;
-        let _ = d;
-        let kind = d.kind;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
-        let w = self.derived_word(kind, name);
-        self.decls[did as usize].members.push((w, id));
+        self.decls[did as usize].members.push(id);
         Some(id)
     }
 
     fn member(&self, did: DeclId, name: &str) -> Option<SymId> {
-        self.decls[did as usize]
-            .members
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, id)| *id)
+        member(&self.syms, &self.decls[did as usize], name)
     }
 
     /// Defines (or fills the placeholder of) a derived value of a declaration.
@@ -1419,7 +1382,7 @@ impl Namer {
         rule: DimRule,
     ) -> SymId {
         let d = &self.decls[did as usize];
-        let (span, prelude, kind) = (d.name_span, d.prelude, d.kind);
+        let (span, prelude) = (d.name_span, d.prelude);
         if let Some(id) = self.member(did, short) {
             // The placeholder of a value read before it was defined.
             self.irs[id as usize] = Some(ir);
@@ -1445,8 +1408,7 @@ impl Namer {
             prelude,
         });
         self.irs[id as usize] = Some(ir);
-        let w = self.derived_word(kind, short);
-        self.decls[did as usize].members.push((w, id));
+        self.decls[did as usize].members.push(id);
         id
     }
 
@@ -1824,7 +1786,7 @@ impl Namer {
     fn order(&mut self) -> Vec<SymId> {
         let n = self.syms.len();
         let gwp_deps: Vec<SymId> = match self.header.as_ref().and_then(|h| h.gwp) {
-            Some(g) => self.decls[g as usize].members.iter().map(|(_, id)| *id).collect(),
+            Some(g) => self.decls[g as usize].members.clone(),
             None => Vec::new(),
         };
         let period = self.header.as_ref().and_then(|h| h.period);
@@ -2193,10 +2155,10 @@ fn lower_quantity<L: Lookup>(
 }
 
 /// "unknown name", with the closest global name or member as did-you-mean.
-fn unknown_name(scope: &HashMap<String, SymId>, decls: &[DeclInfo], full: &str, span: Span) -> Diag {
+fn unknown_name(scope: &HashMap<String, SymId>, syms: &[Symbol], decls: &[DeclInfo], full: &str, span: Span) -> Diag {
     let mut candidates: Vec<String> = scope.keys().cloned().collect();
     for d in decls {
-        for (m, _) in &d.members {
+        for (m, _) in members(syms, d) {
             candidates.push(format!("{}.{m}", d.name));
         }
     }
@@ -2215,11 +2177,7 @@ impl Resolved {
         }
         let (d, m) = name.split_once('.')?;
         let did = *self.decl_scope.get(d)?;
-        self.decls[did as usize]
-            .members
-            .iter()
-            .find(|(n, _)| &**n == m)
-            .map(|(_, id)| *id)
+        self.member(&self.decls[did as usize], m)
     }
 }
 
@@ -2241,12 +2199,13 @@ impl Lookup for ResolvedLookup<'_> {
         } else if parts.len() == 2 {
             if let Some(&did) = res.decl_scope.get(&parts[0].name) {
                 let d = &res.decls[did as usize];
-                if let Some((_, id)) = d.members.iter().find(|(n, _)| **n == *parts[1].name) {
-                    return Some(*id);
+                if let Some(id) = res.member(d, &parts[1].name) {
+                    return Some(id);
                 }
             }
         }
-        self.diags.push(unknown_name(&res.scope, &res.decls, &full, span));
+        self.diags
+            .push(unknown_name(&res.scope, &res.syms, &res.decls, &full, span));
         None
     }
     fn scope(&self) -> &HashMap<String, SymId> {

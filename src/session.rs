@@ -171,7 +171,7 @@ impl Session {
         if let Some(p) = &self.current.program {
             out.extend(p.res.scope.keys().cloned());
             for d in &p.res.decls {
-                for (m, _) in &d.members {
+                for (m, _) in p.res.members(d) {
                     out.push(format!("{}.{m}", d.name));
                 }
             }
