@@ -11,6 +11,7 @@ use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
 use crate::units::{Rat, Units};
 use rustc_hash::FxHashMap as HashMap;
+use smol_str::SmolStr;
 use std::sync::Arc;
 
 pub type DeclId = u32;
@@ -146,8 +147,10 @@ pub enum SymKind {
 
 #[derive(Clone, Debug)]
 pub struct Symbol {
-    /// Full name: `coal.amount`, `tce_to_co2`, `coal`.
-    pub name: Box<str>,
+    /// Full name: `coal.amount`, `tce_to_co2`, `coal`. Kept inline, without an
+    /// allocation, up to 23 bytes (`stand_640313.volume`): a large inventory has
+    /// millions of symbols.
+    pub name: SmolStr,
     /// Where the name inside its declaration starts in `name` (see `short`).
     short_at: u32,
     pub kind: SymKind,
@@ -169,6 +172,12 @@ impl Symbol {
     /// Name inside its declaration: `amount` (same as `name` for globals).
     pub fn short(&self) -> &str {
         self.name.get(self.short_at as usize..).unwrap_or(&self.name)
+    }
+    /// Whether the name inside its declaration is `w` (lengths first: cheaper than
+    /// `short() == w` in a search over a declaration's members).
+    fn short_is(&self, w: &str) -> bool {
+        let name = self.name.as_bytes();
+        name.len() == self.short_at as usize + w.len() && name.ends_with(w.as_bytes())
     }
 }
 
@@ -258,7 +267,7 @@ fn members<'a>(syms: &'a [Symbol], d: &'a DeclInfo) -> impl Iterator<Item = (&'a
 }
 
 fn member(syms: &[Symbol], d: &DeclInfo, name: &str) -> Option<SymId> {
-    members(syms, d).find(|(n, _)| *n == name).map(|(_, id)| id)
+    d.members.iter().copied().find(|&id| syms[id as usize].short_is(name))
 }
 
 /// `expect actual == published within tolerance`.
@@ -342,6 +351,9 @@ struct Namer {
     redeclared: Vec<(usize, usize)>,
     /// Declarations declared so far.
     fed: usize,
+    /// Declarations with a derived value read before it was defined (a placeholder
+    /// symbol among their members, see `define`).
+    placeheld: rustc_hash::FxHashSet<DeclId>,
     /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
     unit_words: HashMap<Box<str>, bool>,
 }
@@ -466,6 +478,7 @@ impl Namer {
             cites: Vec::new(),
             texts: Vec::new(),
             redeclared: Vec::new(),
+            placeheld: Default::default(),
             fed: 0,
         }
     }
@@ -774,7 +787,7 @@ impl Namer {
     fn hidden(&mut self, name: String, e: Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
         let id = self.new_sym(Symbol {
-            name: name.into_boxed_str(),
+            name: name.into(),
             short_at: 0,
             kind: SymKind::Hidden,
             span: e.span,
@@ -801,7 +814,7 @@ impl Namer {
             let full = format!("expect {name}: {what}");
             let id = n.new_sym(Symbol {
                 short_at: short_at(&full, what),
-                name: full.into_boxed_str(),
+                name: full.into(),
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
@@ -1094,7 +1107,7 @@ impl Namer {
                         FieldValue::Text(..) => continue,
                     };
                     let prov = self.prov(&f.prov);
-                    let full: Box<str> = if kind == Kind::Inventory {
+                    let full: SmolStr = if kind == Kind::Inventory {
                         fname.into()
                     } else {
                         dotted(&name, fname)
@@ -1332,7 +1345,7 @@ impl Namer {
         specs
     }
 
-    fn placeholder(&mut self, name: Box<str>, kind: SymKind, span: Span) -> SymId {
+    fn placeholder(&mut self, name: SmolStr, kind: SymKind, span: Span) -> SymId {
         let short = name.rsplit('.').next().unwrap_or(&name);
         self.new_sym(Symbol {
             short_at: short_at(&name, short),
@@ -1364,6 +1377,7 @@ impl Namer {
         let span = d.name_span;
         let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
         self.decls[did as usize].members.push(id);
+        self.placeheld.insert(did);
         Some(id)
     }
 
@@ -1383,7 +1397,14 @@ impl Namer {
     ) -> SymId {
         let d = &self.decls[did as usize];
         let (span, prelude) = (d.name_span, d.prelude);
-        if let Some(id) = self.member(did, short) {
+        // Few declarations have a placeholder: look only in those.
+        let placeholder = match self.placeheld.contains(&did) {
+            true => self.member(did, short),
+            false => None,
+        };
+        // `derive` defines each derived value of a declaration once.
+        debug_assert!(placeholder.is_some() || self.member(did, short).is_none());
+        if let Some(id) = placeholder {
             // The placeholder of a value read before it was defined.
             self.irs[id as usize] = Some(ir);
             let s = &mut self.syms[id as usize];
@@ -1931,12 +1952,9 @@ fn take(e: &mut Expr) -> Expr {
 }
 
 /// `decl.member`, allocated once at its final size.
-fn dotted(decl: &str, member: &str) -> Box<str> {
-    let mut s = String::with_capacity(decl.len() + 1 + member.len());
-    s.push_str(decl);
-    s.push('.');
-    s.push_str(member);
-    s.into_boxed_str()
+fn dotted(decl: &str, member: &str) -> SmolStr {
+    // Joined in place when it fits inline (23 bytes), with no allocation.
+    SmolStr::from_iter([decl, ".", member])
 }
 
 pub fn derived_names(k: Kind) -> &'static [&'static str] {
