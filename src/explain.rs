@@ -545,7 +545,7 @@ impl<'a> Explainer<'a> {
     }
 
     fn equation(&self, id: SymId) -> Option<&'static str> {
-        self.p.res.syms[id as usize].eq.filter(|e| !e.is_empty())
+        self.p.res.eq(&self.p.res.syms[id as usize])
     }
 
     /// A symbol's name as seen from inside `ctx`'s declaration.
@@ -770,7 +770,7 @@ impl<'a> Explainer<'a> {
         let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
         Node {
             name: s.name.to_string(),
-            meaning: s.meaning.to_string(),
+            meaning: p.res.meaning(s).to_string(),
             value,
             unit,
             share: None,
@@ -1321,9 +1321,10 @@ impl<'a> JsonTerms<'a> {
         out.push(b'{');
         self.key(out, ind, true, Key::Name);
         json_str(out, &s.name);
-        if !s.meaning.is_empty() {
+        let meaning = p.res.meaning(s);
+        if !meaning.is_empty() {
             self.key(out, ind, false, Key::Meaning);
-            json_str(out, s.meaning);
+            json_str(out, meaning);
         }
         let (value, ui) = e.in_unit(&mut self.m, id);
         self.key(out, ind, false, Key::Value);

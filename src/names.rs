@@ -145,6 +145,16 @@ pub enum SymKind {
     Hidden,
 }
 
+/// A fixed text of the language (a value's meaning, an equation's name): an index
+/// into [`Resolved::texts`]. Two bytes, where a `&'static str` takes sixteen: every
+/// symbol has two. `Text::NONE` is the empty text.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text(u16);
+
+impl Text {
+    pub const NONE: Text = Text(0);
+}
+
 #[derive(Clone, Debug)]
 pub struct Symbol {
     /// Full name: `coal.amount`, `tce_to_co2`, `coal`. Kept inline, without an
@@ -161,9 +171,10 @@ pub struct Symbol {
     /// check stage takes it.
     pub value: Option<Span>,
     pub prov: Prov,
-    /// What the value is (field meaning or derived role).
-    pub meaning: &'static str,
-    pub eq: Option<&'static str>,
+    /// What the value is (field meaning or derived role): see [`Resolved::meaning`].
+    pub meaning: Text,
+    /// The equation it follows, if any: see [`Resolved::eq`].
+    pub eq: Text,
     pub rule: DimRule,
     pub prelude: bool,
 }
@@ -249,9 +260,19 @@ pub struct Resolved {
     /// (code, reason).
     pub allows: HashMap<SymId, Vec<(String, String)>>,
     pub ranges: Vec<RangeInfo>,
+    /// The texts that [`Text`]s index; the first is empty.
+    pub texts: Vec<&'static str>,
 }
 
 impl Resolved {
+    /// A symbol's meaning (empty when it has none).
+    pub fn meaning(&self, s: &Symbol) -> &'static str {
+        self.texts.get(s.meaning.0 as usize).copied().unwrap_or("")
+    }
+    /// The equation a symbol follows, if any.
+    pub fn eq(&self, s: &Symbol) -> Option<&'static str> {
+        self.texts.get(s.eq.0 as usize).copied().filter(|e| !e.is_empty())
+    }
     /// A declaration's fields and derived values, with their short names.
     pub fn members<'a>(&'a self, d: &'a DeclInfo) -> impl Iterator<Item = (&'a str, SymId)> + 'a {
         members(&self.syms, d)
@@ -351,6 +372,11 @@ struct Namer {
     redeclared: Vec<(usize, usize)>,
     /// Declarations declared so far.
     fed: usize,
+    /// The texts of `Text`s (the first empty), and each one's index by address.
+    fixed: Vec<&'static str>,
+    fixed_ix: HashMap<(usize, usize), u16>,
+    /// The last `Text` found for each of 64 address classes (most look-ups end here).
+    fixed_seen: [(usize, usize, u16); 64],
     /// Declarations with a derived value read before it was defined (a placeholder
     /// symbol among their members, see `define`).
     placeheld: rustc_hash::FxHashSet<DeclId>,
@@ -479,6 +505,9 @@ impl Namer {
             texts: Vec::new(),
             redeclared: Vec::new(),
             placeheld: Default::default(),
+            fixed: vec![""],
+            fixed_ix: HashMap::default(),
+            fixed_seen: [(0, 0, 0); 64],
             fed: 0,
         }
     }
@@ -581,6 +610,7 @@ impl Namer {
             statements: self.statements,
             allows: self.allows,
             ranges: self.ranges,
+            texts: self.fixed,
         };
         (r, self.diags)
     }
@@ -671,6 +701,32 @@ impl Namer {
         self.diags.push(d);
     }
 
+    /// The `Text` of a fixed text, by its address (a program has a few hundred).
+    fn text(&mut self, t: &'static str) -> Text {
+        if t.is_empty() {
+            return Text::NONE;
+        }
+        let key = (t.as_ptr() as usize, t.len());
+        let class = (key.0 >> 3) % 64;
+        if let Some(&(a, n, i)) = self.fixed_seen.get(class) {
+            if (a, n) == key {
+                return Text(i);
+            }
+        }
+        if let Some(&i) = self.fixed_ix.get(&key) {
+            self.fixed_seen[class] = (key.0, key.1, i);
+            return Text(i);
+        }
+        // The texts are the binary's own: far fewer than 65,535.
+        let Ok(i) = u16::try_from(self.fixed.len()) else {
+            return Text::NONE;
+        };
+        self.fixed.push(t);
+        self.fixed_ix.insert(key, i);
+        self.fixed_seen[class] = (key.0, key.1, i);
+        Text(i)
+    }
+
     fn new_sym(&mut self, s: Symbol) -> SymId {
         self.syms.push(s);
         self.irs.push(None);
@@ -720,8 +776,8 @@ impl Namer {
             name_span: l.name.span,
             value: None,
             prov,
-            meaning: "",
-            eq: None,
+            meaning: Text::NONE,
+            eq: Text::NONE,
             rule: DimRule::Any,
             prelude: self.is_prelude(l.span),
         });
@@ -794,8 +850,8 @@ impl Namer {
             name_span: e.span,
             value: None,
             prov: Prov::default(),
-            meaning: "",
-            eq: None,
+            meaning: Text::NONE,
+            eq: Text::NONE,
             rule: DimRule::Any,
             prelude,
         });
@@ -820,8 +876,8 @@ impl Namer {
                 name_span: x.span,
                 value: None,
                 prov: Prov::default(),
-                meaning: "",
-                eq: None,
+                meaning: Text::NONE,
+                eq: Text::NONE,
                 rule: DimRule::Any,
                 prelude,
             });
@@ -1112,6 +1168,7 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
+                    let meaning = self.text(spec.meaning);
                     let id = self.new_sym(Symbol {
                         short_at: short_at(&full, fname),
                         name: full,
@@ -1120,8 +1177,8 @@ impl Namer {
                         name_span: f.name.span,
                         value: None,
                         prov,
-                        meaning: spec.meaning,
-                        eq: None,
+                        meaning,
+                        eq: Text::NONE,
                         rule: field_rule(kind, fname),
                         prelude,
                     });
@@ -1253,6 +1310,7 @@ impl Namer {
         }
         self.decl_scope.insert(name.clone(), did);
         if kind != Kind::Gwp && kind != Kind::Range {
+            let (meaning, eq) = (self.text(kind.term_meaning()), self.text(kind.equation()));
             let id = self.new_sym(Symbol {
                 name: name.as_str().into(),
                 short_at: 0,
@@ -1261,8 +1319,8 @@ impl Namer {
                 name_span,
                 value: None,
                 prov: Prov::default(),
-                meaning: kind.term_meaning(),
-                eq: Some(kind.equation()),
+                meaning,
+                eq,
                 rule: if kind == Kind::Offset {
                     DimRule::Co2e
                 } else {
@@ -1355,8 +1413,8 @@ impl Namer {
             name_span: span,
             value: None,
             prov: Prov::default(),
-            meaning: "",
-            eq: None,
+            meaning: Text::NONE,
+            eq: Text::NONE,
             rule: DimRule::Any,
             prelude: false,
         })
@@ -1395,6 +1453,8 @@ impl Namer {
         eq: Option<&'static str>,
         rule: DimRule,
     ) -> SymId {
+        let meaning = self.text(meaning);
+        let eq = eq.map_or(Text::NONE, |e| self.text(e));
         let d = &self.decls[did as usize];
         let (span, prelude) = (d.name_span, d.prelude);
         // Few declarations have a placeholder: look only in those.
@@ -1651,14 +1711,14 @@ impl Namer {
         };
         if let (Some(ir), Some(id)) = (term_ir, d.term) {
             self.irs[id as usize] = Some(ir);
-            let s = &mut self.syms[id as usize];
             if d.kind == Kind::Cover {
-                s.eq = Some(match d.ecosystem {
+                let eq = self.text(match d.ecosystem {
                     Some("farmland") => "Eq. 10",
                     Some("shrub") => "Eq. 11",
                     Some("grassland") => "Eq. 12",
                     _ => "Eq. 10–12",
                 });
+                self.syms[id as usize].eq = eq;
             }
         }
     }
@@ -1763,11 +1823,12 @@ impl Namer {
             "net balance (Eq. 1)",
             DimRule::Co2e,
         );
-        self.syms[net as usize].eq = Some("Eq. 1");
+        self.syms[net as usize].eq = self.text("Eq. 1");
         Some(GroupSyms { groups, emissions, net })
     }
 
     fn group_sym(&mut self, name: &str, op: IrOp, meaning: &'static str, rule: DimRule) -> SymId {
+        let meaning = self.text(meaning);
         let bind = !matches!(name, "flows" | "integrated");
         let span = self.header.as_ref().map(|h| h.span).unwrap_or_default();
         let ir = Some(Ir { op, span });
@@ -1791,7 +1852,7 @@ impl Namer {
             value: None,
             prov: Prov::default(),
             meaning,
-            eq: None,
+            eq: Text::NONE,
             rule,
             prelude: false,
         });

@@ -468,7 +468,10 @@ impl Session {
         if !matches!(sym.kind, SymKind::Let | SymKind::Field { .. }) || sym.prelude && sym.kind != SymKind::Let {
             return Reply::err(format!(
                 "error: `{target}` is computed ({}), not an input\n  help: change one of the inputs it is computed from (`:explain {target}` shows them)\n",
-                if sym.meaning.is_empty() { "a derived value" } else { &sym.meaning }
+                match p.res.meaning(sym) {
+                    "" => "a derived value",
+                    m => m,
+                }
             ));
         }
         let old = p.checked[id as usize].clone();
