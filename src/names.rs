@@ -552,7 +552,7 @@ impl Namer {
         let cites = std::mem::take(&mut self.cites);
         let mut named: Vec<Option<usize>> = Vec::with_capacity(cites.len());
         for id in &cites {
-            named.push(self.source_ix.get(&id.name).copied());
+            named.push(self.source_ix.get(id.name.as_str()).copied());
             if named.last() == Some(&None) {
                 self.unknown_source(id);
             }
@@ -620,7 +620,7 @@ impl Namer {
     }
 
     fn declare_source(&mut self, s: &ast::SourceDecl) {
-        if let Some(&i) = self.source_ix.get(&s.name.name) {
+        if let Some(&i) = self.source_ix.get(s.name.name.as_str()) {
             let prev = self.sources[i].span;
             if prev.src == s.name.span.src {
                 self.diags.push(
@@ -635,15 +635,15 @@ impl Namer {
                 return;
             }
         }
-        if let Some(&earlier) = self.source_ix.get(&s.name.name) {
+        if let Some(&earlier) = self.source_ix.get(s.name.name.as_str()) {
             // Declared again by a later file: that one is cited (see `Streaming`).
             if self.streaming {
                 self.redeclared.push((earlier, self.sources.len()));
             }
         }
-        self.source_ix.insert(s.name.name.clone(), self.sources.len());
+        self.source_ix.insert(s.name.name.to_string(), self.sources.len());
         self.sources.push(SourceInfo {
-            name: s.name.name.clone(),
+            name: s.name.name.to_string(),
             text: s.text.clone(),
             span: s.name.span,
         });
@@ -653,7 +653,7 @@ impl Namer {
         let mut out = Prov::default();
         for c in &p.from {
             match c {
-                Citation::Name(id) => match self.source_ix.get(&id.name) {
+                Citation::Name(id) => match self.source_ix.get(id.name.as_str()) {
                     Some(&i) => out.sources.push(i),
                     None if self.streaming => {
                         // Perhaps declared further on: settled at the end.
@@ -834,7 +834,7 @@ impl Namer {
             self.allows
                 .entry(target)
                 .or_default()
-                .push((a.code.name.clone(), a.reason.clone()));
+                .push((a.code.name.to_string(), a.reason.clone()));
         }
     }
 
@@ -861,7 +861,7 @@ impl Namer {
 
     fn declare_expect(&mut self, e: &mut ast::ExpectDecl) {
         let name = match (&e.name, &e.actual.kind) {
-            (Some(n), _) => n.name.clone(),
+            (Some(n), _) => n.name.to_string(),
             (None, ExprKind::Path(p)) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
             _ => format!("expectation {}", self.expects.len() + 1),
         };
@@ -921,8 +921,8 @@ impl Namer {
         // The name is moved out of the syntax tree (dropped after this).
         let name = match (kind, &mut b.name, &mut b.title) {
             (Kind::Inventory, _, Some((t, _))) => std::mem::take(t),
-            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name),
-            (_, Some(i), _) => std::mem::take(&mut i.name),
+            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name).into(),
+            (_, Some(i), _) => std::mem::take(&mut i.name).into(),
             (_, None, _) => {
                 self.diags.push(
                     Diag::error(
@@ -1108,7 +1108,7 @@ impl Namer {
                     let target = match &e.kind {
                         ExprKind::Path(p) if p.len() == 2 => Kind::from_word(&p[0].name)
                             .filter(|k| k.fields().iter().any(|s| s.name == p[1].name))
-                            .map(|k| (k, p[1].name.clone())),
+                            .map(|k| (k, p[1].name.to_string())),
                         _ => None,
                     };
                     match target {
@@ -1123,7 +1123,7 @@ impl Namer {
                     }
                 }
                 (FieldType::Ref(Kind::Gwp), FieldValue::Expr(e)) => match &e.kind {
-                    ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(&p[0].name).copied() {
+                    ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(p[0].name.as_str()).copied() {
                         Some(g) if self.decls[g as usize].kind == Kind::Gwp => header.gwp = Some(g),
                         _ => {
                             let sets: Vec<String> = self
@@ -1345,7 +1345,7 @@ impl Namer {
         let span = parts[0].span.to(parts[parts.len() - 1].span);
         let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
         if parts.len() == 1 {
-            if let Some(&id) = self.scope.get(&parts[0].name) {
+            if let Some(&id) = self.scope.get(parts[0].name.as_str()) {
                 return Some(id);
             }
             if RESERVED.contains(&parts[0].name.as_str()) {
@@ -1354,7 +1354,7 @@ impl Namer {
                 return self.group_placeholder(&parts[0].name);
             }
         } else if parts.len() == 2 {
-            if let Some(&did) = self.decl_scope.get(&parts[0].name) {
+            if let Some(&did) = self.decl_scope.get(parts[0].name.as_str()) {
                 if let Some(id) = self.member(did, &parts[1].name) {
                     return Some(id);
                 }
@@ -2189,7 +2189,7 @@ fn lower_quantity<L: Lookup>(
         let operand = if is_name(l, f, units) {
             let UnitBase::Atom(a) = &f.base else { return None };
             let id = l.lookup(&[ast::Ident {
-                name: a.clone(),
+                name: a.as_str().into(),
                 span: f_span,
             }])?;
             Ir::sym(id, f_span)
@@ -2276,7 +2276,7 @@ impl Lookup for ResolvedLookup<'_> {
                 return Some(id);
             }
         } else if parts.len() == 2 {
-            if let Some(&did) = res.decl_scope.get(&parts[0].name) {
+            if let Some(&did) = res.decl_scope.get(parts[0].name.as_str()) {
                 let d = &res.decls[did as usize];
                 if let Some(id) = res.member(d, &parts[1].name) {
                     return Some(id);

@@ -493,7 +493,7 @@ impl Units {
         for f in files {
             for d in &f.decls {
                 if let Decl::Dimension(dd) = d {
-                    if u.base_ix.contains_key(&dd.name.name) {
+                    if u.base_ix.contains_key(dd.name.name.as_str()) {
                         // A user re-declaring a prelude dimension is harmless.
                         continue;
                     }
@@ -507,10 +507,10 @@ impl Units {
                         );
                         continue;
                     }
-                    u.base_ix.insert(dd.name.name.clone(), u.bases.len());
+                    u.base_ix.insert(dd.name.name.to_string(), u.bases.len());
                     u.bases.push(BaseDim {
-                        name: dd.name.name.clone(),
-                        description: dd.description.clone().unwrap_or_else(|| dd.name.name.clone()),
+                        name: dd.name.name.to_string(),
+                        description: dd.description.clone().unwrap_or_else(|| dd.name.name.to_string()),
                         display: dd.display.as_ref().map(|i| normalize(&i.name)),
                     });
                 }
@@ -535,7 +535,7 @@ impl Units {
                     };
                     let name = normalize(&ud.name.name);
                     match &ud.def {
-                        UnitDef::Base(dim) => match u.base_ix.get(&dim.name) {
+                        UnitDef::Base(dim) => match u.base_ix.get(dim.name.as_str()) {
                             Some(&i) => {
                                 u.units.insert(
                                     name,

@@ -504,7 +504,7 @@ impl<'a> Parser<'a> {
         }
         self.pos = end;
         Some(Ident {
-            name: name.to_string(),
+            name: name.into(),
             span: self.span(start, end),
         })
     }
@@ -1263,7 +1263,7 @@ impl<'a> Parser<'a> {
             match self.unit_atom() {
                 Some((s, e)) => {
                     display = Some(Ident {
-                        name: self.slice(s, e).to_string(),
+                        name: self.slice(s, e).into(),
                         span: self.span(s, e),
                     })
                 }
@@ -1289,7 +1289,7 @@ impl<'a> Parser<'a> {
         self.skip();
         let (s, e) = self.unit_atom()?;
         let name = Ident {
-            name: self.slice(s, e).to_string(),
+            name: self.slice(s, e).into(),
             span: self.span(s, e),
         };
         self.skip();

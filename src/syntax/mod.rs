@@ -766,7 +766,7 @@ impl Builder {
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
         Ident {
-            name: p.as_str().to_string(),
+            name: p.as_str().into(),
             span: self.span(&p),
         }
     }
