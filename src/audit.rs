@@ -667,7 +667,7 @@ impl Auditor<'_> {
         for d in res.decls.iter().filter(|d| d.kind == Kind::Gwp && d.prelude) {
             for (gas, id) in res.members(d) {
                 if let Some(v) = self.vals.get(id) {
-                    known.entry(gas.to_string()).or_default().push((d.name.clone(), v));
+                    known.entry(gas.to_string()).or_default().push((d.name.to_string(), v));
                 }
             }
         }

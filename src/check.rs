@@ -157,7 +157,7 @@ impl Setup {
             Some(g) => {
                 let d = &res.decls[g as usize];
                 let members = res.members(d).map(|(n, id)| (n.to_string(), id)).collect();
-                (members, d.name.clone())
+                (members, d.name.to_string())
             }
             None => (Vec::new(), String::new()),
         };
@@ -652,7 +652,7 @@ impl<'a, T: Table> Checker<'a, T> {
                         // The unit's spans are relative to where it is written.
                         let mut d = d.after(u.start_in(span));
                         if let Some(text) = d.message.split('`').nth(1).map(str::to_string) {
-                            if self.res.scope.contains_key(&text) {
+                            if self.res.scope.contains_key(text.as_str()) {
                                 d = d.help(format!(
                                     "`{text}` is a declared name, but after a number it reads as a unit; to multiply, write `{} * {text}`, or start the next field on a new line",
                                     number::format(*value)

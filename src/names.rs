@@ -201,7 +201,7 @@ fn short_at(name: &str, short: &str) -> u32 {
 #[derive(Clone, Debug)]
 pub struct DeclInfo {
     pub kind: Kind,
-    pub name: String,
+    pub name: SmolStr,
     pub span: Span,
     pub name_span: Span,
     pub group: Option<Group>,
@@ -250,8 +250,8 @@ pub struct Resolved {
     /// Every symbol after everything it reads.
     pub order: Vec<SymId>,
     /// Global names (lets, declarations, groups, `period`).
-    pub scope: HashMap<String, SymId>,
-    pub decl_scope: HashMap<String, DeclId>,
+    pub scope: HashMap<SmolStr, SymId>,
+    pub decl_scope: HashMap<SmolStr, DeclId>,
     /// `co2_per_c`, the 44/12 ratio, when the prelude (or the user) defines it.
     pub co2_per_c: Option<SymId>,
     pub expects: Vec<ExpectInfo>,
@@ -349,8 +349,8 @@ struct Namer {
     decls: Vec<DeclInfo>,
     sources: Vec<SourceInfo>,
     source_ix: HashMap<String, usize>,
-    scope: HashMap<String, SymId>,
-    decl_scope: HashMap<String, DeclId>,
+    scope: HashMap<SmolStr, SymId>,
+    decl_scope: HashMap<SmolStr, DeclId>,
     header: Option<Header>,
     diags: Vec<Diag>,
     /// Fields waiting for their expressions to be resolved: (sym, expr).
@@ -763,7 +763,7 @@ impl Namer {
                 return;
             }
         }
-        self.scope.insert(name.to_string(), id);
+        self.scope.insert(SmolStr::new(name), id);
     }
 
     fn declare_let(&mut self, l: &mut ast::LetDecl) {
@@ -920,9 +920,9 @@ impl Namer {
         let prelude = self.is_prelude(b.span);
         // The name is moved out of the syntax tree (dropped after this).
         let name = match (kind, &mut b.name, &mut b.title) {
-            (Kind::Inventory, _, Some((t, _))) => std::mem::take(t),
-            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name).into(),
-            (_, Some(i), _) => std::mem::take(&mut i.name).into(),
+            (Kind::Inventory, _, Some((t, _))) => SmolStr::from(std::mem::take(t)),
+            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name),
+            (_, Some(i), _) => std::mem::take(&mut i.name),
             (_, None, _) => {
                 self.diags.push(
                     Diag::error(
@@ -956,7 +956,7 @@ impl Namer {
         let specs = self.specs(kind);
         let mut info = DeclInfo {
             kind,
-            name: String::new(), // set once the name is no longer needed here
+            name: SmolStr::default(), // set once the name is no longer needed here
             span: b.span,
             name_span,
             group: kind.default_group(),
@@ -977,7 +977,7 @@ impl Namer {
         let mut header = Header {
             // Only an `inventory` block is the header; other kinds never keep it.
             name: if kind == Kind::Inventory {
-                name.clone()
+                name.to_string()
             } else {
                 String::new()
             },
@@ -1130,7 +1130,7 @@ impl Namer {
                                 .decls
                                 .iter()
                                 .filter(|d| d.kind == Kind::Gwp)
-                                .map(|d| d.name.clone())
+                                .map(|d| d.name.to_string())
                                 .collect();
                             let mut d =
                                 Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{}`", p[0].name))
@@ -1296,7 +1296,7 @@ impl Namer {
                 });
             }
         }
-        if let Some(&prev) = self.decl_scope.get(&name) {
+        if let Some(&prev) = self.decl_scope.get(name.as_str()) {
             let ps = self.decls[prev as usize].name_span;
             if ps.src == name_span.src {
                 self.diags.push(
@@ -1422,7 +1422,7 @@ impl Namer {
 
     fn group_placeholder(&mut self, name: &str) -> Option<SymId> {
         let id = self.placeholder(name.into(), SymKind::Group, Span::default());
-        self.scope.insert(name.to_string(), id);
+        self.scope.insert(SmolStr::new(name), id);
         Some(id)
     }
 
@@ -1858,7 +1858,7 @@ impl Namer {
         });
         self.irs[id as usize] = ir;
         if bind {
-            self.scope.insert(name.to_string(), id);
+            self.scope.insert(SmolStr::new(name), id);
         }
         id
     }
@@ -2068,7 +2068,7 @@ fn self_text(e: &Expr) -> String {
 /// read-only view of a resolved program afterwards (the REPL).
 pub(crate) trait Lookup {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId>;
-    fn scope(&self) -> &HashMap<String, SymId>;
+    fn scope(&self) -> &HashMap<SmolStr, SymId>;
     /// Whether a word after a number is a unit.
     fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
         units.lookup(atom).is_some()
@@ -2079,7 +2079,7 @@ impl Lookup for Namer {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
         Namer::lookup(self, parts)
     }
-    fn scope(&self) -> &HashMap<String, SymId> {
+    fn scope(&self) -> &HashMap<SmolStr, SymId> {
         &self.scope
     }
     /// Memoised: a file has few distinct unit words (the unit table does not
@@ -2139,7 +2139,7 @@ fn lower_quantity<L: Lookup>(
     let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
         UnitBase::Atom(a) => {
             !n.is_unit(units, a)
-                && (n.scope().contains_key(a)
+                && (n.scope().contains_key(a.as_str())
                     || RESERVED.contains(&a.as_str())
                     || (a.chars().count() > 3
                         && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
@@ -2234,8 +2234,8 @@ fn lower_quantity<L: Lookup>(
 }
 
 /// "unknown name", with the closest global name or member as did-you-mean.
-fn unknown_name(scope: &HashMap<String, SymId>, syms: &[Symbol], decls: &[DeclInfo], full: &str, span: Span) -> Diag {
-    let mut candidates: Vec<String> = scope.keys().cloned().collect();
+fn unknown_name(scope: &HashMap<SmolStr, SymId>, syms: &[Symbol], decls: &[DeclInfo], full: &str, span: Span) -> Diag {
+    let mut candidates: Vec<String> = scope.keys().map(|k| k.to_string()).collect();
     for d in decls {
         for (m, _) in members(syms, d) {
             candidates.push(format!("{}.{m}", d.name));
@@ -2272,7 +2272,7 @@ impl Lookup for ResolvedLookup<'_> {
         let span = parts[0].span.to(parts[parts.len() - 1].span);
         let full = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
         if parts.len() == 1 {
-            if let Some(&id) = res.scope.get(&full) {
+            if let Some(&id) = res.scope.get(full.as_str()) {
                 return Some(id);
             }
         } else if parts.len() == 2 {
@@ -2287,7 +2287,7 @@ impl Lookup for ResolvedLookup<'_> {
             .push(unknown_name(&res.scope, &res.syms, &res.decls, &full, span));
         None
     }
-    fn scope(&self) -> &HashMap<String, SymId> {
+    fn scope(&self) -> &HashMap<SmolStr, SymId> {
         &self.res.scope
     }
 }

@@ -169,7 +169,7 @@ impl Session {
     pub fn completions(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         if let Some(p) = &self.current.program {
-            out.extend(p.res.scope.keys().cloned());
+            out.extend(p.res.scope.keys().map(|k| k.to_string()));
             for d in &p.res.decls {
                 for (m, _) in p.res.members(d) {
                     out.push(format!("{}.{m}", d.name));
