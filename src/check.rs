@@ -424,7 +424,7 @@ fn named(units: &mut Units, parts: &[(&str, i16)]) -> DUnit {
             scale: None,
             text: None,
             factors: vec![crate::syntax::ast::UnitFactor {
-                base: crate::syntax::ast::UnitBase::Atom(name.to_string()),
+                base: crate::syntax::ast::UnitBase::Atom((*name).into()),
                 exp: Rat::int(*e),
                 span: Span::default(),
             }],

@@ -261,6 +261,7 @@ pub struct UnitFactor {
 
 #[derive(Clone, Debug)]
 pub enum UnitBase {
-    Atom(String),
+    /// Inline (`SmolStr`): unit names are short.
+    Atom(SmolStr),
     Group(Box<UnitExpr>),
 }

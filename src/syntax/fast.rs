@@ -639,7 +639,7 @@ impl<'a> Parser<'a> {
     fn unit_factor(&mut self) -> Option<(UnitFactor, usize)> {
         let start = self.pos;
         let (base, mut tight) = if let Some((s, e)) = self.unit_atom() {
-            (UnitBase::Atom(self.slice(s, e).to_string()), e)
+            (UnitBase::Atom(self.slice(s, e).into()), e)
         } else {
             let (g, t) = self.unit_group()?;
             (UnitBase::Group(Box::new(g)), t)
@@ -710,6 +710,12 @@ impl<'a> Parser<'a> {
     /// exponent negated. Returns the unit and its tight end.
     fn unit_expr(&mut self) -> Option<(UnitExpr, usize)> {
         let start = self.pos;
+        let (base, tight) = self.unit_factors()?;
+        Some((self.unit_of_factors(start, base), tight))
+    }
+
+    /// The factors of `unit_expr`, left in `self.factors[base..]`: (`base`, tight end).
+    fn unit_factors(&mut self) -> Option<(usize, usize)> {
         let (first, mut tight) = self.unit_factor()?;
         let base = self.factors.len();
         self.factors.push(first);
@@ -742,19 +748,41 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        Some((base, tight))
+    }
+
+    /// The unit of the factors in `self.factors[base..]`, written from `start` to here.
+    fn unit_of_factors(&mut self, start: usize, base: usize) -> UnitExpr {
         let factors: Vec<UnitFactor> = self.factors.drain(base..).collect();
         if factors.len() > MAX_UNIT_FACTORS {
             self.bad = true;
         }
-        Some((
-            UnitExpr {
-                scale: None,
-                text: None,
-                factors,
-                span: self.span(start, self.pos),
-            },
-            tight,
-        ))
+        UnitExpr {
+            scale: None,
+            text: None,
+            factors,
+            span: self.span(start, self.pos),
+        }
+    }
+
+    /// A quantity's `unit_expr`: the copy of an earlier quantity's unit with the
+    /// same text (its factors parsed, then dropped without a vector of their own),
+    /// or this one, made relative to its start (as `Builder::quantity` makes it)
+    /// and kept for the next. Returns it and its tight end.
+    fn quantity_unit(&mut self) -> Option<(Arc<UnitExpr>, usize)> {
+        let start = self.pos;
+        let (base, tight) = self.unit_factors()?;
+        let text = self.slice(start, self.pos);
+        if let Some(shared) = self.units.get(text) {
+            // The same text parses to the same factors (an earlier parse that was
+            // `bad` would have ended this one).
+            self.factors.truncate(base);
+            return Some((Arc::clone(shared), tight));
+        }
+        let u = self.unit_of_factors(start, base);
+        let shared = Arc::new(u.relative_to(start as u32));
+        self.units.insert(text, Arc::clone(&shared));
+        Some((shared, tight))
     }
 
     /// `unit_target = ${ (number ~ iws*)? ~ unit_expr }` (after `to`), built as
@@ -824,7 +852,7 @@ impl<'a> Parser<'a> {
             self.iws();
             if let Some((ds, de)) = self.number() {
                 self.iws();
-                if let Some((unit, tight)) = self.unit_expr() {
+                if let Some((unit, tight)) = self.quantity_unit() {
                     let n = self.value(ns, ne);
                     let d = self.value(ds, de);
                     if d == 0.0 {
@@ -833,7 +861,7 @@ impl<'a> Parser<'a> {
                     let e = Expr {
                         kind: ExprKind::Quantity {
                             value: n / d,
-                            unit: Some(self.shared_unit(unit)),
+                            unit: Some(unit),
                             precision: 0.0,
                         },
                         span: self.span(start, self.pos),
@@ -847,7 +875,7 @@ impl<'a> Parser<'a> {
         let value = self.value(ns, ne);
         let precision = number_precision(self.slice(ns, ne));
         self.iws();
-        let (unit, tight) = match self.unit_expr() {
+        let (unit, tight) = match self.quantity_unit() {
             Some((u, t)) => (Some(u), t),
             None => {
                 self.pos = ne;
@@ -855,28 +883,10 @@ impl<'a> Parser<'a> {
             }
         };
         let e = Expr {
-            kind: ExprKind::Quantity {
-                value,
-                unit: unit.map(|u| self.shared_unit(u)),
-                precision,
-            },
+            kind: ExprKind::Quantity { value, unit, precision },
             span: self.span(start, self.pos),
         };
         Some((e, tight))
-    }
-
-    /// A quantity's unit, just parsed (spans absolute): the copy of an earlier
-    /// quantity with the same text, or this one made relative to its start (as
-    /// `Builder::quantity` makes it).
-    fn shared_unit(&mut self, u: UnitExpr) -> Arc<UnitExpr> {
-        let text = self.slice(u.span.start as usize, u.span.end as usize);
-        if let Some(shared) = self.units.get(text) {
-            return Arc::clone(shared);
-        }
-        let start = u.span.start;
-        let shared = Arc::new(u.relative_to(start));
-        self.units.insert(text, Arc::clone(&shared));
-        shared
     }
 
     /// `path = ${ ident ~ ("." ~ ident)* }`

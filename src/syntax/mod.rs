@@ -1249,7 +1249,7 @@ impl Builder {
         let mut exp = Rat::ONE;
         for q in p.into_inner() {
             match q.as_rule() {
-                Rule::unit_atom => base = Some(UnitBase::Atom(q.as_str().to_string())),
+                Rule::unit_atom => base = Some(UnitBase::Atom(q.as_str().into())),
                 Rule::unit_group => {
                     let text = q
                         .as_str()
