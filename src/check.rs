@@ -630,9 +630,9 @@ impl<'a, T: Table> Checker<'a, T> {
                     precision: Some(*precision),
                     ..Inferred::new(Op::Const(*value, UnitId::default()), span, self.one, UnitId::default())
                 }),
-                Some(u) => match self.units.resolve(u) {
-                    Ok(r) => {
-                        let v = value * r.scale;
+                Some(u) => match self.units.resolve_shared(u) {
+                    Ok((scale, dim_id, display_id)) => {
+                        let v = value * scale;
                         if !v.is_finite() {
                             self.diags.push(
                                 Diag::error(
@@ -644,8 +644,8 @@ impl<'a, T: Table> Checker<'a, T> {
                             return Err(());
                         }
                         Ok(Inferred {
-                            precision: Some(precision * r.scale.abs()),
-                            ..Inferred::new(Op::Const(v, r.display_id), span, r.dim_id, r.display_id)
+                            precision: Some(precision * scale.abs()),
+                            ..Inferred::new(Op::Const(v, display_id), span, dim_id, display_id)
                         })
                     }
                     Err(d) => {

@@ -274,6 +274,11 @@ pub struct Units {
     /// Memo of resolved unit expressions made of plain atoms (`tC/hm2`), keyed by
     /// [`plain_key`]: a large inventory writes a few units on every literal.
     resolve_cache: HashMap<String, Resolved>,
+    /// Memo of [`Units::resolve_shared`]: a quantity's unit as the parser shares it
+    /// (one `Arc` for every quantity of a file piece that writes the same text), by
+    /// address, holding the `Arc` so that the address is not reused. A cache of
+    /// the tables above, not an entry of them (see [`Units::entries`]).
+    shared: HashMap<usize, (std::sync::Arc<UnitExpr>, f64, DimId, UnitId)>,
     /// `dunit_for_dim` by dimension (about ten distinct dimensions a program).
     dunit_cache: HashMap<Dim, DUnit>,
     /// Reused buffer for the key.
@@ -702,6 +707,26 @@ impl Units {
     /// Names of all units, for suggestions.
     pub fn unit_names(&self) -> impl Iterator<Item = &str> {
         self.units.keys().map(|s| s.as_str())
+    }
+
+    /// A quantity's unit: its scale, dimension and display, as [`Units::resolve`]
+    /// gives them, found by the address of the shared unit after the first time
+    /// (without building its key).
+    pub fn resolve_shared(&mut self, u: &std::sync::Arc<UnitExpr>) -> Result<(f64, DimId, UnitId), Diag> {
+        let at = std::sync::Arc::as_ptr(u) as usize;
+        if let Some(&(_, scale, dim, unit)) = self.shared.get(&at) {
+            return Ok((scale, dim, unit));
+        }
+        let missed = self.missed;
+        let r = self.resolve(u)?;
+        // Kept as `resolve` keeps its own memo: plain units only, and not what a
+        // frozen copy computed without keeping.
+        let plain = u.scale.is_none() && u.factors.iter().all(|f| matches!(f.base, UnitBase::Atom(_)));
+        if plain && !missed && !self.missed {
+            self.shared
+                .insert(at, (std::sync::Arc::clone(u), r.scale, r.dim_id, r.display_id));
+        }
+        Ok((r.scale, r.dim_id, r.display_id))
     }
 
     /// Resolves a written unit expression to its scale, dimension and display.
