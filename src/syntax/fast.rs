@@ -368,7 +368,16 @@ impl<'a> Parser<'a> {
     /// pest's implicit `skip` between the elements of non-atomic rules:
     /// `WHITESPACE = _{ " " | "\t" | "\r" | "\n" | "\u{FEFF}" }` and
     /// `COMMENT = _{ ("//" | "#") ~ (!"\n" ~ ANY)* | "/*" ~ (!"*/" ~ ANY)* ~ "*/" }`.
+    #[inline(always)]
     fn skip(&mut self) {
+        // Most calls are at a token: only a blank, a comment or a BOM needs the loop.
+        if matches!(self.here(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'/' | 0xEF)) {
+            self.skip_more();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_more(&mut self) {
         loop {
             match self.here() {
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
