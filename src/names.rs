@@ -380,6 +380,8 @@ struct Namer {
     /// Declarations with a derived value read before it was defined (a placeholder
     /// symbol among their members, see `define`).
     placeheld: rustc_hash::FxHashSet<DeclId>,
+    /// Where each shared quantity unit splits (see `Lookup::known_split`).
+    splits: HashMap<usize, (Arc<UnitExpr>, Option<usize>, usize)>,
     /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
     unit_words: HashMap<Box<str>, bool>,
 }
@@ -505,6 +507,7 @@ impl Namer {
             texts: Vec::new(),
             redeclared: Vec::new(),
             placeheld: Default::default(),
+            splits: HashMap::default(),
             fixed: vec![""],
             fixed_ix: HashMap::default(),
             fixed_seen: [(0, 0, 0); 64],
@@ -2073,6 +2076,13 @@ pub(crate) trait Lookup {
     fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
         units.lookup(atom).is_some()
     }
+    /// Where a quantity's unit splits into a unit and names (see
+    /// [`lower_quantity`]), if a namer remembers it for this shared unit.
+    fn known_split(&self, _u: &Arc<UnitExpr>) -> Option<Option<usize>> {
+        None
+    }
+    /// Remembers it.
+    fn note_split(&mut self, _u: &Arc<UnitExpr>, _split: Option<usize>) {}
 }
 
 impl Lookup for Namer {
@@ -2081,6 +2091,21 @@ impl Lookup for Namer {
     }
     fn scope(&self) -> &HashMap<SmolStr, SymId> {
         &self.scope
+    }
+    /// By the address of the unit the parser shares among the quantities that
+    /// write it, while the global names are the same (the units do not change
+    /// while expressions are lowered; a group's name may be added).
+    fn known_split(&self, u: &Arc<UnitExpr>) -> Option<Option<usize>> {
+        match self.splits.get(&(Arc::as_ptr(u) as usize)) {
+            Some(&(_, split, names)) if names == self.scope.len() => Some(split),
+            _ => None,
+        }
+    }
+    fn note_split(&mut self, u: &Arc<UnitExpr>, split: Option<usize>) {
+        // The `Arc` is held so that its address is not reused.
+        let names = self.scope.len();
+        self.splits
+            .insert(Arc::as_ptr(u) as usize, (Arc::clone(u), split, names));
     }
     /// Memoised: a file has few distinct unit words (the unit table does not
     /// change while names are resolved).
@@ -2147,7 +2172,14 @@ fn lower_quantity<L: Lookup>(
         }
         UnitBase::Group(_) => false,
     };
-    let split = (1..u.factors.len()).find(|&i| is_name(l, &u.factors[i], units));
+    let split = match l.known_split(u) {
+        Some(split) => split,
+        None => {
+            let split = (1..u.factors.len()).find(|&i| is_name(l, &u.factors[i], units));
+            l.note_split(u, split);
+            split
+        }
+    };
     // The unit's spans are relative to its start (see `UnitExpr`); the names and
     // literals split off it are spanned in the file. The units split off keep
     // relative spans: each ends its literal, as the whole unit ends `span`.
