@@ -8,18 +8,20 @@ use crate::number::Sum;
 use crate::syntax::ast::BinOp;
 
 /// Values of all symbols in base units; `None` where the value could not be
-/// computed (an error was reported for it or for something it reads).
+/// computed (an error was reported for it or for something it reads). Kept as
+/// NaN, which no value is (a non-finite result is an error): 8 bytes a symbol,
+/// where an `Option<f64>` takes 16.
 #[derive(Clone, Debug, Default)]
-pub struct Values(pub Vec<Option<f64>>);
+pub struct Values(Vec<f64>);
 
 impl Values {
     pub fn get(&self, id: SymId) -> Option<f64> {
-        self.0.get(id as usize).copied().flatten()
+        self.0.get(id as usize).copied().filter(|v| !v.is_nan())
     }
 }
 
 pub fn evaluate(p: &Program) -> (Values, Vec<Diag>) {
-    let mut vals = Values(vec![None; p.res.syms.len()]);
+    let mut vals = Values(vec![f64::NAN; p.res.syms.len()]);
     let mut diags = Vec::new();
     for &id in &p.res.order {
         eval_sym(p, &mut vals, id, &mut diags);
@@ -64,7 +66,7 @@ fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
         },
         None => None,
     };
-    vals.0[id as usize] = v;
+    vals.0[id as usize] = v.unwrap_or(f64::NAN);
 }
 
 /// Evaluates compiled code against computed values. `Err(None)`: an input has
