@@ -571,7 +571,7 @@ impl Auditor<'_> {
             if input
                 && literal
                 && s.prov.sources.is_empty()
-                && s.prov.assumed.is_none()
+                && s.prov.assumed().is_none()
                 && !self.allowed(id, "no_provenance")
             {
                 let (v, u) = self.show(id);

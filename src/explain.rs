@@ -694,7 +694,7 @@ impl<'a> Explainer<'a> {
                 };
                 acc = acc
                     .wrapping_add(first(&s.name))
-                    .wrapping_add(s.prov.assumed.as_deref().map_or(0, first));
+                    .wrapping_add(s.prov.assumed().map_or(0, first));
                 if let SymKind::Term { decl } = s.kind {
                     if let Some(d) = res.decls.get(decl as usize) {
                         acc = acc
@@ -779,7 +779,7 @@ impl<'a> Explainer<'a> {
             substituted,
             equation: self.equation(id).map(str::to_owned),
             sources,
-            assumed: s.prov.assumed.as_deref().map(str::to_owned),
+            assumed: s.prov.assumed().map(str::to_owned),
             flags,
             location: self
                 .location(id)
@@ -1060,7 +1060,7 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
 
     fn assumed(&self, n: Self::N) -> Option<&'a str> {
         let p = self.e.p;
-        p.res.syms[n.0 as usize].prov.assumed.as_deref()
+        p.res.syms[n.0 as usize].prov.assumed()
     }
 
     fn children(&mut self, n: Self::N, out: &mut Vec<Self::N>) {
@@ -1371,7 +1371,7 @@ impl<'a> JsonTerms<'a> {
             json_newline(out, ind);
             out.push(b']');
         }
-        if let Some(a) = s.prov.assumed.as_deref() {
+        if let Some(a) = s.prov.assumed() {
             self.key(out, ind, false, Key::Assumed);
             json_str(out, a);
         }

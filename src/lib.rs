@@ -155,7 +155,7 @@ fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) 
 }
 
 fn find_symbol(res: &names::Resolved, name: &str) -> Option<ir::SymId> {
-    res.find(name).filter(|&id| res.syms[id as usize].value.is_some())
+    res.find(name).filter(|&id| res.syms[id as usize].value().is_some())
 }
 
 /// Options of one analysis.

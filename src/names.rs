@@ -21,7 +21,17 @@ pub type DeclId = u32;
 pub struct Prov {
     /// Citations: indices into `Resolved::sources` (one, inline, for most values).
     pub sources: Sources,
-    pub assumed: Option<Box<str>>,
+    /// Why the value is assumed, if it is: see [`Prov::assumed`]. Behind one thin
+    /// pointer (8 bytes, where a `Box<str>` takes 16): most values cite a source.
+    #[allow(clippy::box_collection)] // on purpose: the thin pointer is the point
+    assumed: Option<Box<String>>,
+}
+
+impl Prov {
+    /// Why the value is assumed, if it is (`assumed "…"`).
+    pub fn assumed(&self) -> Option<&str> {
+        self.assumed.as_deref().map(String::as_str)
+    }
 }
 
 /// A value's citations, indices into `Resolved::sources`, read as a slice. Most
@@ -166,10 +176,10 @@ pub struct Symbol {
     pub kind: SymKind,
     pub span: Span,
     pub name_span: Span,
-    /// Where the value's expression is written (the span of its `Ir`), when the
-    /// symbol has a value. The expression itself is in `Resolved::irs` until the
-    /// check stage takes it.
-    pub value: Option<Span>,
+    /// Where the value's expression is written (the span of its `Ir`), or
+    /// `NO_VALUE`: see [`Symbol::value`]. The expression itself is in
+    /// `Resolved::irs` until the check stage takes it.
+    value_at: Span,
     pub prov: Prov,
     /// What the value is (field meaning or derived role): see [`Resolved::meaning`].
     pub meaning: Text,
@@ -179,7 +189,21 @@ pub struct Symbol {
     pub prelude: bool,
 }
 
+/// `Symbol::value_at` of a symbol without a value (no source has this id): 12
+/// bytes, where an `Option<Span>` takes 16.
+const NO_VALUE: Span = Span {
+    src: SourceId(u32::MAX),
+    start: 0,
+    end: 0,
+};
+
 impl Symbol {
+    /// Where the value's expression is written (the span of its `Ir`), when the
+    /// symbol has a value.
+    pub fn value(&self) -> Option<Span> {
+        (self.value_at != NO_VALUE).then_some(self.value_at)
+    }
+
     /// Name inside its declaration: `amount` (same as `name` for globals).
     pub fn short(&self) -> &str {
         self.name.get(self.short_at as usize..).unwrap_or(&self.name)
@@ -684,7 +708,7 @@ impl Namer {
                 }
             }
         }
-        out.assumed = p.assumed.as_ref().map(|a| a.0.as_str().into());
+        out.assumed = p.assumed.as_ref().map(|a| Box::new(a.0.clone()));
         out
     }
 
@@ -777,7 +801,7 @@ impl Namer {
             kind: SymKind::Let,
             span: l.span,
             name_span: l.name.span,
-            value: None,
+            value_at: NO_VALUE,
             prov,
             meaning: Text::NONE,
             eq: Text::NONE,
@@ -851,7 +875,7 @@ impl Namer {
             kind: SymKind::Hidden,
             span: e.span,
             name_span: e.span,
-            value: None,
+            value_at: NO_VALUE,
             prov: Prov::default(),
             meaning: Text::NONE,
             eq: Text::NONE,
@@ -877,7 +901,7 @@ impl Namer {
                 kind: SymKind::Hidden,
                 span: x.span,
                 name_span: x.span,
-                value: None,
+                value_at: NO_VALUE,
                 prov: Prov::default(),
                 meaning: Text::NONE,
                 eq: Text::NONE,
@@ -1102,7 +1126,7 @@ impl Namer {
                         if let Some(a) = p.assumed {
                             info.note = Some(match info.note.take() {
                                 Some(n) => format!("{n}; {a}"),
-                                None => a.into_string(),
+                                None => *a,
                             });
                         }
                     }
@@ -1178,7 +1202,7 @@ impl Namer {
                         kind: SymKind::Field { decl: did },
                         span: f.span,
                         name_span: f.name.span,
-                        value: None,
+                        value_at: NO_VALUE,
                         prov,
                         meaning,
                         eq: Text::NONE,
@@ -1320,7 +1344,7 @@ impl Namer {
                 kind: SymKind::Term { decl: did },
                 span: b.span,
                 name_span,
-                value: None,
+                value_at: NO_VALUE,
                 prov: Prov::default(),
                 meaning,
                 eq,
@@ -1414,7 +1438,7 @@ impl Namer {
             kind,
             span,
             name_span: span,
-            value: None,
+            value_at: NO_VALUE,
             prov: Prov::default(),
             meaning: Text::NONE,
             eq: Text::NONE,
@@ -1484,7 +1508,7 @@ impl Namer {
             kind: SymKind::Derived { decl: did },
             span,
             name_span: span,
-            value: None,
+            value_at: NO_VALUE,
             prov: Prov::default(),
             meaning,
             eq,
@@ -1852,7 +1876,7 @@ impl Namer {
             kind: SymKind::Group,
             span,
             name_span: span,
-            value: None,
+            value_at: NO_VALUE,
             prov: Prov::default(),
             meaning,
             eq: Text::NONE,
@@ -1885,7 +1909,7 @@ impl Namer {
             start.push(from);
             prelude.push(s.prelude);
             // Where the value is written, kept once the expression is gone.
-            s.value = ir.as_ref().map(|ir| ir.span);
+            s.value_at = ir.as_ref().map_or(NO_VALUE, |ir| ir.span);
             if let Some(ir) = ir {
                 // One walk of the expression for its symbols and its uses of the
                 // GWP set and the period.

@@ -772,7 +772,7 @@ impl Session {
         for (target, text) in sets {
             match lookup(target).filter(|&id| Some(base.res.syms[id as usize].span.src) == src) {
                 Some(id) => {
-                    let Some(span) = base.res.syms[id as usize].value else {
+                    let Some(span) = base.res.syms[id as usize].value() else {
                         continue;
                     };
                     let (s, e) = (span.start as usize, span.end as usize);

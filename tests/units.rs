@@ -109,7 +109,7 @@ fn prelude_checks_and_evaluates_on_its_own() {
     let prog = a.program.as_ref().expect("the prelude checks");
     // Every value the prelude declares is computed and finite.
     for (i, s) in prog.res.syms.iter().enumerate() {
-        if s.value.is_some() {
+        if s.value().is_some() {
             let v = vals.get(i as u32);
             assert!(v.is_some_and(f64::is_finite), "{} has no value", s.name);
         }
