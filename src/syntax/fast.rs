@@ -370,9 +370,13 @@ impl<'a> Parser<'a> {
     /// `COMMENT = _{ ("//" | "#") ~ (!"\n" ~ ANY)* | "/*" ~ (!"*/" ~ ANY)* ~ "*/" }`.
     #[inline(always)]
     fn skip(&mut self) {
-        // Most calls are at a token: only a blank, a comment or a BOM needs the loop.
-        if matches!(self.here(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'/' | 0xEF)) {
-            self.skip_more();
+        // Most calls are at a token, or at one space before a token: only longer
+        // blanks, line ends, comments and a BOM need the loop.
+        let more = |c: Option<u8>| matches!(c, Some(b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'/' | 0xEF));
+        match self.here() {
+            Some(b' ') if !more(self.at(self.pos + 1)) => self.pos += 1,
+            c if more(c) => self.skip_more(),
+            _ => {}
         }
     }
 
