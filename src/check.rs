@@ -130,7 +130,14 @@ struct Checker<'a, T: Table> {
     amount_unit: UnitId,
     /// The dimension of a plain number.
     one: DimId,
+    /// Whether a dimension satisfies a rule, by (dimension, rule): 0 not known yet,
+    /// 1 yes, 2 no. A large program has a few dimensions and millions of symbols.
+    rules: Vec<u8>,
 }
+
+/// How many `DimRule`s there are at most (`Checker::rules` is indexed by them).
+const RULES: usize = 16;
+const _: () = assert!((DimRule::Co2e as usize) < RULES, "a DimRule beyond RULES");
 
 /// What every checker of a program shares, found once.
 struct Setup {
@@ -397,11 +404,16 @@ impl Half<'_> {
     /// Checks the second half: each symbol's result, or `None` for one to check
     /// again on the main thread.
     fn check(mut self, res: &Resolved, mut units: Units, setup: &Setup) -> Vec<Option<Checked>> {
+        // The checkers' memo of rules, kept from one symbol's checker to the next.
+        let mut rules = Vec::new();
         for &id in &res.order[self.mid..] {
             let at = self.own.len();
             let mut c = Checker::new(res, &mut units, &mut self, setup);
+            c.rules = std::mem::take(&mut rules);
             c.check_at(id);
-            let again = !c.diags.is_empty() || units.take_missed() || self.missing.take();
+            let errors = !c.diags.is_empty();
+            rules = std::mem::take(&mut c.rules);
+            let again = errors || units.take_missed() || self.missing.take();
             if self.own.len() == at {
                 // An error in what it reads: nothing set (the default), unless left.
                 self.own.push((!again).then(Checked::default));
@@ -481,6 +493,7 @@ impl<'a, T: Table> Checker<'a, T> {
             rate_unit: setup.rate_unit,
             amount_unit: setup.amount_unit,
             one: setup.one,
+            rules: Vec::new(),
         }
     }
 
@@ -516,8 +529,21 @@ impl<'a, T: Table> Checker<'a, T> {
         else {
             return;
         };
-        let d = self.units.dim(dim);
-        if !self.rule_ok(sym.rule, &d) {
+        let at = dim.index() * RULES + sym.rule as usize;
+        let ok = match self.rules.get(at) {
+            Some(1) => true,
+            Some(2) => false,
+            _ => {
+                let ok = self.rule_ok(sym.rule, &self.units.dim(dim));
+                if self.rules.len() <= at {
+                    self.rules.resize(at + 1, 0);
+                }
+                self.rules[at] = if ok { 1 } else { 2 };
+                ok
+            }
+        };
+        if !ok {
+            let d = self.units.dim(dim);
             self.rule_error(id, ir, &d);
             return;
         }

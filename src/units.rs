@@ -310,6 +310,13 @@ const ID_DIV: u8 = 1;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DimId(std::num::NonZeroU32);
 
+impl DimId {
+    /// A small number for the id (ids are dense from 1): an index into a table.
+    pub fn index(self) -> usize {
+        self.0.get() as usize
+    }
+}
+
 /// The memo key of a unit expression made only of atoms, without a scale: each
 /// atom as written and its exponent. False (no key) for other expressions.
 fn plain_key(e: &UnitExpr, out: &mut String) -> bool {
