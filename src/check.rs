@@ -710,7 +710,8 @@ impl<'a, T: Table> Checker<'a, T> {
                     ..i
                 })
             }
-            IrOp::Bin(op, a, b) => {
+            IrOp::Bin(op, ab) => {
+                let [a, b] = &**ab;
                 let ra = self.infer(a);
                 let rb = self.infer(b);
                 let (ia, ib) = (ra?, rb?);
@@ -1113,7 +1114,12 @@ impl<'a, T: Table> Checker<'a, T> {
         };
         match &ir.op {
             IrOp::Sym(s) => sym(*s),
-            IrOp::Bin(op, a, b) => format!("{} {} {}", self.ir_text(a, ctx), op.symbol(), self.ir_text(b, ctx)),
+            IrOp::Bin(op, ab) => format!(
+                "{} {} {}",
+                self.ir_text(&ab[0], ctx),
+                op.symbol(),
+                self.ir_text(&ab[1], ctx)
+            ),
             IrOp::Lit { value, .. } => number::format(*value),
             _ => "…".into(),
         }

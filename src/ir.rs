@@ -25,7 +25,8 @@ pub enum IrOp {
     },
     Sym(SymId),
     Neg(Box<Ir>),
-    Bin(BinOp, Box<Ir>, Box<Ir>),
+    /// Both operands in one allocation (a derived value's formula is mostly these).
+    Bin(BinOp, Box<[Ir; 2]>),
     Convert(Box<Ir>, Arc<UnitExpr>),
     /// Multiply by the selected GWP set's factor for the substance of the argument
     /// (`CO2` 1, `CH4` 21, …); a rate stays a rate.
@@ -48,7 +49,7 @@ impl Ir {
     pub fn bin(op: BinOp, a: Ir, b: Ir) -> Ir {
         let span = a.span.to(b.span);
         Ir {
-            op: IrOp::Bin(op, Box::new(a), Box::new(b)),
+            op: IrOp::Bin(op, Box::new([a, b])),
             span,
         }
     }
@@ -69,9 +70,9 @@ impl Ir {
                 }
             }
             IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => x.deps(out),
-            IrOp::Bin(_, a, b) => {
-                a.deps(out);
-                b.deps(out);
+            IrOp::Bin(_, ab) => {
+                ab[0].deps(out);
+                ab[1].deps(out);
             }
             // Group members are distinct declarations: no de-duplication (which
             // would be quadratic for large groups).

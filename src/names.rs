@@ -2016,9 +2016,9 @@ fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
             scan(x, out, from, uses)
         }
         IrOp::Neg(x) | IrOp::Convert(x, _) => scan(x, out, from, uses),
-        IrOp::Bin(_, a, b) => {
-            scan(a, out, from, uses);
-            scan(b, out, from, uses);
+        IrOp::Bin(_, ab) => {
+            scan(&ab[0], out, from, uses);
+            scan(&ab[1], out, from, uses);
         }
         // Group members are distinct declarations: no de-duplication (which would
         // be quadratic for large groups).
@@ -2165,7 +2165,7 @@ pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
         ExprKind::Binary(op, a, b) => {
             let a = lower_with(l, a, units);
             let b = lower_with(l, b, units);
-            IrOp::Bin(*op, Box::new(a?), Box::new(b?))
+            IrOp::Bin(*op, Box::new([a?, b?]))
         }
         ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
     };
