@@ -256,7 +256,6 @@ impl Auditor<'_> {
                 Some(Op::Sum(_))
                     | Some(Op::Bin(
                         crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
-                        _,
                         _
                     ))
             );

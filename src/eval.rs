@@ -76,7 +76,8 @@ pub fn eval_code(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
         Op::Const(v, _) => *v,
         Op::Sym(s) => vals.get(*s).ok_or(None)?,
         Op::Neg(x) => -eval_code(x, vals)?,
-        Op::Bin(op, a, b) => {
+        Op::Bin(op, ab) => {
+            let [a, b] = &**ab;
             let x = eval_code(a, vals)?;
             let y = eval_code(b, vals)?;
             match op {
@@ -118,7 +119,7 @@ pub fn eval_code(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
         }
         Op::Sum(xs) => {
             let mut s = Sum::default();
-            for (neg, id) in xs {
+            for (neg, id) in xs.iter() {
                 let v = vals.get(*id).ok_or(None)?;
                 s.add(if *neg { -v } else { v });
             }

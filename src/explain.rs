@@ -602,7 +602,8 @@ impl<'a> Explainer<'a> {
                 out.push('−');
                 self.print(m, x, ctx, sub, 3, out);
             }
-            Op::Bin(op, a, b) => {
+            Op::Bin(op, ab) => {
+                let [a, b] = &**ab;
                 let p = prec(*op);
                 let paren = p < outer;
                 if paren {
@@ -1439,9 +1440,9 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
         Op::Const(..) => {}
         Op::Sym(s) => out.push(*s),
         Op::Neg(x) => code_syms(x, out),
-        Op::Bin(_, a, b) => {
-            code_syms(a, out);
-            code_syms(b, out);
+        Op::Bin(_, ab) => {
+            code_syms(&ab[0], out);
+            code_syms(&ab[1], out);
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
@@ -1456,9 +1457,9 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             }
         }
         Op::Neg(x) => code_deps(x, out),
-        Op::Bin(_, a, b) => {
-            code_deps(a, out);
-            code_deps(b, out);
+        Op::Bin(_, ab) => {
+            code_deps(&ab[0], out);
+            code_deps(&ab[1], out);
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
