@@ -5,6 +5,7 @@
 //! diagnostics — also when a citation comes before its source, names no source,
 //! quotes a text, or cites a prelude source that the file declares again.
 
+mod common;
 #[path = "../benches/workload.rs"]
 mod workload;
 
@@ -58,13 +59,8 @@ fn same(text: &str) {
     for piece in [1, 200, 5000, 1 << 20] {
         let s = streamed(text, piece);
         if s != w {
-            let at = s.bytes().zip(w.bytes()).position(|(a, b)| a != b).unwrap_or(0);
-            let from = at.saturating_sub(200);
-            panic!(
-                "pieces of {piece}: different names\nstreamed: …{}\nwhole:    …{}",
-                s.get(from..(at + 300).min(s.len())).unwrap_or(""),
-                w.get(from..(at + 300).min(w.len())).unwrap_or("")
-            );
+            let (s, w) = common::around_difference(&s, &w, 200);
+            panic!("pieces of {piece}: different names\nstreamed: …{s}\nwhole:    …{w}");
         }
     }
 }

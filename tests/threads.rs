@@ -12,6 +12,7 @@
 //! thread, their reports joined. Property: the same expectations, allowances and
 //! diagnostics in the same order as one thread, strict or not.
 
+mod common;
 #[path = "../benches/workload.rs"]
 mod workload;
 
@@ -35,13 +36,8 @@ fn same(name: &str, text: &str) {
         let Some(two) = checked(text, 2, quiet) else { return };
         let two = shown(&two);
         if two != one {
-            let at = two.bytes().zip(one.bytes()).position(|(a, b)| a != b).unwrap_or(0);
-            let from = at.saturating_sub(300);
-            panic!(
-                "{name}, quiet {quiet}: two threads differ from one\ntwo: …{}\none: …{}",
-                two.get(from..(at + 300).min(two.len())).unwrap_or(""),
-                one.get(from..(at + 300).min(one.len())).unwrap_or("")
-            );
+            let (t, o) = common::around_difference(&two, &one, 300);
+            panic!("{name}, quiet {quiet}: two threads differ from one\ntwo: …{t}\none: …{o}");
         }
     }
 }

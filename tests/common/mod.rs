@@ -36,3 +36,12 @@ pub fn carbon(args: &[&str]) -> Output {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Where two texts first differ, as the stretch of each around it (`before` bytes
+/// before, 300 from there on): what a failing comparison of two outputs shows.
+pub fn around_difference<'a>(a: &'a str, b: &'a str, before: usize) -> (&'a str, &'a str) {
+    let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(0);
+    let from = at.saturating_sub(before);
+    let cut = |s: &'a str| s.get(from..(at + 300).min(s.len())).unwrap_or("");
+    (cut(a), cut(b))
+}
