@@ -514,9 +514,16 @@ impl Auditor<'_> {
         const LIST_TOP: usize = 10;
         let mut shown: Vec<SymId> = terms.iter().map(|(t, _)| *t).collect();
         if shown.len() > LIST_ALL {
-            let v = |t: &SymId| self.vals.get(*t).unwrap_or(0.0).abs();
-            shown.sort_by(|a, b| v(b).total_cmp(&v(a)));
-            shown.truncate(LIST_TOP);
+            // The largest, ties in the order of the terms: the first LIST_TOP of a
+            // stable sort, selected rather than sorting every term (a large
+            // inventory has hundreds of thousands).
+            let v = |t: SymId| self.vals.get(t).unwrap_or(0.0).abs();
+            let mut keyed: Vec<(usize, SymId)> = shown.iter().copied().enumerate().collect();
+            let larger = |a: &(usize, SymId), b: &(usize, SymId)| v(b.1).total_cmp(&v(a.1)).then(a.0.cmp(&b.0));
+            keyed.select_nth_unstable_by(LIST_TOP - 1, larger);
+            keyed.truncate(LIST_TOP);
+            keyed.sort_by(larger);
+            shown = keyed.into_iter().map(|(_, t)| t).collect();
         }
         let mut list = shown
             .iter()
