@@ -239,13 +239,30 @@ const QUIET: usize = 256;
 
 /// Checks every symbol in order (see [`check_with`]).
 pub fn check(res: Resolved, units: Units) -> (Program, Vec<Diag>) {
+    check_in(res, units, None)
+}
+
+/// A table for the results of [`check`], one entry a symbol, made ahead of it:
+/// a large program's table is hundreds of megabytes of fresh memory, which
+/// another thread can make while the names stage finishes.
+pub struct Results(Vec<Checked>);
+
+impl Results {
+    /// A table for `n` symbols (a larger one is cut, a smaller one grown).
+    pub fn new(n: usize) -> Results {
+        Results(vec![Checked::default(); n])
+    }
+}
+
+/// [`check`], with its table made ahead, if it was.
+pub fn check_in(res: Resolved, units: Units, table: Option<Results>) -> (Program, Vec<Diag>) {
     let n = res.syms.len();
     let threads = if (PARALLEL_CHECK..=PARALLEL_CHECK_MAX).contains(&n) {
         2
     } else {
         1
     };
-    check_with(res, units, threads, QUIET)
+    check_on(res, units, threads, QUIET, table)
 }
 
 /// [`check`] on one thread or two, with `quiet` as [`QUIET`] (`#[doc(hidden)]`
@@ -268,9 +285,26 @@ pub fn check(res: Resolved, units: Units) -> (Program, Vec<Diag>) {
 /// until the program is dropped (the command line never drops it; a REPL
 /// session frees them when it loads a program).
 #[doc(hidden)]
-pub fn check_with(mut res: Resolved, mut units: Units, threads: usize, quiet: usize) -> (Program, Vec<Diag>) {
+pub fn check_with(res: Resolved, units: Units, threads: usize, quiet: usize) -> (Program, Vec<Diag>) {
+    check_on(res, units, threads, quiet, None)
+}
+
+fn check_on(
+    mut res: Resolved,
+    mut units: Units,
+    threads: usize,
+    quiet: usize,
+    table: Option<Results>,
+) -> (Program, Vec<Diag>) {
     let n = res.syms.len();
-    let mut checked = vec![Checked::default(); n];
+    let mut checked = match table {
+        // Every entry is the default (`Results` is only made by `new`).
+        Some(Results(mut t)) => {
+            t.resize(n, Checked::default());
+            t
+        }
+        None => vec![Checked::default(); n],
+    };
     let setup = Setup::new(&res, &mut units);
     if threads < 2 {
         let mut irs = std::mem::take(&mut res.irs);

@@ -290,13 +290,13 @@ fn analyze_on_this_thread(
     } else {
         None
     };
-    let (res, units) = match streamed {
-        Some((res, units, d)) => {
+    let (res, units, table) = match streamed {
+        Some((res, units, d, table)) => {
             diags.extend(d);
-            (res, units)
+            (res, units, table)
         }
         None => match resolve_whole(&sources, prelude_id, file_id, &mut clock, &mut diags) {
-            Some(r) => r,
+            Some((res, units)) => (res, units, None),
             None => {
                 diag::sort(&mut diags);
                 return Analysis {
@@ -310,7 +310,7 @@ fn analyze_on_this_thread(
             }
         },
     };
-    let (program, d) = check::check(res, units);
+    let (program, d) = check::check_in(res, units, table);
     diags.extend(d);
     clock.lap("check");
     // A large program's uses (for the audit) are found on another thread while the
@@ -354,6 +354,10 @@ fn analyze_on_this_thread(
 /// second thread while they are evaluated.
 const PARALLEL_AUDIT: usize = 50_000;
 
+/// Programs with at least this many symbols have the check stage's table made
+/// on another thread while the names stage finishes.
+const PREPARED_TABLE: usize = 1_000_000;
+
 /// Files at least this long are parsed in pieces on other threads while the
 /// names stage declares the pieces already parsed ([`resolve_streamed`]).
 const STREAM_BYTES: usize = 256 * 1024;
@@ -377,7 +381,7 @@ fn resolve_streamed(
     prelude_id: Option<SourceId>,
     file_id: SourceId,
     clock: &mut Clock,
-) -> Option<(names::Resolved, units::Units, Vec<Diag>)> {
+) -> Option<(names::Resolved, units::Units, Vec<Diag>, Option<check::Results>)> {
     let text = sources.text(file_id);
     let mut stream = names::Streaming::new(prelude_id, text.len() / 160 + 16);
     let mut before = 0;
@@ -448,10 +452,21 @@ fn resolve_streamed(
     let (mut units, mut diags) = units::Units::build(&files);
     drop(files);
     clock.lap("units");
-    let (res, d) = stream.finish(&mut units);
+    // The check stage's table is made on another thread while the names stage
+    // finishes (fresh memory is slow to get, and this thread is the busy one).
+    let bound = stream.symbols_bound();
+    let ((res, d), table) = std::thread::scope(|scope| {
+        let table = (bound >= PREPARED_TABLE)
+            .then(|| std::thread::Builder::new().spawn_scoped(scope, move || check::Results::new(bound)))
+            .and_then(Result::ok);
+        let r = stream.finish(&mut units);
+        // Without the table (no thread, or it failed), the check stage makes it.
+        (r, table.and_then(|h| h.join().ok()))
+    });
+    debug_assert!(res.syms.len() <= bound, "symbols_bound is below the symbols");
     diags.extend(d);
     clock.lap("names");
-    Some((res, units, diags))
+    Some((res, units, diags, table))
 }
 
 /// Parses the prelude and the file whole, then builds the units and the names.

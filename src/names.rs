@@ -490,6 +490,15 @@ impl Streaming {
         self.n.fed
     }
 
+    /// At least as many symbols as `finish` gives (for a table made while it
+    /// runs): those declared so far, every derived value their kinds may have
+    /// (a placeholder is one of them), the groups and their totals (`emissions`,
+    /// `flows`, `integrated`, `net`), and a placeholder for each reserved name.
+    pub fn symbols_bound(&self) -> usize {
+        let derived: usize = self.n.decls.iter().map(|d| derived_names(d.kind).len()).sum();
+        self.n.syms.len() + derived + crate::domain::Group::ALL.len() + 4 + RESERVED.len()
+    }
+
     pub fn finish(mut self, units: &mut Units) -> (Resolved, Vec<Diag>) {
         self.n.settle_citations();
         self.n.finish(units)

@@ -11,7 +11,7 @@ mod workload;
 
 use carbon::diag;
 use carbon::names::{self, Resolved};
-use carbon::source::SourceMap;
+use carbon::source::{SourceId, SourceMap};
 use carbon::syntax::{self, ast::File};
 use carbon::units::Units;
 
@@ -50,7 +50,13 @@ fn streamed(text: &str, piece: usize) -> String {
     let files: Vec<&File> = st.unit_files().iter().collect();
     let (mut units, _) = Units::build(&files);
     drop(files);
+    let bound = st.symbols_bound();
     let (r, d) = st.finish(&mut units);
+    assert!(
+        r.syms.len() <= bound,
+        "{} symbols, more than the bound {bound}",
+        r.syms.len()
+    );
     shown(&r, d)
 }
 
@@ -80,6 +86,31 @@ fn every_example() {
             same(&text);
         }
     }
+}
+
+/// `Streaming::symbols_bound` (the size of the check stage's table made while
+/// the names finish) is at least the symbols `finish` gives, also in programs
+/// with errors, placeholders for derived values read before they are defined,
+/// and group names read before the groups exist.
+#[test]
+fn symbols_bound_holds() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut n = 0;
+    for dir in ["examples", "tests/errors", "tests/warnings", "tests/expect"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("folder") {
+            let path = entry.expect("an entry").path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if path.extension().is_none_or(|e| e != "carbon") || !syntax::parse(SourceId(1), &text).diags.is_empty() {
+                continue;
+            }
+            // `streamed` asserts the bound.
+            streamed(&text, 1 << 20);
+            n += 1;
+        }
+    }
+    assert!(n > 50, "only {n} programs");
 }
 
 /// Citations the streaming namer cannot number when it reads them.

@@ -97,3 +97,36 @@ fn second_half_reads_the_first() {
     }
     same("mixed", &text);
 }
+
+/// A table made ahead for the check (`check::check_in`, as `carbon::analyze` makes
+/// one for a large program while the names finish), shorter or longer than the
+/// program, gives what `check` gives.
+#[test]
+fn table_made_ahead() {
+    let (text, _) = workload::generate(500, workload::DEFAULT_SEED);
+    let one = shown(&checked(&text, 1, 0).expect("the workload parses"));
+    let n = one.lines().filter(|l| l.contains("Checked")).count();
+    assert!(n > 1000, "only {n} symbols");
+    for size in [0, 1, n - 1, n, n + 1, 2 * n] {
+        let ahead = shown(&checked_in(&text, carbon::check::Results::new(size)));
+        if ahead != one {
+            let (a, o) = common::around_difference(&ahead, &one, 300);
+            panic!("a table of {size} for {n} symbols: differs\nahead: …{a}\ncheck: …{o}");
+        }
+    }
+}
+
+/// As `threads::checked` on one thread, with a table made ahead.
+fn checked_in(text: &str, table: carbon::check::Results) -> (carbon::check::Program, Vec<carbon::diag::Diag>) {
+    use carbon::{names, source::SourceMap, syntax, units::Units};
+    let mut sm = SourceMap::new();
+    let pid = sm.add("<prelude>", carbon::PRELUDE);
+    let fid = sm.add("f.carbon", text);
+    let prelude = syntax::parse(pid, carbon::PRELUDE);
+    let file = syntax::parse(fid, text);
+    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
+    let (r, mut diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (p, d) = carbon::check::check_in(r, units, Some(table));
+    diags.extend(d);
+    (p, diags)
+}
