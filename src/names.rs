@@ -1911,11 +1911,13 @@ impl Namer {
         // Every symbol's dependencies in one flat list (`deps[start[v]..start[v + 1]]`),
         // not a vector a symbol.
         let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
-        let mut start: Vec<usize> = Vec::with_capacity(n + 1);
+        // Positions in `deps`, which has fewer than 2^32 entries as long as the
+        // symbols' expressions do (ids are u32 too).
+        let mut start: Vec<u32> = Vec::with_capacity(n + 1);
         let mut prelude: Vec<bool> = Vec::with_capacity(n);
         for (s, ir) in self.syms.iter_mut().zip(&self.irs) {
             let from = deps.len();
-            start.push(from);
+            start.push(from as u32);
             prelude.push(s.prelude);
             // Where the value is written, kept once the expression is gone.
             s.value_at = ir.as_ref().map_or(NO_VALUE, |ir| ir.span);
@@ -1932,13 +1934,13 @@ impl Namer {
                 }
             }
         }
-        start.push(deps.len());
+        start.push(deps.len() as u32);
         // 0 = unvisited, 1 = on stack, 2 = done
         let mut state = vec![0u8; n];
         let mut order = Vec::with_capacity(n);
         let mut reported = false;
         // (symbol, position in `deps` of its next dependency), reused for every root.
-        let mut stack: Vec<(usize, usize)> = Vec::new();
+        let mut stack: Vec<(usize, u32)> = Vec::new();
         // Roots: the prelude's symbols first, then the file's.
         let roots = (0..n).filter(|&i| prelude[i]).chain((0..n).filter(|&i| !prelude[i]));
         for root in roots {
@@ -1950,7 +1952,7 @@ impl Namer {
             state[root] = 1;
             while let Some(&mut (v, ref mut i)) = stack.last_mut() {
                 if *i < start[v + 1] {
-                    let w = deps[*i] as usize;
+                    let w = deps[*i as usize] as usize;
                     *i += 1;
                     match state[w] {
                         0 => {
