@@ -258,6 +258,10 @@ impl Auditor<'_> {
                         crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
                         _
                     ))
+                    | Some(Op::Pair(
+                        crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
+                        _
+                    ))
             );
             let mut list: Vec<Contributor> = deps
                 .into_iter()

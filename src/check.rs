@@ -26,6 +26,9 @@ pub enum Op {
     Neg(Box<Code>),
     /// Both operands in one allocation.
     Bin(BinOp, Box<[Code; 2]>),
+    /// A binary operation on two symbols, each operand `Op::Sym` with the span
+    /// of its symbol (as `IrOp::Pair`): inline, without an allocation.
+    Pair(BinOp, [SymId; 2]),
     /// Compensated sum of symbols, each added or subtracted (behind one thin
     /// pointer: `Op` stays 16 bytes, `Code` 32, `Checked` 48).
     Sum(Box<Terms>),
@@ -694,6 +697,79 @@ impl<'a, T: Table> Checker<'a, T> {
         }
     }
 
+    /// A binary operation on two operands.
+    fn infer_bin(&mut self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> R {
+        let ra = self.infer(a);
+        let rb = self.infer(b);
+        let (ia, ib) = (ra?, rb?);
+        let (da, db, ua, ub) = (ia.dim, ib.dim, ia.unit, ib.unit);
+        let mut precision = None;
+        let (dim, du) = match op {
+            BinOp::Add | BinOp::Sub => {
+                if da != db {
+                    let what = if op == BinOp::Add { "add" } else { "subtract" };
+                    let (a_dim, b_dim) = (self.units.dim(da), self.units.dim(db));
+                    let (a_unit, b_unit) = (self.units.dunit(ua).clone(), self.units.dunit(ub).clone());
+                    self.mismatch(what, (a, &a_dim, &a_unit), (b, &b_dim, &b_unit));
+                    return Err(());
+                }
+                if let (Some(pa), Some(pb)) = (ia.precision, ib.precision) {
+                    precision = Some(pa + pb);
+                }
+                (da, if ua == UnitId::default() { ub } else { ua })
+            }
+            BinOp::Mul | BinOp::Div => {
+                let div = op == BinOp::Div;
+                let dim = self.units.dim_op_id(div, da, db);
+                (self.dim_op(dim, span)?, self.units.dunit_op_id(div, ua, ub))
+            }
+            BinOp::Pow => {
+                if db != self.one {
+                    let s = self.units.format_dim(&self.units.dim(db));
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::units::exponent",
+                            format!("an exponent must be a plain number, but this is {s}"),
+                        )
+                        .at(b.span, format!("this is {s}")),
+                    );
+                    return Err(());
+                }
+                if da == self.one {
+                    (self.one, ua)
+                } else {
+                    let Some(e) = const_value(&ib.code).and_then(Rat::from_f64) else {
+                        self.diags.push(
+                            Diag::error(
+                                "carbon::units::exponent",
+                                "a quantity with a unit can only be raised to a fixed whole number or simple fraction",
+                            )
+                            .at(b.span, "not a fixed number")
+                            .help("write the exponent as a number, for example `^2` or `^(1/2)`"),
+                        );
+                        return Err(());
+                    };
+                    let dim = self.dim_op(self.units.dim(da).pow(e), span)?;
+                    let du = self.units.dpow(self.units.dunit(ua), e);
+                    (self.units.intern_dim(dim), self.units.intern_dunit(du))
+                }
+            }
+        };
+        // Two symbols read where they are: inline (`Op::Pair`).
+        let at = |c: &Code| match c.op {
+            Op::Sym(x) if self.res.syms.get(x as usize).map(|s| s.span) == Some(c.span) => Some(x),
+            _ => None,
+        };
+        let code = match (at(&ia.code), at(&ib.code)) {
+            (Some(x), Some(y)) => Op::Pair(op, [x, y]),
+            _ => Op::Bin(op, Box::new([ia.code, ib.code])),
+        };
+        Ok(Inferred {
+            precision,
+            ..Inferred::new(code, span, dim, du)
+        })
+    }
+
     fn infer(&mut self, ir: &Ir) -> R {
         let span = ir.span;
         match &ir.op {
@@ -758,63 +834,13 @@ impl<'a, T: Table> Checker<'a, T> {
             }
             IrOp::Bin(op, ab) => {
                 let [a, b] = &**ab;
-                let ra = self.infer(a);
-                let rb = self.infer(b);
-                let (ia, ib) = (ra?, rb?);
-                let (da, db, ua, ub) = (ia.dim, ib.dim, ia.unit, ib.unit);
-                let mut precision = None;
-                let (dim, du) = match op {
-                    BinOp::Add | BinOp::Sub => {
-                        if da != db {
-                            let what = if *op == BinOp::Add { "add" } else { "subtract" };
-                            let (a_dim, b_dim) = (self.units.dim(da), self.units.dim(db));
-                            let (a_unit, b_unit) = (self.units.dunit(ua).clone(), self.units.dunit(ub).clone());
-                            self.mismatch(what, (a, &a_dim, &a_unit), (b, &b_dim, &b_unit));
-                            return Err(());
-                        }
-                        if let (Some(pa), Some(pb)) = (ia.precision, ib.precision) {
-                            precision = Some(pa + pb);
-                        }
-                        (da, if ua == UnitId::default() { ub } else { ua })
-                    }
-                    BinOp::Mul | BinOp::Div => {
-                        let div = *op == BinOp::Div;
-                        let dim = self.units.dim_op_id(div, da, db);
-                        (self.dim_op(dim, span)?, self.units.dunit_op_id(div, ua, ub))
-                    }
-                    BinOp::Pow => {
-                        if db != self.one {
-                            let s = self.units.format_dim(&self.units.dim(db));
-                            self.diags.push(
-                                Diag::error(
-                                    "carbon::units::exponent",
-                                    format!("an exponent must be a plain number, but this is {s}"),
-                                )
-                                .at(b.span, format!("this is {s}")),
-                            );
-                            return Err(());
-                        }
-                        if da == self.one {
-                            (self.one, ua)
-                        } else {
-                            let Some(e) = const_value(&ib.code).and_then(Rat::from_f64) else {
-                                self.diags.push(
-                                    Diag::error("carbon::units::exponent", "a quantity with a unit can only be raised to a fixed whole number or simple fraction")
-                                        .at(b.span, "not a fixed number")
-                                        .help("write the exponent as a number, for example `^2` or `^(1/2)`"),
-                                );
-                                return Err(());
-                            };
-                            let dim = self.dim_op(self.units.dim(da).pow(e), span)?;
-                            let du = self.units.dpow(self.units.dunit(ua), e);
-                            (self.units.intern_dim(dim), self.units.intern_dunit(du))
-                        }
-                    }
-                };
-                Ok(Inferred {
-                    precision,
-                    ..Inferred::new(Op::Bin(*op, Box::new([ia.code, ib.code])), span, dim, du)
-                })
+                self.infer_bin(*op, a, b, span)
+            }
+            IrOp::Pair(op, [x, y]) => {
+                // Each operand where its symbol is (see `IrOp::Pair`).
+                let at = |id: SymId| self.res.syms.get(id as usize).map_or(span, |s| s.span);
+                let (a, b) = (Ir::sym(*x, at(*x)), Ir::sym(*y, at(*y)));
+                self.infer_bin(*op, &a, &b, span)
             }
             IrOp::Convert(x, u) => {
                 let i = self.infer(x)?;
@@ -1166,6 +1192,7 @@ impl<'a, T: Table> Checker<'a, T> {
                 op.symbol(),
                 self.ir_text(&ab[1], ctx)
             ),
+            IrOp::Pair(op, [x, y]) => format!("{} {} {}", sym(*x), op.symbol(), sym(*y)),
             IrOp::Lit { value, .. } => number::format(*value),
             _ => "…".into(),
         }

@@ -4,7 +4,9 @@
 use crate::check::{Code, Op, Program};
 use crate::diag::Diag;
 use crate::ir::SymId;
+use crate::names::Symbol;
 use crate::number::Sum;
+use crate::source::Span;
 use crate::syntax::ast::BinOp;
 
 /// Values of all symbols in base units; `None` where the value could not be
@@ -40,7 +42,7 @@ pub fn reevaluate(p: &Program, vals: &mut Values, ids: &[SymId]) -> Vec<Diag> {
 
 fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
     let v = match &p.checked[id as usize].code {
-        Some(code) => match eval_code(code, vals) {
+        Some(code) => match eval_code(code, vals, &p.res.syms) {
             Ok(v) if v.is_finite() => Some(v),
             Ok(v) => {
                 let sym = &p.res.syms[id as usize];
@@ -69,53 +71,25 @@ fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
     vals.0[id as usize] = v.unwrap_or(f64::NAN);
 }
 
-/// Evaluates compiled code against computed values. `Err(None)`: an input has
-/// no value (its error is already reported).
-pub fn eval_code(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
+/// Evaluates compiled code against computed values (`syms` for where the
+/// operands of an `Op::Pair` are). `Err(None)`: an input has no value (its
+/// error is already reported).
+pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option<Diag>> {
     Ok(match &c.op {
         Op::Const(v, _) => *v,
         Op::Sym(s) => vals.get(*s).ok_or(None)?,
-        Op::Neg(x) => -eval_code(x, vals)?,
+        Op::Neg(x) => -eval_code(x, vals, syms)?,
         Op::Bin(op, ab) => {
             let [a, b] = &**ab;
-            let x = eval_code(a, vals)?;
-            let y = eval_code(b, vals)?;
-            match op {
-                BinOp::Add => x + y,
-                BinOp::Sub => x - y,
-                BinOp::Mul => x * y,
-                BinOp::Div => {
-                    if y == 0.0 {
-                        return Err(Some(
-                            Diag::error("carbon::eval::division_by_zero", "division by zero")
-                                .at(b.span, "this is zero")
-                                .also(a.span, "is divided by zero")
-                                .help("a divisor must not be zero; check the value it comes from"),
-                        ));
-                    }
-                    x / y
-                }
-                BinOp::Pow => {
-                    if x == 0.0 && y < 0.0 {
-                        return Err(Some(
-                            Diag::error("carbon::eval::division_by_zero", "zero raised to a negative power")
-                                .at(c.span, "divides by zero")
-                                .help("a negative power of zero is a division by zero"),
-                        ));
-                    }
-                    let r = x.powf(y);
-                    if r.is_nan() {
-                        return Err(Some(
-                            Diag::error(
-                                "carbon::eval::not_finite",
-                                "a negative number raised to a fractional power",
-                            )
-                            .at(c.span, "not a real number"),
-                        ));
-                    }
-                    r
-                }
-            }
+            let x = eval_code(a, vals, syms)?;
+            let y = eval_code(b, vals, syms)?;
+            apply(*op, x, y, c.span, || (a.span, b.span))?
+        }
+        Op::Pair(op, [a, b]) => {
+            let x = vals.get(*a).ok_or(None)?;
+            let y = vals.get(*b).ok_or(None)?;
+            let at = |id: SymId| syms.get(id as usize).map_or(c.span, |s| s.span);
+            apply(*op, x, y, c.span, || (at(*a), at(*b)))?
         }
         Op::Sum(xs) => {
             let mut s = Sum::default();
@@ -124,6 +98,47 @@ pub fn eval_code(c: &Code, vals: &Values) -> Result<f64, Option<Diag>> {
                 s.add(if *neg { -v } else { v });
             }
             s.value()
+        }
+    })
+}
+
+/// `x op y`; `spans`: where the operands are (for a division by zero).
+fn apply(op: BinOp, x: f64, y: f64, span: Span, spans: impl Fn() -> (Span, Span)) -> Result<f64, Option<Diag>> {
+    Ok(match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => {
+            if y == 0.0 {
+                let (a, b) = spans();
+                return Err(Some(
+                    Diag::error("carbon::eval::division_by_zero", "division by zero")
+                        .at(b, "this is zero")
+                        .also(a, "is divided by zero")
+                        .help("a divisor must not be zero; check the value it comes from"),
+                ));
+            }
+            x / y
+        }
+        BinOp::Pow => {
+            if x == 0.0 && y < 0.0 {
+                return Err(Some(
+                    Diag::error("carbon::eval::division_by_zero", "zero raised to a negative power")
+                        .at(span, "divides by zero")
+                        .help("a negative power of zero is a division by zero"),
+                ));
+            }
+            let r = x.powf(y);
+            if r.is_nan() {
+                return Err(Some(
+                    Diag::error(
+                        "carbon::eval::not_finite",
+                        "a negative number raised to a fractional power",
+                    )
+                    .at(span, "not a real number"),
+                ));
+            }
+            r
         }
     })
 }

@@ -564,11 +564,40 @@ impl<'a> Explainer<'a> {
         out
     }
 
+    /// A symbol in a formula: its name, or its value when substituted.
+    fn print_sym(&self, m: &mut Memo<'a>, s: SymId, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
+        if sub {
+            let shown = self.shown(m, s);
+            let paren = shown.contains(' ') && outer >= 3;
+            if paren {
+                out.push('(');
+            }
+            out.push_str(shown);
+            if paren {
+                out.push(')');
+            }
+        } else {
+            out.push_str(self.name_from(s, ctx));
+        }
+    }
+
     fn print(&self, m: &mut Memo<'a>, c: &'a Code, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
         let prec = |op: BinOp| match op {
             BinOp::Add | BinOp::Sub => 1,
             BinOp::Mul | BinOp::Div => 2,
             BinOp::Pow => 4,
+        };
+        // Right operands of − and / bind tighter.
+        let right_prec = |op: BinOp| match op {
+            BinOp::Sub | BinOp::Div | BinOp::Pow => prec(op) + 1,
+            _ => prec(op),
+        };
+        let op_text = |op: BinOp| match op {
+            BinOp::Pow => "^",
+            BinOp::Add => " + ",
+            BinOp::Sub => " − ",
+            BinOp::Mul => " × ",
+            BinOp::Div => " / ",
         };
         match &c.op {
             Op::Const(v, du) => {
@@ -583,47 +612,34 @@ impl<'a> Explainer<'a> {
                     out.push(')');
                 }
             }
-            Op::Sym(s) => {
-                if sub {
-                    let shown = self.shown(m, *s);
-                    let paren = shown.contains(' ') && outer >= 3;
-                    if paren {
-                        out.push('(');
-                    }
-                    out.push_str(shown);
-                    if paren {
-                        out.push(')');
-                    }
-                } else {
-                    out.push_str(self.name_from(*s, ctx));
-                }
-            }
+            Op::Sym(s) => self.print_sym(m, *s, ctx, sub, outer, out),
             Op::Neg(x) => {
                 out.push('−');
                 self.print(m, x, ctx, sub, 3, out);
             }
             Op::Bin(op, ab) => {
                 let [a, b] = &**ab;
-                let p = prec(*op);
+                let (p, rp) = (prec(*op), right_prec(*op));
                 let paren = p < outer;
                 if paren {
                     out.push('(');
                 }
                 self.print(m, a, ctx, sub, p, out);
-                out.push_str(match op {
-                    BinOp::Pow => "^",
-                    BinOp::Add => " + ",
-                    BinOp::Sub => " − ",
-                    BinOp::Mul => " × ",
-                    BinOp::Div => " / ",
-                });
-                // Right operands of − and / bind tighter.
-                let rp = if matches!(op, BinOp::Sub | BinOp::Div | BinOp::Pow) {
-                    p + 1
-                } else {
-                    p
-                };
+                out.push_str(op_text(*op));
                 self.print(m, b, ctx, sub, rp, out);
+                if paren {
+                    out.push(')');
+                }
+            }
+            Op::Pair(op, [a, b]) => {
+                let (p, rp) = (prec(*op), right_prec(*op));
+                let paren = p < outer;
+                if paren {
+                    out.push('(');
+                }
+                self.print_sym(m, *a, ctx, sub, p, out);
+                out.push_str(op_text(*op));
+                self.print_sym(m, *b, ctx, sub, rp, out);
                 if paren {
                     out.push(')');
                 }
@@ -1444,6 +1460,7 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
             code_syms(&ab[0], out);
             code_syms(&ab[1], out);
         }
+        Op::Pair(_, xy) => out.extend_from_slice(xy),
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
@@ -1460,6 +1477,13 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
         Op::Bin(_, ab) => {
             code_deps(&ab[0], out);
             code_deps(&ab[1], out);
+        }
+        Op::Pair(_, xy) => {
+            for s in xy {
+                if !out.contains(s) {
+                    out.push(*s)
+                }
+            }
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }

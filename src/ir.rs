@@ -25,8 +25,14 @@ pub enum IrOp {
     },
     Sym(SymId),
     Neg(Box<Ir>),
-    /// Both operands in one allocation (a derived value's formula is mostly these).
+    /// Both operands in one allocation.
     Bin(BinOp, Box<[Ir; 2]>),
+    /// A binary operation on two symbols, each read where the symbol is: an
+    /// operand is `Ir::sym(id, span)` with the `span` of its symbol. Inline,
+    /// without an allocation: most of the derived values' formulas (`area ×
+    /// density`), millions in a large inventory. Made by the names stage only
+    /// where that holds of both operands.
+    Pair(BinOp, [SymId; 2]),
     Convert(Box<Ir>, Arc<UnitExpr>),
     /// Multiply by the selected GWP set's factor for the substance of the argument
     /// (`CO2` 1, `CH4` 21, …); a rate stays a rate.
@@ -73,6 +79,13 @@ impl Ir {
             IrOp::Bin(_, ab) => {
                 ab[0].deps(out);
                 ab[1].deps(out);
+            }
+            IrOp::Pair(_, xy) => {
+                for s in xy {
+                    if !out.contains(s) {
+                        out.push(*s)
+                    }
+                }
             }
             // Group members are distinct declarations: no de-duplication (which
             // would be quadratic for large groups).

@@ -1529,6 +1529,21 @@ impl Namer {
         id
     }
 
+    /// `Ir::bin`, inline (`IrOp::Pair`) when both operands are symbols read
+    /// where they are (as `f` and the derived values' own references read them).
+    fn bin(&self, op: BinOp, a: Ir, b: Ir) -> Ir {
+        if let (IrOp::Sym(x), IrOp::Sym(y)) = (&a.op, &b.op) {
+            let at = |id: SymId| self.syms.get(id as usize).map(|s| s.span);
+            if at(*x) == Some(a.span) && at(*y) == Some(b.span) {
+                return Ir {
+                    op: IrOp::Pair(op, [*x, *y]),
+                    span: a.span.to(b.span),
+                };
+            }
+        }
+        Ir::bin(op, a, b)
+    }
+
     fn f(&self, did: DeclId, name: &str) -> Option<Ir> {
         let id = self.member(did, name)?;
         // Only fields with an expression count; a placeholder for a derived value
@@ -1574,12 +1589,12 @@ impl Namer {
                 let eqv = self.define(
                     did,
                     "equivalent",
-                    Ir::bin(Mul, amount, fold),
+                    self.bin(Mul, amount, fold),
                     "standard-coal equivalent K·E",
                     Some("Table 1"),
                     DimRule::CoalEquivalent,
                 );
-                let mut em = Ir::bin(Mul, Ir::sym(eqv, d.name_span), factor);
+                let mut em = self.bin(Mul, Ir::sym(eqv, d.name_span), factor);
                 if d.kind == Kind::Transport {
                     let Some(ex) = f!("excluded") else { return };
                     let one = Ir {
@@ -1590,7 +1605,7 @@ impl Namer {
                         },
                         span: ex.span,
                     };
-                    em = Ir::bin(Mul, em, Ir::bin(Sub, one, ex));
+                    em = self.bin(Mul, em, self.bin(Sub, one, ex));
                 }
                 let eq = if d.kind == Kind::Energy { "Eq. 3" } else { "Eq. 4" };
                 let e = self.define(
@@ -1610,7 +1625,7 @@ impl Namer {
                         let m = self.define(
                             did,
                             "mass",
-                            Ir::bin(Mul, v, rho),
+                            self.bin(Mul, v, rho),
                             "mass of gas V·ρ",
                             Some("Eq. 5"),
                             DimRule::Substance,
@@ -1621,7 +1636,7 @@ impl Namer {
                 };
                 let rate = mass.wrap(IrOp::PerPeriod);
                 Some(match f!("gwp") {
-                    Some(g) => Ir::bin(Mul, rate, g),
+                    Some(g) => self.bin(Mul, rate, g),
                     None => rate.wrap(IrOp::Gwp),
                 })
             }
@@ -1647,7 +1662,7 @@ impl Namer {
                     let s = self.define(
                         did,
                         "stock",
-                        Ir::bin(Mul, area.clone(), density.clone()),
+                        self.bin(Mul, area.clone(), density.clone()),
                         "carbon stock S·Cρ",
                         Some(eq),
                         DimRule::CarbonStock,
@@ -1660,7 +1675,7 @@ impl Namer {
                     let bio = self.define(
                         did,
                         "biomass",
-                        Ir::bin(Add, a, Ir::bin(Mul, b, v)),
+                        self.bin(Add, a, self.bin(Mul, b, v)),
                         "biomass per area B = a + b·V",
                         Some("Eq. 9"),
                         DimRule::MassPerArea,
@@ -1669,7 +1684,7 @@ impl Namer {
                     let veg = self.define(
                         did,
                         "vegetation",
-                        Ir::bin(Mul, Ir::bin(Mul, bio_ir, area.clone()), c),
+                        self.bin(Mul, self.bin(Mul, bio_ir, area.clone()), c),
                         "carbon in biomass B·S·Cρ",
                         Some("Eq. 8"),
                         DimRule::CarbonStock,
@@ -1679,12 +1694,12 @@ impl Namer {
                         let s = self.define(
                             did,
                             "soil_stock",
-                            Ir::bin(Mul, area.clone(), soil),
+                            self.bin(Mul, area.clone(), soil),
                             "soil carbon S·Cρ_s",
                             Some("Eq. 8"),
                             DimRule::CarbonStock,
                         );
-                        stock = Ir::bin(Add, stock, Ir::sym(s, d.name_span));
+                        stock = self.bin(Add, stock, Ir::sym(s, d.name_span));
                     }
                     let s = self.define(
                         did,
@@ -1700,7 +1715,7 @@ impl Namer {
                         let dn = self.define(
                             did,
                             "density",
-                            Ir::bin(Div, Ir::sym(s, d.name_span), area.clone()),
+                            self.bin(Div, Ir::sym(s, d.name_span), area.clone()),
                             "carbon stock per area",
                             Some("Eq. 8"),
                             DimRule::CarbonDensity,
@@ -1716,7 +1731,7 @@ impl Namer {
                 let co2 = self.define(
                     did,
                     "co2",
-                    Ir::bin(Mul, stock_ir, k.clone()),
+                    self.bin(Mul, stock_ir, k.clone()),
                     "carbon stock as CO2 (× 44/12)",
                     Some(if d.kind == Kind::Stand { "Eq. 8" } else { "Eq. 10–12" }),
                     DimRule::Any,
@@ -1726,15 +1741,15 @@ impl Namer {
                     Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
                     Some("gain") => {
                         let Some(inc) = f!("increment") else { return };
-                        Ir::bin(Mul, Ir::bin(Mul, area, inc), k)
+                        self.bin(Mul, self.bin(Mul, area, inc), k)
                     }
                     Some("stock_difference") => {
                         let (Some(prev), Some(iv)) = (f!("previous"), f!("interval")) else {
                             return;
                         };
-                        Ir::bin(
+                        self.bin(
                             Mul,
-                            Ir::bin(Div, Ir::bin(Mul, area, Ir::bin(Sub, density_now, prev)), iv),
+                            self.bin(Div, self.bin(Mul, area, self.bin(Sub, density_now, prev)), iv),
                             k,
                         )
                     }
@@ -2030,6 +2045,13 @@ fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
         IrOp::Bin(_, ab) => {
             scan(&ab[0], out, from, uses);
             scan(&ab[1], out, from, uses);
+        }
+        IrOp::Pair(_, xy) => {
+            for s in xy {
+                if !out[from..].contains(s) {
+                    out.push(*s)
+                }
+            }
         }
         // Group members are distinct declarations: no de-duplication (which would
         // be quadratic for large groups).

@@ -429,7 +429,14 @@ impl Session {
             Err(e) => return Reply::err(e),
         };
         let vals = self.current.values.as_ref().expect("a loaded session has values");
-        match eval::eval_code(&code, vals) {
+        let syms = &self
+            .current
+            .program
+            .as_ref()
+            .expect("a loaded session has a program")
+            .res
+            .syms;
+        match eval::eval_code(&code, vals, syms) {
             Ok(v) if v.is_finite() => Reply::out(format!("= {}\n", self.show_value(v, &du))),
             Ok(_) => Reply::err("error: the result is not a finite number\n"),
             Err(Some(d)) => Reply::err(self.errors(&[d])),
@@ -1010,7 +1017,8 @@ impl Session {
             ));
         }
         let vals = self.current.values.as_ref().expect("loaded");
-        let Ok(goal) = eval::eval_code(&vcode, vals) else {
+        let syms = &self.current.program.as_ref().expect("loaded").res.syms;
+        let Ok(goal) = eval::eval_code(&vcode, vals, syms) else {
             return Reply::err("error: the value cannot be computed\n");
         };
         let current = vals.get(id).unwrap_or(0.0);
@@ -1027,7 +1035,8 @@ impl Session {
                             t.trim()
                         ));
                     }
-                    eval::eval_code(&c, self.current.values.as_ref().expect("loaded"))
+                    let syms = &self.current.program.as_ref().expect("loaded").res.syms;
+                    eval::eval_code(&c, self.current.values.as_ref().expect("loaded"), syms)
                         .map_err(|_| "error: bound cannot be computed\n".to_string())
                 };
                 match (bound(a), bound(b)) {
@@ -1048,7 +1057,8 @@ impl Session {
                 span: Default::default(),
             });
             s.reevaluate_from(id).ok()?;
-            let v = eval::eval_code(&tcode, s.current.values.as_ref()?).ok()?;
+            let syms = &s.current.program.as_ref()?.res.syms;
+            let v = eval::eval_code(&tcode, s.current.values.as_ref()?, syms).ok()?;
             Some(v - goal)
         };
         let (mut a, mut b) = (lo, hi);
