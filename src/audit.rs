@@ -260,6 +260,7 @@ impl Auditor<'_> {
                     ))
                     | Some(Op::Pair(
                         crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
+                        _,
                         _
                     ))
             );

@@ -4,7 +4,7 @@
 
 use crate::diag::Diag;
 use crate::domain::Kind;
-use crate::ir::{Ir, IrOp, SymId};
+use crate::ir::{At, Ir, IrOp, SymId};
 use crate::names::{DimRule, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
@@ -26,9 +26,9 @@ pub enum Op {
     Neg(Box<Code>),
     /// Both operands in one allocation.
     Bin(BinOp, Box<[Code; 2]>),
-    /// A binary operation on two symbols, each operand `Op::Sym` with the span
-    /// of its symbol (as `IrOp::Pair`): inline, without an allocation.
-    Pair(BinOp, [SymId; 2]),
+    /// A binary operation on two symbols, inline, without an allocation: each
+    /// operand `Op::Sym` at the span of its symbol or of the pair, as `IrOp::Pair`.
+    Pair(BinOp, [SymId; 2], [At; 2]),
     /// Compensated sum of symbols, each added or subtracted (behind one thin
     /// pointer: `Op` stays 16 bytes, `Code` 32, `Checked` 48).
     Sum(Box<Terms>),
@@ -749,19 +749,23 @@ impl<'a, T: Table> Checker<'a, T> {
                 }
             }
         };
-        // Two symbols read where they are: inline (`Op::Pair`).
-        let at = |c: &Code| match c.op {
-            Op::Sym(x) if self.res.syms.get(x as usize).map(|s| s.span) == Some(c.span) => Some(x),
-            _ => None,
-        };
-        let code = match (at(&ia.code), at(&ib.code)) {
-            (Some(x), Some(y)) => Op::Pair(op, [x, y]),
-            _ => Op::Bin(op, Box::new([ia.code, ib.code])),
-        };
         Ok(Inferred {
             precision,
-            ..Inferred::new(code, span, dim, du)
+            ..Inferred::new(self.pair_or_bin(op, ia.code, ib.code, span), span, dim, du)
         })
+    }
+
+    /// `a op b` at `span`: inline (`Op::Pair`) when both are symbols read where
+    /// they are or where the pair is.
+    fn pair_or_bin(&self, op: BinOp, a: Code, b: Code, span: Span) -> Op {
+        let at = |c: &Code| match c.op {
+            Op::Sym(x) => At::of(c.span, self.res.syms.get(x as usize).map(|s| s.span), span).map(|at| (x, at)),
+            _ => None,
+        };
+        match (at(&a), at(&b)) {
+            (Some((x, ax)), Some((y, ay))) => Op::Pair(op, [x, y], [ax, ay]),
+            _ => Op::Bin(op, Box::new([a, b])),
+        }
     }
 
     fn infer(&mut self, ir: &Ir) -> R {
@@ -830,10 +834,11 @@ impl<'a, T: Table> Checker<'a, T> {
                 let [a, b] = &**ab;
                 self.infer_bin(*op, a, b, span)
             }
-            IrOp::Pair(op, [x, y]) => {
-                // Each operand where its symbol is (see `IrOp::Pair`).
-                let at = |id: SymId| self.res.syms.get(id as usize).map_or(span, |s| s.span);
-                let (a, b) = (Ir::sym(*x, at(*x)), Ir::sym(*y, at(*y)));
+            IrOp::Pair(op, [x, y], [ax, ay]) => {
+                // The operands as written (see `IrOp::Pair`).
+                let own = |id: SymId| self.res.syms.get(id as usize).map(|s| s.span);
+                let a = Ir::sym(*x, ax.operand(own(*x), span));
+                let b = Ir::sym(*y, ay.operand(own(*y), span));
                 self.infer_bin(*op, &a, &b, span)
             }
             IrOp::Convert(x, u) => {
@@ -906,12 +911,8 @@ impl<'a, T: Table> Checker<'a, T> {
                 let dim = self.units.dim_op_id(false, i.dim, gd);
                 let dim = self.dim_op(dim, span)?;
                 let du = self.units.dunit_op_id(false, i.unit, gu);
-                Ok(Inferred::new(
-                    Op::Bin(BinOp::Mul, Box::new([i.code, Code { op: Op::Sym(g), span }])),
-                    span,
-                    dim,
-                    du,
-                ))
+                let code = self.pair_or_bin(BinOp::Mul, i.code, Code { op: Op::Sym(g), span }, span);
+                Ok(Inferred::new(code, span, dim, du))
             }
             IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => {
                 let per = matches!(ir.op, IrOp::PerPeriod(_));
@@ -945,7 +946,7 @@ impl<'a, T: Table> Checker<'a, T> {
                 let dim = self.dim_op(dim, span)?;
                 let du = self.units.dunit_op_id(per, i.unit, pu);
                 let op = if per { BinOp::Div } else { BinOp::Mul };
-                Ok(Inferred::new(Op::Bin(op, Box::new([i.code, pcode])), span, dim, du))
+                Ok(Inferred::new(self.pair_or_bin(op, i.code, pcode, span), span, dim, du))
             }
             IrOp::Sum(xs) => {
                 let mut dim = None;
@@ -1186,7 +1187,7 @@ impl<'a, T: Table> Checker<'a, T> {
                 op.symbol(),
                 self.ir_text(&ab[1], ctx)
             ),
-            IrOp::Pair(op, [x, y]) => format!("{} {} {}", sym(*x), op.symbol(), sym(*y)),
+            IrOp::Pair(op, [x, y], _) => format!("{} {} {}", sym(*x), op.symbol(), sym(*y)),
             IrOp::Lit { value, .. } => number::format(*value),
             _ => "…".into(),
         }

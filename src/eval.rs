@@ -85,11 +85,13 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
             let y = eval_code(b, vals, syms)?;
             apply(*op, x, y, c.span, || (a.span, b.span))?
         }
-        Op::Pair(op, [a, b]) => {
+        Op::Pair(op, [a, b], [at_a, at_b]) => {
             let x = vals.get(*a).ok_or(None)?;
             let y = vals.get(*b).ok_or(None)?;
-            let at = |id: SymId| syms.get(id as usize).map_or(c.span, |s| s.span);
-            apply(*op, x, y, c.span, || (at(*a), at(*b)))?
+            let own = |id: SymId| syms.get(id as usize).map(|s| s.span);
+            apply(*op, x, y, c.span, || {
+                (at_a.operand(own(*a), c.span), at_b.operand(own(*b), c.span))
+            })?
         }
         Op::Sum(xs) => {
             let mut s = Sum::default();

@@ -631,7 +631,7 @@ impl<'a> Explainer<'a> {
                     out.push(')');
                 }
             }
-            Op::Pair(op, [a, b]) => {
+            Op::Pair(op, [a, b], _) => {
                 let (p, rp) = (prec(*op), right_prec(*op));
                 let paren = p < outer;
                 if paren {
@@ -1460,7 +1460,7 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
             code_syms(&ab[0], out);
             code_syms(&ab[1], out);
         }
-        Op::Pair(_, xy) => out.extend_from_slice(xy),
+        Op::Pair(_, xy, _) => out.extend_from_slice(xy),
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
 }
@@ -1478,7 +1478,7 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             code_deps(&ab[0], out);
             code_deps(&ab[1], out);
         }
-        Op::Pair(_, xy) => {
+        Op::Pair(_, xy, _) => {
             for s in xy {
                 if !out.contains(s) {
                     out.push(*s)

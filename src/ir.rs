@@ -27,12 +27,12 @@ pub enum IrOp {
     Neg(Box<Ir>),
     /// Both operands in one allocation.
     Bin(BinOp, Box<[Ir; 2]>),
-    /// A binary operation on two symbols, each read where the symbol is: an
-    /// operand is `Ir::sym(id, span)` with the `span` of its symbol. Inline,
-    /// without an allocation: most of the derived values' formulas (`area ×
-    /// density`), millions in a large inventory. Made by the names stage only
-    /// where that holds of both operands.
-    Pair(BinOp, [SymId; 2]),
+    /// A binary operation on two symbols, inline, without an allocation: most of
+    /// the derived values' formulas (`area × density`), millions in a large
+    /// inventory. Operand `i` is `Ir::sym(id, span)` with the span of the pair
+    /// itself where `at[i]` is [`At::Node`], else the span of its symbol (see
+    /// [`At::operand`]); made only where that gives back the operands exactly.
+    Pair(BinOp, [SymId; 2], [At; 2]),
     Convert(Box<Ir>, Arc<UnitExpr>),
     /// Multiply by the selected GWP set's factor for the substance of the argument
     /// (`CO2` 1, `CH4` 21, …); a rate stays a rate.
@@ -43,6 +43,36 @@ pub enum IrOp {
     OverPeriod(Box<Ir>),
     /// Compensated sum of symbols, each added or subtracted.
     Sum(Vec<(bool, SymId)>),
+}
+
+/// Where an operand of a pair (`IrOp::Pair`, `check::Op::Pair`) is written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum At {
+    /// Where its symbol is (`Symbol::span`).
+    Own,
+    /// Where the pair is.
+    Node,
+}
+
+impl At {
+    /// How a pair spanning `node` can keep an operand (symbol `own` span)
+    /// written at `span`, if it can.
+    pub fn of(span: Span, own: Option<Span>, node: Span) -> Option<At> {
+        if Some(span) == own {
+            Some(At::Own)
+        } else if span == node {
+            Some(At::Node)
+        } else {
+            None
+        }
+    }
+    /// The span of an operand whose symbol is at `own`, in a pair at `node`.
+    pub fn operand(self, own: Option<Span>, node: Span) -> Span {
+        match self {
+            At::Own => own.unwrap_or(node),
+            At::Node => node,
+        }
+    }
 }
 
 impl Ir {
@@ -80,7 +110,7 @@ impl Ir {
                 ab[0].deps(out);
                 ab[1].deps(out);
             }
-            IrOp::Pair(_, xy) => {
+            IrOp::Pair(_, xy, _) => {
                 for s in xy {
                     if !out.contains(s) {
                         out.push(*s)

@@ -5,7 +5,7 @@
 
 use crate::diag::Diag;
 use crate::domain::{FieldType, Group, Kind, Land};
-use crate::ir::{Ir, IrOp, SymId};
+use crate::ir::{At, Ir, IrOp, SymId};
 use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
@@ -1530,14 +1530,16 @@ impl Namer {
     }
 
     /// `Ir::bin`, inline (`IrOp::Pair`) when both operands are symbols read
-    /// where they are (as `f` and the derived values' own references read them).
+    /// where they are or where the pair is (as `f`, the derived values' own
+    /// references and `co2_ratio` read them).
     fn bin(&self, op: BinOp, a: Ir, b: Ir) -> Ir {
         if let (IrOp::Sym(x), IrOp::Sym(y)) = (&a.op, &b.op) {
-            let at = |id: SymId| self.syms.get(id as usize).map(|s| s.span);
-            if at(*x) == Some(a.span) && at(*y) == Some(b.span) {
+            let node = a.span.to(b.span);
+            let own = |id: SymId| self.syms.get(id as usize).map(|s| s.span);
+            if let (Some(ax), Some(ay)) = (At::of(a.span, own(*x), node), At::of(b.span, own(*y), node)) {
                 return Ir {
-                    op: IrOp::Pair(op, [*x, *y]),
-                    span: a.span.to(b.span),
+                    op: IrOp::Pair(op, [*x, *y], [ax, ay]),
+                    span: node,
                 };
             }
         }
@@ -2046,7 +2048,7 @@ fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
             scan(&ab[0], out, from, uses);
             scan(&ab[1], out, from, uses);
         }
-        IrOp::Pair(_, xy) => {
+        IrOp::Pair(_, xy, _) => {
             for s in xy {
                 if !out[from..].contains(s) {
                     out.push(*s)
