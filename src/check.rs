@@ -941,7 +941,12 @@ impl<'a, T: Table> Checker<'a, T> {
                     return Err(());
                 };
                 let pu = pc.dunit;
-                let pcode = Code { op: Op::Sym(p), span };
+                // The period where it is written: a period of zero is labelled there.
+                let pspan = self.res.syms.get(p as usize).map_or(span, |s| s.span);
+                let pcode = Code {
+                    op: Op::Sym(p),
+                    span: pspan,
+                };
                 let dim = self.units.dim_op_id(per, i.dim, pd);
                 let dim = self.dim_op(dim, span)?;
                 let du = self.units.dunit_op_id(per, i.unit, pu);
