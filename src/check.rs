@@ -229,10 +229,9 @@ pub fn resolve_unit(p: &mut Program, u: &crate::syntax::ast::UnitExpr) -> Result
 }
 
 /// Programs with at least this many symbols are checked on two threads. The two
-/// threads keep every expression until the end (see [`check_with`]): at W(1M)
-/// that is 280 MB more at the peak (2,401 MB, 14.7 times the file, against
-/// 2,122 MB on one thread, which frees each expression once compiled) for a
-/// check stage of 0.2 s rather than 0.41 s.
+/// threads keep every expression until the end (see [`check_with`]), where one
+/// thread frees each once compiled: at W(1M) about 0.3 GB more at the peak
+/// (benches/README.md), for a check stage of 0.2 s rather than 0.4 s.
 const PARALLEL_CHECK: usize = 40_000;
 /// On two threads, the start of the order is checked on this thread alone until
 /// this many symbols in a row added nothing to the unit registry.
