@@ -242,15 +242,33 @@ pub fn check(res: Resolved, units: Units) -> (Program, Vec<Diag>) {
     check_in(res, units, None)
 }
 
-/// A table for the results of [`check`], one entry a symbol, made ahead of it:
-/// a large program's table is hundreds of megabytes of fresh memory, which
-/// another thread can make while the names stage finishes.
-pub struct Results(Vec<Checked>);
+/// The tables of [`check`] for a program's symbols, made ahead of it: a large
+/// program's are hundreds of megabytes of fresh memory, which another thread
+/// can make while the names stage finishes.
+pub struct Results {
+    /// One entry a symbol, each the default.
+    table: Vec<Checked>,
+    /// For two threads: room for the second thread's results (empty, its
+    /// memory touched) and each symbol's position in the order.
+    own: Vec<Option<Checked>>,
+    pos_of: Vec<u32>,
+}
 
 impl Results {
-    /// A table for `n` symbols (a larger one is cut, a smaller one grown).
+    /// Tables for `n` symbols (larger ones are cut, smaller ones grown).
     pub fn new(n: usize) -> Results {
-        Results(vec![Checked::default(); n])
+        let two = n >= PARALLEL_CHECK;
+        let mut own = Vec::new();
+        if two {
+            // The second half of the order is at most half of it, and one.
+            own.resize(n / 2 + 1, None);
+            own.clear();
+        }
+        Results {
+            table: vec![Checked::default(); n],
+            own,
+            pos_of: if two { vec![u32::MAX; n] } else { Vec::new() },
+        }
     }
 }
 
@@ -293,14 +311,17 @@ fn check_on(
     table: Option<Results>,
 ) -> (Program, Vec<Diag>) {
     let n = res.syms.len();
-    let mut checked = match table {
-        // Every entry is the default (`Results` is only made by `new`).
-        Some(Results(mut t)) => {
-            t.resize(n, Checked::default());
-            t
-        }
-        None => vec![Checked::default(); n],
-    };
+    let Results {
+        table: mut checked,
+        own,
+        mut pos_of,
+    } = table.unwrap_or(Results {
+        table: Vec::new(),
+        own: Vec::new(),
+        pos_of: Vec::new(),
+    });
+    // Every entry made ahead is the default (`Results` is only made by `new`).
+    checked.resize(n, Checked::default());
     let setup = Setup::new(&res, &mut units);
     if threads < 2 {
         let mut irs = std::mem::take(&mut res.irs);
@@ -339,7 +360,7 @@ fn check_on(
         diags.append(&mut c.diags);
         return (Program { res, units, checked }, diags);
     };
-    let mut pos_of = vec![u32::MAX; n];
+    pos_of.resize(n, u32::MAX);
     for (p, &id) in order.iter().enumerate() {
         if let Some(x) = pos_of.get_mut(id as usize) {
             *x = p as u32;
@@ -349,7 +370,11 @@ fn check_on(
         pos_of: &pos_of,
         start: order[..k].iter().map(|&id| checked[id as usize].clone()).collect(),
         mid,
-        own: Vec::with_capacity(order.len() - mid),
+        own: {
+            let mut own = own;
+            own.reserve(order.len() - mid);
+            own
+        },
         missing: std::cell::Cell::new(false),
     };
     std::thread::scope(|scope| {

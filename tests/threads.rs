@@ -98,20 +98,24 @@ fn second_half_reads_the_first() {
     same("mixed", &text);
 }
 
-/// A table made ahead for the check (`check::check_in`, as `carbon::analyze` makes
-/// one for a large program while the names finish), shorter or longer than the
-/// program, gives what `check` gives.
+/// Tables made ahead for the check (`check::check_in`, as `carbon::analyze` makes
+/// them for a large program while the names finish), shorter or longer than the
+/// program, give what `check` gives on one thread: also at a size checked on two
+/// threads, which use the room made for the second thread's results.
 #[test]
 fn table_made_ahead() {
-    let (text, _) = workload::generate(500, workload::DEFAULT_SEED);
-    let one = shown(&checked(&text, 1, 0).expect("the workload parses"));
-    let n = one.lines().filter(|l| l.contains("Checked")).count();
-    assert!(n > 1000, "only {n} symbols");
-    for size in [0, 1, n - 1, n, n + 1, 2 * n] {
-        let ahead = shown(&checked_in(&text, carbon::check::Results::new(size)));
-        if ahead != one {
-            let (a, o) = common::around_difference(&ahead, &one, 300);
-            panic!("a table of {size} for {n} symbols: differs\nahead: …{a}\ncheck: …{o}");
+    // W(7000) has more than the 40,000 symbols checked on two threads.
+    for decls in [500, 7000] {
+        let (text, _) = workload::generate(decls, workload::DEFAULT_SEED);
+        let one = shown(&checked(&text, 1, 0).expect("the workload parses"));
+        let n = one.lines().filter(|l| l.contains("Checked")).count();
+        assert!(n > decls * 6, "only {n} symbols");
+        for size in [0, 1, n / 2, n - 1, n, n + 1, 2 * n] {
+            let ahead = shown(&checked_in(&text, carbon::check::Results::new(size)));
+            if ahead != one {
+                let (a, o) = common::around_difference(&ahead, &one, 300);
+                panic!("W({decls}), a table of {size} for {n} symbols: differs\nahead: …{a}\ncheck: …{o}");
+            }
         }
     }
 }
