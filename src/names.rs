@@ -1917,7 +1917,7 @@ impl Namer {
     }
 
     /// Topological order (iterative DFS, prelude symbols first). Reports cycles.
-    /// Also notes where each value is written (`Symbol::value`), in the same walk.
+    /// Also notes where each value is written (`Symbol::value`).
     fn order(&mut self) -> Vec<SymId> {
         let n = self.syms.len();
         let gwp_deps: Vec<SymId> = match self.header.as_ref().and_then(|h| h.gwp) {
@@ -1925,24 +1925,31 @@ impl Namer {
             None => Vec::new(),
         };
         let period = self.header.as_ref().and_then(|h| h.period);
-        // Every symbol's dependencies in one flat list (`deps[start[v]..start[v + 1]]`),
-        // not a vector a symbol.
-        let mut deps: Vec<SymId> = Vec::with_capacity(n * 2);
-        // Positions in `deps`, which has fewer than 2^32 entries as long as the
-        // symbols' expressions do (ids are u32 too).
-        let mut start: Vec<u32> = Vec::with_capacity(n + 1);
         let mut prelude: Vec<bool> = Vec::with_capacity(n);
         for (s, ir) in self.syms.iter_mut().zip(&self.irs) {
-            let from = deps.len();
-            start.push(from as u32);
             prelude.push(s.prelude);
             // Where the value is written, kept once the expression is gone.
             s.value_at = ir.as_ref().map_or(NO_VALUE, |ir| ir.span);
-            if let Some(ir) = ir {
-                // One walk of the expression for its symbols and its uses of the
-                // GWP set and the period.
+        }
+        // 0 = unvisited, 1 = on stack, 2 = done
+        let mut state = vec![0u8; n];
+        let mut order = Vec::with_capacity(n);
+        let mut cycle: Option<Vec<usize>> = None;
+        // The dependencies of the symbols on the stack, each one's after those of
+        // the one below it (memory for the depth of the stack, not for every
+        // symbol): a symbol's are `deps[start..]` while it is on top.
+        let mut deps: Vec<SymId> = Vec::new();
+        // (symbol, where its dependencies start in `deps`, its next one), reused
+        // for every root.
+        let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+        let irs = &self.irs;
+        // A symbol's dependencies, pushed onto `deps`: one walk of its expression
+        // for its symbols and its uses of the GWP set and the period.
+        let push_deps = |v: usize, deps: &mut Vec<SymId>| {
+            if let Some(Some(ir)) = irs.get(v) {
+                let from = deps.len();
                 let mut uses = Uses::default();
-                scan(ir, &mut deps, from, &mut uses);
+                scan(ir, deps, from, &mut uses);
                 if uses.gwp {
                     deps.extend(gwp_deps.iter().copied());
                 }
@@ -1950,14 +1957,7 @@ impl Namer {
                     deps.extend(period);
                 }
             }
-        }
-        start.push(deps.len() as u32);
-        // 0 = unvisited, 1 = on stack, 2 = done
-        let mut state = vec![0u8; n];
-        let mut order = Vec::with_capacity(n);
-        let mut reported = false;
-        // (symbol, position in `deps` of its next dependency), reused for every root.
-        let mut stack: Vec<(usize, u32)> = Vec::new();
+        };
         // Roots: the prelude's symbols first, then the file's.
         let roots = (0..n).filter(|&i| prelude[i]).chain((0..n).filter(|&i| !prelude[i]));
         for root in roots {
@@ -1965,31 +1965,37 @@ impl Namer {
                 continue;
             }
             stack.clear();
-            stack.push((root, start[root]));
+            deps.clear();
+            push_deps(root, &mut deps);
+            stack.push((root, 0, 0));
             state[root] = 1;
-            while let Some(&mut (v, ref mut i)) = stack.last_mut() {
-                if *i < start[v + 1] {
-                    let w = deps[*i as usize] as usize;
+            while let Some(&mut (v, from, ref mut i)) = stack.last_mut() {
+                if from + *i < deps.len() {
+                    let w = deps[from + *i] as usize;
                     *i += 1;
                     match state[w] {
                         0 => {
                             state[w] = 1;
-                            stack.push((w, start[w]));
+                            let at = deps.len();
+                            push_deps(w, &mut deps);
+                            stack.push((w, at, 0));
                         }
-                        1 if !reported => {
-                            reported = true;
-                            let pos = stack.iter().position(|(x, _)| *x == w).unwrap_or(0);
-                            let cycle: Vec<usize> = stack[pos..].iter().map(|(x, _)| *x).collect();
-                            self.report_cycle(&cycle);
+                        1 if cycle.is_none() => {
+                            let pos = stack.iter().position(|(x, ..)| *x == w).unwrap_or(0);
+                            cycle = Some(stack[pos..].iter().map(|(x, ..)| *x).collect());
                         }
                         _ => {}
                     }
                 } else {
                     state[v] = 2;
                     order.push(v as SymId);
+                    deps.truncate(from);
                     stack.pop();
                 }
             }
+        }
+        if let Some(c) = cycle {
+            self.report_cycle(&c);
         }
         order
     }
