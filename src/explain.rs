@@ -86,6 +86,42 @@ pub struct Flag {
     pub unit: String,
 }
 
+/// A [`Flag`] of an [`Outline`], borrowed from the analysis: its message is
+/// written where it is shown (a large inventory flags hundreds of thousands of
+/// terms, each message some 200 bytes).
+#[derive(Clone, Debug)]
+pub struct FlagRef<'a> {
+    pub term: &'a str,
+    /// The flag's text; the message is this, then ` — ` and the note if any.
+    pub text: &'static str,
+    pub note: Option<&'a str>,
+    pub value: f64,
+    pub unit: Arc<str>,
+}
+
+impl FlagRef<'_> {
+    /// Appends the message (`Flag::message`) to `out`.
+    pub fn push_message(&self, out: &mut String) {
+        out.push_str(self.text);
+        if let Some(n) = self.note {
+            out.push_str(" — ");
+            out.push_str(n);
+        }
+    }
+
+    /// The owned flag, as a [`Report`] has it.
+    pub fn to_flag(&self) -> Flag {
+        let mut message = String::new();
+        self.push_message(&mut message);
+        Flag {
+            term: self.term.to_owned(),
+            message,
+            value: self.value,
+            unit: self.unit.to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub inventory: String,
@@ -123,7 +159,7 @@ pub struct Outline<'a> {
     pub removals: Quantity,
     pub groups: Vec<GroupOutline<'a>>,
     pub terms: Vec<TermRow<'a>>,
-    pub flags: Vec<Flag>,
+    pub flags: Vec<FlagRef<'a>>,
     /// Published figures checked (filled in from the audit).
     pub expectations: &'a [crate::audit::ExpectResult],
     /// Warnings silenced on their declarations, with the reasons.
@@ -194,7 +230,7 @@ impl Outline<'_> {
                 })
                 .collect(),
             terms,
-            flags: self.flags.clone(),
+            flags: self.flags.iter().map(FlagRef::to_flag).collect(),
             expectations: self.expectations.to_vec(),
             allowed: self.allowed.to_vec(),
         }
@@ -944,11 +980,12 @@ impl<'a> Explainer<'a> {
                 let (share, share_of_total) = self.shares(g, grp, gid, tv);
                 let td = self.term_decl(t);
                 if let Some(f) = td.and_then(Self::stock_flag) {
-                    flags.push(Flag {
-                        term: name.to_owned(),
-                        message: f.text(),
+                    flags.push(FlagRef {
+                        term: name,
+                        text: StockFlag::TEXT,
+                        note: f.0,
                         value,
-                        unit: unit.to_string(),
+                        unit: unit.clone(),
                     });
                 }
                 names.push(name);

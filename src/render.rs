@@ -3,7 +3,8 @@
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
 use crate::explain::{
-    json_f64, json_key, json_newline, json_str, Flag, JsonTerms, Live, Node, Outline, PartReport, Quantity, Report,
+    json_f64, json_key, json_newline, json_str, Flag, FlagRef, JsonTerms, Live, Node, Outline, PartReport, Quantity,
+    Report,
 };
 use crate::number;
 use crate::source::SourceMap;
@@ -96,7 +97,48 @@ struct Head<'r> {
     groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
     expectations: &'r [ExpectResult],
     allowed: &'r [Allowed],
-    flags: &'r [Flag],
+    flags: Flags<'r>,
+}
+
+/// The flags of a report (owned) or of an outline (borrowed, each message
+/// written here).
+#[derive(Clone, Copy)]
+enum Flags<'r> {
+    Owned(&'r [Flag]),
+    Outline(&'r [FlagRef<'r>]),
+}
+
+impl Flags<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Flags::Owned(f) => f.len(),
+            Flags::Outline(f) => f.len(),
+        }
+    }
+
+    /// The line of flag `i`.
+    fn line(&self, i: usize, o: &mut String) {
+        o.push_str("  ! ");
+        match self {
+            Flags::Owned(f) => {
+                let f = &f[i];
+                o.push_str(&f.term);
+                o.push_str(" (");
+                push_q(o, f.value, &f.unit);
+                o.push_str("): ");
+                o.push_str(&f.message);
+            }
+            Flags::Outline(f) => {
+                let f = &f[i];
+                o.push_str(f.term);
+                o.push_str(" (");
+                push_q(o, f.value, &f.unit);
+                o.push_str("): ");
+                f.push_message(o);
+            }
+        }
+        o.push('\n');
+    }
 }
 
 /// The balance, the terms table, the expectations, the allowed warnings and the
@@ -232,7 +274,7 @@ fn head_text<'r>(
             let _ = writeln!(o, "  {} on {}: {}", a.code, a.target, a.reason);
         }
     }
-    if !h.flags.is_empty() {
+    if h.flags.len() > 0 {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
         out.write_all(o.as_bytes())?;
@@ -244,14 +286,8 @@ fn head_text<'r>(
             || (),
             |_, range, o: &mut String| {
                 o.clear();
-                for f in &h.flags[range] {
-                    o.push_str("  ! ");
-                    o.push_str(&f.term);
-                    o.push_str(" (");
-                    push_q(o, f.value, &f.unit);
-                    o.push_str("): ");
-                    o.push_str(&f.message);
-                    o.push('\n');
+                for i in range {
+                    h.flags.line(i, o);
                 }
             },
         )?;
@@ -356,7 +392,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
             .collect(),
         expectations: &r.expectations,
         allowed: &r.allowed,
-        flags: &r.flags,
+        flags: Flags::Owned(&r.flags),
     };
     let row = |i: usize| {
         let t = &r.terms[i];
@@ -407,7 +443,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
             .collect(),
         expectations: r.expectations,
         allowed: r.allowed,
-        flags: &r.flags,
+        flags: Flags::Outline(&r.flags),
     };
     let row = |i: usize| {
         let t = &r.terms[i];
@@ -984,8 +1020,8 @@ pub fn json_stream(
             w,
             r.flags.len(),
             ROWS_BATCH,
-            || (),
-            |_, range, buf: &mut Vec<u8>| {
+            String::new,
+            |message: &mut String, range, buf: &mut Vec<u8>| {
                 buf.clear();
                 for i in range {
                     let f = &r.flags[i];
@@ -995,9 +1031,11 @@ pub fn json_stream(
                     json_newline(buf, 2);
                     buf.push(b'{');
                     json_key(buf, 3, true, "term");
-                    json_str(buf, &f.term);
+                    json_str(buf, f.term);
                     json_key(buf, 3, false, "message");
-                    json_str(buf, &f.message);
+                    message.clear();
+                    f.push_message(message);
+                    json_str(buf, message);
                     json_key(buf, 3, false, "value");
                     json_f64(buf, Some(f.value));
                     json_key(buf, 3, false, "unit");
