@@ -6,6 +6,11 @@
 //!   up), prelude excluded;
 //! * `analyze`: `carbon::analyze`, i.e. prelude and file parsed, units, names,
 //!   check, eval (the `Analysis` is dropped inside the timed loop, as in the binary);
+//! * `names`, `check`, `evaluate`: each stage alone, on the whole file (not in the
+//!   pieces `analyze` declares while they are parsed): `carbon::names::resolve` of
+//!   the parsed prelude and file, `carbon::check::check` of the resolved program (the
+//!   stages before it are run outside the timing, once a batch), and
+//!   `carbon::eval::evaluate` of the checked program;
 //! * `report`: `Analysis::report` (explain: every term's derivation tree);
 //! * `json`: `carbon::render::json` of that report;
 //! * `binary`: the release binary end to end, `carbon run W.carbon --format json`
@@ -26,7 +31,7 @@ mod workload;
 
 use carbon::source::SourceMap;
 use carbon::{render, Options};
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -158,6 +163,77 @@ fn bench_analyze(c: &mut Criterion) {
     g.finish();
 }
 
+/// The prelude and the file parsed, and the units they declare.
+fn parsed(
+    w: &Work,
+) -> (
+    Vec<carbon::syntax::ast::File>,
+    carbon::units::Units,
+    carbon::source::SourceId,
+) {
+    let mut sources = SourceMap::new();
+    let pid = sources.add("<prelude>", carbon::PRELUDE);
+    let fid = sources.add(FILE_NAME, w.text.as_str());
+    let prelude = carbon::syntax::parse(pid, carbon::PRELUDE);
+    let file = carbon::syntax::parse(fid, &w.text);
+    let (units, _) = carbon::units::Units::build(&[&prelude.file, &file.file]);
+    (vec![prelude.file, file.file], units, pid)
+}
+
+/// The names of the prelude and the file resolved.
+fn resolved(w: &Work) -> (carbon::names::Resolved, carbon::units::Units) {
+    let (files, mut units, pid) = parsed(w);
+    let (r, _) = carbon::names::resolve(files, Some(pid), &mut units);
+    (r, units)
+}
+
+fn bench_names(c: &mut Criterion) {
+    let mut g = c.benchmark_group("names");
+    for w in works() {
+        configure(&mut g, w.n);
+        g.throughput(Throughput::Bytes(w.text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(label(w.n)), &w.n, |b, _| {
+            b.iter_batched(
+                || parsed(w),
+                |(files, mut units, pid)| carbon::names::resolve(files, Some(pid), &mut units),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn bench_check(c: &mut Criterion) {
+    let mut g = c.benchmark_group("check");
+    for w in works() {
+        configure(&mut g, w.n);
+        g.throughput(Throughput::Bytes(w.text.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(label(w.n)), &w.n, |b, _| {
+            b.iter_batched(
+                || resolved(w),
+                |(r, units)| carbon::check::check(r, units),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn bench_evaluate(c: &mut Criterion) {
+    let mut g = c.benchmark_group("evaluate");
+    for w in works() {
+        configure(&mut g, w.n);
+        g.throughput(Throughput::Bytes(w.text.len() as u64));
+        let (r, units) = resolved(w);
+        let (p, d) = carbon::check::check(r, units);
+        assert!(d.iter().all(|d| !d.is_error()), "W({}) has errors", w.n);
+        g.bench_with_input(BenchmarkId::from_parameter(label(w.n)), &w.n, |b, _| {
+            b.iter(|| black_box(carbon::eval::evaluate(&p)).1.len())
+        });
+    }
+    g.finish();
+}
+
 fn bench_report(c: &mut Criterion) {
     let mut g = c.benchmark_group("report");
     for w in works() {
@@ -236,6 +312,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_startup, bench_parse, bench_analyze, bench_report, bench_json, bench_binary
+    targets = bench_startup, bench_parse, bench_names, bench_check, bench_evaluate, bench_analyze, bench_report, bench_json, bench_binary
 }
 criterion_main!(benches);
