@@ -86,14 +86,14 @@ pub struct Flag {
     pub unit: String,
 }
 
-/// A [`Flag`] of an [`Outline`], borrowed from the analysis: its message is
+/// A [`Flag`] of an [`Outline`] (a stock reported as the period's removal, the
+/// one choice an outline flags), borrowed from the analysis: its message is
 /// written where it is shown (a large inventory flags hundreds of thousands of
 /// terms, each message some 200 bytes).
 #[derive(Clone, Debug)]
 pub struct FlagRef<'a> {
     pub term: &'a str,
-    /// The flag's text; the message is this, then ` — ` and the note if any.
-    pub text: &'static str,
+    /// The declaration's note, which the message ends with.
     pub note: Option<&'a str>,
     pub value: f64,
     pub unit: Arc<str>,
@@ -102,11 +102,7 @@ pub struct FlagRef<'a> {
 impl FlagRef<'_> {
     /// Appends the message (`Flag::message`) to `out`.
     pub fn push_message(&self, out: &mut String) {
-        out.push_str(self.text);
-        if let Some(n) = self.note {
-            out.push_str(" — ");
-            out.push_str(n);
-        }
+        StockFlag(self.note).push_to(out);
     }
 
     /// The owned flag, as a [`Report`] has it.
@@ -982,7 +978,6 @@ impl<'a> Explainer<'a> {
                 if let Some(f) = td.and_then(Self::stock_flag) {
                     flags.push(FlagRef {
                         term: name,
-                        text: StockFlag::TEXT,
                         note: f.0,
                         value,
                         unit: unit.clone(),
