@@ -613,24 +613,51 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    fn print(&self, m: &mut Memo<'a>, c: &'a Code, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
-        let prec = |op: BinOp| match op {
-            BinOp::Add | BinOp::Sub => 1,
-            BinOp::Mul | BinOp::Div => 2,
-            BinOp::Pow => 4,
-        };
+    /// `a op b`, parenthesised when it binds less tightly than `outer`.
+    #[allow(clippy::too_many_arguments)]
+    fn print_bin(
+        &self,
+        m: &mut Memo<'a>,
+        op: BinOp,
+        ab: [Operand<'a>; 2],
+        ctx: SymId,
+        sub: bool,
+        outer: u8,
+        out: &mut String,
+    ) {
+        let p = prec(op);
         // Right operands of − and / bind tighter.
-        let right_prec = |op: BinOp| match op {
-            BinOp::Sub | BinOp::Div | BinOp::Pow => prec(op) + 1,
-            _ => prec(op),
+        let rp = if matches!(op, BinOp::Sub | BinOp::Div | BinOp::Pow) {
+            p + 1
+        } else {
+            p
         };
-        let op_text = |op: BinOp| match op {
-            BinOp::Pow => "^",
-            BinOp::Add => " + ",
-            BinOp::Sub => " − ",
-            BinOp::Mul => " × ",
-            BinOp::Div => " / ",
-        };
+        let paren = p < outer;
+        if paren {
+            out.push('(');
+        }
+        for (i, x) in ab.into_iter().enumerate() {
+            if i == 1 {
+                out.push_str(match op {
+                    BinOp::Pow => "^",
+                    BinOp::Add => " + ",
+                    BinOp::Sub => " − ",
+                    BinOp::Mul => " × ",
+                    BinOp::Div => " / ",
+                });
+            }
+            let at = if i == 0 { p } else { rp };
+            match x {
+                Operand::Code(c) => self.print(m, c, ctx, sub, at, out),
+                Operand::Sym(s) => self.print_sym(m, s, ctx, sub, at, out),
+            }
+        }
+        if paren {
+            out.push(')');
+        }
+    }
+
+    fn print(&self, m: &mut Memo<'a>, c: &'a Code, ctx: SymId, sub: bool, outer: u8, out: &mut String) {
         match &c.op {
             Op::Const(v, du) => {
                 let i = self.unit_ix(m, self.p.units.dunit(*du));
@@ -651,30 +678,10 @@ impl<'a> Explainer<'a> {
             }
             Op::Bin(op, ab) => {
                 let [a, b] = &**ab;
-                let (p, rp) = (prec(*op), right_prec(*op));
-                let paren = p < outer;
-                if paren {
-                    out.push('(');
-                }
-                self.print(m, a, ctx, sub, p, out);
-                out.push_str(op_text(*op));
-                self.print(m, b, ctx, sub, rp, out);
-                if paren {
-                    out.push(')');
-                }
+                self.print_bin(m, *op, [Operand::Code(a), Operand::Code(b)], ctx, sub, outer, out);
             }
             Op::Pair(op, [a, b], _) => {
-                let (p, rp) = (prec(*op), right_prec(*op));
-                let paren = p < outer;
-                if paren {
-                    out.push('(');
-                }
-                self.print_sym(m, *a, ctx, sub, p, out);
-                out.push_str(op_text(*op));
-                self.print_sym(m, *b, ctx, sub, rp, out);
-                if paren {
-                    out.push(')');
-                }
+                self.print_bin(m, *op, [Operand::Sym(*a), Operand::Sym(*b)], ctx, sub, outer, out);
             }
             Op::Sum(xs) => {
                 let paren = outer >= 1 && xs.len() > 1;
@@ -1479,6 +1486,23 @@ impl<'a> JsonTerms<'a> {
             self.kept_bytes += out.len() - start;
             self.kept.insert((id, depth, level), out[start..].into());
         }
+    }
+}
+
+/// An operand of a binary operation in a formula: compiled code, or a symbol of
+/// an inline pair (`Op::Pair`).
+#[derive(Clone, Copy)]
+enum Operand<'a> {
+    Code(&'a Code),
+    Sym(SymId),
+}
+
+/// How tightly an operator binds, for parentheses in a formula.
+fn prec(op: BinOp) -> u8 {
+    match op {
+        BinOp::Add | BinOp::Sub => 1,
+        BinOp::Mul | BinOp::Div => 2,
+        BinOp::Pow => 4,
     }
 }
 
