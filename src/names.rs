@@ -2080,9 +2080,10 @@ fn take(e: &mut Expr) -> Expr {
     )
 }
 
-/// `decl.member`, allocated once at its final size.
+/// `decl.member`, joined in place: inline, without an allocation, up to 23
+/// bytes (`SmolStr::from_iter` is cheaper than joining on the stack and checking
+/// the UTF-8 again, measured).
 fn dotted(decl: &str, member: &str) -> SmolStr {
-    // Joined in place when it fits inline (23 bytes), with no allocation.
     SmolStr::from_iter([decl, ".", member])
 }
 
