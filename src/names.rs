@@ -408,6 +408,9 @@ struct Namer {
     splits: HashMap<usize, (Arc<UnitExpr>, Option<usize>, usize)>,
     /// Whether a word written after a number is a unit (see `Lookup::is_unit`).
     unit_words: HashMap<Box<str>, bool>,
+    /// The header's `gwp` set when it names no GWP set declared before it: looked
+    /// up again when every declaration is declared (see `settle_gwp`).
+    gwp_later: Option<(SmolStr, Span)>,
 }
 
 const RESERVED: &[&str] = &[
@@ -545,6 +548,7 @@ impl Namer {
             fixed_ix: HashMap::default(),
             fixed_seen: [(0, 0, 0); 64],
             fed: 0,
+            gwp_later: None,
         }
     }
 
@@ -619,6 +623,7 @@ impl Namer {
     /// declaration is declared.
     fn finish(mut self, units: &mut Units) -> (Resolved, Vec<Diag>) {
         let n = &mut self;
+        n.settle_gwp();
         // Header fields are global names (`period`).
         let pending = std::mem::take(&mut n.pending);
         for (id, e) in pending {
@@ -1161,21 +1166,10 @@ impl Namer {
                 (FieldType::Ref(Kind::Gwp), FieldValue::Expr(e)) => match &e.kind {
                     ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(p[0].name.as_str()).copied() {
                         Some(g) if self.decls[g as usize].kind == Kind::Gwp => header.gwp = Some(g),
-                        _ => {
-                            let sets: Vec<String> = self
-                                .decls
-                                .iter()
-                                .filter(|d| d.kind == Kind::Gwp)
-                                .map(|d| d.name.to_string())
-                                .collect();
-                            let mut d =
-                                Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{}`", p[0].name))
-                                    .at(e.span, "not a `gwp` declaration");
-                            d = d.help(suggest::help(&p[0].name, sets.iter().map(|s| s.as_str()), || {
-                                format!("the GWP sets are: {}", sets.join(", "))
-                            }));
-                            self.diags.push(d);
-                        }
+                        // Not declared yet, or not a GWP set: looked up again once
+                        // every declaration is declared (order does not matter).
+                        _ if kind == Kind::Inventory => self.gwp_later = Some((p[0].name.clone(), e.span)),
+                        _ => self.unknown_gwp(&p[0].name, e.span),
                     },
                     _ => self.diags.push(
                         Diag::error("carbon::check::field_type", "`gwp` names a GWP set")
@@ -1370,6 +1364,36 @@ impl Namer {
         }
         info.name = name;
         self.decls.push(info);
+    }
+
+    fn unknown_gwp(&mut self, name: &str, span: Span) {
+        let sets: Vec<String> = self
+            .decls
+            .iter()
+            .filter(|d| d.kind == Kind::Gwp)
+            .map(|d| d.name.to_string())
+            .collect();
+        let mut d = Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{name}`"))
+            .at(span, "not a `gwp` declaration");
+        d = d.help(suggest::help(name, sets.iter().map(|s| s.as_str()), || {
+            format!("the GWP sets are: {}", sets.join(", "))
+        }));
+        self.diags.push(d);
+    }
+
+    /// The header's GWP set, when it was not declared before the header.
+    fn settle_gwp(&mut self) {
+        let Some((name, span)) = self.gwp_later.take() else {
+            return;
+        };
+        match self.decl_scope.get(name.as_str()).copied() {
+            Some(g) if self.decls[g as usize].kind == Kind::Gwp => {
+                if let Some(h) = &mut self.header {
+                    h.gwp = Some(g);
+                }
+            }
+            _ => self.unknown_gwp(&name, span),
+        }
     }
 
     /// AST expression → IR, resolving names.
