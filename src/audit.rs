@@ -175,6 +175,7 @@ pub fn audit_on(
     }
     out.diags.extend(rest.diags);
     let mut a = Auditor { p, vals, sources, out };
+    a.unused_allows();
     if strict {
         for d in &mut a.out.diags {
             if d.severity == Severity::Warning {
@@ -230,6 +231,45 @@ impl Auditor<'_> {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Each `allow` that silenced no warning on its declaration (once every
+    /// other warning is known): it has no effect where it is written.
+    fn unused_allows(&mut self) {
+        let res = &self.p.res;
+        if res.allow_sites.is_empty() {
+            return;
+        }
+        let used: std::collections::HashSet<(&str, &str)> = self
+            .out
+            .allowed
+            .iter()
+            .map(|a| (a.code.as_str(), a.target.as_str()))
+            .collect();
+        let mut sites: Vec<&crate::names::AllowSite> = res
+            .allow_sites
+            .iter()
+            .filter(|s| {
+                !s.prelude
+                    && !s
+                        .targets
+                        .iter()
+                        .any(|&t| used.contains(&(s.code.as_str(), &*res.syms[t as usize].name)))
+                    // A declaration without a value (after an error) is not audited.
+                    && s.targets.first().is_none_or(|&t| self.vals.get(t).is_some())
+            })
+            .collect();
+        sites.sort_by_key(|s| (s.span.src, s.span.start));
+        for s in sites {
+            let code = &s.code;
+            self.out.diags.push(
+                Diag::warning("carbon::audit::unused_allow", format!("`allow {code}` silences nothing here"))
+                    .at(s.span, format!("no `{code}` warning on this declaration"))
+                    .help(format!(
+                        "an `allow` silences its code on the declaration it is written in; remove it, or move it into the declaration that has the `{code}` warning"
+                    )),
+            );
         }
     }
 

@@ -283,6 +283,9 @@ pub struct Resolved {
     /// Warnings silenced on a symbol (a field or a let) or a declaration's term:
     /// (code, reason).
     pub allows: HashMap<SymId, Vec<(String, String)>>,
+    /// Every `allow` as written, with the symbols it silences its code on: one
+    /// that silences no warning is reported (`carbon::audit::unused_allow`).
+    pub allow_sites: Vec<AllowSite>,
     pub ranges: Vec<RangeInfo>,
     /// The texts that [`Text`]s index; the first is empty.
     pub texts: Vec<&'static str>,
@@ -354,6 +357,16 @@ pub struct RangeInfo {
     pub decl: DeclId,
 }
 
+/// An `allow` as written: its code, where the code is written, and the symbols
+/// of its declaration (a let; a block's term and fields) it silences the code on.
+#[derive(Clone, Debug)]
+pub struct AllowSite {
+    pub code: SmolStr,
+    pub span: Span,
+    pub targets: Vec<SymId>,
+    pub prelude: bool,
+}
+
 /// Warning codes that `allow` may silence.
 pub const WARNING_CODES: &[&str] = &[
     "components",
@@ -382,6 +395,7 @@ struct Namer {
     expects: Vec<ExpectInfo>,
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
+    allow_sites: Vec<AllowSite>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
@@ -535,6 +549,7 @@ impl Namer {
             expects: Vec::new(),
             statements: Vec::new(),
             allows: HashMap::default(),
+            allow_sites: Vec::new(),
             ranges: Vec::new(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
@@ -650,6 +665,7 @@ impl Namer {
             expects: self.expects,
             statements: self.statements,
             allows: self.allows,
+            allow_sites: self.allow_sites,
             ranges: self.ranges,
             texts: self.fixed,
         };
@@ -824,13 +840,16 @@ impl Namer {
         });
         self.pending.push((id, take(&mut l.expr)));
         self.bind(&l.name.name, id, l.name.span);
-        self.statements_of(id, &mut l.stmts, &l.prov);
+        let mut allows = std::mem::take(&mut l.prov.allow);
+        self.statements_of(id, &mut l.stmts, &mut allows);
+        self.allow(&[id], &allows);
     }
 
-    /// Records `parts`/`also` statements and `allow` clauses about a symbol.
-    fn statements_of(&mut self, target: SymId, stmts: &mut ast::Statements, prov: &ast::Provenance) {
+    /// Records `parts`/`also` statements about a symbol; the `allow` clauses
+    /// of `also` statements are added to `allows` (they silence a code on the
+    /// symbol, as every `allow` of its declaration does).
+    fn statements_of(&mut self, target: SymId, stmts: &mut ast::Statements, allows: &mut Vec<ast::Allow>) {
         if stmts.parts.is_none() && stmts.also.is_empty() {
-            self.allow(target, &prov.allow);
             return;
         }
         let base = self.syms[target as usize].name.clone();
@@ -844,7 +863,8 @@ impl Namer {
                 span,
             });
         }
-        for (i, (e, p)) in std::mem::take(&mut stmts.also).into_iter().enumerate() {
+        for (i, (e, mut p)) in std::mem::take(&mut stmts.also).into_iter().enumerate() {
+            allows.append(&mut p.allow);
             let span = e.span;
             let other = self.hidden(format!("{base} (also #{})", i + 1), e, target);
             self.syms[other as usize].prov = self.prov(&p);
@@ -855,10 +875,11 @@ impl Namer {
                 span,
             });
         }
-        self.allow(target, &prov.allow);
     }
 
-    fn allow(&mut self, target: SymId, allows: &[ast::Allow]) {
+    /// Silences each allowed code on every symbol of `targets` (the symbols of
+    /// one declaration), and notes where the `allow` is written.
+    fn allow(&mut self, targets: &[SymId], allows: &[ast::Allow]) {
         for a in allows {
             if !WARNING_CODES.contains(&a.code.name.as_str()) {
                 let mut d = Diag::error(
@@ -872,10 +893,18 @@ impl Namer {
                 self.diags.push(d);
                 continue;
             }
-            self.allows
-                .entry(target)
-                .or_default()
-                .push((a.code.name.to_string(), a.reason.clone()));
+            for &t in targets {
+                self.allows
+                    .entry(t)
+                    .or_default()
+                    .push((a.code.name.to_string(), a.reason.clone()));
+            }
+            self.allow_sites.push(AllowSite {
+                code: a.code.name.clone(),
+                span: a.code.span,
+                targets: targets.to_vec(),
+                prelude: self.is_prelude(a.code.span),
+            });
         }
     }
 
@@ -929,6 +958,9 @@ impl Namer {
         let published = side(self, "published", take(&mut e.published));
         let tolerance = side(self, "tolerance", take(&mut e.tolerance));
         let prov = self.prov(&e.prov);
+        // An expectation has no warning to silence: its `allow`s are reported.
+        let allows = std::mem::take(&mut e.prov.allow);
+        self.allow(&[], &allows);
         self.syms[published as usize].prov = prov.clone();
         self.expects.push(ExpectInfo {
             name,
@@ -1034,6 +1066,13 @@ impl Namer {
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
         let mut range_target: Option<(Kind, String)> = None;
+        // Every `allow` of the block, wherever it is written (before the fields,
+        // between them, in a field's clauses): each silences its code on the
+        // whole declaration, its term and its fields.
+        let mut allows = std::mem::take(&mut b.allows);
+        for f in b.fields.iter_mut() {
+            allows.append(&mut f.prov.allow);
+        }
         for f in b.fields.iter_mut() {
             let fname = f.name.name.as_str();
             if let Some((_, prev)) = seen.iter().find(|(n, _)| *n == fname) {
@@ -1214,9 +1253,8 @@ impl Namer {
                     });
                     self.pending.push((id, e));
                     info.members.push(id);
-                    match f.stmts.as_deref_mut() {
-                        Some(stmts) => self.statements_of(id, stmts, &f.prov),
-                        None => self.allow(id, &f.prov.allow),
+                    if let Some(stmts) = f.stmts.as_deref_mut() {
+                        self.statements_of(id, stmts, &mut allows);
                     }
                     if kind == Kind::Inventory && fname == "period" {
                         header.period = Some(id);
@@ -1308,6 +1346,7 @@ impl Namer {
             }
         }
         if kind == Kind::Inventory {
+            self.allow(&info.members, &allows);
             self.header = Some(header);
             info.name = name;
             self.decls.push(info);
@@ -1360,8 +1399,9 @@ impl Namer {
             });
             self.bind(&name, id, name_span);
             info.term = Some(id);
-            self.allow(id, &b.allows);
         }
+        let targets: Vec<SymId> = info.term.into_iter().chain(info.members.iter().copied()).collect();
+        self.allow(&targets, &allows);
         info.name = name;
         self.decls.push(info);
     }
