@@ -291,19 +291,22 @@ impl Auditor<'_> {
                 node = deps[0];
                 continue;
             }
-            let additive = matches!(
-                self.p.checked[node as usize].code.as_ref().map(|c| &c.op),
-                Some(Op::Sum(_))
-                    | Some(Op::Bin(
-                        crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
-                        _
-                    ))
-                    | Some(Op::Pair(
-                        crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
-                        _,
-                        _
-                    ))
-            );
+            let op = self.p.checked[node as usize].code.as_ref().map(|c| &c.op);
+            let chain_sum = matches!(op, Some(Op::Chain(ch)) if ch.rest.first().is_some_and(|(o, _)| o.level() == 1));
+            let additive = chain_sum
+                || matches!(
+                    op,
+                    Some(Op::Sum(_))
+                        | Some(Op::Bin(
+                            crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
+                            _
+                        ))
+                        | Some(Op::Pair(
+                            crate::syntax::ast::BinOp::Add | crate::syntax::ast::BinOp::Sub,
+                            _,
+                            _
+                        ))
+                );
             let mut list: Vec<Contributor> = deps
                 .into_iter()
                 .filter_map(|d| {

@@ -4,7 +4,7 @@
 
 use crate::diag::Diag;
 use crate::domain::Kind;
-use crate::ir::{At, Ir, IrOp, SymId};
+use crate::ir::{At, Chained, Ir, IrOp, SymId};
 use crate::names::{DimRule, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
@@ -32,6 +32,8 @@ pub enum Op {
     /// Compensated sum of symbols, each added or subtracted (behind one thin
     /// pointer: `Op` stays 16 bytes, `Code` 32, `Checked` 48).
     Sum(Box<Terms>),
+    /// Operations of one level in a row, left to right (`IrOp::Chain`).
+    Chain(Box<Chained<Code>>),
 }
 
 /// The terms of a compensated sum: (subtracted, symbol).
@@ -632,7 +634,7 @@ impl<'a, T: Table> Checker<'a, T> {
         self.checked.set(id, Checked::new(Some(code), Some(dim), du, precision));
     }
 
-    fn mismatch(&mut self, what: &str, a: (&Ir, &Dim, &DUnit), b: (&Ir, &Dim, &DUnit)) {
+    fn mismatch(&mut self, what: &str, a: (Span, &Dim, &DUnit), b: (Span, &Dim, &DUnit)) {
         let (da, db) = (self.units.describe_dim(a.1), self.units.describe_dim(b.1));
         let label = |units: &Units, d: &Dim, u: &DUnit, desc: &str| {
             let shown = units.format_dunit(u);
@@ -647,8 +649,8 @@ impl<'a, T: Table> Checker<'a, T> {
         let help = self.reconcile_help(a.1, b.1);
         self.diags.push(
             Diag::error("carbon::units::mismatch", format!("cannot {what} {da} and {db}"))
-                .at(a.0.span, la)
-                .also(b.0.span, lb)
+                .at(a.0, la)
+                .also(b.0, lb)
                 .help(help),
         );
     }
@@ -720,6 +722,49 @@ impl<'a, T: Table> Checker<'a, T> {
         let ra = self.infer(a);
         let rb = self.infer(b);
         let (ia, ib) = (ra?, rb?);
+        let (dim, du, precision) = self.bin_type(op, (&ia, a.span), (&ib, b.span), span)?;
+        Ok(Inferred {
+            precision,
+            ..Inferred::new(self.pair_or_bin(op, ia.code, ib.code, span), span, dim, du)
+        })
+    }
+
+    /// Operations of one level in a row, left to right: each operation typed as
+    /// `infer_bin` types it, its left operand the operands before it.
+    fn infer_chain(&mut self, c: &Chained<Ir>, span: Span) -> R {
+        // Every operand, so that each error is reported.
+        let first = self.infer(&c.first);
+        let rest: Vec<R> = c.rest.iter().map(|(_, x)| self.infer(x)).collect();
+        let mut acc = first?;
+        let mut codes = Vec::with_capacity(rest.len());
+        let mut left = c.first.span;
+        for ((op, x), r) in c.rest.iter().zip(rest) {
+            let ib = r?;
+            let here = left.to(x.span);
+            let (dim, unit, precision) = self.bin_type(*op, (&acc, left), (&ib, x.span), here)?;
+            (acc.dim, acc.unit, acc.precision) = (dim, unit, precision);
+            codes.push((*op, ib.code));
+            left = here;
+        }
+        let code = Code {
+            op: Op::Chain(Box::new(Chained {
+                first: acc.code,
+                rest: codes.into(),
+            })),
+            span,
+        };
+        Ok(Inferred { code, ..acc })
+    }
+
+    /// The dimension, display unit and precision of `a op b` (operands with
+    /// their spans) at `span`.
+    fn bin_type(
+        &mut self,
+        op: BinOp,
+        (ia, a): (&Inferred, Span),
+        (ib, b): (&Inferred, Span),
+        span: Span,
+    ) -> Result<(DimId, UnitId, Option<f64>), ()> {
         let (da, db, ua, ub) = (ia.dim, ib.dim, ia.unit, ib.unit);
         let mut precision = None;
         let (dim, du) = match op {
@@ -749,7 +794,7 @@ impl<'a, T: Table> Checker<'a, T> {
                             "carbon::units::exponent",
                             format!("an exponent must be a plain number, but this is {s}"),
                         )
-                        .at(b.span, format!("this is {s}")),
+                        .at(b, format!("this is {s}")),
                     );
                     return Err(());
                 }
@@ -762,7 +807,7 @@ impl<'a, T: Table> Checker<'a, T> {
                                 "carbon::units::exponent",
                                 "a quantity with a unit can only be raised to a fixed whole number or simple fraction",
                             )
-                            .at(b.span, "not a fixed number")
+                            .at(b, "not a fixed number")
                             .help("write the exponent as a number, for example `^2` or `^(1/2)`"),
                         );
                         return Err(());
@@ -773,10 +818,7 @@ impl<'a, T: Table> Checker<'a, T> {
                 }
             }
         };
-        Ok(Inferred {
-            precision,
-            ..Inferred::new(self.pair_or_bin(op, ia.code, ib.code, span), span, dim, du)
-        })
+        Ok((dim, du, precision))
     }
 
     /// `a op b` at `span`: inline (`Op::Pair`) when both are symbols read where
@@ -858,6 +900,7 @@ impl<'a, T: Table> Checker<'a, T> {
                 let [a, b] = &**ab;
                 self.infer_bin(*op, a, b, span)
             }
+            IrOp::Chain(c) => self.infer_chain(c, span),
             IrOp::Pair(op, [x, y], [ax, ay]) => {
                 // The operands as written (see `IrOp::Pair`).
                 let own = |id: SymId| self.res.syms.get(id as usize).map(|s| s.span);
@@ -1217,9 +1260,26 @@ impl<'a, T: Table> Checker<'a, T> {
                 self.ir_text(&ab[1], ctx)
             ),
             IrOp::Pair(op, [x, y], _) => format!("{} {} {}", sym(*x), op.symbol(), sym(*y)),
+            IrOp::Chain(c) => {
+                let mut s = self.ir_text(&c.first, ctx);
+                for (op, x) in c.rest.iter() {
+                    s.push_str(&format!(" {} {}", op.symbol(), self.ir_text(x, ctx)));
+                }
+                s
+            }
             IrOp::Lit { value, .. } => number::format(*value),
             _ => "…".into(),
         }
+    }
+}
+
+fn const_op(op: BinOp, a: f64, b: f64) -> f64 {
+    match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        BinOp::Div => a / b,
+        BinOp::Pow => a.powf(b),
     }
 }
 
@@ -1227,15 +1287,13 @@ fn const_value(c: &Code) -> Option<f64> {
     match &c.op {
         Op::Const(v, _) => Some(*v),
         Op::Neg(x) => const_value(x).map(|v| -v),
-        Op::Bin(op, ab) => {
-            let (a, b) = (const_value(&ab[0])?, const_value(&ab[1])?);
-            Some(match op {
-                BinOp::Add => a + b,
-                BinOp::Sub => a - b,
-                BinOp::Mul => a * b,
-                BinOp::Div => a / b,
-                BinOp::Pow => a.powf(b),
-            })
+        Op::Bin(op, ab) => Some(const_op(*op, const_value(&ab[0])?, const_value(&ab[1])?)),
+        Op::Chain(c) => {
+            let mut a = const_value(&c.first)?;
+            for (op, x) in c.rest.iter() {
+                a = const_op(*op, a, const_value(x)?);
+            }
+            Some(a)
         }
         _ => None,
     }

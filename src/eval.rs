@@ -93,6 +93,17 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
                 (at_a.operand(own(*a), c.span), at_b.operand(own(*b), c.span))
             })?
         }
+        Op::Chain(ch) => {
+            let mut x = eval_code(&ch.first, vals, syms)?;
+            let mut left = ch.first.span;
+            for (op, b) in ch.rest.iter() {
+                let y = eval_code(b, vals, syms)?;
+                let here = left.to(b.span);
+                x = apply(*op, x, y, here, || (left, b.span))?;
+                left = here;
+            }
+            x
+        }
         Op::Sum(xs) => {
             let mut s = Sum::default();
             for (neg, id) in xs.iter() {

@@ -683,6 +683,35 @@ impl<'a> Explainer<'a> {
             Op::Pair(op, [a, b], _) => {
                 self.print_bin(m, *op, [Operand::Sym(*a), Operand::Sym(*b)], ctx, sub, outer, out);
             }
+            Op::Chain(ch) => {
+                // As the operations nested to the left would print: one level,
+                // parenthesised once.
+                let p = ch.rest.first().map_or(1, |(op, _)| prec(*op));
+                let paren = p < outer;
+                if paren {
+                    out.push('(');
+                }
+                self.print(m, &ch.first, ctx, sub, p, out);
+                for (op, x) in ch.rest.iter() {
+                    out.push_str(match op {
+                        BinOp::Add => " + ",
+                        BinOp::Sub => " − ",
+                        BinOp::Mul => " × ",
+                        BinOp::Div => " / ",
+                        BinOp::Pow => "^",
+                    });
+                    // Right operands of − and / bind tighter.
+                    let rp = if matches!(op, BinOp::Sub | BinOp::Div) {
+                        p + 1
+                    } else {
+                        p
+                    };
+                    self.print(m, x, ctx, sub, rp, out);
+                }
+                if paren {
+                    out.push(')');
+                }
+            }
             Op::Sum(xs) => {
                 let paren = outer >= 1 && xs.len() > 1;
                 if paren {
@@ -1518,9 +1547,17 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
         }
         Op::Pair(_, xy, _) => out.extend_from_slice(xy),
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        Op::Chain(ch) => {
+            code_syms(&ch.first, out);
+            for (_, x) in ch.rest.iter() {
+                code_syms(x, out);
+            }
+        }
     }
 }
 
+/// Appends the symbols `c` reads that are not in `out` yet, in order of first
+/// appearance.
 pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
     match &c.op {
         Op::Const(..) => {}
@@ -1542,6 +1579,13 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             }
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        Op::Chain(_) => {
+            // All of its symbols, then those new (one by one would be quadratic
+            // in a long chain).
+            let mut all = Vec::new();
+            code_syms(c, &mut all);
+            crate::ir::push_new(out, 0, &all);
+        }
     }
 }
 

@@ -43,6 +43,42 @@ pub enum IrOp {
     OverPeriod(Box<Ir>),
     /// Compensated sum of symbols, each added or subtracted.
     Sum(Vec<(bool, SymId)>),
+    /// Operations of one level in a row, left to right (`ast::ExprKind::Chain`).
+    Chain(Box<Chained<Ir>>),
+}
+
+/// `first op₁ x₁ op₂ x₂ …`, left-associative, flat: a sum of any length costs
+/// no depth in the passes that walk it.
+#[derive(Clone, Debug)]
+pub struct Chained<T> {
+    pub first: T,
+    pub rest: Box<[(BinOp, T)]>,
+}
+
+impl<T> Chained<T> {
+    /// Every operand, the first included.
+    pub fn operands(&self) -> impl Iterator<Item = &T> {
+        std::iter::once(&self.first).chain(self.rest.iter().map(|(_, x)| x))
+    }
+}
+
+/// Appends `syms` to `out` leaving out those already there (from `from` on), in
+/// order of first appearance: in linear time however many there are.
+pub fn push_new(out: &mut Vec<SymId>, from: usize, syms: &[SymId]) {
+    if out.len() - from + syms.len() <= 32 {
+        for s in syms {
+            if !out[from..].contains(s) {
+                out.push(*s)
+            }
+        }
+        return;
+    }
+    let mut seen: rustc_hash::FxHashSet<SymId> = out[from..].iter().copied().collect();
+    for s in syms {
+        if seen.insert(*s) {
+            out.push(*s)
+        }
+    }
 }
 
 /// Where an operand of a pair (`IrOp::Pair`, `check::Op::Pair`) is written.
@@ -96,6 +132,25 @@ impl Ir {
             span,
         }
     }
+    /// Symbols this expression reads, in order, repeated as often as they appear.
+    pub fn syms(&self, out: &mut Vec<SymId>) {
+        match &self.op {
+            IrOp::Lit { .. } => {}
+            IrOp::Sym(s) => out.push(*s),
+            IrOp::Neg(x) | IrOp::Convert(x, _) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => x.syms(out),
+            IrOp::Bin(_, ab) => {
+                ab[0].syms(out);
+                ab[1].syms(out);
+            }
+            IrOp::Pair(_, xy, _) => out.extend_from_slice(xy),
+            IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+            IrOp::Chain(c) => {
+                for x in c.operands() {
+                    x.syms(out);
+                }
+            }
+        }
+    }
     /// Symbols this expression reads, in order of first appearance.
     pub fn deps(&self, out: &mut Vec<SymId>) {
         match &self.op {
@@ -120,6 +175,15 @@ impl Ir {
             // Group members are distinct declarations: no de-duplication (which
             // would be quadratic for large groups).
             IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+            IrOp::Chain(c) => {
+                // Each operand's symbols, then those new here (a long chain would
+                // make one by one quadratic).
+                let mut all = Vec::new();
+                for x in c.operands() {
+                    x.syms(&mut all);
+                }
+                push_new(out, 0, &all);
+            }
         }
     }
 }

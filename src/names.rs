@@ -5,7 +5,7 @@
 
 use crate::diag::Diag;
 use crate::domain::{FieldType, Group, Kind, Land};
-use crate::ir::{At, Ir, IrOp, SymId};
+use crate::ir::{At, Chained, Ir, IrOp, SymId};
 use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
@@ -2128,6 +2128,37 @@ fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) {
         // Group members are distinct declarations: no de-duplication (which would
         // be quadratic for large groups).
         IrOp::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        IrOp::Chain(c) => {
+            // Each operand's symbols, then those new here (one by one would be
+            // quadratic in a long chain).
+            let mut all = Vec::new();
+            for x in c.operands() {
+                x.syms(&mut all);
+                uses_of(x, uses);
+            }
+            crate::ir::push_new(out, from, &all);
+        }
+    }
+}
+
+/// Notes what `ir` uses beyond its symbols (as `scan`).
+fn uses_of(ir: &Ir, uses: &mut Uses) {
+    match &ir.op {
+        IrOp::Gwp(x) => {
+            uses.gwp = true;
+            uses_of(x, uses)
+        }
+        IrOp::PerPeriod(x) | IrOp::OverPeriod(x) => {
+            uses.period = true;
+            uses_of(x, uses)
+        }
+        IrOp::Neg(x) | IrOp::Convert(x, _) => uses_of(x, uses),
+        IrOp::Bin(_, ab) => {
+            uses_of(&ab[0], uses);
+            uses_of(&ab[1], uses);
+        }
+        IrOp::Chain(c) => c.operands().for_each(|x| uses_of(x, uses)),
+        IrOp::Lit { .. } | IrOp::Sym(_) | IrOp::Pair(..) | IrOp::Sum(_) => {}
     }
 }
 
@@ -2272,6 +2303,19 @@ pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
             let a = lower_with(l, a, units);
             let b = lower_with(l, b, units);
             IrOp::Bin(*op, Box::new([a?, b?]))
+        }
+        ExprKind::Chain(c) => {
+            // Every operand, so that each unknown name is reported.
+            let first = lower_with(l, &c.first, units);
+            let rest: Vec<Option<(BinOp, Ir)>> = c
+                .rest
+                .iter()
+                .map(|(op, x)| lower_with(l, x, units).map(|x| (*op, x)))
+                .collect();
+            IrOp::Chain(Box::new(Chained {
+                first: first?,
+                rest: rest.into_iter().collect::<Option<Box<[_]>>>()?,
+            }))
         }
         ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
     };

@@ -67,3 +67,69 @@ fn a_long_chain_of_names_is_explained_without_recursing_through_it() {
         "{codes:?}"
     );
 }
+
+/// A program whose `total` is one `let` of `n` terms joined by `ops` in turn.
+fn long_total(n: usize, ops: &[&str], term: &str) -> String {
+    let mut src = String::from("inventory \"County\" { period 1 a from s; gwp AR6 }\nsource s \"parcels\"\n");
+    let mut total = String::from("let total = t0");
+    for i in 0..n {
+        src.push_str(&format!("let t{i} = {term} from s\n"));
+        if i > 0 {
+            total.push_str(&format!(" {} t{i}", ops[i % ops.len()]));
+        }
+    }
+    src.push_str(&total);
+    src.push_str("\nemission e { amount total }\n");
+    src
+}
+
+/// The value of `total`, and the diagnostics, of a program analysed on a small stack.
+fn total_on_small_stack(src: String) -> (Option<f64>, Vec<&'static str>) {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let a = analyze("sum.carbon", src.as_bytes(), Options::default());
+            let r = a.report();
+            let _ = r.as_ref().map(|r| carbon::render::json(Some(r), &a.diags, &a.sources));
+            let total = r
+                .as_ref()
+                .and_then(|r| r.terms.iter().find(|t| t.name == "e"))
+                .map(|t| t.value);
+            (total, a.diags.iter().map(|d| d.code).collect::<Vec<_>>())
+        })
+        .expect("a thread")
+        .join()
+        .expect("no stack overflow or panic")
+}
+
+#[test]
+fn a_sum_of_a_hundred_thousand_terms_evaluates() {
+    // A flat sum is not nesting: 256 terms, 1,025 and 100,000 in one `let`.
+    for n in [256, 1025, 100_000] {
+        let (total, codes) = total_on_small_stack(long_total(n, &["+"], "1 tCO2/a"));
+        assert!(!codes.iter().any(|c| c.starts_with("carbon::limits")), "{n}: {codes:?}");
+        // Within the rounding of 1 tCO2/a in base units (per second), summed.
+        let t = total.unwrap_or_else(|| panic!("{n}: no total: {codes:?}"));
+        assert!((t - n as f64).abs() < 1e-9 * n as f64, "{n}: {t}");
+    }
+}
+
+#[test]
+fn a_product_of_a_hundred_thousand_factors_evaluates() {
+    // 2 × 2 / 2 × 2 / …: plain numbers, 100,000 factors in one `let` (50,000
+    // products and 49,999 quotients after the first).
+    let src = long_total(100_000, &["/", "*"], "2").replace("amount total", "amount total * 1 tCO2/a");
+    let (total, codes) = total_on_small_stack(src);
+    let t = total.unwrap_or_else(|| panic!("no total: {codes:?}"));
+    assert!((t - 4.0).abs() < 1e-9, "{t}");
+}
+
+#[test]
+fn a_hundred_thousand_terms_of_plus_and_minus_evaluate() {
+    // t0 + t1 − t2 + t3 − …: the terms cancel in pairs after the first.
+    for minus in ["−", "-"] {
+        let (total, codes) = total_on_small_stack(long_total(100_001, &[minus, "+"], "1 tCO2/a"));
+        let t = total.unwrap_or_else(|| panic!("no total: {codes:?}"));
+        assert!((t - 1.0).abs() < 1e-9, "{t}");
+    }
+}

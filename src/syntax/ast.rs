@@ -169,6 +169,80 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// The operands of an [`ExprKind::Chain`]: `first`, then each operation with
+/// its right operand, in order.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub first: Expr,
+    pub rest: Vec<(BinOp, Expr)>,
+}
+
+impl Chain {
+    /// The span of the chain's first `n` operands (`n` ≥ 1): the left operand of
+    /// operation `n - 1` of `rest`.
+    pub fn left_span(&self, n: usize) -> Span {
+        match n {
+            0 | 1 => self.first.span,
+            _ => self.first.span.to(self.rest[n - 2].1.span),
+        }
+    }
+}
+
+impl Expr {
+    /// `lhs op rhs`, with the depths of the operands and of the result, as both
+    /// parsers build it: when `lhs` is an operation of the same level as `op`
+    /// (`+ −`, or `× /`) written without parentheses, `rhs` joins it in one
+    /// [`ExprKind::Chain`], whose depth is one more than its deepest operand's.
+    pub fn binary(op: BinOp, lhs: (Expr, usize), rhs: (Expr, usize)) -> (Expr, usize) {
+        let ((mut lhs, dl), (rhs, dr)) = (lhs, rhs);
+        let span = lhs.span.to(rhs.span);
+        let level = op.level();
+        if level != 0 {
+            match &mut lhs.kind {
+                ExprKind::Chain(c)
+                    if c.rest[0].0.level() == level && lhs.span == c.first.span.to(c.rest[c.rest.len() - 1].1.span) =>
+                {
+                    c.rest.push((op, rhs));
+                    lhs.span = span;
+                    return (lhs, dl.max(dr + 1));
+                }
+                ExprKind::Binary(o, a, b) if o.level() == level && lhs.span == a.span.to(b.span) => {
+                    let o = *o;
+                    let a = std::mem::replace(&mut **a, Expr::empty(span));
+                    let b = std::mem::replace(&mut **b, Expr::empty(span));
+                    let chain = Chain {
+                        first: a,
+                        rest: vec![(o, b), (op, rhs)],
+                    };
+                    return (
+                        Expr {
+                            kind: ExprKind::Chain(Box::new(chain)),
+                            span,
+                        },
+                        dl.max(dr + 1),
+                    );
+                }
+                _ => {}
+            }
+        }
+        (
+            Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            },
+            dl.max(dr) + 1,
+        )
+    }
+
+    /// A placeholder: an empty path.
+    pub fn empty(span: Span) -> Expr {
+        Expr {
+            kind: ExprKind::Path(Vec::new()),
+            span,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,
@@ -179,6 +253,15 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Operators of one level chain left to right (1: `+ −`, 2: `× /`); `^`
+    /// (0) does not chain.
+    pub fn level(self) -> u8 {
+        match self {
+            BinOp::Add | BinOp::Sub => 1,
+            BinOp::Mul | BinOp::Div => 2,
+            BinOp::Pow => 0,
+        }
+    }
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Add => "+",
@@ -207,6 +290,11 @@ pub enum ExprKind {
     Path(Vec<Ident>),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// Two or more operations of one level (`+ −` or `× /`) written in a row
+    /// without parentheses, left-associative: `a + b − c` is `(a + b) − c`. Flat,
+    /// so that the length of a sum (a county sums hundreds of parcels) costs no
+    /// depth in any pass; a chain nests one level (see [`Expr::binary`]).
+    Chain(Box<Chain>),
     /// `expr to unit`
     Convert(Box<Expr>, Arc<UnitExpr>),
 }

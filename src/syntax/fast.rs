@@ -31,7 +31,7 @@
 //! last token unless a `;` ends it.
 
 use super::ast::*;
-use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_OPERATORS, MAX_UNIT_FACTORS};
+use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_UNIT_FACTORS};
 use crate::source::{SourceId, Span};
 use crate::units::Rat;
 use std::sync::Arc;
@@ -181,11 +181,9 @@ struct Parser<'a> {
     nest: usize,
     /// The prepass's counters, kept here so that a file the fast path takes needs
     /// no prepass: brackets open (`(` of parentheses and unit groups, and `{`),
-    /// parentheses open, signs in a row, and operators since the statement began.
+    /// and signs in a row.
     brackets: usize,
-    parens: usize,
     signs: usize,
-    ops: usize,
     /// Items of the `arith` rules being parsed (a stack: inner ones above outer).
     items: Vec<Item>,
     /// The same for the factors of units, the fields of a block and the citations
@@ -266,9 +264,7 @@ impl<'a> Parser<'a> {
             bad: false,
             nest: 0,
             brackets: 0,
-            parens: 0,
             signs: 0,
-            ops: 0,
             items: Vec::new(),
             factors: Vec::new(),
             fields: Vec::new(),
@@ -387,10 +383,6 @@ impl<'a> Parser<'a> {
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
                 Some(b'\n') => {
                     self.pos += 1;
-                    // The prepass: a statement ends at a line end outside parentheses.
-                    if self.parens == 0 {
-                        self.ops = 0;
-                    }
                 }
                 Some(0xEF) if self.starts("\u{FEFF}") => self.pos += 3,
                 Some(b'#') => self.line_comment(),
@@ -430,10 +422,11 @@ impl<'a> Parser<'a> {
 
     // The prepass's limits. The fast path runs without the prepass and must give
     // up wherever the prepass would report: brackets nested deeper than
-    // `MAX_DEPTH`, more than `MAX_DEPTH` signs in a row, more than `MAX_OPERATORS`
-    // of `+ * / ^` in one statement. In a file that parses, every bracket, sign
-    // and operator outside strings and comments is one the parser consumes, so
-    // counting them as they are consumed gives the prepass's counts.
+    // `MAX_DEPTH`, more than `MAX_DEPTH` signs in a row. (The number of operators
+    // is not limited: a sum of any length is one flat chain.) In a file that
+    // parses, every bracket and sign outside strings and comments is one the
+    // parser consumes, so counting them as they are consumed gives the
+    // prepass's counts.
 
     /// An opening bracket: `{`, or the `(` of parentheses or of a unit group.
     fn open(&mut self) {
@@ -461,23 +454,10 @@ impl<'a> Parser<'a> {
         self.signs = 0;
     }
 
-    /// Counts the ASCII operators `+ * / ^` in `start..end` (a quantity, a unit or
-    /// an operator: no strings or comments inside).
-    fn count_ops(&mut self, start: usize, end: usize) {
-        let n = self.b.get(start..end).map_or(0, |r| {
-            r.iter().filter(|c| matches!(c, b'+' | b'*' | b'/' | b'^')).count()
-        });
-        self.ops += n;
-        if self.ops > MAX_OPERATORS {
-            self.bad = true;
-        }
-    }
-
-    /// An optional `;`, which also ends a statement for the prepass.
+    /// An optional `;`.
     fn semicolon(&mut self) {
         if self.here() == Some(b';') {
             self.pos += 1;
-            self.ops = 0;
         }
     }
 
@@ -684,9 +664,7 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.open();
-        self.parens += 1;
         let r = self.unit_group_inner(start);
-        self.parens -= 1;
         self.close();
         self.leave();
         if r.is_none() {
@@ -815,7 +793,6 @@ impl<'a> Parser<'a> {
             u.scale = Some(u.scale.unwrap_or(1.0) * v);
         }
         u.span = self.span(start, self.pos);
-        self.count_ops(start, self.pos);
         Some((u, tight))
     }
 
@@ -846,7 +823,6 @@ impl<'a> Parser<'a> {
             self.unit_expr()?.0
         };
         u.span = self.span(start, self.pos);
-        self.count_ops(start, self.pos);
         Some(u)
     }
 
@@ -929,7 +905,6 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         if let Some((e, tight)) = self.quantity() {
             self.reset_signs();
-            self.count_ops(start, self.pos);
             return Some((e, 1, tight));
         }
         if let Some(e) = self.path() {
@@ -942,7 +917,6 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.open();
-        self.parens += 1;
         self.skip();
         let (inner, d, tight) = self.expr()?;
         self.skip();
@@ -950,7 +924,6 @@ impl<'a> Parser<'a> {
             return None;
         }
         self.pos += 1;
-        self.parens -= 1;
         self.close();
         let e = Expr {
             kind: inner.kind,
@@ -1035,7 +1008,6 @@ impl<'a> Parser<'a> {
             } else {
                 self.reset_signs();
             }
-            self.count_ops(self.pos, self.pos + w);
             self.pos += w;
             self.items.push(Item::Op(op));
             self.skip();
@@ -1428,7 +1400,6 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.open();
-        self.ops = 0;
         let base = self.fields.len();
         let mut allows = Vec::new();
         loop {
@@ -1447,7 +1418,6 @@ impl<'a> Parser<'a> {
         let fields: Vec<Field> = self.fields.drain(base..).collect();
         self.pos += 1;
         self.close();
-        self.ops = 0;
         let end = self.end_of_rule();
         out.push(Decl::Block(Box::new(BlockDecl {
             kind,
@@ -1542,15 +1512,8 @@ impl Pratt {
         };
         let p = prec(op);
         let (rhs, dr) = self.expr(it, if op == BinOp::Pow { p - 1 } else { p });
-        let (lhs, dl) = lhs;
-        let span = lhs.span.to(rhs.span);
-        self.deeper(
-            Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                span,
-            },
-            dl.max(dr) + 1,
-        )
+        let (e, d) = Expr::binary(op, lhs, (rhs, dr));
+        self.deeper(e, d)
     }
 
     fn deeper(&mut self, e: Expr, depth: usize) -> (Expr, usize) {

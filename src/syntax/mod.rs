@@ -26,8 +26,6 @@ struct CarbonParser;
 
 /// Deepest allowed nesting of parentheses, braces and expression operators.
 pub const MAX_DEPTH: usize = 256;
-/// Operators in one statement (`1+1+1…`): beyond the nesting limit anyway.
-pub const MAX_OPERATORS: usize = 4 * MAX_DEPTH;
 /// Factors in one written unit (`t*t*t…`).
 pub const MAX_UNIT_FACTORS: usize = 64;
 /// Syntax errors reported per source before giving up.
@@ -526,7 +524,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
     let mut after_close = false;
     let mut line_start = true;
     let mut sign_run = 0usize;
-    let mut ops = 0usize;
     let mut incomplete = false;
     while i < b.len() {
         let c = b[i];
@@ -542,9 +539,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
         match c {
             b'\n' => {
                 line_start = true;
-                if !stack.iter().any(|(o, _)| *o == b'(') {
-                    ops = 0;
-                }
                 i += 1;
             }
             b'"' => {
@@ -599,9 +593,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             }
             b'(' | b'{' => {
                 after_close = false;
-                if c == b'{' {
-                    ops = 0;
-                }
                 stack.push((c, i));
                 if stack.len() > MAX_DEPTH {
                     diags.push(
@@ -621,9 +612,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 i += 1;
             }
             b')' | b'}' => {
-                if c == b'}' {
-                    ops = 0;
-                }
                 let want = if c == b')' { b'(' } else { b'{' };
                 match stack.pop() {
                     Some((open, _)) if open == want => after_close = c == b'}' && stack.is_empty(),
@@ -680,31 +668,6 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 if !c.is_ascii_whitespace() {
                     sign_run = 0;
                     after_close = false;
-                }
-                // Operators per statement: a statement ends at `;`, a brace, or a
-                // line end outside parentheses. Far more than any expression can
-                // nest means a pathological line: stop before pest reads it all.
-                match c {
-                    b'+' | b'*' | b'/' | b'^' => {
-                        ops += 1;
-                        if ops > MAX_OPERATORS {
-                            diags.push(
-                                Diag::error(
-                                    "carbon::limits::depth",
-                                    format!("more than {MAX_OPERATORS} operators in one expression"),
-                                )
-                                .at(Span::new(src, i, i + 1), "this expression is too long")
-                                .help("split the expression into named `let` quantities"),
-                            );
-                            return Prepass {
-                                decl_starts: starts,
-                                split_points: splits,
-                                incomplete: false,
-                            };
-                        }
-                    }
-                    b';' => ops = 0,
-                    _ => {}
                 }
                 i += 1;
                 // A run of plain bytes (letters, digits, blanks within a line, and
@@ -1093,14 +1056,8 @@ impl Builder {
                     Rule::div => BinOp::Div,
                     _ => BinOp::Pow,
                 };
-                let span = lhs.span.to(rhs.span);
-                deeper(
-                    Expr {
-                        kind: ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)),
-                        span,
-                    },
-                    dl.max(dr) + 1,
-                )
+                let (e, d) = Expr::binary(bop, (lhs, dl), (rhs, dr));
+                deeper(e, d)
             })
             .parse(p.into_inner())
     }
