@@ -133,3 +133,15 @@ fn a_hundred_thousand_terms_of_plus_and_minus_evaluate() {
         assert!((t - 1.0).abs() < 1e-9, "{t}");
     }
 }
+
+#[test]
+fn a_hundred_thousand_terms_beside_a_syntax_error() {
+    // A syntax error elsewhere: the file goes through the prepass, pest and its
+    // builder, which build the chain as the fast path does, without recursing
+    // along it, and report only the error.
+    let mut src = long_total(100_000, &["+", "-"], "1 tCO2/a");
+    src.push_str("let broken = = 1\n");
+    let codes = codes_on_small_stack(src);
+    assert!(codes.iter().all(|c| c.starts_with("carbon::syntax")), "{codes:?}");
+    assert!(!codes.is_empty());
+}
