@@ -581,6 +581,15 @@ impl Namer {
                 Decl::Block(b) => self.declare_block(b),
                 Decl::Expect(e) => self.declare_expect(e),
                 Decl::Source(s) if self.streaming => self.declare_source(s),
+                Decl::Unit(u) if !u.prov.allow.is_empty() => {
+                    // A unit has no warning to silence: its `allow`s are reported.
+                    let allows = std::mem::take(&mut u.prov.allow);
+                    self.allow(&[], &allows);
+                    if let Some(us) = units.as_deref_mut() {
+                        us.push(d);
+                        continue;
+                    }
+                }
                 Decl::Unit(_) | Decl::Dimension(_) => {
                     if let Some(u) = units.as_deref_mut() {
                         u.push(d);
