@@ -2185,33 +2185,132 @@ impl Lookup for Namer {
     }
 }
 
+/// Operations split off a quantity's unit (`5 a * share` is parsed as the number
+/// 5 in the unit `a*share`; `share` is a name): applied, left to right, by the
+/// multiplicative chain that encloses the quantity (see [`lower_tail`]).
+type Tail = Vec<(BinOp, Ir)>;
+
 /// AST expression → IR, resolving names.
 pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> Option<Ir> {
-    let op = match &e.kind {
+    let (ir, tail) = lower_tail(l, e, units)?;
+    Some(apply(ir, tail))
+}
+
+/// `ir` followed by the operations of `tail`, left to right.
+fn apply(ir: Ir, tail: Tail) -> Ir {
+    tail.into_iter().fold(ir, |acc, (op, x)| Ir::bin(op, acc, x))
+}
+
+/// Whether `e` was written in parentheses: the AST has no node for them, a
+/// parenthesised expression's span includes them (a quantity says so itself).
+fn parenthesised(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Quantity { paren, .. } => *paren,
+        ExprKind::Binary(_, a, b) => e.span.start < a.span.start || e.span.end > b.span.end,
+        ExprKind::Neg(x) => e.span.end > x.span.end,
+        _ => false,
+    }
+}
+
+/// Lowers `e` and returns, apart, the operations split off the unit of its last
+/// quantity that still belong to the enclosing `*`/`/` chain: `x / 5 a * share`
+/// is `(x / (5 a)) * share`, and `x / 2 a / k` is `(x / (2 a)) / k` — a number
+/// and its unit bind tightest, `*` and `/` associate left to right, a name never
+/// becomes part of a unit. A tail never leaves parentheses, passes out of the
+/// right operand of `^` (`x ^ 3 t / z` is `(x ^ (3 t)) / z`), and a `^` after a
+/// quantity whose unit split applies to the last split-off operand
+/// (`5 t / area ^ 2` is `(5 t) / area ^ 2`).
+fn lower_tail<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> Option<(Ir, Tail)> {
+    let (ir, tail) = match &e.kind {
         ExprKind::Quantity {
             value,
             unit: Some(u),
             precision,
-        } => return lower_quantity(l, *value, *precision, u, e.span, units),
+            ..
+        } => lower_quantity(l, *value, *precision, u, e.span, units)?,
         ExprKind::Quantity {
             value,
             unit: None,
             precision,
-        } => IrOp::Lit {
-            value: *value,
-            unit: None,
-            precision: *precision,
-        },
-        ExprKind::Path(parts) => IrOp::Sym(l.lookup(parts)?),
-        ExprKind::Neg(x) => IrOp::Neg(Box::new(lower_with(l, x, units)?)),
-        ExprKind::Binary(op, a, b) => {
+            ..
+        } => (
+            Ir {
+                op: IrOp::Lit {
+                    value: *value,
+                    unit: None,
+                    precision: *precision,
+                },
+                span: e.span,
+            },
+            Tail::new(),
+        ),
+        ExprKind::Path(parts) => (Ir::sym(l.lookup(parts)?, e.span), Tail::new()),
+        ExprKind::Neg(x) => {
+            let (x, tail) = lower_tail(l, x, units)?;
+            let span = if tail.is_empty() {
+                e.span
+            } else {
+                Span {
+                    end: x.span.end,
+                    ..e.span
+                }
+            };
+            (
+                Ir {
+                    op: IrOp::Neg(Box::new(x)),
+                    span,
+                },
+                tail,
+            )
+        }
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
             let a = lower_with(l, a, units);
             let b = lower_with(l, b, units);
-            IrOp::Bin(*op, Box::new([a?, b?]))
+            (
+                Ir {
+                    op: IrOp::Bin(*op, Box::new([a?, b?])),
+                    span: e.span,
+                },
+                Tail::new(),
+            )
         }
-        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+        ExprKind::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => {
+            let a = lower_with(l, a, units);
+            let b = lower_tail(l, b, units);
+            let (a, (b, tail)) = (a?, b?);
+            (Ir::bin(*op, a, b), tail)
+        }
+        ExprKind::Binary(BinOp::Pow, a, b) => {
+            let a = lower_tail(l, a, units);
+            let b = lower_tail(l, b, units);
+            let ((a, mut ta), (b, tb)) = (a?, b?);
+            let ir = match ta.pop() {
+                Some((op, last)) => {
+                    ta.push((op, Ir::bin(BinOp::Pow, last, b)));
+                    a
+                }
+                None => Ir::bin(BinOp::Pow, a, b),
+            };
+            ta.extend(tb);
+            (ir, ta)
+        }
+        ExprKind::Convert(x, u) => (
+            Ir {
+                op: IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+                span: e.span,
+            },
+            Tail::new(),
+        ),
     };
-    Some(Ir { op, span: e.span })
+    if tail.is_empty() {
+        // The node's own span (with its parentheses, if any).
+        return Some((Ir { span: e.span, ..ir }, tail));
+    }
+    if parenthesised(e) {
+        let ir = apply(ir, tail);
+        return Some((Ir { span: e.span, ..ir }, Tail::new()));
+    }
+    Some((ir, tail))
 }
 
 /// `5 t / z`: after a number, a word that is not a unit but is a declared name
@@ -2224,7 +2323,7 @@ fn lower_quantity<L: Lookup>(
     u: &Arc<UnitExpr>,
     span: Span,
     units: &mut Units,
-) -> Option<Ir> {
+) -> Option<(Ir, Tail)> {
     // A word is read as a name when it is not a unit and is a declared name,
     // or is closer to a declared name than to any unit (a misspelled name).
     let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
@@ -2251,14 +2350,15 @@ fn lower_quantity<L: Lookup>(
     // relative spans: each ends its literal, as the whole unit ends `span`.
     let at = u.start_in(span);
     let Some(i) = split else {
-        return Some(Ir {
+        let lit = Ir {
             op: IrOp::Lit {
                 value,
                 unit: Some(u.clone()),
                 precision,
             },
             span,
-        });
+        };
+        return Some((lit, Tail::new()));
     };
     let head_span = Span {
         end: u.factors[i - 1].span.after(at).end,
@@ -2274,7 +2374,7 @@ fn lower_quantity<L: Lookup>(
             ..u.span
         },
     };
-    let mut ir = Ir {
+    let ir = Ir {
         op: IrOp::Lit {
             value,
             unit: Some(Arc::new(head)),
@@ -2282,6 +2382,7 @@ fn lower_quantity<L: Lookup>(
         },
         span: head_span,
     };
+    let mut tail = Tail::with_capacity(u.factors.len() - i);
     for f in &u.factors[i..] {
         let f_span = f.span.after(at);
         let operand = if is_name(l, f, units) {
@@ -2326,9 +2427,9 @@ fn lower_quantity<L: Lookup>(
             };
             Ir::bin(BinOp::Pow, operand, e)
         };
-        ir = Ir::bin(if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, ir, operand);
+        tail.push((if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, operand));
     }
-    Some(ir)
+    Some((ir, tail))
 }
 
 /// "unknown name", with the closest global name or member as did-you-mean.
