@@ -2324,19 +2324,6 @@ fn lower_quantity<L: Lookup>(
     span: Span,
     units: &mut Units,
 ) -> Option<(Ir, Tail)> {
-    // A word is read as a name when it is not a unit and is a declared name,
-    // or is closer to a declared name than to any unit (a misspelled name).
-    let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
-        UnitBase::Atom(a) => {
-            !n.is_unit(units, a)
-                && (n.scope().contains_key(a.as_str())
-                    || RESERVED.contains(&a.as_str())
-                    || (a.chars().count() > 3
-                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
-                        && suggest::closest(a, units.unit_names()).is_none()))
-        }
-        UnitBase::Group(_) => false,
-    };
     let split = match l.known_split(u) {
         Some(split) => split,
         None => {
@@ -2345,10 +2332,43 @@ fn lower_quantity<L: Lookup>(
             split
         }
     };
+    split_unit(l, value, precision, u, u.start_in(span), span, split, units)
+}
+
+/// A word of a unit is read as a name when it is not a unit and is a declared
+/// name, or is closer to a declared name than to any unit (a misspelled name); a
+/// unit group (`(2 a * k)`) when a word in it is.
+fn is_name<L: Lookup>(n: &mut L, f: &ast::UnitFactor, units: &mut Units) -> bool {
+    match &f.base {
+        UnitBase::Atom(a) => {
+            !n.is_unit(units, a)
+                && (n.scope().contains_key(a.as_str())
+                    || RESERVED.contains(&a.as_str())
+                    || (a.chars().count() > 3
+                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
+                        && suggest::closest(a, units.unit_names()).is_none()))
+        }
+        UnitBase::Group(g) => g.factors.iter().any(|f| is_name(n, f, units)),
+    }
+}
+
+/// `value u` split before factor `split` (0: the number alone) into a literal and
+/// the tail of operations after it. `at` is where the unit's relative spans
+/// start in the file.
+#[allow(clippy::too_many_arguments)]
+fn split_unit<L: Lookup>(
+    l: &mut L,
+    value: f64,
+    precision: f64,
+    u: &Arc<UnitExpr>,
+    at: u32,
+    span: Span,
+    split: Option<usize>,
+    units: &mut Units,
+) -> Option<(Ir, Tail)> {
     // The unit's spans are relative to its start (see `UnitExpr`); the names and
     // literals split off it are spanned in the file. The units split off keep
     // relative spans: each ends its literal, as the whole unit ends `span`.
-    let at = u.start_in(span);
     let Some(i) = split else {
         let lit = Ir {
             op: IrOp::Lit {
@@ -2360,57 +2380,66 @@ fn lower_quantity<L: Lookup>(
         };
         return Some((lit, Tail::new()));
     };
-    let head_span = Span {
-        end: u.factors[i - 1].span.after(at).end,
-        ..span
-    };
-    let head = UnitExpr {
-        scale: u.scale,
-        text: None,
-        factors: u.factors[..i].to_vec(),
-        // Ends where its literal ends (see `at` above).
-        span: Span {
-            end: u.factors[i - 1].span.end,
-            ..u.span
-        },
-    };
-    let ir = Ir {
-        op: IrOp::Lit {
-            value,
-            unit: Some(Arc::new(head)),
-            precision,
-        },
-        span: head_span,
+    let ir = if i == 0 {
+        // A group that starts with a name: `(share)`, `(k * 2 a)`.
+        Ir {
+            op: IrOp::Lit {
+                value,
+                unit: None,
+                precision,
+            },
+            span,
+        }
+    } else {
+        head(value, precision, u, at, span, i)
     };
     let mut tail = Tail::with_capacity(u.factors.len() - i);
     for f in &u.factors[i..] {
         let f_span = f.span.after(at);
-        let operand = if is_name(l, f, units) {
-            let UnitBase::Atom(a) = &f.base else { return None };
-            let id = l.lookup(&[ast::Ident {
-                name: a.as_str().into(),
-                span: f_span,
-            }])?;
-            Ir::sym(id, f_span)
-        } else {
-            let one = ast::UnitFactor {
-                base: f.base.clone(),
-                exp: Rat::ONE,
-                span: f.span,
-            };
-            let unit = UnitExpr {
-                scale: None,
-                text: None,
-                factors: vec![one],
-                span: f.span,
-            };
-            Ir {
-                op: IrOp::Lit {
-                    value: 1.0,
-                    unit: Some(Arc::new(unit)),
-                    precision: 0.0,
-                },
-                span: f_span,
+        let operand = match &f.base {
+            UnitBase::Group(g) if is_name(l, f, units) => {
+                // A parenthesised expression read as a unit group: `x / (2 a * k)`.
+                let inner = Arc::new(UnitExpr {
+                    scale: None,
+                    text: None,
+                    factors: g.factors.clone(),
+                    span: g.span,
+                });
+                let first = (0..g.factors.len()).find(|&j| is_name(l, &g.factors[j], units));
+                let (ir, t) = split_unit(l, g.scale.unwrap_or(1.0), 0.0, &inner, at, f_span, first, units)?;
+                Ir {
+                    span: f_span,
+                    ..apply(ir, t)
+                }
+            }
+            _ if is_name(l, f, units) => {
+                let UnitBase::Atom(a) = &f.base else { return None };
+                let id = l.lookup(&[ast::Ident {
+                    name: a.as_str().into(),
+                    span: f_span,
+                }])?;
+                Ir::sym(id, f_span)
+            }
+            _ => {
+                let one = ast::UnitFactor {
+                    base: f.base.clone(),
+                    exp: Rat::ONE,
+                    span: f.span,
+                };
+                let unit = UnitExpr {
+                    scale: None,
+                    text: None,
+                    factors: vec![one],
+                    span: f.span,
+                };
+                Ir {
+                    op: IrOp::Lit {
+                        value: 1.0,
+                        unit: Some(Arc::new(unit)),
+                        precision: 0.0,
+                    },
+                    span: f_span,
+                }
             }
         };
         let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
@@ -2430,6 +2459,32 @@ fn lower_quantity<L: Lookup>(
         tail.push((if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, operand));
     }
     Some((ir, tail))
+}
+
+/// The literal `value` in the first `i` factors of `u`.
+fn head(value: f64, precision: f64, u: &UnitExpr, at: u32, span: Span, i: usize) -> Ir {
+    let head_span = Span {
+        end: u.factors[i - 1].span.after(at).end,
+        ..span
+    };
+    let head = UnitExpr {
+        scale: u.scale,
+        text: None,
+        factors: u.factors[..i].to_vec(),
+        // Ends where its literal ends (see `at` above).
+        span: Span {
+            end: u.factors[i - 1].span.end,
+            ..u.span
+        },
+    };
+    Ir {
+        op: IrOp::Lit {
+            value,
+            unit: Some(Arc::new(head)),
+            precision,
+        },
+        span: head_span,
+    }
 }
 
 /// "unknown name", with the closest global name or member as did-you-mean.

@@ -86,6 +86,13 @@ fn parentheses_and_to_keep_the_grouping() {
     check("x / (2 a / k)", "t/a", 16.0);
     check("x / (2 a / k) / z", "t/a", 8.0);
     check("x / -(2 a / k)", "t/a", -16.0);
+    // A parenthesised expression after a unit is read as a unit group; a name in it
+    // still makes it arithmetic.
+    check("5 t / (2 a * k)", "t/a", 0.625);
+    check("5 t / (2 a * k) * z", "t/a", 1.25);
+    check("5 t / (share) * z", "t", 20.0);
+    check("5 t / (k * 2 a)", "t/a", 0.625);
+    check("5 t / (2 t)", "%", 250.0);
     check("(5 t to kg) / area", "kg/hm2", 2500.0);
     check("x to kg", "kg", 8000.0);
 }
