@@ -801,7 +801,22 @@ impl<'a, T: Table> Checker<'a, T> {
                 if da == self.one {
                     (self.one, ua)
                 } else {
-                    let Some(e) = const_value(&ib.code).and_then(Rat::from_f64) else {
+                    let v = const_value(&ib.code);
+                    let Some(e) = v.and_then(Rat::from_f64) else {
+                        if let Some(v) = v {
+                            self.diags.push(
+                                Diag::error(
+                                    "carbon::units::exponent",
+                                    format!(
+                                        "the exponent {} would make the unit inexact",
+                                        crate::number::format(v)
+                                    ),
+                                )
+                                .at(b, "not a whole number or a fraction with a denominator up to 12")
+                                .help("write the exponent as a number, for example `^2` or `^(1/2)`, or remove the unit before raising it"),
+                            );
+                            return Err(());
+                        }
                         self.diags.push(
                             Diag::error(
                                 "carbon::units::exponent",

@@ -2289,46 +2289,173 @@ impl Lookup for Namer {
     }
 }
 
+/// Operations split off a quantity's unit (`5 a * share` is parsed as the number
+/// 5 in the unit `a*share`; `share` is a name): applied, left to right, by the
+/// multiplicative chain that encloses the quantity (see [`lower_tail`]).
+type Tail = Vec<(BinOp, Ir)>;
+
 /// AST expression → IR, resolving names.
 pub(crate) fn lower_with<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> Option<Ir> {
-    let op = match &e.kind {
+    let (ir, tail) = lower_tail(l, e, units)?;
+    Some(apply(ir, tail))
+}
+
+/// `ir` followed by the operations of `tail`, left to right.
+fn apply(ir: Ir, tail: Tail) -> Ir {
+    tail.into_iter().fold(ir, |acc, (op, x)| Ir::bin(op, acc, x))
+}
+
+/// Whether `e` was written in parentheses: the AST has no node for them, a
+/// parenthesised expression's span includes them (a quantity says so itself).
+fn parenthesised(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Quantity { paren, .. } => *paren,
+        ExprKind::Binary(_, a, b) => e.span.start < a.span.start || e.span.end > b.span.end,
+        ExprKind::Neg(x) => e.span.end > x.span.end,
+        ExprKind::Chain(c) => {
+            e.span.start < c.first.span.start || c.rest.last().is_some_and(|(_, x)| e.span.end > x.span.end)
+        }
+        _ => false,
+    }
+}
+
+/// Lowers `e` and returns, apart, the operations split off the unit of its last
+/// quantity that still belong to the enclosing `*`/`/` chain: `x / 5 a * share`
+/// is `(x / (5 a)) * share`, and `x / 2 a / k` is `(x / (2 a)) / k` — a number
+/// and its unit bind tightest, `*` and `/` associate left to right, a name never
+/// becomes part of a unit. A tail never leaves parentheses, passes out of the
+/// right operand of `^` (`x ^ 3 t / z` is `(x ^ (3 t)) / z`), and a `^` after a
+/// quantity whose unit split applies to the last split-off operand
+/// (`5 t / area ^ 2` is `(5 t) / area ^ 2`).
+fn lower_tail<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> Option<(Ir, Tail)> {
+    let (ir, tail) = match &e.kind {
         ExprKind::Quantity {
             value,
             unit: Some(u),
             precision,
-        } => return lower_quantity(l, *value, *precision, u, e.span, units),
+            ..
+        } => lower_quantity(l, *value, *precision, u, e.span, units)?,
         ExprKind::Quantity {
             value,
             unit: None,
             precision,
-        } => IrOp::Lit {
-            value: *value,
-            unit: None,
-            precision: *precision,
-        },
-        ExprKind::Path(parts) => IrOp::Sym(l.lookup(parts)?),
-        ExprKind::Neg(x) => IrOp::Neg(Box::new(lower_with(l, x, units)?)),
-        ExprKind::Binary(op, a, b) => {
+            ..
+        } => (
+            Ir {
+                op: IrOp::Lit {
+                    value: *value,
+                    unit: None,
+                    precision: *precision,
+                },
+                span: e.span,
+            },
+            Tail::new(),
+        ),
+        ExprKind::Path(parts) => (Ir::sym(l.lookup(parts)?, e.span), Tail::new()),
+        ExprKind::Neg(x) => {
+            let (x, tail) = lower_tail(l, x, units)?;
+            let span = if tail.is_empty() {
+                e.span
+            } else {
+                Span {
+                    end: x.span.end,
+                    ..e.span
+                }
+            };
+            (
+                Ir {
+                    op: IrOp::Neg(Box::new(x)),
+                    span,
+                },
+                tail,
+            )
+        }
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
             let a = lower_with(l, a, units);
             let b = lower_with(l, b, units);
-            IrOp::Bin(*op, Box::new([a?, b?]))
+            (
+                Ir {
+                    op: IrOp::Bin(*op, Box::new([a?, b?])),
+                    span: e.span,
+                },
+                Tail::new(),
+            )
         }
         ExprKind::Chain(c) => {
-            // Every operand, so that each unknown name is reported.
-            let first = lower_with(l, &c.first, units);
-            let rest: Vec<Option<(BinOp, Ir)>> = c
+            // Every operand, so that each unknown name is reported. In a `*`/`/`
+            // chain, the operations split off an operand's unit follow it in the
+            // chain (left to right); a `+`/`−` chain ends every operand's tail.
+            let mul = c.rest[0].0.level() == BinOp::Mul.level();
+            let first = if mul {
+                lower_tail(l, &c.first, units)
+            } else {
+                lower_with(l, &c.first, units).map(|x| (x, Tail::new()))
+            };
+            let rest: Vec<Option<(BinOp, Ir, Tail)>> = c
                 .rest
                 .iter()
-                .map(|(op, x)| lower_with(l, x, units).map(|x| (*op, x)))
+                .map(|(op, x)| {
+                    if mul {
+                        lower_tail(l, x, units).map(|(x, t)| (*op, x, t))
+                    } else {
+                        lower_with(l, x, units).map(|x| (*op, x, Tail::new()))
+                    }
+                })
                 .collect();
-            IrOp::Chain(Box::new(Chained {
-                first: first?,
-                rest: rest.into_iter().collect::<Option<Box<[_]>>>()?,
-            }))
+            let (first, mut chain) = first?;
+            for r in rest {
+                let (op, x, t) = r?;
+                chain.push((op, x));
+                chain.extend(t);
+            }
+            (
+                Ir {
+                    op: IrOp::Chain(Box::new(Chained {
+                        first,
+                        rest: chain.into_boxed_slice(),
+                    })),
+                    span: e.span,
+                },
+                Tail::new(),
+            )
         }
-        ExprKind::Convert(x, u) => IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+        ExprKind::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) => {
+            let a = lower_with(l, a, units);
+            let b = lower_tail(l, b, units);
+            let (a, (b, tail)) = (a?, b?);
+            (Ir::bin(*op, a, b), tail)
+        }
+        ExprKind::Binary(BinOp::Pow, a, b) => {
+            let a = lower_tail(l, a, units);
+            let b = lower_tail(l, b, units);
+            let ((a, mut ta), (b, tb)) = (a?, b?);
+            let ir = match ta.pop() {
+                Some((op, last)) => {
+                    ta.push((op, Ir::bin(BinOp::Pow, last, b)));
+                    a
+                }
+                None => Ir::bin(BinOp::Pow, a, b),
+            };
+            ta.extend(tb);
+            (ir, ta)
+        }
+        ExprKind::Convert(x, u) => (
+            Ir {
+                op: IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
+                span: e.span,
+            },
+            Tail::new(),
+        ),
     };
-    Some(Ir { op, span: e.span })
+    if tail.is_empty() {
+        // The node's own span (with its parentheses, if any).
+        return Some((Ir { span: e.span, ..ir }, tail));
+    }
+    if parenthesised(e) {
+        let ir = apply(ir, tail);
+        return Some((Ir { span: e.span, ..ir }, Tail::new()));
+    }
+    Some((ir, tail))
 }
 
 /// `5 t / z`: after a number, a word that is not a unit but is a declared name
@@ -2341,20 +2468,7 @@ fn lower_quantity<L: Lookup>(
     u: &Arc<UnitExpr>,
     span: Span,
     units: &mut Units,
-) -> Option<Ir> {
-    // A word is read as a name when it is not a unit and is a declared name,
-    // or is closer to a declared name than to any unit (a misspelled name).
-    let is_name = |n: &mut L, f: &ast::UnitFactor, units: &mut Units| match &f.base {
-        UnitBase::Atom(a) => {
-            !n.is_unit(units, a)
-                && (n.scope().contains_key(a.as_str())
-                    || RESERVED.contains(&a.as_str())
-                    || (a.chars().count() > 3
-                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
-                        && suggest::closest(a, units.unit_names()).is_none()))
-        }
-        UnitBase::Group(_) => false,
-    };
+) -> Option<(Ir, Tail)> {
     let split = match l.known_split(u) {
         Some(split) => split,
         None => {
@@ -2363,70 +2477,114 @@ fn lower_quantity<L: Lookup>(
             split
         }
     };
+    split_unit(l, value, precision, u, u.start_in(span), span, split, units)
+}
+
+/// A word of a unit is read as a name when it is not a unit and is a declared
+/// name, or is closer to a declared name than to any unit (a misspelled name); a
+/// unit group (`(2 a * k)`) when a word in it is.
+fn is_name<L: Lookup>(n: &mut L, f: &ast::UnitFactor, units: &mut Units) -> bool {
+    match &f.base {
+        UnitBase::Atom(a) => {
+            !n.is_unit(units, a)
+                && (n.scope().contains_key(a.as_str())
+                    || RESERVED.contains(&a.as_str())
+                    || (a.chars().count() > 3
+                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
+                        && suggest::closest(a, units.unit_names()).is_none()))
+        }
+        UnitBase::Group(g) => g.factors.iter().any(|f| is_name(n, f, units)),
+    }
+}
+
+/// `value u` split before factor `split` (0: the number alone) into a literal and
+/// the tail of operations after it. `at` is where the unit's relative spans
+/// start in the file.
+#[allow(clippy::too_many_arguments)]
+fn split_unit<L: Lookup>(
+    l: &mut L,
+    value: f64,
+    precision: f64,
+    u: &Arc<UnitExpr>,
+    at: u32,
+    span: Span,
+    split: Option<usize>,
+    units: &mut Units,
+) -> Option<(Ir, Tail)> {
     // The unit's spans are relative to its start (see `UnitExpr`); the names and
     // literals split off it are spanned in the file. The units split off keep
     // relative spans: each ends its literal, as the whole unit ends `span`.
-    let at = u.start_in(span);
     let Some(i) = split else {
-        return Some(Ir {
+        let lit = Ir {
             op: IrOp::Lit {
                 value,
                 unit: Some(u.clone()),
                 precision,
             },
             span,
-        });
+        };
+        return Some((lit, Tail::new()));
     };
-    let head_span = Span {
-        end: u.factors[i - 1].span.after(at).end,
-        ..span
+    let ir = if i == 0 {
+        // A group that starts with a name: `(share)`, `(k * 2 a)`.
+        Ir {
+            op: IrOp::Lit {
+                value,
+                unit: None,
+                precision,
+            },
+            span,
+        }
+    } else {
+        head(value, precision, u, at, span, i)
     };
-    let head = UnitExpr {
-        scale: u.scale,
-        text: None,
-        factors: u.factors[..i].to_vec(),
-        // Ends where its literal ends (see `at` above).
-        span: Span {
-            end: u.factors[i - 1].span.end,
-            ..u.span
-        },
-    };
-    let mut ir = Ir {
-        op: IrOp::Lit {
-            value,
-            unit: Some(Arc::new(head)),
-            precision,
-        },
-        span: head_span,
-    };
+    let mut tail = Tail::with_capacity(u.factors.len() - i);
     for f in &u.factors[i..] {
         let f_span = f.span.after(at);
-        let operand = if is_name(l, f, units) {
-            let UnitBase::Atom(a) = &f.base else { return None };
-            let id = l.lookup(&[ast::Ident {
-                name: a.as_str().into(),
-                span: f_span,
-            }])?;
-            Ir::sym(id, f_span)
-        } else {
-            let one = ast::UnitFactor {
-                base: f.base.clone(),
-                exp: Rat::ONE,
-                span: f.span,
-            };
-            let unit = UnitExpr {
-                scale: None,
-                text: None,
-                factors: vec![one],
-                span: f.span,
-            };
-            Ir {
-                op: IrOp::Lit {
-                    value: 1.0,
-                    unit: Some(Arc::new(unit)),
-                    precision: 0.0,
-                },
-                span: f_span,
+        let operand = match &f.base {
+            UnitBase::Group(g) if is_name(l, f, units) => {
+                // A parenthesised expression read as a unit group: `x / (2 a * k)`.
+                let inner = Arc::new(UnitExpr {
+                    scale: None,
+                    text: None,
+                    factors: g.factors.clone(),
+                    span: g.span,
+                });
+                let first = (0..g.factors.len()).find(|&j| is_name(l, &g.factors[j], units));
+                let (ir, t) = split_unit(l, g.scale.unwrap_or(1.0), 0.0, &inner, at, f_span, first, units)?;
+                Ir {
+                    span: f_span,
+                    ..apply(ir, t)
+                }
+            }
+            _ if is_name(l, f, units) => {
+                let UnitBase::Atom(a) = &f.base else { return None };
+                let id = l.lookup(&[ast::Ident {
+                    name: a.as_str().into(),
+                    span: f_span,
+                }])?;
+                Ir::sym(id, f_span)
+            }
+            _ => {
+                let one = ast::UnitFactor {
+                    base: f.base.clone(),
+                    exp: Rat::ONE,
+                    span: f.span,
+                };
+                let unit = UnitExpr {
+                    scale: None,
+                    text: None,
+                    factors: vec![one],
+                    span: f.span,
+                };
+                Ir {
+                    op: IrOp::Lit {
+                        value: 1.0,
+                        unit: Some(Arc::new(unit)),
+                        precision: 0.0,
+                    },
+                    span: f_span,
+                }
             }
         };
         let mag = if f.exp.is_negative() { f.exp.negated() } else { f.exp };
@@ -2443,9 +2601,35 @@ fn lower_quantity<L: Lookup>(
             };
             Ir::bin(BinOp::Pow, operand, e)
         };
-        ir = Ir::bin(if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, ir, operand);
+        tail.push((if f.exp.is_negative() { BinOp::Div } else { BinOp::Mul }, operand));
     }
-    Some(ir)
+    Some((ir, tail))
+}
+
+/// The literal `value` in the first `i` factors of `u`.
+fn head(value: f64, precision: f64, u: &UnitExpr, at: u32, span: Span, i: usize) -> Ir {
+    let head_span = Span {
+        end: u.factors[i - 1].span.after(at).end,
+        ..span
+    };
+    let head = UnitExpr {
+        scale: u.scale,
+        text: None,
+        factors: u.factors[..i].to_vec(),
+        // Ends where its literal ends (see `at` above).
+        span: Span {
+            end: u.factors[i - 1].span.end,
+            ..u.span
+        },
+    };
+    Ir {
+        op: IrOp::Lit {
+            value,
+            unit: Some(Arc::new(head)),
+            precision,
+        },
+        span: head_span,
+    }
 }
 
 /// "unknown name", with the closest global name or member as did-you-mean.

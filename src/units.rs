@@ -96,11 +96,18 @@ impl Rat {
         self.d
     }
     /// The exact rational value of a float, if it is a small fraction.
+    /// `x` as a fraction with a denominator up to 12, when it is one up to
+    /// rounding (a few units in the last place of `x`, so that `1/3` computed in
+    /// floating point is 1/3); `None` otherwise. A tiny `x` (`1e-300`,
+    /// `1/1000000007`) is not 0: only 0 is.
     pub fn from_f64(x: f64) -> Option<Rat> {
         for d in 1..=12i32 {
-            let n = x * d as f64;
-            if (n - n.round()).abs() < 1e-9 && n.abs() < 30000.0 {
-                return Rat::from_i32(n.round() as i32, d);
+            let n = (x * d as f64).round();
+            if n.abs() < 30000.0 {
+                let r = n / d as f64;
+                if (r - x).abs() <= 4.0 * f64::EPSILON * x.abs() {
+                    return Rat::from_i32(n as i32, d);
+                }
             }
         }
         None
@@ -785,6 +792,12 @@ impl Units {
                     }
                 },
                 UnitBase::Group(g) => {
+                    if g.scale == Some(0.0) && f.exp.is_negative() {
+                        return Err(Diag::error("carbon::eval::division_by_zero", "division by zero")
+                            .at(f.span, "this is zero")
+                            .also(e.span, "is divided by zero")
+                            .help("a divisor must not be zero; check the number in the parentheses"));
+                    }
                     let r = self.resolve(g)?;
                     let inner = g.text.clone().unwrap_or_else(|| group_text(g));
                     let name = format!("({inner})");

@@ -285,6 +285,10 @@ pub enum ExprKind {
         /// this expression's span (the unit ends the quantity).
         unit: Option<Arc<UnitExpr>>,
         precision: f64,
+        /// Written in parentheses, `(5 t / area)`: its span is then its own (the
+        /// unit's spans are relative to its end), and words of its unit that
+        /// are names split off inside the parentheses (see `names::lower_quantity`).
+        paren: bool,
     },
     /// A reference by name: `coal`, `coal.amount`.
     Path(Vec<Ident>),

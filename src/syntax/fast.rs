@@ -852,6 +852,7 @@ impl<'a> Parser<'a> {
                             value: n / d,
                             unit: Some(unit),
                             precision: 0.0,
+                            paren: false,
                         },
                         span: self.span(start, self.pos),
                     };
@@ -872,7 +873,12 @@ impl<'a> Parser<'a> {
             }
         };
         let e = Expr {
-            kind: ExprKind::Quantity { value, unit, precision },
+            kind: ExprKind::Quantity {
+                value,
+                unit,
+                precision,
+                paren: false,
+            },
             span: self.span(start, self.pos),
         };
         Some((e, tight))
@@ -925,9 +931,23 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.close();
-        let e = Expr {
-            kind: inner.kind,
-            span: self.span(start, self.pos),
+        let e = match inner.kind {
+            // Keeps its own span: its unit's spans are relative to its end.
+            ExprKind::Quantity {
+                value, unit, precision, ..
+            } => Expr {
+                kind: ExprKind::Quantity {
+                    value,
+                    unit,
+                    precision,
+                    paren: true,
+                },
+                span: inner.span,
+            },
+            kind => Expr {
+                kind,
+                span: self.span(start, self.pos),
+            },
         };
         Some((e, d, tight))
     }

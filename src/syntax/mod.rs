@@ -1067,7 +1067,22 @@ impl Builder {
         match p.as_rule() {
             Rule::paren => {
                 let (inner, d) = self.expr_d(p.into_inner().next().expect("paren holds an expr"))?;
-                Ok((Expr { kind: inner.kind, span }, d))
+                let e = match inner.kind {
+                    // Keeps its own span: its unit's spans are relative to its end.
+                    ExprKind::Quantity {
+                        value, unit, precision, ..
+                    } => Expr {
+                        kind: ExprKind::Quantity {
+                            value,
+                            unit,
+                            precision,
+                            paren: true,
+                        },
+                        span: inner.span,
+                    },
+                    kind => Expr { kind, span },
+                };
+                Ok((e, d))
             }
             Rule::path => {
                 let parts = p.into_inner().map(|q| self.ident(q)).collect();
@@ -1118,6 +1133,7 @@ impl Builder {
                                 Arc::new(u.relative_to(start))
                             }),
                             precision,
+                            paren: false,
                         },
                         span,
                     },
