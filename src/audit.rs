@@ -577,20 +577,30 @@ impl Auditor<'_> {
                 continue;
             }
             let id = i as SymId;
-            let literal = matches!(self.p.checked[i].code.as_ref().map(|c| &c.op), Some(Op::Const(..)));
             let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. });
-            if input
-                && literal
-                && s.prov.sources.is_empty()
-                && s.prov.assumed().is_none()
-                && !self.allowed(id, "no_provenance")
-            {
-                let (v, u) = self.show(id);
-                self.out.diags.push(
-                    Diag::warning("carbon::audit::no_provenance", format!("`{}` = {} has no source", s.name, Self::q(v, &u)))
-                        .at(s.span, "neither `from` nor `assumed`")
-                        .help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
-                );
+            if input && s.prov.sources.is_empty() && s.prov.assumed().is_none() {
+                // A value that is a literal, or a formula with a literal quantity in it
+                // (`100 t / 5 a`, `2 * 3 t`, `x * 3 tCO2/t`): that quantity is an input.
+                // A pure number (`2`, `44/12`) in a formula is not.
+                let literal = match self.p.checked[i].code.as_ref() {
+                    Some(c) if matches!(c.op, Op::Const(..)) => Some(None),
+                    Some(c) => quantity_literal(c).map(Some),
+                    None => None,
+                };
+                if let Some(inner) = literal.filter(|_| !self.allowed(id, "no_provenance")) {
+                    let (v, u) = self.show(id);
+                    let d = Diag::warning(
+                        "carbon::audit::no_provenance",
+                        format!("`{}` = {} has no source", s.name, Self::q(v, &u)),
+                    );
+                    let d = match inner {
+                        None => d.at(s.span, "neither `from` nor `assumed`"),
+                        Some(at) => d.at(at, "a quantity written here, with neither `from` nor `assumed`"),
+                    };
+                    self.out.diags.push(
+                        d.help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
+                    );
+                }
             }
             if s.kind == SymKind::Let && !used.get(i).copied().unwrap_or(false) && !self.allowed(id, "unused") {
                 self.out.diags.push(
@@ -739,5 +749,16 @@ impl Auditor<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// The span of the first literal written with a unit (`3 t`, `30 %`) in a formula,
+/// if any: a quantity that is an input of the formula. Pure numbers are not.
+fn quantity_literal(c: &crate::check::Code) -> Option<crate::source::Span> {
+    match &c.op {
+        Op::Const(_, u) => (*u != crate::units::UnitId::default()).then_some(c.span),
+        Op::Neg(x) => quantity_literal(x),
+        Op::Bin(_, ab) => quantity_literal(&ab[0]).or_else(|| quantity_literal(&ab[1])),
+        Op::Sym(_) | Op::Pair(..) | Op::Sum(_) => None,
     }
 }
