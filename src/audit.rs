@@ -295,8 +295,24 @@ impl Auditor<'_> {
             let SymKind::Field { decl } = s.kind else { continue };
             let Some(v) = self.vals.get(i as SymId) else { continue };
             let kind = res.decls[decl as usize].kind;
+            if v < 0.0 && negative_is_a_correction(kind, s.short()) {
+                let term = res.decls[decl as usize].term;
+                if !self.allowed(i as SymId, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
+                    let (shown, unit) = self.show(i as SymId);
+                    self.out.diags.push(
+                        Diag::warning(
+                            "carbon::audit::negative",
+                            format!("`{}` = {} is negative", s.name, Self::q(shown, &unit)),
+                        )
+                        .at(s.span, "negative: a correction, or a sign error?")
+                        .help(negative_help(kind, s.short())),
+                    );
+                }
+                continue;
+            }
             let problem = match (kind, s.short(), s.rule) {
                 (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
+                (_, name, _) if v < 0.0 && never_negative(kind, name) => Some(never_negative_why(kind, name)),
                 (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
                     Some("a share must lie between 0 % and 100 %")
                 }
@@ -327,6 +343,15 @@ impl Auditor<'_> {
             ) else {
                 continue;
             };
+            if t < 0.0 {
+                let span = res.syms[e.tolerance as usize].span;
+                self.out.diags.push(
+                    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
+                        .at(span, "negative tolerance")
+                        .help("write the tolerance as a positive amount: it applies on both sides"),
+                );
+                continue;
+            }
             let tol_dim = self.p.dim(e.tolerance);
             let relative_tol = tol_dim.is_some_and(|d| d.is_one());
             let diff = a - p;
@@ -760,5 +785,47 @@ fn quantity_literal(c: &crate::check::Code) -> Option<crate::source::Span> {
         Op::Neg(x) => quantity_literal(x),
         Op::Bin(_, ab) => quantity_literal(&ab[0]).or_else(|| quantity_literal(&ab[1])),
         Op::Sym(_) | Op::Pair(..) | Op::Sum(_) => None,
+    }
+}
+
+/// Fields whose negative value is legitimate only as a correction (warning `negative`):
+/// an emission or removal restated downwards, a carbon gain that is a loss.
+fn negative_is_a_correction(kind: Kind, field: &str) -> bool {
+    matches!(
+        (kind, field),
+        (Kind::Emission | Kind::Removal, "amount") | (Kind::Cover | Kind::Stand, "increment")
+    )
+}
+
+fn negative_help(kind: Kind, field: &str) -> &'static str {
+    match (kind, field) {
+        (Kind::Emission, _) => "a negative emission lowers the balance: keep it only as a correction of an earlier figure, with `allow negative \"reason\"`; a removal is a `removal`, `capture` or `cover`",
+        (Kind::Removal, _) => "a negative removal is an emission: declare it as an `emission`, or keep it as a correction with `allow negative \"reason\"`",
+        _ => "a negative increment is a loss of carbon: check the sign, or keep it with `allow negative \"reason\"`",
+    }
+}
+
+/// Fields that no inventory can have negative (error `out_of_range`): amounts of
+/// fuel, gas and captured CO2, coefficients, densities, volumes, GWPs and offsets.
+/// A stand's regression coefficients `a` and `b` may be negative.
+fn never_negative(kind: Kind, field: &str) -> bool {
+    match kind {
+        Kind::Energy | Kind::Transport => matches!(field, "amount" | "fold" | "factor"),
+        Kind::Gas => matches!(field, "amount" | "volume" | "density" | "gwp"),
+        Kind::Capture => field == "amount",
+        Kind::Cover => matches!(field, "density" | "previous"),
+        Kind::Stand => matches!(field, "volume" | "carbon" | "soil" | "previous"),
+        Kind::Offset => matches!(field, "sold" | "purchased"),
+        _ => false,
+    }
+}
+
+fn never_negative_why(kind: Kind, field: &str) -> &'static str {
+    match (kind, field) {
+        (Kind::Offset, _) => "offsets sold or purchased cannot be negative (say which way with `sold` or `purchased`)",
+        (_, "volume") => "a volume cannot be negative",
+        (_, "density" | "previous" | "soil") => "a density cannot be negative",
+        (_, "fold" | "factor" | "carbon" | "gwp") => "a coefficient cannot be negative",
+        _ => "an amount cannot be negative",
     }
 }

@@ -363,6 +363,7 @@ pub const WARNING_CODES: &[&str] = &[
     "unused",
     "zero_term",
     "implausible",
+    "negative",
 ];
 
 struct Namer {
