@@ -1273,6 +1273,22 @@ impl Namer {
                 .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
             );
         }
+        if kind == Kind::Gas {
+            let amount = seen.iter().find(|(n, _)| *n == "amount");
+            let other = seen.iter().find(|(n, _)| *n == "volume" || *n == "density");
+            if let (Some(&(_, a)), Some(&(field, o))) = (amount, other) {
+                // One of the two would be silently ignored.
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::conflicting_fields",
+                        format!("gas `{name}` has both `amount` and `{field}`"),
+                    )
+                    .at(o, "the mass of gas is given by `volume` × `density`…")
+                    .also(a, "…and again by `amount`")
+                    .help("keep one: `amount`, or `volume` and `density`; to check one against the other, state the second as `also`: `amount 647.96 tCH4/a from t1 also 967000 m3/a * ch4_density_20c from t2`"),
+                );
+            }
+        }
         if kind == Kind::Offset
             && (seen.iter().any(|(n, _)| *n == "sold") == seen.iter().any(|(n, _)| *n == "purchased"))
         {
