@@ -132,6 +132,7 @@ pub fn audit_on(
     let second = |used: Option<Vec<bool>>| {
         let mut a = auditor();
         a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
+        a.shadows();
         a.zero_terms();
         a.ranges();
         a.gwp_values();
@@ -637,6 +638,32 @@ impl Auditor<'_> {
                     .help("use it, state it in an `expect`, or remove it (or keep it with `allow unused \"reason\"`)"),
                 );
             }
+        }
+    }
+
+    /// A `let` (or a declaration) of the file with the name of a prelude value: the
+    /// file's value is used everywhere, the prelude's nowhere.
+    fn shadows(&mut self) {
+        for &(id, prev) in &self.p.res.shadows {
+            if self.allowed(id, "shadows_prelude") {
+                continue;
+            }
+            let s = &self.p.res.syms[id as usize];
+            let was = &self.p.res.syms[prev as usize];
+            let text = crate::units::prelude_text(self.sources.snippet(was.span))
+                .map(|t| format!("the prelude declares `{t}`"))
+                .unwrap_or_else(|| format!("the prelude declares `{}`", s.name));
+            self.out.diags.push(
+                Diag::warning(
+                    "carbon::audit::shadows_prelude",
+                    format!("`{}` replaces the prelude's value of the same name", s.name),
+                )
+                .at(s.name_span, "shadows a prelude value")
+                .help(format!(
+                    "{text}; every use of `{}` now takes this file's value. Rename it, or keep it with `allow shadows_prelude \"reason\"`",
+                    s.name
+                )),
+            );
         }
     }
 

@@ -284,6 +284,8 @@ pub struct Resolved {
     /// (code, reason).
     pub allows: HashMap<SymId, Vec<(String, String)>>,
     pub ranges: Vec<RangeInfo>,
+    /// Names of the file that shadow a name of the prelude: (the file's, the prelude's).
+    pub shadows: Vec<(SymId, SymId)>,
     /// The texts that [`Text`]s index; the first is empty.
     pub texts: Vec<&'static str>,
 }
@@ -364,6 +366,7 @@ pub const WARNING_CODES: &[&str] = &[
     "zero_term",
     "implausible",
     "negative",
+    "shadows_prelude",
 ];
 
 struct Namer {
@@ -383,6 +386,7 @@ struct Namer {
     expects: Vec<ExpectInfo>,
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
+    shadows: Vec<(SymId, SymId)>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
@@ -533,6 +537,7 @@ impl Namer {
             expects: Vec::new(),
             statements: Vec::new(),
             allows: HashMap::default(),
+            shadows: Vec::new(),
             ranges: Vec::new(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
@@ -646,6 +651,7 @@ impl Namer {
             expects: self.expects,
             statements: self.statements,
             allows: self.allows,
+            shadows: self.shadows,
             ranges: self.ranges,
             texts: self.fixed,
         };
@@ -798,6 +804,9 @@ impl Namer {
                         ),
                 );
                 return;
+            }
+            if self.syms[prev as usize].prelude && !self.syms[id as usize].prelude {
+                self.shadows.push((id, prev));
             }
         }
         self.scope.insert(SmolStr::new(name), id);
