@@ -132,6 +132,7 @@ pub fn audit_on(
     let second = |used: Option<Vec<bool>>| {
         let mut a = auditor();
         a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
+        a.shadows();
         a.zero_terms();
         a.ranges();
         a.gwp_values();
@@ -338,8 +339,24 @@ impl Auditor<'_> {
             let SymKind::Field { decl } = s.kind else { continue };
             let Some(v) = self.vals.get(i as SymId) else { continue };
             let kind = res.decls[decl as usize].kind;
+            if v < 0.0 && negative_is_a_correction(kind, s.short()) {
+                let term = res.decls[decl as usize].term;
+                if !self.allowed(i as SymId, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
+                    let (shown, unit) = self.show(i as SymId);
+                    self.out.diags.push(
+                        Diag::warning(
+                            "carbon::audit::negative",
+                            format!("`{}` = {} is negative", s.name, Self::q(shown, &unit)),
+                        )
+                        .at(s.span, "negative: a correction, or a sign error?")
+                        .help(negative_help(kind, s.short())),
+                    );
+                }
+                continue;
+            }
             let problem = match (kind, s.short(), s.rule) {
                 (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
+                (_, name, _) if v < 0.0 && never_negative(kind, name) => Some(never_negative_why(kind, name)),
                 (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
                     Some("a share must lie between 0 % and 100 %")
                 }
@@ -370,6 +387,15 @@ impl Auditor<'_> {
             ) else {
                 continue;
             };
+            if t < 0.0 {
+                let span = res.syms[e.tolerance as usize].span;
+                self.out.diags.push(
+                    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
+                        .at(span, "negative tolerance")
+                        .help("write the tolerance as a positive amount: it applies on both sides"),
+                );
+                continue;
+            }
             let tol_dim = self.p.dim(e.tolerance);
             let relative_tol = tol_dim.is_some_and(|d| d.is_one());
             let diff = a - p;
@@ -620,20 +646,30 @@ impl Auditor<'_> {
                 continue;
             }
             let id = i as SymId;
-            let literal = matches!(self.p.checked[i].code.as_ref().map(|c| &c.op), Some(Op::Const(..)));
             let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. });
-            if input
-                && literal
-                && s.prov.sources.is_empty()
-                && s.prov.assumed().is_none()
-                && !self.allowed(id, "no_provenance")
-            {
-                let (v, u) = self.show(id);
-                self.out.diags.push(
-                    Diag::warning("carbon::audit::no_provenance", format!("`{}` = {} has no source", s.name, Self::q(v, &u)))
-                        .at(s.span, "neither `from` nor `assumed`")
-                        .help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
-                );
+            if input && s.prov.sources.is_empty() && s.prov.assumed().is_none() {
+                // A value that is a literal, or a formula with a literal quantity in it
+                // (`100 t / 5 a`, `2 * 3 t`, `x * 3 tCO2/t`): that quantity is an input.
+                // A pure number (`2`, `44/12`) in a formula is not.
+                let literal = match self.p.checked[i].code.as_ref() {
+                    Some(c) if matches!(c.op, Op::Const(..)) => Some(None),
+                    Some(c) => quantity_literal(c).map(Some),
+                    None => None,
+                };
+                if let Some(inner) = literal.filter(|_| !self.allowed(id, "no_provenance")) {
+                    let (v, u) = self.show(id);
+                    let d = Diag::warning(
+                        "carbon::audit::no_provenance",
+                        format!("`{}` = {} has no source", s.name, Self::q(v, &u)),
+                    );
+                    let d = match inner {
+                        None => d.at(s.span, "neither `from` nor `assumed`"),
+                        Some(at) => d.at(at, "a quantity written here, with neither `from` nor `assumed`"),
+                    };
+                    self.out.diags.push(
+                        d.help("cite where the figure comes from (`from source_name` or `from \"Table 2\"`), or mark it `assumed \"reason\"`"),
+                    );
+                }
             }
             if s.kind == SymKind::Let && !used.get(i).copied().unwrap_or(false) && !self.allowed(id, "unused") {
                 self.out.diags.push(
@@ -645,6 +681,32 @@ impl Auditor<'_> {
                     .help("use it, state it in an `expect`, or remove it (or keep it with `allow unused \"reason\"`)"),
                 );
             }
+        }
+    }
+
+    /// A `let` (or a declaration) of the file with the name of a prelude value: the
+    /// file's value is used everywhere, the prelude's nowhere.
+    fn shadows(&mut self) {
+        for &(id, prev) in &self.p.res.shadows {
+            if self.allowed(id, "shadows_prelude") {
+                continue;
+            }
+            let s = &self.p.res.syms[id as usize];
+            let was = &self.p.res.syms[prev as usize];
+            let text = crate::units::prelude_text(self.sources.snippet(was.span))
+                .map(|t| format!("the prelude declares `{t}`"))
+                .unwrap_or_else(|| format!("the prelude declares `{}`", s.name));
+            self.out.diags.push(
+                Diag::warning(
+                    "carbon::audit::shadows_prelude",
+                    format!("`{}` replaces the prelude's value of the same name", s.name),
+                )
+                .at(s.name_span, "shadows a prelude value")
+                .help(format!(
+                    "{text}; every use of `{}` now takes this file's value. Rename it, or keep it with `allow shadows_prelude \"reason\"`",
+                    s.name
+                )),
+            );
         }
     }
 
@@ -782,5 +844,59 @@ impl Auditor<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// The span of the first literal written with a unit (`3 t`, `30 %`) in a formula,
+/// if any: a quantity that is an input of the formula. Pure numbers are not.
+fn quantity_literal(c: &crate::check::Code) -> Option<crate::source::Span> {
+    match &c.op {
+        Op::Const(_, u) => (*u != crate::units::UnitId::default()).then_some(c.span),
+        Op::Neg(x) => quantity_literal(x),
+        Op::Bin(_, ab) => quantity_literal(&ab[0]).or_else(|| quantity_literal(&ab[1])),
+        Op::Chain(c) => c.operands().find_map(quantity_literal),
+        Op::Sym(_) | Op::Pair(..) | Op::Sum(_) => None,
+    }
+}
+
+/// Fields whose negative value is legitimate only as a correction (warning `negative`):
+/// an emission or removal restated downwards, a carbon gain that is a loss.
+fn negative_is_a_correction(kind: Kind, field: &str) -> bool {
+    matches!(
+        (kind, field),
+        (Kind::Emission | Kind::Removal, "amount") | (Kind::Cover | Kind::Stand, "increment")
+    )
+}
+
+fn negative_help(kind: Kind, field: &str) -> &'static str {
+    match (kind, field) {
+        (Kind::Emission, _) => "a negative emission lowers the balance: keep it only as a correction of an earlier figure, with `allow negative \"reason\"`; a removal is a `removal`, `capture` or `cover`",
+        (Kind::Removal, _) => "a negative removal is an emission: declare it as an `emission`, or keep it as a correction with `allow negative \"reason\"`",
+        _ => "a negative increment is a loss of carbon: check the sign, or keep it with `allow negative \"reason\"`",
+    }
+}
+
+/// Fields that no inventory can have negative (error `out_of_range`): amounts of
+/// fuel, gas and captured CO2, coefficients, densities, volumes, GWPs and offsets.
+/// A stand's regression coefficients `a` and `b` may be negative.
+fn never_negative(kind: Kind, field: &str) -> bool {
+    match kind {
+        Kind::Energy | Kind::Transport => matches!(field, "amount" | "fold" | "factor"),
+        Kind::Gas => matches!(field, "amount" | "volume" | "density" | "gwp"),
+        Kind::Capture => field == "amount",
+        Kind::Cover => matches!(field, "density" | "previous"),
+        Kind::Stand => matches!(field, "volume" | "carbon" | "soil" | "previous"),
+        Kind::Offset => matches!(field, "sold" | "purchased"),
+        _ => false,
+    }
+}
+
+fn never_negative_why(kind: Kind, field: &str) -> &'static str {
+    match (kind, field) {
+        (Kind::Offset, _) => "offsets sold or purchased cannot be negative (say which way with `sold` or `purchased`)",
+        (_, "volume") => "a volume cannot be negative",
+        (_, "density" | "previous" | "soil") => "a density cannot be negative",
+        (_, "fold" | "factor" | "carbon" | "gwp") => "a coefficient cannot be negative",
+        _ => "an amount cannot be negative",
     }
 }

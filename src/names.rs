@@ -287,6 +287,8 @@ pub struct Resolved {
     /// that silences no warning is reported (`carbon::audit::unused_allow`).
     pub allow_sites: Vec<AllowSite>,
     pub ranges: Vec<RangeInfo>,
+    /// Names of the file that shadow a name of the prelude: (the file's, the prelude's).
+    pub shadows: Vec<(SymId, SymId)>,
     /// The texts that [`Text`]s index; the first is empty.
     pub texts: Vec<&'static str>,
 }
@@ -376,6 +378,8 @@ pub const WARNING_CODES: &[&str] = &[
     "unused",
     "zero_term",
     "implausible",
+    "negative",
+    "shadows_prelude",
 ];
 
 struct Namer {
@@ -396,6 +400,7 @@ struct Namer {
     statements: Vec<Statement>,
     allows: HashMap<SymId, Vec<(String, String)>>,
     allow_sites: Vec<AllowSite>,
+    shadows: Vec<(SymId, SymId)>,
     ranges: Vec<RangeInfo>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
@@ -550,6 +555,7 @@ impl Namer {
             statements: Vec::new(),
             allows: HashMap::default(),
             allow_sites: Vec::new(),
+            shadows: Vec::new(),
             ranges: Vec::new(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
@@ -675,6 +681,7 @@ impl Namer {
             statements: self.statements,
             allows: self.allows,
             allow_sites: self.allow_sites,
+            shadows: self.shadows,
             ranges: self.ranges,
             texts: self.fixed,
         };
@@ -827,6 +834,9 @@ impl Namer {
                         ),
                 );
                 return;
+            }
+            if self.syms[prev as usize].prelude && !self.syms[id as usize].prelude {
+                self.shadows.push((id, prev));
             }
         }
         self.scope.insert(SmolStr::new(name), id);
@@ -1312,6 +1322,22 @@ impl Namer {
                 .at(name_span, "no amount of gas")
                 .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
             );
+        }
+        if kind == Kind::Gas {
+            let amount = seen.iter().find(|(n, _)| *n == "amount");
+            let other = seen.iter().find(|(n, _)| *n == "volume" || *n == "density");
+            if let (Some(&(_, a)), Some(&(field, o))) = (amount, other) {
+                // One of the two would be silently ignored.
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::conflicting_fields",
+                        format!("gas `{name}` has both `amount` and `{field}`"),
+                    )
+                    .at(o, "the mass of gas is given by `volume` × `density`…")
+                    .also(a, "…and again by `amount`")
+                    .help("keep one: `amount`, or `volume` and `density`; to check one against the other, state the second as `also`: `amount 647.96 tCH4/a from t1 also 967000 m3/a * ch4_density_20c from t2`"),
+                );
+            }
         }
         if kind == Kind::Offset
             && (seen.iter().any(|(n, _)| *n == "sold") == seen.iter().any(|(n, _)| *n == "purchased"))

@@ -509,13 +509,33 @@ impl Units {
         let mut u = Units::default();
         let mut diags = Vec::new();
         let mut aliases: Vec<(&crate::syntax::ast::UnitDecl, &UnitExpr)> = Vec::new();
-        for f in files {
+        // Which file declared each dimension and unit, and where: a later file (the
+        // user's, after the prelude) redefines one only with `override "reason"`.
+        let mut dim_from: HashMap<String, (usize, crate::source::Span)> = HashMap::default();
+        let mut unit_from: HashMap<String, (usize, crate::source::Span)> = HashMap::default();
+        let mut replaced: Vec<crate::source::Span> = Vec::new();
+        for (fi, f) in files.iter().enumerate() {
             for d in &f.decls {
                 if let Decl::Dimension(dd) = d {
-                    if u.base_ix.contains_key(dd.name.name.as_str()) {
-                        // A user re-declaring a prelude dimension is harmless.
+                    if let Some(&i) = u.base_ix.get(dd.name.name.as_str()) {
+                        let earlier = dim_from.get(dd.name.name.as_str()).filter(|(f0, _)| *f0 < fi);
+                        match (earlier, &dd.override_reason) {
+                            // Declared again in the same file: the first one holds.
+                            (None, _) => {}
+                            (Some(&(_, was)), None) => diags.push(redefined("dimension", &dd.name, was, None)),
+                            (Some(_), Some((reason, at))) => {
+                                if let Some(desc) = &dd.description {
+                                    u.bases[i].description = desc.clone();
+                                }
+                                if let Some(disp) = &dd.display {
+                                    u.bases[i].display = Some(normalize(&disp.name));
+                                }
+                                diags.push(overridden("dimension", &dd.name.name, reason, *at));
+                            }
+                        }
                         continue;
                     }
+                    dim_from.insert(dd.name.name.to_string(), (fi, dd.span));
                     if u.bases.len() >= MAX_BASES {
                         diags.push(
                             Diag::error(
@@ -535,7 +555,7 @@ impl Units {
                 }
             }
         }
-        for f in files {
+        for (fi, f) in files.iter().enumerate() {
             for d in &f.decls {
                 if let Decl::Unit(ud) = d {
                     let prefixes = match ud.prefixes.as_ref().map(|p| p.name.as_str()) {
@@ -553,6 +573,28 @@ impl Units {
                         }
                     };
                     let name = normalize(&ud.name.name);
+                    // A name that already reads as a unit of an earlier file: exactly,
+                    // or with a prefix or a power (`kg`, `km2`).
+                    let earlier = u.candidates(&name).into_iter().find_map(|(stem, factor, exp)| {
+                        let &(f0, was) = unit_from.get(&stem)?;
+                        (f0 < fi).then_some((stem, factor != 1.0 || exp != 1, was))
+                    });
+                    match (earlier, &ud.override_reason) {
+                        (None, _) => {}
+                        (Some((stem, derived, was)), None) => {
+                            diags.push(redefined("unit", &ud.name, was, derived.then_some(stem.as_str())));
+                            continue;
+                        }
+                        (Some((stem, derived, was)), Some((reason, at))) => {
+                            if !derived && stem == name {
+                                // The prelude's definition is never resolved: the
+                                // file's alone gives the unit its scale.
+                                replaced.push(was);
+                            }
+                            diags.push(overridden("unit", &ud.name.name, reason, *at))
+                        }
+                    }
+                    unit_from.entry(name.clone()).or_insert((fi, ud.span));
                     match &ud.def {
                         UnitDef::Base(dim) => match u.base_ix.get(dim.name.as_str()) {
                             Some(&i) => {
@@ -595,6 +637,9 @@ impl Units {
         }
         // Resolve aliases in dependency order: repeat until no progress (the
         // prelude has a few dozen units; each pass resolves at least one or stops).
+        if !replaced.is_empty() {
+            aliases.retain(|(ud, _)| !replaced.contains(&ud.span));
+        }
         let mut pending = aliases;
         loop {
             let before = pending.len();
@@ -1118,4 +1163,57 @@ pub fn normalize(s: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// A prelude unit or dimension declared again without `override`: an error that
+/// shows the prelude's definition. `stem`: the prelude unit a prefixed or powered
+/// name reads as (`kg` reads as `g`).
+fn redefined(what: &str, name: &crate::syntax::ast::Ident, was: crate::source::Span, stem: Option<&str>) -> Diag {
+    let text = crate::PRELUDE
+        .get(was.start as usize..was.end as usize)
+        .and_then(|t| prelude_text(t).filter(|t| t.starts_with(what)))
+        .map(|t| format!("the prelude declares `{t}`"))
+        .unwrap_or_else(|| format!("the {what} is declared earlier"));
+    let n = &name.name;
+    let reads = stem
+        .map(|s| format!(" (`{n}` reads as the prelude's `{s}`)"))
+        .unwrap_or_default();
+    let example = if what == "unit" {
+        format!("`unit {n} = … override \"reason\"`")
+    } else {
+        format!("`dimension {n} \"…\" override \"reason\"`")
+    };
+    Diag::error(
+        "carbon::units::redefined",
+        format!("`{n}` is a {what} of the prelude{reads}: redefining it changes every figure written with it"),
+    )
+    .at(name.span, "redefined here")
+    .help(format!(
+        "{text}; use it as it is or choose another name, or, to redefine it, say so with the reason: {example}"
+    ))
+}
+
+/// An explicit `override "reason"` of a prelude unit or dimension: shown in the
+/// output (an advice, which does not fail the check).
+fn overridden(what: &str, name: &str, reason: &str, at: crate::source::Span) -> Diag {
+    Diag {
+        severity: crate::diag::Severity::Advice,
+        ..Diag::error(
+            "carbon::units::prelude_override",
+            format!("the prelude's {what} `{name}` is redefined by this file"),
+        )
+        .at(at, "overridden")
+        .help(format!(
+            "every figure written with `{name}` follows this definition; the reason given: {reason}"
+        ))
+    }
+}
+
+/// A prelude declaration as one line: its first line, without a trailing comment,
+/// `;` or runs of spaces (`unit a = 365.25 d from metrology`).
+pub fn prelude_text(decl: &str) -> Option<String> {
+    let line = decl.lines().next()?;
+    let line = line.split("//").next()?.trim().trim_end_matches(';');
+    let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!t.is_empty()).then_some(t)
 }

@@ -93,6 +93,8 @@ pub struct DimensionDecl {
     pub name: Ident,
     pub description: Option<String>,
     pub display: Option<Ident>,
+    /// `override "reason"`: redefines the prelude's dimension of that name.
+    pub override_reason: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -101,6 +103,8 @@ pub struct UnitDecl {
     pub name: Ident,
     pub def: UnitDef,
     pub prefixes: Option<Ident>,
+    /// `override "reason"`: redefines the prelude's unit of that name.
+    pub override_reason: Option<(String, Span)>,
     pub prov: Provenance,
     pub span: Span,
 }

@@ -217,6 +217,7 @@ fn is_keyword(w: &str) -> bool {
             | "allow"
             | "parts"
             | "also"
+            | "override"
     )
 }
 
@@ -1285,17 +1286,32 @@ impl<'a> Parser<'a> {
                 None => self.pos = before,
             }
         }
+        self.skip();
+        let override_reason = self.override_clause()?;
         let end = self.end_of_rule();
         out.push(Decl::Dimension(Box::new(DimensionDecl {
             name,
             description,
             display,
+            override_reason,
             span: self.span(start, end),
         })));
         Some(())
     }
 
-    /// `unit_decl = { kw_unit ~ unit_atom ~ (unit_base | unit_alias) ~ prefixes? ~ provenance ~ ";"? }`
+    /// `override_clause = { kw_override ~ string }`, optional: `Some(None)` when absent,
+    /// `None` (give up) when the keyword is not followed by a string.
+    fn override_clause(&mut self) -> Option<Option<(String, Span)>> {
+        if !self.kw("override") {
+            return Some(None);
+        }
+        self.pos += "override".len();
+        self.skip();
+        let (text, span, _) = self.string()?;
+        Some(Some((text, span)))
+    }
+
+    /// `unit_decl = { kw_unit ~ unit_atom ~ (unit_base | unit_alias) ~ prefixes? ~ override_clause? ~ provenance ~ ";"? }`
     /// with `unit_base = { ":" ~ ident }`, `unit_alias = { "=" ~ quantity_or_unit }`
     /// and `prefixes = { kw_prefixes ~ ident }`.
     fn unit_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
@@ -1329,12 +1345,15 @@ impl<'a> Parser<'a> {
             prefixes = Some(self.ident()?);
         }
         self.skip();
+        let override_reason = self.override_clause()?;
+        self.skip();
         let (prov, _) = self.provenance()?;
         let end = self.end_of_rule();
         out.push(Decl::Unit(Box::new(UnitDecl {
             name,
             def,
             prefixes,
+            override_reason,
             prov,
             span: self.span(start, end),
         })));

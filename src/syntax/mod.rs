@@ -479,7 +479,7 @@ fn syntax_help(rest: &str, expected: &[&str]) -> Option<String> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     if matches!(
         word.as_str(),
-        "let" | "source" | "unit" | "dimension" | "from" | "assumed" | "to" | "prefixes"
+        "let" | "source" | "unit" | "dimension" | "from" | "assumed" | "to" | "prefixes" | "override"
     ) && expected.contains(&"a name")
     {
         return Some(format!(
@@ -772,10 +772,12 @@ impl Builder {
                 let name = self.ident(it.next().expect("dimension has a name"));
                 let mut description = None;
                 let mut display = None;
+                let mut override_reason = None;
                 for q in it {
                     match q.as_rule() {
                         Rule::string => description = Some(self.string(q).0),
                         Rule::unit_atom => display = Some(self.ident(q)),
+                        Rule::override_clause => override_reason = self.override_clause(q),
                         _ => {}
                     }
                 }
@@ -783,6 +785,7 @@ impl Builder {
                     name,
                     description,
                     display,
+                    override_reason,
                     span,
                 })))
             }
@@ -801,10 +804,12 @@ impl Builder {
                     }
                 };
                 let mut prefixes = None;
+                let mut override_reason = None;
                 let mut prov = Provenance::default();
                 for q in it {
                     match q.as_rule() {
                         Rule::prefixes => prefixes = q.into_inner().nth(1).map(|i| self.ident(i)),
+                        Rule::override_clause => override_reason = self.override_clause(q),
                         Rule::provenance => prov = self.provenance(q),
                         _ => {}
                     }
@@ -813,6 +818,7 @@ impl Builder {
                     name,
                     def,
                     prefixes,
+                    override_reason,
                     prov,
                     span,
                 })))
@@ -941,6 +947,13 @@ impl Builder {
             }
         }
         Ok((stmts, prov))
+    }
+
+    /// `override_clause = { kw_override ~ string }`: the reason and its span.
+    fn override_clause(&self, p: Pair<Rule>) -> Option<(String, Span)> {
+        p.into_inner()
+            .find(|q| q.as_rule() == Rule::string)
+            .map(|q| self.string(q))
     }
 
     fn allow(&self, p: Pair<Rule>) -> Allow {
