@@ -583,6 +583,8 @@ impl Auditor<'_> {
                 && literal
                 && s.prov.sources.is_empty()
                 && s.prov.assumed().is_none()
+                // A notation key's reason is its provenance.
+                && res.notation(id).is_none()
                 && !self.allowed(id, "no_provenance")
             {
                 let (v, u) = self.show(id);
@@ -607,9 +609,10 @@ impl Auditor<'_> {
 
     fn zero_terms(&mut self) {
         let res = &self.p.res;
+        // A term written with a notation key is zero on purpose, and listed as such.
         for d in res.decls.iter().filter(|d| !d.prelude) {
             let Some(t) = d.term else { continue };
-            if self.vals.get(t) == Some(0.0) && !self.allowed(t, "zero_term") {
+            if self.vals.get(t) == Some(0.0) && res.notation(t).is_none() && !self.allowed(t, "zero_term") {
                 self.out.diags.push(
                     Diag::warning("carbon::audit::zero_term", format!("the term `{}` is zero", d.name))
                         .at(d.name_span, "contributes nothing to the balance")
