@@ -584,7 +584,7 @@ impl Auditor<'_> {
                 && s.prov.sources.is_empty()
                 && s.prov.assumed().is_none()
                 // A notation key's reason is its provenance.
-                && res.notation(id).is_none()
+                && self.p.notation(id).is_none()
                 && !self.allowed(id, "no_provenance")
             {
                 let (v, u) = self.show(id);
@@ -612,7 +612,7 @@ impl Auditor<'_> {
         // A term written with a notation key is zero on purpose, and listed as such.
         for d in res.decls.iter().filter(|d| !d.prelude) {
             let Some(t) = d.term else { continue };
-            if self.vals.get(t) == Some(0.0) && res.notation(t).is_none() && !self.allowed(t, "zero_term") {
+            if self.vals.get(t) == Some(0.0) && self.p.notation(t).is_none() && !self.allowed(t, "zero_term") {
                 self.out.diags.push(
                     Diag::warning("carbon::audit::zero_term", format!("the term `{}` is zero", d.name))
                         .at(d.name_span, "contributes nothing to the balance")

@@ -621,7 +621,7 @@ impl<'a> Explainer<'a> {
 
     /// The notation key written for a value or its term, if any.
     fn key_flag(&self, id: SymId) -> Option<KeyFlag<'a>> {
-        self.p.res.notation(id).map(KeyFlag)
+        self.p.notation(id).map(KeyFlag)
     }
 
     fn part(d: &DeclInfo) -> Option<Part> {
@@ -1053,7 +1053,7 @@ impl<'a> Explainer<'a> {
                         unit: unit.clone(),
                     });
                 }
-                let key = res.notation(t);
+                let key = p.notation(t);
                 if let Some(n) = key {
                     notation_keys.push(NotationReport {
                         term: name.to_owned(),
