@@ -559,7 +559,8 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             line_start = false;
             if stack.is_empty() && !c.is_ascii_whitespace() && c != b'/' && c != b'#' && c != b'}' {
                 starts.push(i);
-                if after_close {
+                // A `;` on its own line still ends the block before it: no cut there.
+                if after_close && c != b';' {
                     splits.push(i);
                 }
             }
