@@ -647,7 +647,8 @@ impl Auditor<'_> {
             }
             let id = i as SymId;
             let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. });
-            if input && s.prov.sources.is_empty() && s.prov.assumed().is_none() {
+            // A notation key's reason is its provenance.
+            if input && s.prov.sources.is_empty() && s.prov.assumed().is_none() && self.p.notation(id).is_none() {
                 // A value that is a literal, or a formula with a literal quantity in it
                 // (`100 t / 5 a`, `2 * 3 t`, `x * 3 tCO2/t`): that quantity is an input.
                 // A pure number (`2`, `44/12`) in a formula is not.
@@ -712,9 +713,10 @@ impl Auditor<'_> {
 
     fn zero_terms(&mut self) {
         let res = &self.p.res;
+        // A term written with a notation key is zero on purpose, and listed as such.
         for d in res.decls.iter().filter(|d| !d.prelude) {
             let Some(t) = d.term else { continue };
-            if self.vals.get(t) == Some(0.0) && !self.allowed(t, "zero_term") {
+            if self.vals.get(t) == Some(0.0) && self.p.notation(t).is_none() && !self.allowed(t, "zero_term") {
                 self.out.diags.push(
                     Diag::warning("carbon::audit::zero_term", format!("the term `{}` is zero", d.name))
                         .at(d.name_span, "contributes nothing to the balance")

@@ -93,6 +93,14 @@ pub struct Program {
 }
 
 impl Program {
+    /// The notation key written for a field or for its declaration's term, while
+    /// the field still holds it (a what-if change in the REPL replaces it).
+    pub fn notation(&self, id: SymId) -> Option<&crate::names::NotationInfo> {
+        let n = self.res.notation(id)?;
+        let code = self.checked.as_slice().get(n.field as usize)?.code.as_ref()?;
+        (code.span == n.span).then_some(n)
+    }
+
     /// The dimension of a checked symbol (`None` after an error).
     pub fn dim(&self, id: SymId) -> Option<Dim> {
         self.checked[id as usize].dim.map(|d| self.units.dim(d))

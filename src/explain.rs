@@ -6,7 +6,7 @@ use crate::check::{Code, Op, Program};
 use crate::domain::{Group, Kind, Land};
 use crate::eval::Values;
 use crate::ir::SymId;
-use crate::names::{DeclId, DeclInfo, GroupSyms, SourceInfo, SymKind};
+use crate::names::{DeclId, DeclInfo, GroupSyms, NotationInfo, SourceInfo, SymKind};
 use crate::number;
 use crate::source::{SourceId, SourceMap};
 use crate::syntax::ast::BinOp;
@@ -136,6 +136,9 @@ pub struct Report {
     pub expectations: Vec<crate::audit::ExpectResult>,
     /// Warnings silenced on their declarations, with the reasons.
     pub allowed: Vec<crate::audit::Allowed>,
+    /// Terms written with a notation key (NE, NO, IE, NA) instead of a figure.
+    pub notation_keys: Vec<NotationReport>,
+    pub completeness: Completeness,
 }
 
 /// The balance without the derivations: everything `run` prints before them (and,
@@ -160,6 +163,9 @@ pub struct Outline<'a> {
     pub expectations: &'a [crate::audit::ExpectResult],
     /// Warnings silenced on their declarations, with the reasons.
     pub allowed: &'a [crate::audit::Allowed],
+    /// Terms written with a notation key (NE, NO, IE, NA) instead of a figure.
+    pub notation_keys: Vec<NotationReport>,
+    pub completeness: Completeness,
 }
 
 /// A [`GroupReport`] with the term names borrowed (serialised identically).
@@ -187,6 +193,8 @@ pub struct TermRow<'a> {
     pub share: Option<f64>,
     /// Share of total emissions (emission terms) or of total removals (sinks).
     pub share_of_total: Option<f64>,
+    /// The notation key written instead of a figure, if any (`NE`).
+    pub key: Option<&'static str>,
 }
 
 impl Outline<'_> {
@@ -229,6 +237,8 @@ impl Outline<'_> {
             flags: self.flags.iter().map(FlagRef::to_flag).collect(),
             expectations: self.expectations.to_vec(),
             allowed: self.allowed.to_vec(),
+            notation_keys: self.notation_keys.clone(),
+            completeness: self.completeness.clone(),
         }
     }
 }
@@ -391,6 +401,52 @@ impl StockFlag<'_> {
             out.push_str(n);
         }
     }
+}
+
+/// A notation key written for a value, shown on it and on its term:
+/// `NE (not estimated): the paper gives no figure`.
+struct KeyFlag<'a>(&'a NotationInfo);
+
+impl KeyFlag<'_> {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        self.push_to(&mut s);
+        s
+    }
+
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.0.key.word());
+        out.push_str(" (");
+        out.push_str(self.0.key.meaning());
+        out.push_str("): ");
+        out.push_str(&self.0.reason);
+    }
+}
+
+/// A term written with a notation key instead of a figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotationReport {
+    pub term: String,
+    /// The field that holds the key (`residential.amount`).
+    pub field: String,
+    pub key: &'static str,
+    pub meaning: &'static str,
+    pub reason: String,
+}
+
+/// How many of the balance's terms have a figure, and how many a notation key.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Completeness {
+    pub terms: usize,
+    pub estimated: usize,
+    /// NE
+    pub not_estimated: usize,
+    /// NO
+    pub not_occurring: usize,
+    /// IE
+    pub included_elsewhere: usize,
+    /// NA
+    pub not_applicable: usize,
 }
 
 /// The part of C_above a term belongs to: `P_M (mining)`.
@@ -561,6 +617,11 @@ impl<'a> Explainer<'a> {
     /// The modelling choice flagged on a term, if any.
     fn stock_flag(d: &DeclInfo) -> Option<StockFlag<'_>> {
         (d.method == Some("stock_as_removal")).then_some(StockFlag(d.note.as_deref()))
+    }
+
+    /// The notation key written for a value or its term, if any.
+    fn key_flag(&self, id: SymId) -> Option<KeyFlag<'a>> {
+        self.p.notation(id).map(KeyFlag)
     }
 
     fn part(d: &DeclInfo) -> Option<Part> {
@@ -850,6 +911,7 @@ impl<'a> Explainer<'a> {
             part = Self::part(d).map(|x| x.text());
             flags.extend(Self::stock_flag(d).map(|f| f.text()));
         }
+        flags.extend(self.key_flag(id).map(|f| f.text()));
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
         let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
@@ -967,6 +1029,7 @@ impl<'a> Explainer<'a> {
         let mut m = Memo::default();
         let mut terms = Vec::new();
         let mut flags = Vec::new();
+        let mut notation_keys = Vec::new();
         let mut groups = Vec::new();
         // The declarations of each group, and the values of each part of C_above,
         // in the order of the file: one pass over the declarations.
@@ -1019,6 +1082,16 @@ impl<'a> Explainer<'a> {
                         unit: unit.clone(),
                     });
                 }
+                let key = p.notation(t);
+                if let Some(n) = key {
+                    notation_keys.push(NotationReport {
+                        term: name.to_owned(),
+                        field: res.syms[n.field as usize].name.to_string(),
+                        key: n.key.word(),
+                        meaning: n.key.meaning(),
+                        reason: n.reason.clone(),
+                    });
+                }
                 names.push(name);
                 terms.push(TermRow {
                     id: t,
@@ -1029,6 +1102,7 @@ impl<'a> Explainer<'a> {
                     unit,
                     share,
                     share_of_total,
+                    key: key.map(|n| n.key.word()),
                 });
             }
             groups.push(GroupOutline {
@@ -1041,6 +1115,19 @@ impl<'a> Explainer<'a> {
             });
         }
         let gwp = h.gwp.map(|g| &*res.decls[g as usize].name).unwrap_or_default();
+        let mut completeness = Completeness {
+            terms: terms.len(),
+            ..Completeness::default()
+        };
+        for n in &notation_keys {
+            match n.key {
+                "NE" => completeness.not_estimated += 1,
+                "NO" => completeness.not_occurring += 1,
+                "IE" => completeness.included_elsewhere += 1,
+                _ => completeness.not_applicable += 1,
+            }
+        }
+        completeness.estimated = completeness.terms - notation_keys.len();
         Some(Outline {
             explainer: *self,
             inventory: &h.name,
@@ -1056,6 +1143,8 @@ impl<'a> Explainer<'a> {
             flags,
             expectations: &[],
             allowed: &[],
+            notation_keys,
+            completeness,
         })
     }
 
@@ -1188,6 +1277,11 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
 
     fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str)) {
         if let Some(flag) = self.e.term_decl(n.0).and_then(Explainer::stock_flag) {
+            self.scratch.clear();
+            flag.push_to(&mut self.scratch);
+            f(&self.scratch);
+        }
+        if let Some(flag) = self.e.key_flag(n.0) {
             self.scratch.clear();
             flag.push_to(&mut self.scratch);
             f(&self.scratch);
@@ -1461,11 +1555,22 @@ impl<'a> JsonTerms<'a> {
             json_str(out, a);
         }
         let td = e.term_decl(id);
-        if let Some(f) = td.and_then(Explainer::stock_flag) {
+        let stock = td.and_then(Explainer::stock_flag);
+        let key = e.key_flag(id);
+        if stock.is_some() || key.is_some() {
             self.key(out, ind, false, Key::Flags);
             out.push(b'[');
-            json_newline(out, ind + 1);
-            self.scratch_str(out, |o| f.push_to(o));
+            if let Some(f) = stock {
+                json_newline(out, ind + 1);
+                self.scratch_str(out, |o| f.push_to(o));
+            }
+            if let Some(f) = key {
+                if out.last() != Some(&b'[') {
+                    out.push(b',');
+                }
+                json_newline(out, ind + 1);
+                self.scratch_str(out, |o| f.push_to(o));
+            }
             json_newline(out, ind);
             out.push(b']');
         }

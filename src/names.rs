@@ -289,6 +289,10 @@ pub struct Resolved {
     pub ranges: Vec<RangeInfo>,
     /// Names of the file that shadow a name of the prelude: (the file's, the prelude's).
     pub shadows: Vec<(SymId, SymId)>,
+    /// Fields written as a notation key (`amount NE "…"`), in declaration order.
+    pub notations: Vec<NotationInfo>,
+    /// The index in `notations` of each such field and of its declaration's term.
+    pub notation_at: HashMap<SymId, u32>,
     /// The texts that [`Text`]s index; the first is empty.
     pub texts: Vec<&'static str>,
 }
@@ -318,6 +322,39 @@ fn members<'a>(syms: &'a [Symbol], d: &'a DeclInfo) -> impl Iterator<Item = (&'a
 
 fn member(syms: &[Symbol], d: &DeclInfo, name: &str) -> Option<SymId> {
     d.members.iter().copied().find(|&id| syms[id as usize].short_is(name))
+}
+
+/// A field written as a notation key instead of a figure: its value is zero in
+/// the field's unit, and the declaration's term is listed with the key.
+#[derive(Clone, Debug)]
+pub struct NotationInfo {
+    pub key: ast::NotationKey,
+    pub reason: String,
+    /// The field's symbol.
+    pub field: SymId,
+    pub decl: DeclId,
+    pub span: Span,
+}
+
+impl Resolved {
+    /// The notation key written for a field, or for a declaration's term.
+    pub fn notation(&self, id: SymId) -> Option<&NotationInfo> {
+        if self.notation_at.is_empty() {
+            return None;
+        }
+        self.notations.get(*self.notation_at.get(&id)? as usize)
+    }
+}
+
+/// The unit of zero a notation key stands for in `kind.field`, when the key can
+/// stand there: the fields a term is proportional to, whose dimension is fixed.
+fn notation_unit(kind: Kind, field: &str) -> Option<&'static [(&'static str, i16)]> {
+    match (kind, field) {
+        (Kind::Emission | Kind::Gas | Kind::Capture | Kind::Removal, "amount") => Some(&[("tCO2e", 1), ("a", -1)]),
+        (Kind::Offset, "sold" | "purchased") => Some(&[("tCO2e", 1)]),
+        (Kind::Cover | Kind::Stand, "area") => Some(&[("hm2", 1)]),
+        _ => None,
+    }
 }
 
 /// `expect actual == published within tolerance`.
@@ -402,6 +439,7 @@ struct Namer {
     allow_sites: Vec<AllowSite>,
     shadows: Vec<(SymId, SymId)>,
     ranges: Vec<RangeInfo>,
+    notations: Vec<NotationInfo>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
     /// Streaming (see [`Streaming`]): sources are declared as they come, and
@@ -556,6 +594,7 @@ impl Namer {
             allows: HashMap::default(),
             allow_sites: Vec::new(),
             shadows: Vec::new(),
+            notations: Vec::new(),
             ranges: Vec::new(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
@@ -666,6 +705,13 @@ impl Namer {
         let groups = n.build_groups();
         let co2_per_c = n.scope.get("co2_per_c").copied();
         let order = n.order();
+        let mut notation_at = HashMap::default();
+        for (i, x) in self.notations.iter().enumerate() {
+            notation_at.insert(x.field, i as u32);
+            if let Some(t) = self.decls.get(x.decl as usize).and_then(|d| d.term) {
+                notation_at.insert(t, i as u32);
+            }
+        }
         let r = Resolved {
             syms: self.syms,
             irs: self.irs,
@@ -683,6 +729,8 @@ impl Namer {
             allow_sites: self.allow_sites,
             shadows: self.shadows,
             ranges: self.ranges,
+            notations: self.notations,
+            notation_at,
             texts: self.fixed,
         };
         (r, self.diags)
@@ -1245,10 +1293,87 @@ impl Namer {
                         .help(format!("{}: {}", fname, spec.meaning)),
                     );
                 }
+                (_, FieldValue::Notation(n)) => {
+                    let unit = notation_unit(kind, fname);
+                    let (Some(unit), false) = (unit, n.reason.trim().is_empty()) else {
+                        let d = if unit.is_none() {
+                            Diag::error(
+                                "carbon::names::notation_key",
+                                format!("a notation key cannot stand for `{fname}` of `{}`", kind.word()),
+                            )
+                            .at(n.span, format!("{} ({}) here", n.key.word(), n.key.meaning()))
+                            .help(match kind {
+                                Kind::Energy | Kind::Transport => "a notation key stands for the figure a term is proportional to, in a fixed unit; an energy use's unit depends on its `fold`: state a use without a figure as `emission name { amount NE \"reason\" }`".to_string(),
+                                _ => "a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: the `amount` of an emission, gas, capture or removal, `sold` or `purchased` of an offset, the `area` of a cover or stand".to_string(),
+                            })
+                        } else {
+                            Diag::error(
+                                "carbon::names::notation_key",
+                                format!("the notation key {} has an empty reason", n.key.word()),
+                            )
+                            .at(n.span, "no reason")
+                            .help(format!(
+                                "say why there is no figure: `{fname} {} \"the paper gives no figure\"`",
+                                n.key.word()
+                            ))
+                        };
+                        self.diags.push(d);
+                        continue;
+                    };
+                    let prov = self.prov(&f.prov);
+                    let full = dotted(&name, fname);
+                    let meaning = self.text(spec.meaning);
+                    let id = self.new_sym(Symbol {
+                        short_at: short_at(&full, fname),
+                        name: full,
+                        kind: SymKind::Field { decl: did },
+                        span: f.span,
+                        name_span: f.name.span,
+                        value_at: NO_VALUE,
+                        prov,
+                        meaning,
+                        eq: Text::NONE,
+                        rule: field_rule(kind, fname),
+                        prelude,
+                    });
+                    // Zero in the unit the field takes, exact.
+                    let u = UnitExpr {
+                        scale: None,
+                        text: None,
+                        factors: unit
+                            .iter()
+                            .map(|&(a, e)| ast::UnitFactor {
+                                base: UnitBase::Atom(a.into()),
+                                exp: Rat::int(e),
+                                span: Span::default(),
+                            })
+                            .collect(),
+                        span: Span::default(),
+                    };
+                    self.irs[id as usize] = Some(Ir {
+                        op: IrOp::Lit {
+                            value: 0.0,
+                            unit: Some(Arc::new(u)),
+                            precision: 0.0,
+                        },
+                        span: n.span,
+                    });
+                    info.members.push(id);
+                    if let Some(stmts) = f.stmts.as_deref_mut() {
+                        self.statements_of(id, stmts, &mut allows);
+                    }
+                    self.notations.push(NotationInfo {
+                        key: n.key,
+                        reason: n.reason.clone(),
+                        field: id,
+                        decl: did,
+                        span: n.span,
+                    });
+                }
                 (_, FieldValue::Expr(_)) => {
                     let e = match &mut f.value {
                         FieldValue::Expr(x) => take(x),
-                        FieldValue::Text(..) => continue,
+                        FieldValue::Text(..) | FieldValue::Notation(_) => continue,
                     };
                     let prov = self.prov(&f.prov);
                     let full: SmolStr = if kind == Kind::Inventory {
@@ -2667,6 +2792,14 @@ fn unknown_name(scope: &HashMap<SmolStr, SymId>, syms: &[Symbol], decls: &[DeclI
         }
     }
     let d = Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
+    if let Some(k) = ast::NotationKey::from_word(full) {
+        return d.help(format!(
+            "{} ({}) is a notation key: write it as a declaration's value with its reason in quotes, `amount {} \"why there is no figure\"`",
+            k.word(),
+            k.meaning(),
+            k.word()
+        ));
+    }
     match suggest::closest(full, candidates.iter().map(|s| s.as_str())) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d,

@@ -3,8 +3,8 @@
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
 use crate::explain::{
-    json_f64, json_key, json_newline, json_str, Flag, FlagRef, JsonTerms, Live, Node, Outline, PartReport, Quantity,
-    Report,
+    json_f64, json_key, json_newline, json_str, Completeness, Flag, FlagRef, JsonTerms, Live, Node, NotationReport,
+    Outline, PartReport, Quantity, Report,
 };
 use crate::number;
 use crate::source::SourceMap;
@@ -81,6 +81,8 @@ struct Row<'r> {
     unit: &'r str,
     share: Option<f64>,
     share_of_total: Option<f64>,
+    /// A notation key shown instead of the value (`NE`).
+    key: Option<&'r str>,
 }
 
 /// What the text shows before the explanation, borrowed from a [`Report`] or an
@@ -98,6 +100,8 @@ struct Head<'r> {
     expectations: &'r [ExpectResult],
     allowed: &'r [Allowed],
     flags: Flags<'r>,
+    notation_keys: &'r [NotationReport],
+    completeness: &'r Completeness,
 }
 
 /// The flags of a report (owned) or of an outline (borrowed, each message
@@ -225,7 +229,10 @@ fn head_text<'r>(
                 pad_into(o, t.kind, 11);
                 pad_into(o, t.group, 8);
                 cell.clear();
-                push_q(cell, t.value, t.unit);
+                match t.key {
+                    Some(k) => cell.push_str(k),
+                    None => push_q(cell, t.value, t.unit),
+                }
                 lpad_into(o, cell, 26);
                 cell.clear();
                 push_pct(cell, t.share);
@@ -237,6 +244,36 @@ fn head_text<'r>(
             }
         },
     )?;
+    if !h.notation_keys.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Not estimated and other notation keys");
+        let nw = h.notation_keys.iter().map(|n| width(&n.term)).max().unwrap_or(4) + 2;
+        let mw = h.notation_keys.iter().map(|n| width(n.meaning)).max().unwrap_or(4) + 2;
+        for n in h.notation_keys {
+            o.push_str("  ");
+            pad_into(o, &n.term, nw);
+            pad_into(o, n.key, 4);
+            pad_into(o, n.meaning, mw);
+            o.push_str(&n.reason);
+            o.push('\n');
+        }
+        let c = h.completeness;
+        let _ = write!(
+            o,
+            "  completeness: {} of {} terms not estimated (NE)",
+            c.not_estimated, c.terms
+        );
+        for (k, what, n) in [
+            ("NO", "not occurring", c.not_occurring),
+            ("IE", "included elsewhere", c.included_elsewhere),
+            ("NA", "not applicable", c.not_applicable),
+        ] {
+            if n > 0 {
+                let _ = write!(o, ", {n} {what} ({k})");
+            }
+        }
+        let _ = writeln!(o, "; {} with a figure", c.estimated);
+    }
     if !h.expectations.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Expectations (published figures)");
@@ -393,7 +430,10 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         expectations: &r.expectations,
         allowed: &r.allowed,
         flags: Flags::Owned(&r.flags),
+        notation_keys: &r.notation_keys,
+        completeness: &r.completeness,
     };
+    let keys: rustc_hash::FxHashMap<&str, &str> = r.notation_keys.iter().map(|n| (&*n.term, n.key)).collect();
     let row = |i: usize| {
         let t = &r.terms[i];
         Row {
@@ -404,6 +444,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
             unit: &t.unit,
             share: t.share,
             share_of_total: t.share_of_total,
+            key: keys.get(&*t.name).copied(),
         }
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
@@ -444,6 +485,8 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         expectations: r.expectations,
         allowed: r.allowed,
         flags: Flags::Outline(&r.flags),
+        notation_keys: &r.notation_keys,
+        completeness: &r.completeness,
     };
     let row = |i: usize| {
         let t = &r.terms[i];
@@ -455,6 +498,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
             unit: &t.unit,
             share: t.share,
             share_of_total: t.share_of_total,
+            key: t.key,
         }
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
@@ -775,6 +819,13 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         o.push_str(a);
         o.push('\n');
     }
+    // A notation key written instead of a figure, with its reason.
+    t.flags(n, &mut |f| {
+        o.push_str(&st.prefix);
+        o.push_str("  · ");
+        o.push_str(f);
+        o.push('\n');
+    });
     for i in first..end {
         let c = st.stack[i];
         child(t, c, i + 1 == end, o, st);
@@ -1053,6 +1104,8 @@ pub fn json_stream(
     };
     m.field("expectations", &r.expectations)?;
     m.field("allowed", &r.allowed)?;
+    m.field("notation_keys", &r.notation_keys)?;
+    m.field("completeness", &r.completeness)?;
     let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
     m.field("diagnostics", &diags)?;
     w.write_all(b"\n}\n")

@@ -287,6 +287,10 @@ fn corners() {
         "\u{FEFF}x { a 1\r\n b\t2\tt }",
         "x { a 1 t } \n/* c */ y { } # c",
         "x { a 1 , 2 }",
+        "x { a NE \"r\" b NO\"s\" from p; c IE // c\n \"t\" also 1 t }",
+        "x { a NA \"\" b NE c NEx \"r\" }",
+        "x { a NE \"r\" + 1 }",
+        "let x = NE \"r\"",
         "x { a = 1 }",
         "x { a 13,060.70 t }",
         "x { a ( 1 ) }",
@@ -537,9 +541,17 @@ fn statements() -> impl Strategy<Value = String> {
 
 fn field() -> impl Strategy<Value = String> {
     prop_oneof![
-        6 => (ident(), prop_oneof![4 => expr(), 1 => string()], statements())
+        6 => (ident(), prop_oneof![4 => expr(), 1 => string(), 1 => notation()], statements())
             .prop_map(|(n, v, s)| format!("{n}{SEP}{v}{s}")),
         1 => (ident(), string(), pick(&["", ";"])).prop_map(|(i, s, semi)| format!("allow{SEP}{i}{SEP}{s}{SEP}{semi}")),
+    ]
+}
+
+/// A notation key and its reason, or a key read as a name (`NE`, `NEx`, `NE 1`).
+fn notation() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (pick(&["NE", "NO", "IE", "NA"]), string()).prop_map(|(k, s)| format!("{k}{SEP}{s}")),
+        1 => pick(&["NE", "NEx", "NE_1", "NE.a", "NA + 1", "IE\n\"r\"", "NO/*c*/\"r\"", "NE\"\""]).prop_map(String::from),
     ]
 }
 

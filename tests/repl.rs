@@ -238,3 +238,26 @@ fn piped_stdin_end_to_end() {
     assert!(text.contains("stand extra"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A what-if figure replaces a notation key: the term is no longer listed as NE;
+/// undo brings the key back.
+#[test]
+fn a_figure_replaces_a_notation_key() {
+    let mut s = yongning();
+    let before = s.handle(":balance").output;
+    assert!(
+        before.contains("completeness: 3 of 18 terms not estimated (NE)"),
+        "{before}"
+    );
+    let r = s.handle("residential.amount = 5 tCO2e/a");
+    assert!(r.errors.is_empty(), "{}", r.errors);
+    let after = s.handle(":balance").output;
+    assert!(
+        after.contains("completeness: 2 of 18 terms not estimated (NE)"),
+        "{after}"
+    );
+    assert!(!after.contains("  residential  NE"), "{after}");
+    assert!(after.contains("  road         NE"), "{after}");
+    s.handle(":undo");
+    assert_eq!(s.handle(":balance").output, before);
+}

@@ -34,7 +34,7 @@ fn streamed_output_is_the_whole_report() {
 
 #[test]
 fn streamed_examples_are_the_whole_report() {
-    for name in ["yongning", "demo_park"] {
+    for name in ["yongning", "demo_park", "notation_keys"] {
         let path = format!("{}/examples/{name}.carbon", env!("CARGO_MANIFEST_DIR"));
         let bytes = std::fs::read(&path).expect("the example");
         let a = analyze(&path, &bytes, Options::default());

@@ -143,6 +143,53 @@ pub struct Field {
 pub enum FieldValue {
     Text(String, Span),
     Expr(Expr),
+    /// An IPCC notation key in place of a figure, with its reason (`NE "…"`).
+    Notation(Box<Notation>),
+}
+
+/// `NE "reason"`: a value that is not a figure.
+#[derive(Clone, Debug)]
+pub struct Notation {
+    pub key: NotationKey,
+    pub reason: String,
+    /// The key and its reason.
+    pub span: Span,
+}
+
+/// The IPCC notation keys (2006 Guidelines, Vol. 1, Ch. 8, Table 8.2).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NotationKey {
+    /// Not estimated: the activity occurs but is not quantified.
+    NE,
+    /// Not occurring.
+    NO,
+    /// Included elsewhere: estimated, but in another term.
+    IE,
+    /// Not applicable.
+    NA,
+}
+
+impl NotationKey {
+    pub const ALL: [NotationKey; 4] = [NotationKey::NE, NotationKey::NO, NotationKey::IE, NotationKey::NA];
+    pub fn from_word(w: &str) -> Option<NotationKey> {
+        NotationKey::ALL.into_iter().find(|k| k.word() == w)
+    }
+    pub fn word(self) -> &'static str {
+        match self {
+            NotationKey::NE => "NE",
+            NotationKey::NO => "NO",
+            NotationKey::IE => "IE",
+            NotationKey::NA => "NA",
+        }
+    }
+    pub fn meaning(self) -> &'static str {
+        match self {
+            NotationKey::NE => "not estimated",
+            NotationKey::NO => "not occurring",
+            NotationKey::IE => "included elsewhere",
+            NotationKey::NA => "not applicable",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1478,6 +1478,8 @@ impl<'a> Parser<'a> {
         let (value, tight) = if self.here() == Some(b'"') {
             let (s, sp, t) = self.string()?;
             (FieldValue::Text(s, sp), t)
+        } else if let Some(v) = self.notation()? {
+            v
         } else {
             let (e, _, t) = self.expr()?;
             (FieldValue::Expr(e), t)
@@ -1492,6 +1494,34 @@ impl<'a> Parser<'a> {
             span,
         });
         Some(())
+    }
+}
+
+impl Parser<'_> {
+    /// `notation = { notation_key ~ string }` with
+    /// `notation_key = @{ ("NE" | "NO" | "IE" | "NA") ~ !ident_char }`, tried
+    /// before `string | expr`: `Some(None)` (nothing consumed) where it does not
+    /// match, so that the key is read as a name; `None` to give up.
+    fn notation(&mut self) -> Option<Option<(FieldValue, usize)>> {
+        if !matches!(self.here(), Some(b'N' | b'I')) {
+            return Some(None);
+        }
+        let Some(key) = NotationKey::ALL.into_iter().find(|k| self.kw(k.word())) else {
+            return Some(None);
+        };
+        let start = self.pos;
+        self.pos += 2;
+        self.skip();
+        if self.here() != Some(b'"') {
+            self.pos = start;
+            return Some(None);
+        }
+        let (reason, sp, tight) = self.string()?;
+        let span = self.span(start, sp.end as usize);
+        Some(Some((
+            FieldValue::Notation(Box::new(Notation { key, reason, span })),
+            tight,
+        )))
     }
 }
 

@@ -365,6 +365,8 @@ fn rule_words(r: Rule) -> &'static str {
         Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::pow => "an operator",
         Rule::neg => "`-`",
         Rule::string | Rule::string_inner => "a quoted string",
+        // A notation key is read where a value is: the words stay those of before.
+        Rule::notation | Rule::notation_key => "an expression",
         Rule::prefixes | Rule::kw_prefixes => "`prefixes`",
         Rule::kw_to => "`to`",
         Rule::parts_clause | Rule::kw_parts => "`parts`",
@@ -431,6 +433,19 @@ fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error
                 .at(Span::new(src, at, at + word.len()), what.to_string());
             return (d, false);
         }
+        // A notation key and its reason where no field value is expected (`let x = NE "…"`).
+        if let (Some(k), true) = (NotationKey::from_word(word), text[pos..].starts_with('"')) {
+            let d = Diag::error(
+                "carbon::syntax::notation_key",
+                format!("the notation key {} ({}) is not a value here", k.word(), k.meaning()),
+            )
+            .at(Span::new(src, at, string_end(text, pos)), "a notation key and its reason")
+            .help(format!(
+                "a notation key stands for a declaration's figure, as a field value: `emission road {{ amount {} \"reason\" }}`; it is not a value that a `let` or an expression can hold",
+                k.word()
+            ));
+            return (d, false);
+        }
     }
     let mut d = Diag::error("carbon::syntax", message).at(span, label);
     if let Some(h) = syntax_help(&text[pos..], &expected) {
@@ -464,6 +479,16 @@ fn found_token(rest: &str) -> String {
 }
 
 /// The word just before `pos` (skipping blanks), with its start offset.
+/// The end of the quoted string that starts at `pos` (its line's end if unclosed).
+fn string_end(text: &str, pos: usize) -> usize {
+    let rest = text.get(pos + 1..).unwrap_or("");
+    match rest.find(['"', '\n']) {
+        Some(i) if rest[i..].starts_with('"') => pos + 1 + i + 1,
+        Some(i) => pos + 1 + i,
+        None => text.len(),
+    }
+}
+
 fn previous_word(text: &str, pos: usize) -> Option<(usize, &str)> {
     let before = text[..pos].trim_end();
     let start = before
@@ -531,7 +556,8 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
             line_start = false;
             if stack.is_empty() && !c.is_ascii_whitespace() && c != b'/' && c != b'#' && c != b'}' {
                 starts.push(i);
-                if after_close {
+                // A `;` on its own line still ends the block before it: no cut there.
+                if after_close && c != b';' {
                     splits.push(i);
                 }
             }
@@ -904,6 +930,14 @@ impl Builder {
             Rule::string => {
                 let (s, sp) = self.string(v);
                 FieldValue::Text(s, sp)
+            }
+            Rule::notation => {
+                let span = self.span(&v);
+                let mut it = v.into_inner();
+                let key = it.next().expect("a notation has a key");
+                let key = NotationKey::from_word(key.as_str()).expect("the grammar's keys");
+                let reason = self.string(it.next().expect("a notation has a reason")).0;
+                FieldValue::Notation(Box::new(Notation { key, reason, span }))
             }
             _ => FieldValue::Expr(self.expr(v)?),
         };
