@@ -52,6 +52,30 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
+/// Whether the site is carbon neutral (`net ≤ 0`), and what that rests on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub value: bool,
+    /// Set when flagged modelling choices decide the sign: without them the
+    /// verdict would be the opposite. `null` when the verdict stands without them.
+    pub depends_on: Option<DependsOn>,
+}
+
+/// The flagged choices a verdict depends on.
+#[derive(Clone, Debug, Serialize)]
+pub struct DependsOn {
+    /// The flag's code (`stock_as_removal`).
+    pub flag: &'static str,
+    /// The flagged terms.
+    pub terms: Vec<String>,
+    /// Their sum, in the unit of the removals.
+    pub removals: Quantity,
+    /// Their share of the removals (a fraction).
+    pub share_of_removals: f64,
+    /// The balance without them, in the unit of the balance.
+    pub net_without: Quantity,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Quantity {
     pub value: f64,
@@ -126,7 +150,7 @@ pub struct Report {
     pub period: Quantity,
     pub gwp: String,
     pub balance: Quantity,
-    pub neutral: bool,
+    pub neutral: Verdict,
     pub emissions: Quantity,
     pub removals: Quantity,
     pub groups: Vec<GroupReport>,
@@ -150,7 +174,7 @@ pub struct Outline<'a> {
     pub period: Quantity,
     pub gwp: &'a str,
     pub balance: Quantity,
-    pub neutral: bool,
+    pub neutral: Verdict,
     pub emissions: Quantity,
     pub removals: Quantity,
     pub groups: Vec<GroupOutline<'a>>,
@@ -210,7 +234,7 @@ impl Outline<'_> {
             period: self.period.clone(),
             gwp: self.gwp.to_owned(),
             balance: self.balance.clone(),
-            neutral: self.neutral,
+            neutral: self.neutral.clone(),
             emissions: self.emissions.clone(),
             removals: self.removals.clone(),
             groups: self
@@ -432,6 +456,59 @@ pub struct Explainer<'a> {
 }
 
 impl<'a> Explainer<'a> {
+    /// The verdict on the balance: `net ≤ 0`, qualified when the removals counted
+    /// by a flagged choice (`stock_as_removal`) decide its sign.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let res = &self.p.res;
+        let g = res.groups.as_ref()?;
+        let period = self.vals.get(res.header.as_ref()?.period?)?;
+        let net = self.vals.get(g.net)?;
+        let value = net <= 0.0;
+        let sinks = g.groups.iter().find(|(x, _)| *x == Group::Sinks).map(|(_, i)| *i)?;
+        let mut terms = Vec::new();
+        let mut flagged = Vec::new();
+        for d in &res.decls {
+            if d.group != Some(Group::Sinks) || d.kind == Kind::Inventory || Self::stock_flag(d).is_none() {
+                continue;
+            }
+            let Some(t) = d.term else { continue };
+            let Some(v) = self.vals.get(t) else { continue };
+            terms.push(res.syms[t as usize].name.to_string());
+            flagged.push(v);
+        }
+        let sum = number::sum(flagged.iter().copied());
+        let without = net + sum * period;
+        if !value || terms.is_empty() || without <= 0.0 {
+            return Some(Verdict {
+                value,
+                depends_on: None,
+            });
+        }
+        let scale = |id: SymId| {
+            let c = &self.p.checked[id as usize];
+            self.p.units.scale_of(self.p.units.dunit(c.dunit))
+        };
+        let (_, ru) = self.value_in_unit(sinks);
+        let (_, bu) = self.value_in_unit(g.net);
+        let removals = self.vals.get(sinks).unwrap_or(0.0);
+        Some(Verdict {
+            value,
+            depends_on: Some(DependsOn {
+                flag: "stock_as_removal",
+                terms,
+                removals: Quantity {
+                    value: sum / scale(sinks),
+                    unit: ru,
+                },
+                share_of_removals: if removals != 0.0 { sum / removals } else { 1.0 },
+                net_without: Quantity {
+                    value: without / scale(g.net),
+                    unit: bu,
+                },
+            }),
+        })
+    }
+
     fn value_in_unit(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
@@ -1019,7 +1096,10 @@ impl<'a> Explainer<'a> {
             period: Quantity { value: pv, unit: pu },
             gwp,
             balance: Quantity { value: bv, unit: bu },
-            neutral: net <= 0.0,
+            neutral: self.verdict().unwrap_or(Verdict {
+                value: net <= 0.0,
+                depends_on: None,
+            }),
             emissions: Quantity { value: ev, unit: eu },
             removals: Quantity { value: rv, unit: ru },
             groups,

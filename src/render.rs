@@ -4,7 +4,7 @@ use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
 use crate::explain::{
     json_f64, json_key, json_newline, json_str, Flag, FlagRef, JsonTerms, Live, Node, Outline, PartReport, Quantity,
-    Report,
+    Report, Verdict,
 };
 use crate::number;
 use crate::source::SourceMap;
@@ -91,7 +91,7 @@ struct Head<'r> {
     period: &'r Quantity,
     gwp: &'r str,
     balance: &'r Quantity,
-    neutral: bool,
+    neutral: &'r Verdict,
     emissions: &'r Quantity,
     /// Title, value, unit and parts of each group.
     groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
@@ -190,7 +190,15 @@ fn head_text<'r>(
     let _ = writeln!(
         o,
         "  {}",
-        if h.neutral {
+        if let Some(d) = &h.neutral.depends_on {
+            format!(
+                "carbon neutral only if the flagged {} ({}, {:.0} % of removals) are taken as this period's removal;\n  without them net = {}: not carbon neutral",
+                if d.flag == "stock_as_removal" { "stocks" } else { d.flag },
+                q(d.removals.value, &d.removals.unit),
+                d.share_of_removals * 100.0,
+                q(d.net_without.value, &d.net_without.unit)
+            )
+        } else if h.neutral.value {
             "carbon neutral: net ≤ 0".to_string()
         } else {
             format!(
@@ -383,7 +391,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         period: &r.period,
         gwp: &r.gwp,
         balance: &r.balance,
-        neutral: r.neutral,
+        neutral: &r.neutral,
         emissions: &r.emissions,
         groups: r
             .groups
@@ -434,7 +442,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         period: &r.period,
         gwp: r.gwp,
         balance: &r.balance,
-        neutral: r.neutral,
+        neutral: &r.neutral,
         emissions: &r.emissions,
         groups: r
             .groups
