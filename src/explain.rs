@@ -25,9 +25,16 @@ pub struct Node {
     pub unit: String,
     /// Share of its group (terms) — a fraction, not a percentage; null below terms.
     pub share: Option<f64>,
-    /// Share of total emissions (emission terms) or of total removals (sinks).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Share of total emissions (emission terms) or of total removals (sinks);
+    /// written as `share_of_emissions` or `share_of_removals`.
+    #[serde(skip)]
     pub share_of_total: Option<f64>,
+    /// Share of total emissions (emission terms only) — a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_of_emissions: Option<f64>,
+    /// Share of total removals (sinks only) — a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_of_removals: Option<f64>,
     pub formula: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub substituted: Option<String>,
@@ -74,6 +81,18 @@ pub struct DependsOn {
     pub share_of_removals: f64,
     /// The balance without them, in the unit of the balance.
     pub net_without: Quantity,
+}
+
+impl Node {
+    /// Sets the share of total emissions (emission terms) or removals (sinks).
+    pub fn set_share_of_total(&mut self, v: Option<f64>) {
+        self.share_of_total = v;
+        if self.group.as_deref() == Some("sinks") {
+            self.share_of_removals = v;
+        } else {
+            self.share_of_emissions = v;
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -224,7 +243,7 @@ impl Outline<'_> {
             .zip(&self.terms)
             .map(|(mut n, t)| {
                 n.share = t.share;
-                n.share_of_total = t.share_of_total;
+                n.set_share_of_total(t.share_of_total);
                 n
             })
             .collect();
@@ -908,6 +927,8 @@ impl<'a> Explainer<'a> {
             unit,
             share: None,
             share_of_total: None,
+            share_of_emissions: None,
+            share_of_removals: None,
             formula,
             substituted,
             equation: self.equation(id).map(str::to_owned),
@@ -1273,7 +1294,8 @@ enum Key {
     Value,
     Unit,
     Share,
-    ShareOfTotal,
+    ShareOfEmissions,
+    ShareOfRemovals,
     Formula,
     Substituted,
     Equation,
@@ -1288,13 +1310,14 @@ enum Key {
 }
 
 impl Key {
-    const NAMES: [&'static str; 17] = [
+    const NAMES: [&'static str; 18] = [
         "name",
         "meaning",
         "value",
         "unit",
         "share",
-        "share_of_total",
+        "share_of_emissions",
+        "share_of_removals",
         "formula",
         "substituted",
         "equation",
@@ -1470,7 +1493,17 @@ impl<'a> JsonTerms<'a> {
         self.key(out, ind, false, Key::Share);
         json_f64(out, shares.0);
         if shares.1.is_some() {
-            self.key(out, ind, false, Key::ShareOfTotal);
+            let sinks = e.decl_of(id).and_then(|d| p.res.decls[d as usize].group) == Some(Group::Sinks);
+            self.key(
+                out,
+                ind,
+                false,
+                if sinks {
+                    Key::ShareOfRemovals
+                } else {
+                    Key::ShareOfEmissions
+                },
+            );
             json_f64(out, shares.1);
         }
         self.key(out, ind, false, Key::Formula);

@@ -215,7 +215,7 @@ fn head_text<'r>(
     pad_into(o, "kind", 11);
     pad_into(o, "group", 8);
     lpad_into(o, "value", 26);
-    lpad_into(o, "of group   of total", 22);
+    lpad_into(o, "of group  of emissions  of removals", 38);
     o.push('\n');
     out.write_all(o.as_bytes())?;
     o.clear();
@@ -239,8 +239,17 @@ fn head_text<'r>(
                 push_pct(cell, t.share);
                 lpad_into(o, cell, 11);
                 cell.clear();
-                push_pct(cell, t.share_of_total);
-                lpad_into(o, cell, 11);
+                let sinks = t.group == "sinks";
+                if !sinks {
+                    push_pct(cell, t.share_of_total);
+                }
+                lpad_into(o, cell, 14);
+                cell.clear();
+                if sinks {
+                    push_pct(cell, t.share_of_total);
+                }
+                lpad_into(o, cell, 13);
+                o.truncate(o.trim_end_matches(' ').len());
                 o.push('\n');
             }
         },
