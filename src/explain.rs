@@ -56,6 +56,13 @@ pub struct Node {
     pub group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// Set when the derivation is cut here (at the depth limit): the levels left
+    /// below this node, shown by `continue_with`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_levels: Option<usize>,
+    /// The command that continues a cut derivation from this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continue_with: Option<String>,
     pub children: Vec<Node>,
 }
 
@@ -868,6 +875,59 @@ impl<'a> Explainer<'a> {
         std::hint::black_box(acc);
     }
 
+    /// The levels of derivation left below `id` when the depth limit cuts it at
+    /// `depth` (its operands are not shown); `None` when nothing is cut.
+    pub fn cut(&self, id: SymId, depth: usize) -> Option<usize> {
+        if depth < MAX_DEPTH {
+            return None;
+        }
+        let c = self.p.checked[id as usize].code.as_ref()?;
+        let mut deps = Vec::new();
+        code_deps(c, &mut deps);
+        if deps.is_empty() {
+            return None;
+        }
+        // The height of the derivation below `id`: a post-order walk with an
+        // explicit stack (the chain may be long), each symbol once.
+        let mut height: HashMap<SymId, usize> = HashMap::default();
+        let mut stack = vec![(id, false)];
+        let mut kids = Vec::new();
+        while let Some((x, done)) = stack.pop() {
+            if height.contains_key(&x) {
+                continue;
+            }
+            kids.clear();
+            if let Some(c) = &self.p.checked[x as usize].code {
+                code_deps(c, &mut kids);
+            }
+            if done {
+                let h = kids
+                    .iter()
+                    .map(|k| height.get(k).map_or(0, |h| h + 1))
+                    .max()
+                    .unwrap_or(0);
+                height.insert(x, h);
+            } else {
+                stack.push((x, true));
+                stack.extend(kids.iter().filter(|k| !height.contains_key(k)).map(|&k| (k, false)));
+            }
+        }
+        height.get(&id).copied()
+    }
+
+    /// `carbon explain FILE NAME`, which continues a derivation cut at `id`.
+    pub fn continue_with(&self, id: SymId, out: &mut String) {
+        let mut loc = String::new();
+        if let Some(l) = self.location(id) {
+            l.push_to(&mut loc);
+        }
+        let file = loc.rsplit_once(':').map_or("FILE", |(f, _)| f);
+        out.push_str("carbon explain ");
+        out.push_str(if file.is_empty() { "FILE" } else { file });
+        out.push(' ');
+        out.push_str(&self.p.res.syms[id as usize].name);
+    }
+
     /// The operands of a symbol shown below it at `depth` (none at the depth limit).
     fn children_into(&self, m: &mut Memo<'a>, id: SymId, depth: usize, out: &mut Vec<SymId>) {
         if depth >= MAX_DEPTH {
@@ -920,6 +980,11 @@ impl<'a> Explainer<'a> {
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
         let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
+        let cut = self.cut(id, depth).map(|k| {
+            let mut c = String::new();
+            self.continue_with(id, &mut c);
+            (k, c)
+        });
         Node {
             name: s.name.to_string(),
             meaning: p.res.meaning(s).to_string(),
@@ -947,6 +1012,8 @@ impl<'a> Explainer<'a> {
             kind,
             group,
             part,
+            more_levels: cut.as_ref().map(|c| c.0),
+            continue_with: cut.map(|c| c.1),
             children,
         }
     }
@@ -1230,6 +1297,13 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
         self.e.term_decl(n.0).map(|d| d.kind.word())
     }
 
+    fn cut(&mut self, n: Self::N, out: &mut String) -> bool {
+        let Some(k) = self.e.cut(n.0, n.1) else { return false };
+        push_more_levels(out, k);
+        self.e.continue_with(n.0, out);
+        true
+    }
+
     fn part(&mut self, n: Self::N, out: &mut String) -> bool {
         match self.e.term_decl(n.0).and_then(Explainer::part) {
             Some(x) => {
@@ -1306,11 +1380,13 @@ enum Key {
     Kind,
     Group,
     Part,
+    MoreLevels,
+    ContinueWith,
     Children,
 }
 
 impl Key {
-    const NAMES: [&'static str; 18] = [
+    const NAMES: [&'static str; 20] = [
         "name",
         "meaning",
         "value",
@@ -1328,6 +1404,8 @@ impl Key {
         "kind",
         "group",
         "part",
+        "more_levels",
+        "continue_with",
         "children",
     ];
 }
@@ -1573,6 +1651,12 @@ impl<'a> JsonTerms<'a> {
                 });
             }
         }
+        if let Some(k) = e.cut(id, depth) {
+            self.key(out, ind, false, Key::MoreLevels);
+            out.extend_from_slice(k.to_string().as_bytes());
+            self.key(out, ind, false, Key::ContinueWith);
+            self.scratch_str(out, |o| e.continue_with(id, o));
+        }
         self.key(out, ind, false, Key::Children);
         let first = self.stack.len();
         e.children_into(&mut self.m, id, depth, &mut self.stack);
@@ -1632,6 +1716,13 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
         Op::Pair(_, xy, _) => out.extend_from_slice(xy),
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
     }
+}
+
+/// `… K more levels: ` before the command that continues a cut derivation.
+pub fn push_more_levels(out: &mut String, k: usize) {
+    out.push_str("… ");
+    out.push_str(&k.to_string());
+    out.push_str(if k == 1 { " more level: " } else { " more levels: " });
 }
 
 pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {

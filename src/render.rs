@@ -546,6 +546,9 @@ pub(crate) trait Tree<'t> {
     /// Share of the group and of the total.
     fn shares(&self, n: Self::N) -> (Option<f64>, Option<f64>);
     fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    /// Writes `… K more levels: carbon explain FILE NAME` when the derivation is
+    /// cut at this node; false, writing nothing, if not.
+    fn cut(&mut self, n: Self::N, out: &mut String) -> bool;
     fn expectations(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
 }
 
@@ -585,6 +588,16 @@ impl<'t> Tree<'t> for Owned {
     }
     fn kind(&self, n: &'t Node) -> Option<&'t str> {
         n.kind.as_deref()
+    }
+    fn cut(&mut self, n: &'t Node, out: &mut String) -> bool {
+        match (n.more_levels, &n.continue_with) {
+            (Some(k), Some(c)) => {
+                crate::explain::push_more_levels(out, k);
+                out.push_str(c);
+                true
+            }
+            _ => false,
+        }
     }
     fn part(&mut self, n: &'t Node, out: &mut String) -> bool {
         match &n.part {
@@ -791,6 +804,14 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         o.push_str("  · ASSUMED: ");
         o.push_str(a);
         o.push('\n');
+    }
+    let mark = o.len();
+    o.push_str(&st.prefix);
+    o.push_str("  ");
+    if t.cut(n, o) {
+        o.push('\n');
+    } else {
+        o.truncate(mark);
     }
     for i in first..end {
         let c = st.stack[i];
