@@ -246,7 +246,7 @@ impl Kind {
                     name: "gwp",
                     ty: FieldType::Ref(Kind::Gwp),
                     required: true,
-                    meaning: "the GWP set (SAR, TAR, AR4, AR5, AR6)",
+                    meaning: "the GWP set (SAR, TAR, AR4, AR5, AR6, AR6_fossil, AR6_non_fossil)",
                 },
                 note,
             ],

@@ -25,9 +25,16 @@ pub struct Node {
     pub unit: String,
     /// Share of its group (terms) — a fraction, not a percentage; null below terms.
     pub share: Option<f64>,
-    /// Share of total emissions (emission terms) or of total removals (sinks).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Share of total emissions (emission terms) or of total removals (sinks);
+    /// written as `share_of_emissions` or `share_of_removals`.
+    #[serde(skip)]
     pub share_of_total: Option<f64>,
+    /// Share of total emissions (emission terms only) — a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_of_emissions: Option<f64>,
+    /// Share of total removals (sinks only) — a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_of_removals: Option<f64>,
     pub formula: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub substituted: Option<String>,
@@ -49,7 +56,50 @@ pub struct Node {
     pub group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// Set when the derivation is cut here (at the depth limit): the levels left
+    /// below this node, shown by `continue_with`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_levels: Option<usize>,
+    /// The command that continues a cut derivation from this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continue_with: Option<String>,
     pub children: Vec<Node>,
+}
+
+/// Whether the site is carbon neutral (`net ≤ 0`), and what that rests on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub value: bool,
+    /// Set when flagged modelling choices decide the sign: without them the
+    /// verdict would be the opposite. `null` when the verdict stands without them.
+    pub depends_on: Option<DependsOn>,
+}
+
+/// The flagged choices a verdict depends on.
+#[derive(Clone, Debug, Serialize)]
+pub struct DependsOn {
+    /// The flag's code (`stock_as_removal`).
+    pub flag: &'static str,
+    /// The flagged terms.
+    pub terms: Vec<String>,
+    /// Their sum, in the unit of the removals.
+    pub removals: Quantity,
+    /// Their share of the removals (a fraction).
+    pub share_of_removals: f64,
+    /// The balance without them, in the unit of the balance.
+    pub net_without: Quantity,
+}
+
+impl Node {
+    /// Sets the share of total emissions (emission terms) or removals (sinks).
+    pub fn set_share_of_total(&mut self, v: Option<f64>) {
+        self.share_of_total = v;
+        if self.group.as_deref() == Some("sinks") {
+            self.share_of_removals = v;
+        } else {
+            self.share_of_emissions = v;
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -126,7 +176,7 @@ pub struct Report {
     pub period: Quantity,
     pub gwp: String,
     pub balance: Quantity,
-    pub neutral: bool,
+    pub neutral: Verdict,
     pub emissions: Quantity,
     pub removals: Quantity,
     pub groups: Vec<GroupReport>,
@@ -153,7 +203,7 @@ pub struct Outline<'a> {
     pub period: Quantity,
     pub gwp: &'a str,
     pub balance: Quantity,
-    pub neutral: bool,
+    pub neutral: Verdict,
     pub emissions: Quantity,
     pub removals: Quantity,
     pub groups: Vec<GroupOutline<'a>>,
@@ -208,7 +258,7 @@ impl Outline<'_> {
             .zip(&self.terms)
             .map(|(mut n, t)| {
                 n.share = t.share;
-                n.share_of_total = t.share_of_total;
+                n.set_share_of_total(t.share_of_total);
                 n
             })
             .collect();
@@ -218,7 +268,7 @@ impl Outline<'_> {
             period: self.period.clone(),
             gwp: self.gwp.to_owned(),
             balance: self.balance.clone(),
-            neutral: self.neutral,
+            neutral: self.neutral.clone(),
             emissions: self.emissions.clone(),
             removals: self.removals.clone(),
             groups: self
@@ -488,6 +538,59 @@ pub struct Explainer<'a> {
 }
 
 impl<'a> Explainer<'a> {
+    /// The verdict on the balance: `net ≤ 0`, qualified when the removals counted
+    /// by a flagged choice (`stock_as_removal`) decide its sign.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let res = &self.p.res;
+        let g = res.groups.as_ref()?;
+        let period = self.vals.get(res.header.as_ref()?.period?)?;
+        let net = self.vals.get(g.net)?;
+        let value = net <= 0.0;
+        let sinks = g.groups.iter().find(|(x, _)| *x == Group::Sinks).map(|(_, i)| *i)?;
+        let mut terms = Vec::new();
+        let mut flagged = Vec::new();
+        for d in &res.decls {
+            if d.group != Some(Group::Sinks) || d.kind == Kind::Inventory || Self::stock_flag(d).is_none() {
+                continue;
+            }
+            let Some(t) = d.term else { continue };
+            let Some(v) = self.vals.get(t) else { continue };
+            terms.push(res.syms[t as usize].name.to_string());
+            flagged.push(v);
+        }
+        let sum = number::sum(flagged.iter().copied());
+        let without = net + sum * period;
+        if !value || terms.is_empty() || without <= 0.0 {
+            return Some(Verdict {
+                value,
+                depends_on: None,
+            });
+        }
+        let scale = |id: SymId| {
+            let c = &self.p.checked[id as usize];
+            self.p.units.scale_of(self.p.units.dunit(c.dunit))
+        };
+        let (_, ru) = self.value_in_unit(sinks);
+        let (_, bu) = self.value_in_unit(g.net);
+        let removals = self.vals.get(sinks).unwrap_or(0.0);
+        Some(Verdict {
+            value,
+            depends_on: Some(DependsOn {
+                flag: "stock_as_removal",
+                terms,
+                removals: Quantity {
+                    value: sum / scale(sinks),
+                    unit: ru,
+                },
+                share_of_removals: if removals != 0.0 { sum / removals } else { 1.0 },
+                net_without: Quantity {
+                    value: without / scale(g.net),
+                    unit: bu,
+                },
+            }),
+        })
+    }
+
     fn value_in_unit(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
@@ -862,6 +965,59 @@ impl<'a> Explainer<'a> {
         std::hint::black_box(acc);
     }
 
+    /// The levels of derivation left below `id` when the depth limit cuts it at
+    /// `depth` (its operands are not shown); `None` when nothing is cut.
+    pub fn cut(&self, id: SymId, depth: usize) -> Option<usize> {
+        if depth < MAX_DEPTH {
+            return None;
+        }
+        let c = self.p.checked[id as usize].code.as_ref()?;
+        let mut deps = Vec::new();
+        code_deps(c, &mut deps);
+        if deps.is_empty() {
+            return None;
+        }
+        // The height of the derivation below `id`: a post-order walk with an
+        // explicit stack (the chain may be long), each symbol once.
+        let mut height: HashMap<SymId, usize> = HashMap::default();
+        let mut stack = vec![(id, false)];
+        let mut kids = Vec::new();
+        while let Some((x, done)) = stack.pop() {
+            if height.contains_key(&x) {
+                continue;
+            }
+            kids.clear();
+            if let Some(c) = &self.p.checked[x as usize].code {
+                code_deps(c, &mut kids);
+            }
+            if done {
+                let h = kids
+                    .iter()
+                    .map(|k| height.get(k).map_or(0, |h| h + 1))
+                    .max()
+                    .unwrap_or(0);
+                height.insert(x, h);
+            } else {
+                stack.push((x, true));
+                stack.extend(kids.iter().filter(|k| !height.contains_key(k)).map(|&k| (k, false)));
+            }
+        }
+        height.get(&id).copied()
+    }
+
+    /// `carbon explain FILE NAME`, which continues a derivation cut at `id`.
+    pub fn continue_with(&self, id: SymId, out: &mut String) {
+        let mut loc = String::new();
+        if let Some(l) = self.location(id) {
+            l.push_to(&mut loc);
+        }
+        let file = loc.rsplit_once(':').map_or("FILE", |(f, _)| f);
+        out.push_str("carbon explain ");
+        out.push_str(if file.is_empty() { "FILE" } else { file });
+        out.push(' ');
+        out.push_str(&self.p.res.syms[id as usize].name);
+    }
+
     /// The operands of a symbol shown below it at `depth` (none at the depth limit).
     fn children_into(&self, m: &mut Memo<'a>, id: SymId, depth: usize, out: &mut Vec<SymId>) {
         if depth >= MAX_DEPTH {
@@ -915,6 +1071,11 @@ impl<'a> Explainer<'a> {
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
         let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
+        let cut = self.cut(id, depth).map(|k| {
+            let mut c = String::new();
+            self.continue_with(id, &mut c);
+            (k, c)
+        });
         Node {
             name: s.name.to_string(),
             meaning: p.res.meaning(s).to_string(),
@@ -922,6 +1083,8 @@ impl<'a> Explainer<'a> {
             unit,
             share: None,
             share_of_total: None,
+            share_of_emissions: None,
+            share_of_removals: None,
             formula,
             substituted,
             equation: self.equation(id).map(str::to_owned),
@@ -940,6 +1103,8 @@ impl<'a> Explainer<'a> {
             kind,
             group,
             part,
+            more_levels: cut.as_ref().map(|c| c.0),
+            continue_with: cut.map(|c| c.1),
             children,
         }
     }
@@ -1135,7 +1300,10 @@ impl<'a> Explainer<'a> {
             period: Quantity { value: pv, unit: pu },
             gwp,
             balance: Quantity { value: bv, unit: bu },
-            neutral: net <= 0.0,
+            neutral: self.verdict().unwrap_or(Verdict {
+                value: net <= 0.0,
+                depends_on: None,
+            }),
             emissions: Quantity { value: ev, unit: eu },
             removals: Quantity { value: rv, unit: ru },
             groups,
@@ -1247,6 +1415,13 @@ impl<'a> crate::render::Tree<'a> for Live<'a> {
         self.e.term_decl(n.0).map(|d| d.kind.word())
     }
 
+    fn cut(&mut self, n: Self::N, out: &mut String) -> bool {
+        let Some(k) = self.e.cut(n.0, n.1) else { return false };
+        push_more_levels(out, k);
+        self.e.continue_with(n.0, out);
+        true
+    }
+
     fn part(&mut self, n: Self::N, out: &mut String) -> bool {
         match self.e.term_decl(n.0).and_then(Explainer::part) {
             Some(x) => {
@@ -1316,7 +1491,8 @@ enum Key {
     Value,
     Unit,
     Share,
-    ShareOfTotal,
+    ShareOfEmissions,
+    ShareOfRemovals,
     Formula,
     Substituted,
     Equation,
@@ -1327,17 +1503,20 @@ enum Key {
     Kind,
     Group,
     Part,
+    MoreLevels,
+    ContinueWith,
     Children,
 }
 
 impl Key {
-    const NAMES: [&'static str; 17] = [
+    const NAMES: [&'static str; 20] = [
         "name",
         "meaning",
         "value",
         "unit",
         "share",
-        "share_of_total",
+        "share_of_emissions",
+        "share_of_removals",
         "formula",
         "substituted",
         "equation",
@@ -1348,6 +1527,8 @@ impl Key {
         "kind",
         "group",
         "part",
+        "more_levels",
+        "continue_with",
         "children",
     ];
 }
@@ -1513,7 +1694,17 @@ impl<'a> JsonTerms<'a> {
         self.key(out, ind, false, Key::Share);
         json_f64(out, shares.0);
         if shares.1.is_some() {
-            self.key(out, ind, false, Key::ShareOfTotal);
+            let sinks = e.decl_of(id).and_then(|d| p.res.decls[d as usize].group) == Some(Group::Sinks);
+            self.key(
+                out,
+                ind,
+                false,
+                if sinks {
+                    Key::ShareOfRemovals
+                } else {
+                    Key::ShareOfEmissions
+                },
+            );
             json_f64(out, shares.1);
         }
         self.key(out, ind, false, Key::Formula);
@@ -1594,6 +1785,12 @@ impl<'a> JsonTerms<'a> {
                 });
             }
         }
+        if let Some(k) = e.cut(id, depth) {
+            self.key(out, ind, false, Key::MoreLevels);
+            out.extend_from_slice(k.to_string().as_bytes());
+            self.key(out, ind, false, Key::ContinueWith);
+            self.scratch_str(out, |o| e.continue_with(id, o));
+        }
         self.key(out, ind, false, Key::Children);
         let first = self.stack.len();
         e.children_into(&mut self.m, id, depth, &mut self.stack);
@@ -1659,6 +1856,13 @@ fn code_syms(c: &Code, out: &mut Vec<SymId>) {
             }
         }
     }
+}
+
+/// `… K more levels: ` before the command that continues a cut derivation.
+pub fn push_more_levels(out: &mut String, k: usize) {
+    out.push_str("… ");
+    out.push_str(&k.to_string());
+    out.push_str(if k == 1 { " more level: " } else { " more levels: " });
 }
 
 /// Appends the symbols `c` reads that are not in `out` yet, in order of first

@@ -122,7 +122,7 @@ impl Analysis {
         }
         if let Some((share, of_total)) = e.term_shares(id) {
             n.share = share;
-            n.share_of_total = of_total;
+            n.set_share_of_total(of_total);
         }
         Ok(n)
     }

@@ -1418,7 +1418,7 @@ impl Namer {
             if s.required && !given && !near.iter().any(|n| n == s.name) {
                 let help = match s.name {
                     "period" => "add `period 1 a` inside the braces".to_string(),
-                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil) inside the braces".to_string(),
+                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil, AR6_non_fossil) inside the braces".to_string(),
                     "method" => "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`".to_string(),
                     "fold" => "add `fold 0.7143 tce/t`, or a prelude coefficient such as `fold fold_raw_coal` or `fold fold_diesel`".to_string(),
                     "factor" => "add `factor 2.66 tCO2/tce` with its source, or `assumed \"reason\"`".to_string(),

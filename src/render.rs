@@ -4,7 +4,7 @@ use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
 use crate::explain::{
     json_f64, json_key, json_newline, json_str, Completeness, Flag, FlagRef, JsonTerms, Live, Node, NotationReport,
-    Outline, PartReport, Quantity, Report,
+    Outline, PartReport, Quantity, Report, Verdict,
 };
 use crate::number;
 use crate::source::SourceMap;
@@ -93,7 +93,7 @@ struct Head<'r> {
     period: &'r Quantity,
     gwp: &'r str,
     balance: &'r Quantity,
-    neutral: bool,
+    neutral: &'r Verdict,
     emissions: &'r Quantity,
     /// Title, value, unit and parts of each group.
     groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
@@ -194,7 +194,15 @@ fn head_text<'r>(
     let _ = writeln!(
         o,
         "  {}",
-        if h.neutral {
+        if let Some(d) = &h.neutral.depends_on {
+            format!(
+                "carbon neutral only if the flagged {} ({}, {:.0} % of removals) are taken as this period's removal;\n  without them net = {}: not carbon neutral",
+                if d.flag == "stock_as_removal" { "stocks" } else { d.flag },
+                q(d.removals.value, &d.removals.unit),
+                d.share_of_removals * 100.0,
+                q(d.net_without.value, &d.net_without.unit)
+            )
+        } else if h.neutral.value {
             "carbon neutral: net ≤ 0".to_string()
         } else {
             format!(
@@ -211,7 +219,7 @@ fn head_text<'r>(
     pad_into(o, "kind", 11);
     pad_into(o, "group", 8);
     lpad_into(o, "value", 26);
-    lpad_into(o, "of group   of total", 22);
+    lpad_into(o, "of group  of emissions  of removals", 38);
     o.push('\n');
     out.write_all(o.as_bytes())?;
     o.clear();
@@ -238,8 +246,17 @@ fn head_text<'r>(
                 push_pct(cell, t.share);
                 lpad_into(o, cell, 11);
                 cell.clear();
-                push_pct(cell, t.share_of_total);
-                lpad_into(o, cell, 11);
+                let sinks = t.group == "sinks";
+                if !sinks {
+                    push_pct(cell, t.share_of_total);
+                }
+                lpad_into(o, cell, 14);
+                cell.clear();
+                if sinks {
+                    push_pct(cell, t.share_of_total);
+                }
+                lpad_into(o, cell, 13);
+                o.truncate(o.trim_end_matches(' ').len());
                 o.push('\n');
             }
         },
@@ -420,7 +437,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         period: &r.period,
         gwp: &r.gwp,
         balance: &r.balance,
-        neutral: r.neutral,
+        neutral: &r.neutral,
         emissions: &r.emissions,
         groups: r
             .groups
@@ -475,7 +492,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         period: &r.period,
         gwp: r.gwp,
         balance: &r.balance,
-        neutral: r.neutral,
+        neutral: &r.neutral,
         emissions: &r.emissions,
         groups: r
             .groups
@@ -573,6 +590,9 @@ pub(crate) trait Tree<'t> {
     /// Share of the group and of the total.
     fn shares(&self, n: Self::N) -> (Option<f64>, Option<f64>);
     fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    /// Writes `… K more levels: carbon explain FILE NAME` when the derivation is
+    /// cut at this node; false, writing nothing, if not.
+    fn cut(&mut self, n: Self::N, out: &mut String) -> bool;
     fn expectations(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
 }
 
@@ -612,6 +632,16 @@ impl<'t> Tree<'t> for Owned {
     }
     fn kind(&self, n: &'t Node) -> Option<&'t str> {
         n.kind.as_deref()
+    }
+    fn cut(&mut self, n: &'t Node, out: &mut String) -> bool {
+        match (n.more_levels, &n.continue_with) {
+            (Some(k), Some(c)) => {
+                crate::explain::push_more_levels(out, k);
+                out.push_str(c);
+                true
+            }
+            _ => false,
+        }
     }
     fn part(&mut self, n: &'t Node, out: &mut String) -> bool {
         match &n.part {
@@ -826,6 +856,14 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         o.push_str(f);
         o.push('\n');
     });
+    let mark = o.len();
+    o.push_str(&st.prefix);
+    o.push_str("  ");
+    if t.cut(n, o) {
+        o.push('\n');
+    } else {
+        o.truncate(mark);
+    }
     for i in first..end {
         let c = st.stack[i];
         child(t, c, i + 1 == end, o, st);

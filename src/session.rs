@@ -600,15 +600,25 @@ impl Session {
         let Some(net) = self.current.values.as_ref().and_then(|v| v.get(g.net)) else {
             return String::new();
         };
-        format!(
-            "net {}: {}",
-            self.value_text(g.net),
-            if net <= 0.0 {
-                "carbon neutral"
-            } else {
-                "not carbon neutral"
+        let verdict = self.current.values.as_ref().and_then(|vals| {
+            crate::explain::Explainer {
+                p,
+                vals,
+                sources: &self.current.sources,
             }
-        )
+            .verdict()
+        });
+        let text = match verdict.as_ref().and_then(|v| v.depends_on.as_ref()) {
+            Some(d) => format!(
+                "carbon neutral only with the flagged stocks ({:.0} % of removals) as this period's removal; without them net = {} {}",
+                d.share_of_removals * 100.0,
+                crate::number::format(d.net_without.value),
+                d.net_without.unit
+            ),
+            None if net <= 0.0 => "carbon neutral".into(),
+            None => "not carbon neutral".into(),
+        };
+        format!("net {}: {}", self.value_text(g.net), text)
     }
 
     fn balance_change(&self, before: Option<f64>, after: Option<f64>) -> String {

@@ -646,7 +646,7 @@ proptest! {
         }
         prop_assert_eq!(v["period"]["value"].as_f64(), Some(t));
         let r = report.expect("checked above");
-        prop_assert_eq!(r.neutral, r.balance.value <= 0.0);
+        prop_assert_eq!(r.neutral.value, r.balance.value <= 0.0);
         prop_assert!(rel_close(r.balance.value, got, 1e-12));
         // The text rendering works too.
         let text = render::text(&r);
