@@ -244,6 +244,26 @@ impl Expr {
     /// parsers build it: when `lhs` is an operation of the same level as `op`
     /// (`+ −`, or `× /`) written without parentheses, `rhs` joins it in one
     /// [`ExprKind::Chain`], whose depth is one more than its deepest operand's.
+    /// `( inner )`, written over `span` (the parentheses included). A quantity
+    /// keeps its own span, since its unit's spans are relative to its end, and
+    /// says it was parenthesised instead.
+    pub fn parenthesised(inner: Expr, span: Span) -> Expr {
+        match inner.kind {
+            ExprKind::Quantity {
+                value, unit, precision, ..
+            } => Expr {
+                kind: ExprKind::Quantity {
+                    value,
+                    unit,
+                    precision,
+                    paren: true,
+                },
+                span: inner.span,
+            },
+            kind => Expr { kind, span },
+        }
+    }
+
     pub fn binary(op: BinOp, lhs: (Expr, usize), rhs: (Expr, usize)) -> (Expr, usize) {
         let ((mut lhs, dl), (rhs, dr)) = (lhs, rhs);
         let span = lhs.span.to(rhs.span);

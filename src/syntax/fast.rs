@@ -932,24 +932,7 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.close();
-        let e = match inner.kind {
-            // Keeps its own span: its unit's spans are relative to its end.
-            ExprKind::Quantity {
-                value, unit, precision, ..
-            } => Expr {
-                kind: ExprKind::Quantity {
-                    value,
-                    unit,
-                    precision,
-                    paren: true,
-                },
-                span: inner.span,
-            },
-            kind => Expr {
-                kind,
-                span: self.span(start, self.pos),
-            },
-        };
+        let e = Expr::parenthesised(inner, self.span(start, self.pos));
         Some((e, d, tight))
     }
 

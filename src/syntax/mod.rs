@@ -1114,21 +1114,7 @@ impl Builder {
         match p.as_rule() {
             Rule::paren => {
                 let (inner, d) = self.expr_d(p.into_inner().next().expect("paren holds an expr"))?;
-                let e = match inner.kind {
-                    // Keeps its own span: its unit's spans are relative to its end.
-                    ExprKind::Quantity {
-                        value, unit, precision, ..
-                    } => Expr {
-                        kind: ExprKind::Quantity {
-                            value,
-                            unit,
-                            precision,
-                            paren: true,
-                        },
-                        span: inner.span,
-                    },
-                    kind => Expr { kind, span },
-                };
+                let e = Expr::parenthesised(inner, span);
                 Ok((e, d))
             }
             Rule::path => {
