@@ -242,17 +242,21 @@ fn head_text<'r>(
                     None => push_q(cell, t.value, t.unit),
                 }
                 lpad_into(o, cell, 26);
+                // A notation key has no figure, so no share either (not 0 %).
+                let shown = t.key.is_none();
                 cell.clear();
-                push_pct(cell, t.share);
+                if shown {
+                    push_pct(cell, t.share);
+                }
                 lpad_into(o, cell, 11);
                 cell.clear();
                 let sinks = t.group == "sinks";
-                if !sinks {
+                if shown && !sinks {
                     push_pct(cell, t.share_of_total);
                 }
                 lpad_into(o, cell, 14);
                 cell.clear();
-                if sinks {
+                if shown && sinks {
                     push_pct(cell, t.share_of_total);
                 }
                 lpad_into(o, cell, 13);
