@@ -848,6 +848,35 @@ impl Namer {
         Text(i)
     }
 
+    /// The symbol of field `f` of declaration `did` (of kind `kind`), named `full`.
+    #[allow(clippy::too_many_arguments)]
+    fn field_sym(
+        &mut self,
+        full: SmolStr,
+        f: &ast::Field,
+        did: u32,
+        prov: Prov,
+        meaning: &'static str,
+        kind: Kind,
+        prelude: bool,
+    ) -> SymId {
+        let fname = f.name.name.as_str();
+        let meaning = self.text(meaning);
+        self.new_sym(Symbol {
+            short_at: short_at(&full, fname),
+            name: full,
+            kind: SymKind::Field { decl: did },
+            span: f.span,
+            name_span: f.name.span,
+            value_at: NO_VALUE,
+            prov,
+            meaning,
+            eq: Text::NONE,
+            rule: field_rule(kind, fname),
+            prelude,
+        })
+    }
+
     fn new_sym(&mut self, s: Symbol) -> SymId {
         self.syms.push(s);
         self.irs.push(None);
@@ -1322,20 +1351,7 @@ impl Namer {
                     };
                     let prov = self.prov(&f.prov);
                     let full = dotted(&name, fname);
-                    let meaning = self.text(spec.meaning);
-                    let id = self.new_sym(Symbol {
-                        short_at: short_at(&full, fname),
-                        name: full,
-                        kind: SymKind::Field { decl: did },
-                        span: f.span,
-                        name_span: f.name.span,
-                        value_at: NO_VALUE,
-                        prov,
-                        meaning,
-                        eq: Text::NONE,
-                        rule: field_rule(kind, fname),
-                        prelude,
-                    });
+                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
                     // Zero in the unit the field takes, exact.
                     let u = UnitExpr {
                         scale: None,
@@ -1381,20 +1397,7 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
-                    let meaning = self.text(spec.meaning);
-                    let id = self.new_sym(Symbol {
-                        short_at: short_at(&full, fname),
-                        name: full,
-                        kind: SymKind::Field { decl: did },
-                        span: f.span,
-                        name_span: f.name.span,
-                        value_at: NO_VALUE,
-                        prov,
-                        meaning,
-                        eq: Text::NONE,
-                        rule: field_rule(kind, fname),
-                        prelude,
-                    });
+                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
                     self.pending.push((id, e));
                     info.members.push(id);
                     if let Some(stmts) = f.stmts.as_deref_mut() {
