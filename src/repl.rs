@@ -481,6 +481,8 @@ fn interactive(s: &mut Session, front: &mut Front, file: Option<&str>) -> i32 {
                 }
                 break;
             }
+            // A closed terminal or output ends the session quietly.
+            Read::Failed(ReadlineError::Io(e)) if e.kind() == ErrorKind::BrokenPipe => break,
             Read::Failed(e) => {
                 err(&format!("error: {e}\n"));
                 break;

@@ -95,7 +95,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         ":save FILE",
-        "write the inventory with the changes as a .carbon file (:save! to overwrite the loaded file)",
+        "write the inventory with the changes as a .carbon file (`:save! FILE` replaces an existing file)",
     ),
     (":names", "the names of the inventory"),
     (":quit", "leave (Ctrl-D also leaves)"),
