@@ -143,6 +143,21 @@ fn save_does_not_replace_an_unrelated_file_without_the_bang() {
     assert!(text.contains("1200 t"), "{text}");
     let mode = std::fs::metadata(&other).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o640, "the replaced file keeps its mode");
+
+    // The owner too, where the user may give it (as root: any owner).
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::metadata(&dir).unwrap().uid() == 0 && std::os::unix::fs::chown(&other, Some(4321), Some(4322)).is_ok() {
+        let script = format!("coal.amount = 1300 t\n:save! {0}\n", other.display());
+        let r = repl("examples/yongning.carbon", script.as_bytes(), &dir);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let m = std::fs::metadata(&other).unwrap();
+        assert!(std::fs::read_to_string(&other).unwrap().contains("1300 t"));
+        assert_eq!(
+            (m.uid(), m.gid(), m.mode() & 0o7777),
+            (4321, 4322, 0o640),
+            "owner and mode kept"
+        );
+    }
 }
 
 #[test]
