@@ -14,15 +14,40 @@ use std::sync::Mutex;
 /// One pty test at a time: they fork, and they share the machine's two cores.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const TIMEOUT_MS: u64 = 20_000;
+/// Generous: the Ctrl-C test loads a large inventory, and CI tests a debug build.
+const TIMEOUT_MS: u64 = 60_000;
 
-fn scratch(name: &str) -> PathBuf {
+/// A fresh scratch directory under target/, removed when the test passes.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let d = root()
         .join("target/test-scratch")
         .join(format!("pty-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 /// `carbon repl FILE` at a terminal, with its history in `history`; `None` (the
@@ -145,7 +170,9 @@ fn ctrl_c_cancels_a_long_command_and_the_session_stays() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("ctrl-c");
     let file = dir.join("w.carbon");
-    let (text, _) = workload::generate(100_000, workload::DEFAULT_SEED);
+    // Large enough that `:explain sinks` takes seconds (a debug build is slower).
+    let n = if cfg!(debug_assertions) { 50_000 } else { 100_000 };
+    let (text, _) = workload::generate(n, workload::DEFAULT_SEED);
     std::fs::write(&file, text).unwrap();
     let Some(mut p) = start(&file.display().to_string(), &dir.join("history")) else {
         return;
