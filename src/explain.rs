@@ -1070,7 +1070,11 @@ impl<'a> Explainer<'a> {
         flags.extend(self.key_flag(id).map(|f| f.text()));
         let mut deps = Vec::new();
         self.children_into(m, id, depth, &mut deps);
-        let children = deps.into_iter().map(|d| self.node_in(m, d, depth + 1)).collect();
+        // Ctrl-C in the REPL (`crate::cancel`): stop descending; the caller drops the tree.
+        let children = deps
+            .into_iter()
+            .map_while(|d| (!crate::cancel::requested()).then(|| self.node_in(m, d, depth + 1)))
+            .collect();
         let cut = self.cut(id, depth).map(|k| {
             let mut c = String::new();
             self.continue_with(id, &mut c);

@@ -10,6 +10,7 @@
 //! This crate does no I/O: the CLI and the REPL are the front.
 
 pub mod audit;
+pub mod cancel;
 pub mod check;
 pub mod diag;
 pub mod domain;

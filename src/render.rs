@@ -786,6 +786,9 @@ fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut Te
     let end = st.stack.len();
     st.prefix.push_str("  ");
     for i in 0..end {
+        if crate::cancel::requested() {
+            break; // Ctrl-C in the REPL: the caller drops the text
+        }
         let c = st.stack[i];
         child(t, c, i + 1 == end, o, st);
     }

@@ -95,7 +95,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         ":save FILE",
-        "write the inventory with the changes as a .carbon file (:save! to overwrite the loaded file)",
+        "write the inventory with the changes as a .carbon file (`:save! FILE` replaces an existing file)",
     ),
     (":names", "the names of the inventory"),
     (":quit", "leave (Ctrl-D also leaves)"),
@@ -176,6 +176,7 @@ impl Session {
                 }
             }
             out.extend(p.units.unit_names().map(str::to_string));
+            out.extend(p.units.prefixed_unit_names());
         }
         out.extend(
             COMMANDS
@@ -185,6 +186,12 @@ impl Session {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Whether the session holds changes (what-ifs, declarations) against the
+    /// loaded file; the front remembers what it saved.
+    pub fn has_changes(&self) -> bool {
+        !self.edits.is_empty()
     }
 
     /// Whether the input so far is an unfinished declaration or expression (the
@@ -279,7 +286,14 @@ impl Session {
                 }
                 self.refresh_audit();
                 match self.current.explain(arg) {
-                    Ok(n) => Reply::out(render::explain_text(&n)),
+                    _ if crate::cancel::requested() => interrupted(),
+                    Ok(n) => {
+                        let text = render::explain_text(&n);
+                        if crate::cancel::requested() {
+                            return interrupted();
+                        }
+                        Reply::out(text)
+                    }
                     Err(d) => Reply::err(self.errors(&[d])),
                 }
             }
@@ -856,6 +870,7 @@ impl Session {
     }
 
     fn save_reply(&mut self, arg: &str, force: bool) -> Reply {
+        let arg = unquote(arg);
         if arg.is_empty() {
             return Reply::err("usage: :save FILE\n");
         }
@@ -1089,6 +1104,9 @@ impl Session {
             (Some(_), Some(0.0)) => Some(b),
             (Some(mut fa), Some(fb)) if fa.signum() != fb.signum() => {
                 for _ in 0..200 {
+                    if crate::cancel::requested() {
+                        break;
+                    }
                     let m = 0.5 * (a + b);
                     let Some(fm) = f(self, m) else { break };
                     if fm == 0.0 || (b - a).abs() <= 1e-12 * m.abs().max(1e-300) {
@@ -1112,6 +1130,9 @@ impl Session {
         let p = self.current.program.as_mut().expect("loaded");
         p.checked[id as usize] = old.clone();
         let _ = self.reevaluate_from(id);
+        if crate::cancel::requested() {
+            return interrupted();
+        }
         let range_text = format!("{} .. {}", self.show_id(lo, old.dunit), self.show_id(hi, old.dunit));
         let goal_text = self.show_value(goal, &tdu);
         match result {
@@ -1146,6 +1167,20 @@ impl Reply {
         // The front writes the file; the path and text travel in the reply.
         self.save = Some((path.to_string(), text));
         self
+    }
+}
+
+/// What a command stopped by Ctrl-C (`crate::cancel`) replies; it changed nothing.
+fn interrupted() -> Reply {
+    Reply::err("interrupted; the session is unchanged\n")
+}
+
+/// A path written in quotes (`"my file.carbon"`, `'x.carbon'`) without them.
+pub fn unquote(arg: &str) -> &str {
+    let b = arg.as_bytes();
+    match b {
+        [q @ (b'"' | b'\''), .., l] if b.len() >= 2 && l == q => &arg[1..arg.len() - 1],
+        _ => arg,
     }
 }
 

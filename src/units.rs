@@ -768,6 +768,21 @@ impl Units {
         self.units.keys().map(|s| s.as_str())
     }
 
+    /// Prefixed spellings of the units that take prefixes (`kWh`, `MWh`, `hm`),
+    /// for the REPL's completion.
+    pub fn prefixed_unit_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, e) in &self.units {
+            let list = match e.prefixes {
+                Prefixes::None => continue,
+                Prefixes::Metric => METRIC,
+                Prefixes::Large => LARGE,
+            };
+            out.extend(list.iter().map(|(p, _)| format!("{p}{name}")));
+        }
+        out
+    }
+
     /// A quantity's unit: its scale, dimension and display, as [`Units::resolve`]
     /// gives them, found by the address of the shared unit after the first time
     /// (without building its key).
