@@ -272,7 +272,7 @@ impl Session {
         match name {
             "help" | "h" | "?" => {
                 let w = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(10) + 2;
-                let mut o = String::from("Type an expression (`sinks to tCO2e/a`), a change (`coal.amount = 1200 t`),\nor a declaration in the file's syntax (`let x = 3 t`, `cover c { … }`).\n\n");
+                let mut o = String::from("Type an expression (`sinks to tCO2e/a`), a change (`coal.amount = 1200 t`,\n`coal.amount *= 0.9`: the right side sees the value before the change),\nor a declaration in the file's syntax (`let x = 3 t`, `cover c { … }`).\n\n");
                 for (c, h) in COMMANDS {
                     o.push_str(&format!("  {}{h}\n", pad(c, w)));
                 }
@@ -588,13 +588,29 @@ impl Session {
         if let Some(r) = &reason {
             p.res.syms[id as usize].prov = names::Prov::assumption(r.clone());
         }
-        let refused = match self.reevaluate_from(id) {
-            Err(e) => Some(e),
-            Ok(affected) => self.impossible(&affected).map(|e| {
-                let was = old_value.map(|v| self.show_id(v, old.dunit)).unwrap_or_default();
-                format!("{e}the change is not applied: `{target}` stays {was}\n")
-            }),
+        // The new value itself first (an impossible period would otherwise be
+        // reported as a division by zero in every term), then what reads it.
+        let own = {
+            let p = self.current.program.as_ref().expect("loaded");
+            let vals = self.current.values.as_mut().expect("loaded");
+            let d = eval::reevaluate(p, vals, &[id]);
+            if d.is_empty() {
+                self.impossible(&[id])
+            } else {
+                Some(self.errors(&d))
+            }
         };
+        let refused = match own {
+            Some(e) => Some(e),
+            None => match self.reevaluate_from(id) {
+                Err(e) => Some(e),
+                Ok(affected) => self.impossible(&affected),
+            },
+        }
+        .map(|e| {
+            let was = old_value.map(|v| self.show_id(v, old.dunit)).unwrap_or_default();
+            format!("{e}the change is not applied: `{target}` stays {was}\n")
+        });
         if let Some(e) = refused {
             // Roll back: the session stays as it was.
             let p = self.current.program.as_mut().expect("loaded");
@@ -826,6 +842,17 @@ impl Session {
     }
 
     fn declare(&mut self, text: &str) -> Reply {
+        // Syntax errors are shown in the input as typed (`<repl:N>`), not in
+        // the rebuilt file.
+        let src = self.add_source(text);
+        let errors: Vec<Diag> = syntax::parse(src, text)
+            .diags
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
+        if !errors.is_empty() {
+            return Reply::err(self.errors(&errors));
+        }
         let name = declared_name(text);
         // A `let` declared again in the session replaces the earlier one.
         if let Some(n) = &name {

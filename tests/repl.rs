@@ -297,6 +297,7 @@ fn a_change_must_pass_the_files_checks() {
             "tree_area = -1 hm2",
             "coal.amount -= 2000 t",
             "diesel.amount = diesel.amount * -1",
+            "period = 0 a",
             ":changes",
             ":seek spruce.area for net = 0 tCO2e in -100 hm2 .. 100 hm2",
             ":seek spruce.area for net = 0 tCO2e in -100 hm2 .. -1 hm2",
@@ -312,6 +313,8 @@ fn a_change_must_pass_the_files_checks() {
     );
     assert!(t.contains("an amount cannot be negative"), "{t}");
     assert!(t.contains("no changes"), "{t}");
+    assert!(t.contains("a duration must be positive"), "{t}");
+    assert!(!t.contains("division by zero"), "one error for a zero period: {t}");
     // The search is clipped to areas of 0 or more, and says so.
     assert!(
         t.contains("spruce.area = 6.96245833 hm2 makes net = 0 tCO2e (searched 0 hm2 .. 100 hm2, the part of -100 hm2 .. 100 hm2 the file accepts: an area cannot be negative)"),
@@ -353,6 +356,7 @@ fn a_changed_value_is_an_assumption() {
         "tce_to_co2 = 2.7 tCO2/tce",
         "residential.amount = 5 tCO2e/a",
         "co2_per_c = 3.6 tCO2/tC",
+        "farmland.area = 400 hm2",
     ] {
         let r = s.handle(l);
         assert!(r.errors.is_empty(), "{l}: {}", r.errors);
@@ -389,6 +393,11 @@ fn a_changed_value_is_an_assumption() {
         text.contains("let co2_per_c = 3.6 tCO2/tC assumed \"what-if: was 3.666666667 tCO2/tC (the prelude's value)\""),
         "{text}"
     );
+    // A second statement of the value (`also`) stays, to be checked against it.
+    assert!(
+        text.contains("  area    400 hm2 assumed \"what-if: was 302.29 hm2 from table2\" also 4.22 km2 from paper"),
+        "{text}"
+    );
     assert!((saved_net(&text) - net(&mut s)).abs() < 1e-3);
     // Reloaded, the value is the same assumption.
     let mut again = Session::load("saved.carbon", &text).expect("the saved file loads");
@@ -400,7 +409,7 @@ fn a_changed_value_is_an_assumption() {
         .iter()
         .any(|d| d.code == "carbon::audit::no_provenance"));
     // Undone, the figure is cited again.
-    for _ in 0..5 {
+    for _ in 0..6 {
         s.handle(":undo");
     }
     assert_eq!(s.handle(":explain diesel").output, cited);
