@@ -86,8 +86,26 @@ pub fn impossible_values_of(p: &Program, vals: &Values, sources: &SourceMap, ids
     for &id in ids {
         a.impossible_value(id);
     }
+    // An expectation's tolerance that became negative (a `let` it reads changed).
+    if !p.res.expects.is_empty() && !ids.is_empty() {
+        let changed: std::collections::HashSet<SymId> = ids.iter().copied().collect();
+        for e in p.res.expects.iter().filter(|e| changed.contains(&e.tolerance)) {
+            if vals.get(e.tolerance).is_some_and(|t| t < 0.0) {
+                a.out
+                    .diags
+                    .push(negative_tolerance(p.res.syms[e.tolerance as usize].span));
+            }
+        }
+    }
     a.out.diags.retain(|d| d.is_error());
     a.out.diags
+}
+
+/// `carbon::check::out_of_range` for a tolerance below zero.
+fn negative_tolerance(span: crate::source::Span) -> Diag {
+    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
+        .at(span, "negative tolerance")
+        .help("write the tolerance as a positive amount: it applies on both sides")
 }
 
 /// The values an input may take (in base units, both ends included unless the
@@ -446,11 +464,7 @@ impl Auditor<'_> {
             };
             if t < 0.0 {
                 let span = res.syms[e.tolerance as usize].span;
-                self.out.diags.push(
-                    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
-                        .at(span, "negative tolerance")
-                        .help("write the tolerance as a positive amount: it applies on both sides"),
-                );
+                self.out.diags.push(negative_tolerance(span));
                 continue;
             }
             let tol_dim = self.p.dim(e.tolerance);

@@ -333,6 +333,15 @@ fn a_change_must_pass_the_files_checks() {
     s.handle("tree_area = 40.42818951 hm2");
     assert!(net(&mut s).abs() < 1e-3, "{}", net(&mut s));
     s.handle(":undo");
+    // An expectation's tolerance is checked too.
+    let r = s.handle("let tol = 1 tCO2e");
+    assert!(r.errors.is_empty(), "{}", r.errors);
+    let r = s.handle("expect small: net == 0 tCO2e within tol");
+    assert!(r.errors.is_empty(), "{}", r.errors);
+    let r = s.handle("tol = -1 tCO2e");
+    assert!(r.errors.contains("a tolerance cannot be negative"), "{}", r.errors);
+    s.handle(":undo");
+    s.handle(":undo");
     // And the session still saves (the refused change left nothing behind).
     s.handle("diesel.amount = 100 t");
     let text = save(&mut s);
