@@ -73,6 +73,66 @@ pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> A
     audit_with(p, vals, sources, strict, None)
 }
 
+/// The impossible-value errors (`carbon::check::out_of_range`) of the given
+/// symbols only: what a REPL change must pass, for what it changed, before it is
+/// applied (the whole audit would take time in proportion to the inventory).
+pub fn impossible_values_of(p: &Program, vals: &Values, sources: &SourceMap, ids: &[SymId]) -> Vec<Diag> {
+    let mut a = Auditor {
+        p,
+        vals,
+        sources,
+        out: Audit::default(),
+    };
+    for &id in ids {
+        a.impossible_value(id);
+    }
+    // An expectation's tolerance that became negative (a `let` it reads changed).
+    if !p.res.expects.is_empty() && !ids.is_empty() {
+        let changed: std::collections::HashSet<SymId> = ids.iter().copied().collect();
+        for e in p.res.expects.iter().filter(|e| changed.contains(&e.tolerance)) {
+            if vals.get(e.tolerance).is_some_and(|t| t < 0.0) {
+                a.out
+                    .diags
+                    .push(negative_tolerance(p.res.syms[e.tolerance as usize].span));
+            }
+        }
+    }
+    a.out.diags.retain(|d| d.is_error());
+    a.out.diags
+}
+
+/// `carbon::check::out_of_range` for a tolerance below zero.
+fn negative_tolerance(span: crate::source::Span) -> Diag {
+    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
+        .at(span, "negative tolerance")
+        .help("write the tolerance as a positive amount: it applies on both sides")
+}
+
+/// The values an input may take (in base units, both ends included unless the
+/// third is true: the low end excluded), and why, when some are impossible: what
+/// the REPL's `:seek` searches.
+pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static str)> {
+    let s = p.res.syms.get(id as usize)?;
+    let SymKind::Field { decl } = s.kind else { return None };
+    let kind = p.res.decls.get(decl as usize)?.kind;
+    if negative_is_a_correction(kind, s.short()) {
+        return None;
+    }
+    valid_range_of(kind, s.short(), s.rule)
+}
+
+/// The one rule behind `out_of_range` and [`valid_range`].
+fn valid_range_of(kind: Kind, field: &str, rule: crate::names::DimRule) -> Option<(f64, f64, bool, &'static str)> {
+    const INF: f64 = f64::INFINITY;
+    match (kind, field, rule) {
+        (_, _, crate::names::DimRule::Area) => Some((0.0, INF, false, "an area cannot be negative")),
+        (_, name, _) if never_negative(kind, name) => Some((0.0, INF, false, never_negative_why(kind, name))),
+        (Kind::Transport, "excluded", _) => Some((0.0, 1.0, false, "a share must lie between 0 % and 100 %")),
+        (_, "period" | "interval", _) => Some((0.0, INF, true, "a duration must be positive")),
+        _ => None,
+    }
+}
+
 /// Which symbols some compiled code reads (`used[id]`): what the `unused` check
 /// needs. It reads only the program, so a caller may compute it while the values
 /// are evaluated and give it to [`audit_with`].
@@ -274,6 +334,20 @@ impl Auditor<'_> {
         }
     }
 
+    /// A symbol's name, if one can write it (`coal.amount`, `net`); else what it
+    /// is (the balance's internal steps, `flows` and `integrated`, have no name in
+    /// the language).
+    fn nameable(&self, id: SymId) -> String {
+        let s = &self.p.res.syms[id as usize];
+        if self.p.res.find(&s.name) == Some(id) {
+            return s.name.to_string();
+        }
+        match self.p.res.meaning(s) {
+            "" => s.name.to_string(),
+            m => m.to_string(),
+        }
+    }
+
     /// The largest contributors to a computed value, descending through single
     /// references (an expectation on `sinks` lists the sink terms).
     fn contributors(&self, id: SymId) -> Vec<Contributor> {
@@ -314,7 +388,7 @@ impl Auditor<'_> {
                     let v = self.vals.get(d)?;
                     let (shown, unit) = self.show(d);
                     Some(Contributor {
-                        name: self.p.res.syms[d as usize].name.to_string(),
+                        name: self.nameable(d),
                         value: shown,
                         unit,
                         share: (additive && total != 0.0).then(|| v / total),
@@ -334,46 +408,47 @@ impl Auditor<'_> {
     /// Values no inventory can have: a negative area, a share outside 0–100 %,
     /// a period or interval that is not positive. These are errors.
     fn impossible_values(&mut self) {
+        for i in 0..self.p.res.syms.len() {
+            self.impossible_value(i as SymId);
+        }
+    }
+
+    /// [`Self::impossible_values`] for one symbol.
+    fn impossible_value(&mut self, i: SymId) {
         let res = &self.p.res;
-        for (i, s) in res.syms.iter().enumerate() {
-            let SymKind::Field { decl } = s.kind else { continue };
-            let Some(v) = self.vals.get(i as SymId) else { continue };
-            let kind = res.decls[decl as usize].kind;
-            if v < 0.0 && negative_is_a_correction(kind, s.short()) {
-                let term = res.decls[decl as usize].term;
-                if !self.allowed(i as SymId, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
-                    let (shown, unit) = self.show(i as SymId);
-                    self.out.diags.push(
-                        Diag::warning(
-                            "carbon::audit::negative",
-                            format!("`{}` = {} is negative", s.name, Self::q(shown, &unit)),
-                        )
-                        .at(s.span, "negative: a correction, or a sign error?")
-                        .help(negative_help(kind, s.short())),
-                    );
-                }
-                continue;
-            }
-            let problem = match (kind, s.short(), s.rule) {
-                (_, _, crate::names::DimRule::Area) if v < 0.0 => Some("an area cannot be negative"),
-                (_, name, _) if v < 0.0 && never_negative(kind, name) => Some(never_negative_why(kind, name)),
-                (Kind::Transport, "excluded", _) if !(0.0..=1.0).contains(&v) => {
-                    Some("a share must lie between 0 % and 100 %")
-                }
-                (_, "period" | "interval", _) if v <= 0.0 => Some("a duration must be positive"),
-                _ => None,
-            };
-            if let Some(why) = problem {
-                let (shown, unit) = self.show(i as SymId);
+        let s = &res.syms[i as usize];
+        let SymKind::Field { decl } = s.kind else { return };
+        let Some(v) = self.vals.get(i) else { return };
+        let kind = res.decls[decl as usize].kind;
+        if v < 0.0 && negative_is_a_correction(kind, s.short()) {
+            let term = res.decls[decl as usize].term;
+            if !self.allowed(i, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
+                let (shown, unit) = self.show(i);
                 self.out.diags.push(
-                    Diag::error(
-                        "carbon::check::out_of_range",
-                        format!("`{}` = {} is impossible", s.name, Self::q(shown, &unit)),
+                    Diag::warning(
+                        "carbon::audit::negative",
+                        format!("`{}` = {} is negative", s.name, Self::q(shown, &unit)),
                     )
-                    .at(s.span, why)
-                    .help("check the sign and the unit of the figure"),
+                    .at(s.span, "negative: a correction, or a sign error?")
+                    .help(negative_help(kind, s.short())),
                 );
             }
+            return;
+        }
+        let problem = match valid_range_of(kind, s.short(), s.rule) {
+            Some((lo, hi, open, why)) if v < lo || v > hi || (open && v == lo) => Some(why),
+            _ => None,
+        };
+        if let Some(why) = problem {
+            let (shown, unit) = self.show(i);
+            self.out.diags.push(
+                Diag::error(
+                    "carbon::check::out_of_range",
+                    format!("`{}` = {} is impossible", s.name, Self::q(shown, &unit)),
+                )
+                .at(s.span, why)
+                .help("check the sign and the unit of the figure"),
+            );
         }
     }
 
@@ -389,11 +464,7 @@ impl Auditor<'_> {
             };
             if t < 0.0 {
                 let span = res.syms[e.tolerance as usize].span;
-                self.out.diags.push(
-                    Diag::error("carbon::check::out_of_range", "a tolerance cannot be negative")
-                        .at(span, "negative tolerance")
-                        .help("write the tolerance as a positive amount: it applies on both sides"),
-                );
+                self.out.diags.push(negative_tolerance(span));
                 continue;
             }
             let tol_dim = self.p.dim(e.tolerance);

@@ -32,6 +32,14 @@ impl Prov {
     pub fn assumed(&self) -> Option<&str> {
         self.assumed.as_deref().map(String::as_str)
     }
+
+    /// An assumption, with no source (a value changed in a REPL session).
+    pub fn assumption(reason: impl Into<String>) -> Prov {
+        Prov {
+            sources: Sources::None,
+            assumed: Some(Box::new(reason.into())),
+        }
+    }
 }
 
 /// A value's citations, indices into `Resolved::sources`, read as a slice. Most

@@ -20,9 +20,14 @@ enum Edit {
     /// `target = expr`: a new value for an existing input.
     Set {
         target: String,
+        /// The new value as the file will have it.
         text: String,
-        /// For a fast undo while the program is the one the change was made on.
-        undo: Option<(u64, check::Checked)>,
+        /// The line as typed, when it is not `target = text` (`x *= 0.5`, or a
+        /// right side that reads the value it changes: its value is `text`).
+        typed: Option<String>,
+        /// For a fast undo while the program is the one the change was made on:
+        /// the symbol's check result and provenance before the change.
+        undo: Option<(u64, check::Checked, names::Prov)>,
     },
     /// A new declaration (`let x = …`, `cover c { … }`, `expect …`).
     Add { name: Option<String>, text: String },
@@ -72,7 +77,10 @@ pub struct Session {
     generation: u64,
     audit_stale: bool,
     render: RenderOptions,
-    repl_lines: u32,
+    /// Lines entered so far (continuation lines included), and the number of the
+    /// first line of the input being handled: its diagnostics say `<repl:N>`.
+    lines_in: u32,
+    input_line: u32,
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -147,7 +155,8 @@ impl Session {
             generation: 0,
             audit_stale: false,
             render: RenderOptions::default(),
-            repl_lines: 0,
+            lines_in: 0,
+            input_line: 0,
         })
     }
 
@@ -210,7 +219,7 @@ pub fn is_incomplete(text: &str) -> bool {
             return false;
         }
         let body = match split_assignment(t) {
-            Some((_, rhs)) => rhs,
+            Some((_, _, rhs)) => rhs,
             None => t,
         };
         let as_expr = match syntax::parse_expr(SourceId(u32::MAX), body) {
@@ -236,12 +245,16 @@ impl Session {
     }
 
     fn add_source(&mut self, text: &str) -> SourceId {
-        self.repl_lines += 1;
-        self.current.sources.add(format!("<repl:{}>", self.repl_lines), text)
+        self.current.sources.add(format!("<repl:{}>", self.input_line), text)
     }
 
     /// Handles one (possibly multi-line) input.
     pub fn handle(&mut self, line: &str) -> Reply {
+        // Diagnostics name the input by the number of its first line.
+        self.input_line = self.lines_in + 1;
+        self.lines_in = self
+            .lines_in
+            .saturating_add(u32::try_from(line.lines().count().max(1)).unwrap_or(u32::MAX));
         let t = line.trim();
         if t.is_empty() {
             return Reply::default();
@@ -249,8 +262,8 @@ impl Session {
         if let Some(cmd) = t.strip_prefix(':') {
             return self.command(cmd.trim());
         }
-        if let Some((target, rhs)) = split_assignment(t) {
-            return self.assign(target, rhs);
+        if let Some((target, op, rhs)) = split_assignment(t) {
+            return self.assign(target, op, rhs, t);
         }
         if looks_like_declaration(t) {
             return self.declare(t);
@@ -266,7 +279,7 @@ impl Session {
         match name {
             "help" | "h" | "?" => {
                 let w = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(10) + 2;
-                let mut o = String::from("Type an expression (`sinks to tCO2e/a`), a change (`coal.amount = 1200 t`),\nor a declaration in the file's syntax (`let x = 3 t`, `cover c { … }`).\n\n");
+                let mut o = String::from("Type an expression (`sinks to tCO2e/a`), a change (`coal.amount = 1200 t`,\n`coal.amount *= 0.9`: the right side sees the value before the change),\nor a declaration in the file's syntax (`let x = 3 t`, `cover c { … }`).\n\n");
                 for (c, h) in COMMANDS {
                     o.push_str(&format!("  {}{h}\n", pad(c, w)));
                 }
@@ -288,11 +301,23 @@ impl Session {
                 match self.current.explain(arg) {
                     _ if crate::cancel::requested() => interrupted(),
                     Ok(n) => {
-                        let text = render::explain_text(&n);
+                        let mut o = render::explain_text(&n);
                         if crate::cancel::requested() {
                             return interrupted();
                         }
-                        Reply::out(text)
+                        // A value changed here says so at the top too (its
+                        // uses below carry the what-if as their assumption).
+                        if let Some(reason) = self.changed_reason(arg) {
+                            let at = o
+                                .find("\n  = ")
+                                .and_then(|i| o[i + 1..].find('\n').map(|j| i + 1 + j + 1));
+                            let line = format!("    · ASSUMED: {reason} (`:changes` lists the changes)\n");
+                            match at {
+                                Some(i) => o.insert_str(i, &line),
+                                None => o.push_str(&line),
+                            }
+                        }
+                        Reply::out(o)
                     }
                     Err(d) => Reply::err(self.errors(&[d])),
                 }
@@ -305,6 +330,12 @@ impl Session {
                 let mut o = String::new();
                 for (i, e) in self.edits.iter().enumerate() {
                     let s = match e {
+                        Edit::Set {
+                            target,
+                            text,
+                            typed: Some(typed),
+                            ..
+                        } => format!("{typed}   (so {target} = {text})"),
                         Edit::Set { target, text, .. } => format!("{target} = {text}"),
                         Edit::Add { text, .. } => text.clone(),
                         Edit::Gwp { name } => format!("gwp = {name}"),
@@ -329,12 +360,16 @@ impl Session {
                 let Some(p) = &self.current.program else {
                     return Reply::default();
                 };
+                // Only the names one can type (not the balance's internal steps).
                 let mut names: Vec<&str> = p
                     .res
                     .syms
                     .iter()
-                    .filter(|s| !s.prelude && !matches!(s.kind, SymKind::Hidden))
-                    .map(|s| &*s.name)
+                    .enumerate()
+                    .filter(|(i, s)| {
+                        !s.prelude && !matches!(s.kind, SymKind::Hidden) && p.res.find(&s.name) == Some(*i as SymId)
+                    })
+                    .map(|(_, s)| &*s.name)
                     .collect();
                 names.sort();
                 Reply::out(format!("{}\n", names.join("  ")))
@@ -462,9 +497,15 @@ impl Session {
         self.current.program.as_ref()?.res.find(name)
     }
 
-    /// `target = expr`: a what-if change of an input.
-    fn assign(&mut self, target: &str, rhs: &str) -> Reply {
+    /// `target = expr` (or `target += expr`, `-=`, `*=`, `/=`): a what-if change
+    /// of an input. The right side reads the values before the change: when it
+    /// reads the target itself, it is computed now and the target set to that
+    /// figure. The changed program must pass the file's checks, or nothing changes.
+    fn assign(&mut self, target: &str, op: Option<char>, rhs: &str, typed: &str) -> Reply {
         if target == "gwp" {
+            if op.is_some() {
+                return Reply::err("error: `gwp` takes the name of a GWP set: write `gwp = AR5`\n");
+            }
             return self.change_gwp(rhs.trim());
         }
         let Some(id) = self.find(target) else {
@@ -496,18 +537,16 @@ impl Session {
             ));
         }
         let old = p.checked[id as usize].clone();
-        let (code, dim, du, precision) = match self.compile(rhs) {
+        let old_prov = sym.prov.clone();
+        // `x += e` is `x = x + (e)`.
+        let rhs = match op {
+            Some(o) => format!("{target} {o} ({})", rhs.trim()),
+            None => rhs.trim().to_string(),
+        };
+        let (mut code, mut dim, mut du, mut precision) = match self.compile(&rhs) {
             Ok(r) => r,
             Err(e) => return Reply::err(e),
         };
-        // A new value reading the target itself would be a cycle.
-        let mut reads = Vec::new();
-        crate::explain::code_deps(&code, &mut reads);
-        if self.reaches(&reads, id) {
-            return Reply::err(format!(
-                "error: the new value of `{target}` depends on `{target}` itself\n"
-            ));
-        }
         let old_dim = {
             let p = self.current.program.as_ref().expect("loaded");
             old.dim.map(|d| p.units.dim(d))
@@ -521,7 +560,33 @@ impl Session {
                 "error: `{target}` is {was} ({unit}), but the new value is {now}\n  help: give the new value in a unit of the same kind, for example {unit}\n"
             ));
         }
+        // A right side that reads the target (itself or through other values)
+        // means the value before the change: compute it now, and set the target
+        // to that figure, written in the target's unit.
+        let mut reads = Vec::new();
+        crate::explain::code_deps(&code, &mut reads);
+        let mut text = rhs.clone();
+        let folded = op.is_some() || self.reaches(&reads, id);
+        if folded {
+            let v = {
+                let vals = self.current.values.as_ref().expect("loaded");
+                let syms = &self.current.program.as_ref().expect("loaded").res.syms;
+                match eval::eval_code(&code, vals, syms) {
+                    Ok(v) if v.is_finite() => v,
+                    Ok(_) => return Reply::err("error: the new value is not a finite number\n"),
+                    Err(Some(d)) => return Reply::err(self.errors(&[d])),
+                    Err(None) => return Reply::err("error: a value the right side reads could not be computed\n"),
+                }
+            };
+            text = self.literal(v, old.dunit);
+            (code, dim, du, precision) = match self.compile(&text) {
+                Ok(r) => r,
+                Err(e) => return Reply::err(format!("internal error: the figure `{text}` does not read back:\n{e}")),
+            };
+        }
         let before = self.net();
+        let old_value = self.current.values.as_ref().and_then(|v| v.get(id));
+        let reason = self.what_if_reason(target);
         let p = self.current.program.as_mut().expect("loaded");
         let du = if du.is_empty() {
             old.dunit
@@ -530,22 +595,147 @@ impl Session {
         };
         let dim = p.units.intern_dim(dim);
         p.checked[id as usize] = check::Checked::new(Some(code), Some(dim), du, precision);
-        if let Err(e) = self.reevaluate_from(id) {
+        // The changed value is the analyst's assumption, no longer the cited figure.
+        if let Some(r) = &reason {
+            p.res.syms[id as usize].prov = names::Prov::assumption(r.clone());
+        }
+        // The new value itself first (an impossible period would otherwise be
+        // reported as a division by zero in every term), then what reads it.
+        let own = {
+            let p = self.current.program.as_ref().expect("loaded");
+            let vals = self.current.values.as_mut().expect("loaded");
+            let d = eval::reevaluate(p, vals, &[id]);
+            if d.is_empty() {
+                self.impossible(&[id])
+            } else {
+                Some(self.errors(&d))
+            }
+        };
+        let refused = match own {
+            Some(e) => Some(e),
+            None => match self.reevaluate_from(id) {
+                Err(e) => Some(e),
+                Ok(affected) => self.impossible(&affected),
+            },
+        }
+        .map(|e| {
+            let was = old_value.map(|v| self.show_id(v, old.dunit)).unwrap_or_default();
+            format!("{e}the change is not applied: `{target}` stays {was}\n")
+        });
+        if let Some(e) = refused {
             // Roll back: the session stays as it was.
             let p = self.current.program.as_mut().expect("loaded");
             p.checked[id as usize] = old;
+            p.res.syms[id as usize].prov = old_prov;
             let _ = self.reevaluate_from(id);
             return Reply::err(e);
         }
         self.edits.push(Edit::Set {
             target: target.to_string(),
-            text: rhs.trim().to_string(),
-            undo: Some((self.generation, old)),
+            text: text.clone(),
+            typed: folded.then(|| typed.trim().to_string()),
+            undo: Some((self.generation, old, old_prov)),
         });
         self.audit_stale = true;
         let after = self.net();
         let v = self.value_text(id);
         Reply::out(format!("{target} = {v}\n{}\n", self.balance_change(before, after)))
+    }
+
+    /// The what-if assumption of `name`, if it is an input changed in this session.
+    fn changed_reason(&self, name: &str) -> Option<String> {
+        let id = self.find(name.trim())?;
+        let changed = self.edits.iter().any(|e| match e {
+            Edit::Set { target, .. } => self.find(target) == Some(id),
+            _ => false,
+        });
+        let p = self.current.program.as_ref()?;
+        changed.then(|| p.res.syms[id as usize].prov.assumed().map(str::to_string))?
+    }
+
+    /// The `carbon::check::out_of_range` errors of the given symbols, rendered.
+    fn impossible(&self, ids: &[SymId]) -> Option<String> {
+        let (Some(p), Some(v)) = (&self.current.program, &self.current.values) else {
+            return None;
+        };
+        let d = crate::audit::impossible_values_of(p, v, &self.current.sources, ids);
+        (!d.is_empty()).then(|| self.errors(&d))
+    }
+
+    /// A figure as the file writes it: `v` (in base units) in the display unit
+    /// `du`, with every digit needed to read back the same number.
+    fn literal(&self, v: f64, du: crate::units::UnitId) -> String {
+        let Some(p) = &self.current.program else {
+            return format!("{v}");
+        };
+        let d = p.units.dunit(du);
+        let u = p.units.format_dunit(d);
+        let x = v / p.units.scale_of(d);
+        if u.is_empty() {
+            format!("{x}")
+        } else {
+            format!("{x} {u}")
+        }
+    }
+
+    /// The assumption a changed value carries: its value in the loaded file and
+    /// what the file said of it (`what-if: was 73.46 t from table1`). `None` for a
+    /// value declared in this session.
+    fn what_if_reason(&self, target: &str) -> Option<String> {
+        let base = self.baseline.program.as_ref()?;
+        let vals = self.baseline.values.as_ref()?;
+        let id = base.res.find(target)?;
+        let s = &base.res.syms[id as usize];
+        let shown = {
+            let d = base.units.dunit(base.checked[id as usize].dunit);
+            let u = base.units.format_dunit(d);
+            let x = vals.get(id).map(|v| number::format(v / base.units.scale_of(d)));
+            match (x, u.is_empty()) {
+                (None, _) => String::from("?"),
+                (Some(x), true) => x,
+                (Some(x), false) => format!("{x} {u}"),
+            }
+        };
+        if s.prelude {
+            return Some(format!("what-if: was {shown} (the prelude's value)"));
+        }
+        let w = self.written(id)?;
+        let mut r = format!("what-if: was {}", w.old);
+        if !same_figure(&w.old, &shown) {
+            r.push_str(&format!(" = {shown}"));
+        }
+        if !w.prov.is_empty() {
+            r.push(' ');
+            r.push_str(&w.prov);
+        }
+        Some(r)
+    }
+
+    /// Where the loaded file writes the value of its symbol `id` (the baseline's
+    /// numbering), with the provenance after it.
+    fn written(&self, id: SymId) -> Option<Written> {
+        let base = self.baseline.program.as_ref()?;
+        let src = base.res.syms.iter().find(|s| !s.prelude).map(|s| s.span.src)?;
+        let s = base.res.syms.get(id as usize)?;
+        if s.prelude || s.span.src != src {
+            return None;
+        }
+        let span = s.value()?;
+        // Stated parts belong to the old figure: they go with it.
+        let parts_end = base
+            .res
+            .statements
+            .iter()
+            .filter(|st| st.target == id && matches!(st.kind, names::StatementKind::Parts))
+            .filter_map(|st| base.res.syms[st.other as usize].value())
+            .map(|sp| sp.end as usize)
+            .max();
+        Some(written_at(
+            &self.base_text,
+            span.start as usize,
+            span.end as usize,
+            parts_end,
+        ))
     }
 
     /// Whether any of `from` reads `id` (transitively).
@@ -568,7 +758,7 @@ impl Session {
     }
 
     /// Re-evaluates `id` and everything that depends on it, in order.
-    fn reevaluate_from(&mut self, id: SymId) -> Result<(), String> {
+    fn reevaluate_from(&mut self, id: SymId) -> Result<Vec<SymId>, String> {
         let mut affected = vec![id];
         let mut mark = HashMap::new();
         mark.insert(id, ());
@@ -587,7 +777,7 @@ impl Session {
         let vals = self.current.values.as_mut().expect("loaded");
         let diags = eval::reevaluate(p, vals, &affected);
         if diags.is_empty() {
-            Ok(())
+            Ok(affected)
         } else {
             Err(diag::render_all(&diags, &self.current.sources, self.render))
         }
@@ -663,6 +853,17 @@ impl Session {
     }
 
     fn declare(&mut self, text: &str) -> Reply {
+        // Syntax errors are shown in the input as typed (`<repl:N>`), not in
+        // the rebuilt file.
+        let src = self.add_source(text);
+        let errors: Vec<Diag> = syntax::parse(src, text)
+            .diags
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
+        if !errors.is_empty() {
+            return Reply::err(self.errors(&errors));
+        }
         let name = declared_name(text);
         // A `let` declared again in the session replaces the earlier one.
         if let Some(n) = &name {
@@ -729,22 +930,24 @@ impl Session {
         let fast = match &last {
             Edit::Set {
                 target,
-                undo: Some((generation, old)),
+                undo: Some((generation, old, prov)),
                 ..
-            } if *generation == self.generation => self.find(target).map(|id| (id, old.clone())),
+            } if *generation == self.generation => self.find(target).map(|id| (id, old.clone(), prov.clone())),
             _ => None,
         };
         let what = match &last {
+            Edit::Set { typed: Some(t), .. } => t.clone(),
             Edit::Set { target, text, .. } => format!("{target} = {text}"),
             Edit::Add { text, .. } => text.lines().next().unwrap_or("").to_string(),
             Edit::Gwp { name } => format!("gwp = {name}"),
         };
         let result = match fast {
-            Some((id, old)) => {
+            Some((id, old, prov)) => {
                 let p = self.current.program.as_mut().expect("loaded");
                 p.checked[id as usize] = old;
+                p.res.syms[id as usize].prov = prov;
                 self.audit_stale = true;
-                self.reevaluate_from(id)
+                self.reevaluate_from(id).map(|_| ())
             }
             None => self.rebuild_from_edits(),
         };
@@ -780,7 +983,8 @@ impl Session {
     }
 
     /// The base text with every change applied, as a `.carbon` file. With
-    /// `marked`, each changed value carries a comment with its old value.
+    /// `marked`, the values added in the session are headed by a comment. Each
+    /// changed value is written `NEW assumed "what-if: was OLD from …"`.
     pub fn render_text(&self, marked: bool) -> Result<String, String> {
         let base = self.baseline.program.as_ref().ok_or("no baseline")?;
         let src = base.res.syms.iter().find(|s| !s.prelude).map(|s| s.span.src);
@@ -803,24 +1007,25 @@ impl Session {
         for (target, text) in sets {
             match lookup(target).filter(|&id| Some(base.res.syms[id as usize].span.src) == src) {
                 Some(id) => {
-                    let Some(span) = base.res.syms[id as usize].value() else {
+                    // The new figure is the analyst's assumption: it replaces the
+                    // old one with its citation (and stated parts); `allow`s stay.
+                    let Some(w) = self.written(id) else {
                         continue;
                     };
-                    let (s, e) = (span.start as usize, span.end as usize);
-                    let old = self.base_text.get(s..e).unwrap_or("").to_string();
-                    let new = if marked {
-                        format!("{text} /* what-if: was {old} */")
-                    } else {
-                        text.to_string()
-                    };
-                    replacements.push((s, e, new));
+                    let reason = self.what_if_reason(target).unwrap_or_else(|| "what-if".into());
+                    let new = format!("{text} assumed \"{}\"{}", escape(&reason), w.allows);
+                    replacements.push((w.start, w.end, new));
                 }
                 None => {
                     // A value added in this session (or a prelude constant): re-declare it.
+                    let assumed = self
+                        .what_if_reason(target)
+                        .map(|r| format!(" assumed \"{}\"", escape(&r)))
+                        .unwrap_or_default();
                     if let Some(a) = added.iter_mut().find(|(n, _)| n.as_deref() == Some(target)) {
-                        a.1 = format!("let {target} = {text}");
+                        a.1 = format!("let {target} = {text}{assumed}");
                     } else {
-                        added.push((Some(target.to_string()), format!("let {target} = {text}")));
+                        added.push((Some(target.to_string()), format!("let {target} = {text}{assumed}")));
                     }
                 }
             }
@@ -960,6 +1165,10 @@ impl Session {
             if matches!(s.kind, SymKind::Hidden) || (s.prelude && s.kind != SymKind::Let) {
                 continue;
             }
+            // The balance's internal steps (`flows`, `integrated`): no names.
+            if s.kind == SymKind::Group && cur.res.find(&s.name) != Some(i as SymId) {
+                continue;
+            }
             let Some(new) = cv.get(i as SymId) else { continue };
             let du = cur.checked[i].dunit; // an id of the current program (show_id)
             let old = base_ix.get(&*s.name).and_then(|&b| bv.get(b));
@@ -1033,20 +1242,30 @@ impl Session {
             Ok(r) => r,
             Err(e) => return Reply::err(e),
         };
-        if vdim != tdim {
+        let goal = {
+            let vals = self.current.values.as_ref().expect("loaded");
+            let syms = &self.current.program.as_ref().expect("loaded").res.syms;
+            match eval::eval_code(&vcode, vals, syms) {
+                Ok(g) => g,
+                Err(_) => return Reply::err("error: the value cannot be computed\n"),
+            }
+        };
+        // A bare 0 is zero in the target's unit (`for net = 0`).
+        if vdim != tdim && !(vdim.is_one() && goal == 0.0) {
             let p = self.current.program.as_ref().expect("loaded");
+            let unit = p.units.format_dunit(&tdu);
+            let example = if unit.is_empty() {
+                String::new()
+            } else {
+                format!(", for example `{} = {} {unit}`", target.trim(), value_text)
+            };
             return Reply::err(format!(
-                "error: the target is {} but the value is {}\n",
+                "error: the target is {} but the value is {}\n  help: give the value in the target's unit{example}\n",
                 p.units.describe_dim(&tdim),
-                p.units.describe_dim(&vdim)
+                p.units.describe_dim(&vdim),
             ));
         }
-        let vals = self.current.values.as_ref().expect("loaded");
-        let syms = &self.current.program.as_ref().expect("loaded").res.syms;
-        let Ok(goal) = eval::eval_code(&vcode, vals, syms) else {
-            return Reply::err("error: the value cannot be computed\n");
-        };
-        let current = vals.get(id).unwrap_or(0.0);
+        let current = self.current.values.as_ref().and_then(|v| v.get(id)).unwrap_or(0.0);
         let (lo, hi) = match range {
             Some(r) => {
                 let Some((a, b)) = r.split_once("..") else {
@@ -1074,41 +1293,106 @@ impl Session {
                 (0.0f64.min(current), span.max(current))
             }
         };
-        // f(x) = target(x) − goal, with the input replaced by x.
+        // Only values the file would accept are searched: the input's own valid
+        // range first.
+        let (asked_lo, asked_hi) = (lo, hi);
+        let mut clipped: Option<&str> = None;
+        let (mut lo, mut hi) = (lo, hi);
+        let p = self.current.program.as_ref().expect("loaded");
+        if let Some((vlo, vhi, _, why)) = crate::audit::valid_range(p, id) {
+            if lo < vlo || hi > vhi {
+                clipped = Some(why);
+                (lo, hi) = (lo.max(vlo), hi.min(vhi));
+            }
+        }
+        let input_unit = p.units.format_dunit(p.units.dunit(old.dunit));
+        if lo > hi {
+            return Reply::err(format!(
+                "no value of {input} in {} .. {} is possible: {}\n  help: search a range the file would accept, for example `in 0 {input_unit} .. {}`\n",
+                self.show_id(asked_lo, old.dunit),
+                self.show_id(asked_hi, old.dunit),
+                clipped.unwrap_or("out of range"),
+                self.show_id(current.abs().max(1.0) * 10.0, old.dunit),
+            ));
+        }
+        // f(x) = target(x) − goal, with the input replaced by x; `None` where
+        // the target cannot be computed or the file's checks fail.
         let f = |s: &mut Session, x: f64| -> Option<f64> {
             let p = s.current.program.as_mut().expect("loaded");
             p.checked[id as usize].code = Some(Code {
                 op: Op::Const(x, old.dunit),
                 span: Default::default(),
             });
-            s.reevaluate_from(id).ok()?;
+            let affected = s.reevaluate_from(id).ok()?;
+            if s.impossible(&affected).is_some() {
+                return None;
+            }
             let syms = &s.current.program.as_ref()?.res.syms;
             let v = eval::eval_code(&tcode, s.current.values.as_ref()?, syms).ok()?;
             Some(v - goal)
         };
         let (mut a, mut b) = (lo, hi);
-        // An end of the range may be undefined (a division by a zero area):
-        // step inside it.
+        // An end of the range may be impossible (a division by a zero area, a
+        // value that makes another one negative): search from where the
+        // inventory checks, found by bisection towards the other end.
         let mut fa = f(self, a);
-        if fa.is_none() {
-            a = lo + (hi - lo) * 1e-9;
-            fa = f(self, a);
-        }
         let mut fb = f(self, b);
-        if fb.is_none() {
-            b = hi - (hi - lo) * 1e-9;
-            fb = f(self, b);
+        let mut narrowed = false;
+        for _ in 0..2 {
+            match (fa, fb) {
+                (None, Some(_)) => {
+                    let (mut bad, mut good) = (a, b);
+                    for _ in 0..200 {
+                        let m = 0.5 * (bad + good);
+                        if m == bad || m == good {
+                            break;
+                        }
+                        if f(self, m).is_some() {
+                            good = m;
+                        } else {
+                            bad = m;
+                        }
+                    }
+                    a = good;
+                    fa = f(self, a);
+                    narrowed = true;
+                }
+                (Some(_), None) => {
+                    let (mut good, mut bad) = (a, b);
+                    for _ in 0..200 {
+                        let m = 0.5 * (bad + good);
+                        if m == bad || m == good {
+                            break;
+                        }
+                        if f(self, m).is_some() {
+                            good = m;
+                        } else {
+                            bad = m;
+                        }
+                    }
+                    b = good;
+                    fb = f(self, b);
+                    narrowed = true;
+                }
+                _ => break,
+            }
         }
+        let (from, to) = (a, b);
+        let nowhere = fa.is_none() && fb.is_none();
         let result = match (fa, fb) {
             (Some(0.0), Some(_)) => Some(a),
             (Some(_), Some(0.0)) => Some(b),
             (Some(mut fa), Some(fb)) if fa.signum() != fb.signum() => {
+                let mut lost = false;
                 for _ in 0..200 {
                     if crate::cancel::requested() {
                         break;
                     }
                     let m = 0.5 * (a + b);
-                    let Some(fm) = f(self, m) else { break };
+                    let Some(fm) = f(self, m) else {
+                        lost = true;
+                        break;
+                    };
                     if fm == 0.0 || (b - a).abs() <= 1e-12 * m.abs().max(1e-300) {
                         a = m;
                         b = m;
@@ -1121,7 +1405,7 @@ impl Session {
                         b = m;
                     }
                 }
-                Some(0.5 * (a + b))
+                (!lost).then_some(0.5 * (a + b))
             }
             _ => None,
         };
@@ -1133,8 +1417,23 @@ impl Session {
         if crate::cancel::requested() {
             return interrupted();
         }
-        let range_text = format!("{} .. {}", self.show_id(lo, old.dunit), self.show_id(hi, old.dunit));
+        let mut range_text = format!("{} .. {}", self.show_id(from, old.dunit), self.show_id(to, old.dunit));
+        if clipped.is_some() || narrowed {
+            range_text.push_str(&format!(
+                ", the part of {} .. {} the file accepts",
+                self.show_id(asked_lo, old.dunit),
+                self.show_id(asked_hi, old.dunit)
+            ));
+            if let Some(why) = clipped {
+                range_text.push_str(&format!(": {why}"));
+            }
+        }
         let goal_text = self.show_value(goal, &tdu);
+        if nowhere {
+            return Reply::err(format!(
+                "no value of {input} in {range_text} passes the file's checks: at both ends the inventory is impossible or cannot be computed\n  help: search another range with `in LO .. HI`\n"
+            ));
+        }
         match result {
             Some(x) => {
                 let shown = self.show_id(x, old.dunit);
@@ -1194,20 +1493,184 @@ fn same_path(a: &str, b: &str) -> bool {
     a == b || matches!((canon(a), canon(b)), (Some(x), Some(y)) if x == y)
 }
 
-/// `coal.amount = 1200 t` → (`coal.amount`, `1200 t`); not `a == b`, not `let`.
-fn split_assignment(t: &str) -> Option<(&str, &str)> {
+/// `coal.amount = 1200 t` → (`coal.amount`, None, `1200 t`); `x *= 0.5` →
+/// (`x`, Some('*'), `0.5`) (also `+=`, `-=`, `/=`); not `a == b`, not `let`.
+fn split_assignment(t: &str) -> Option<(&str, Option<char>, &str)> {
     let eq = t.find('=')?;
     if t[eq + 1..].starts_with('=') || t.starts_with("let ") || t.starts_with("expect ") {
         return None;
     }
-    let lhs = t[..eq].trim();
+    let mut lhs = t[..eq].trim_end();
+    let op = lhs.chars().last().filter(|c| matches!(c, '+' | '-' | '*' | '/'));
+    if let Some(c) = op {
+        lhs = &lhs[..lhs.len() - c.len_utf8()];
+    }
+    let lhs = lhs.trim();
     let ok = !lhs.is_empty()
         && lhs.split('.').count() <= 2
         && lhs.split('.').all(|p| {
             let mut c = p.chars();
             c.next().is_some_and(|c| c.is_alphabetic() || c == '_') && c.all(|c| c.is_alphanumeric() || c == '_')
         });
-    ok.then(|| (lhs, &t[eq + 1..]))
+    ok.then(|| (lhs, op, &t[eq + 1..]))
+}
+
+/// Where a value is written in a file's text, with the provenance after it.
+struct Written {
+    /// The byte range of the value and its `parts`, `from` and `assumed` clauses.
+    start: usize,
+    end: usize,
+    /// The value as written (whitespace made single spaces).
+    old: String,
+    /// Its `from …` and `assumed "…"` clauses, as written.
+    prov: String,
+    /// Its `allow code "reason"` clauses among them, each with a space before.
+    allows: String,
+}
+
+/// The value written at `start..end` in `text` (ending at `parts_end` when it
+/// has stated parts), and the provenance clauses that follow it.
+fn written_at(text: &str, start: usize, end: usize, parts_end: Option<usize>) -> Written {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let old = one_line(text.get(start..end).unwrap_or(""));
+    let mut at = parts_end.unwrap_or(end).max(end).min(text.len());
+    let mut prov: Vec<String> = Vec::new();
+    let mut allows = String::new();
+    loop {
+        let i = skip_trivia(text, at);
+        let w = word_at(text, i);
+        let clause_end = match w {
+            "from" => {
+                let mut k = match citation_at(text, skip_trivia(text, i + w.len())) {
+                    Some(k) => k,
+                    None => break,
+                };
+                loop {
+                    let n = skip_trivia(text, k);
+                    if !text[n..].starts_with(',') {
+                        break;
+                    }
+                    match citation_at(text, skip_trivia(text, n + 1)) {
+                        Some(k2) => k = k2,
+                        None => break,
+                    }
+                }
+                k
+            }
+            "assumed" => match string_at(text, skip_trivia(text, i + w.len())) {
+                Some(k) => k,
+                None => break,
+            },
+            "allow" => {
+                let j = skip_trivia(text, i + w.len());
+                let code = word_at(text, j);
+                if code.is_empty() {
+                    break;
+                }
+                match string_at(text, skip_trivia(text, j + code.len())) {
+                    Some(k) => k,
+                    None => break,
+                }
+            }
+            _ => break,
+        };
+        let clause = one_line(&text[i..clause_end]);
+        if w == "allow" {
+            allows.push(' ');
+            allows.push_str(&clause);
+        } else {
+            prov.push(clause);
+        }
+        at = clause_end;
+    }
+    Written {
+        start,
+        end: at,
+        old,
+        prov: prov.join(" "),
+        allows,
+    }
+}
+
+/// Past white space and comments (`// …`, `# …`, `/* … */`).
+fn skip_trivia(t: &str, mut i: usize) -> usize {
+    loop {
+        let rest = &t[i..];
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") || trimmed.starts_with('#') {
+            i = t[i..].find('\n').map_or(t.len(), |k| i + k);
+        } else if trimmed.starts_with("/*") {
+            i = t[i + 2..].find("*/").map_or(t.len(), |k| i + 2 + k + 2);
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The name that starts at `i` (empty if none).
+fn word_at(t: &str, i: usize) -> &str {
+    let rest = &t[i..];
+    let n = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    &rest[..n]
+}
+
+/// The end of the quoted string that starts at `i`.
+fn string_at(t: &str, i: usize) -> Option<usize> {
+    let rest = t[i..].strip_prefix('"')?;
+    let mut escaped = false;
+    for (k, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i + 1 + k + 1),
+            '\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The end of the citation (a source's name or a quoted text) at `i`.
+fn citation_at(t: &str, i: usize) -> Option<usize> {
+    string_at(t, i).or_else(|| {
+        let w = word_at(t, i);
+        (!w.is_empty()).then_some(i + w.len())
+    })
+}
+
+/// Whether a written value is the figure shown (`73.46 t` and `73.460 t`): else
+/// the reason of a change gives both.
+fn same_figure(written: &str, shown: &str) -> bool {
+    let split = |s: &str| {
+        let s = s.trim();
+        let n = s.find(char::is_whitespace).unwrap_or(s.len());
+        (
+            s[..n].parse::<f64>().ok(),
+            s[n..].split_whitespace().collect::<String>(),
+        )
+    };
+    let (a, b) = (split(written), split(shown));
+    a.0.is_some() && a.0 == b.0 && a.1 == b.1
+}
+
+/// A text inside `"…"` in a `.carbon` file.
+fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '\n' => o.push_str("\\n"),
+            c if c.is_control() => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
 }
 
 fn looks_like_declaration(t: &str) -> bool {
