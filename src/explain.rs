@@ -541,26 +541,30 @@ impl<'a> Explainer<'a> {
     /// The verdict on the balance: `net ≤ 0`, qualified when the removals counted
     /// by a flagged choice (`stock_as_removal`) decide its sign.
     pub fn verdict(&self) -> Option<Verdict> {
+        self.verdict_from(self.flagged_stocks(), true)
+    }
+
+    /// The sum of the flagged stocks' terms (`method stock_as_removal`, in the
+    /// unit of their group), and how many have a value.
+    pub fn flagged_stocks(&self) -> (f64, usize) {
+        let res = &self.p.res;
+        let terms = res.stock_flagged.iter().filter_map(|&i| res.decls[i as usize].term);
+        let values: Vec<f64> = terms.filter_map(|t| self.vals.get(t)).collect();
+        (number::sum(values.iter().copied()), values.len())
+    }
+
+    /// The verdict, given [`Self::flagged_stocks`] (which the REPL keeps between
+    /// what-ifs that leave the sinks unchanged); with `names` false,
+    /// `depends_on.terms` is left empty.
+    pub fn verdict_from(&self, (sum, flagged): (f64, usize), names: bool) -> Option<Verdict> {
         let res = &self.p.res;
         let g = res.groups.as_ref()?;
         let period = self.vals.get(res.header.as_ref()?.period?)?;
         let net = self.vals.get(g.net)?;
         let value = net <= 0.0;
         let sinks = g.groups.iter().find(|(x, _)| *x == Group::Sinks).map(|(_, i)| *i)?;
-        let mut terms = Vec::new();
-        let mut flagged = Vec::new();
-        for d in &res.decls {
-            if d.group != Some(Group::Sinks) || d.kind == Kind::Inventory || Self::stock_flag(d).is_none() {
-                continue;
-            }
-            let Some(t) = d.term else { continue };
-            let Some(v) = self.vals.get(t) else { continue };
-            terms.push(res.syms[t as usize].name.to_string());
-            flagged.push(v);
-        }
-        let sum = number::sum(flagged.iter().copied());
         let without = net + sum * period;
-        if !value || terms.is_empty() || without <= 0.0 {
+        if !value || flagged == 0 || without <= 0.0 {
             return Some(Verdict {
                 value,
                 depends_on: None,
@@ -573,6 +577,14 @@ impl<'a> Explainer<'a> {
         let (_, ru) = self.value_in_unit(sinks);
         let (_, bu) = self.value_in_unit(g.net);
         let removals = self.vals.get(sinks).unwrap_or(0.0);
+        let terms = if names {
+            let ids = res.stock_flagged.iter().filter_map(|&i| res.decls[i as usize].term);
+            ids.filter(|&t| self.vals.get(t).is_some())
+                .map(|t| res.syms[t as usize].name.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Some(Verdict {
             value,
             depends_on: Some(DependsOn {

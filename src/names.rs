@@ -303,6 +303,10 @@ pub struct Resolved {
     pub notation_at: HashMap<SymId, u32>,
     /// The texts that [`Text`]s index; the first is empty.
     pub texts: Vec<&'static str>,
+    /// Sinks declared with `method stock_as_removal`, in declaration order: the
+    /// verdict's flagged terms, listed once so a what-if need not scan every
+    /// declaration.
+    pub stock_flagged: Vec<DeclId>,
 }
 
 impl Resolved {
@@ -720,7 +724,14 @@ impl Namer {
                 notation_at.insert(t, i as u32);
             }
         }
+        let stock_flagged = (0..self.decls.len() as DeclId)
+            .filter(|&i| {
+                let d = &self.decls[i as usize];
+                d.group == Some(Group::Sinks) && d.kind != Kind::Inventory && d.method == Some("stock_as_removal")
+            })
+            .collect();
         let r = Resolved {
+            stock_flagged,
             syms: self.syms,
             irs: self.irs,
             decls: self.decls,

@@ -81,6 +81,10 @@ pub struct Session {
     /// first line of the input being handled: its diagnostics say `<repl:N>`.
     lines_in: u32,
     input_line: u32,
+    /// The flagged stocks' sum for the verdict ([`Explainer::flagged_stocks`]),
+    /// kept while no re-evaluation reaches the sinks group: every flagged term
+    /// is a sink, so a change to one re-evaluates that group too.
+    flagged: std::cell::Cell<Option<(f64, usize)>>,
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -157,6 +161,7 @@ impl Session {
             render: RenderOptions::default(),
             lines_in: 0,
             input_line: 0,
+            flagged: std::cell::Cell::new(None),
         })
     }
 
@@ -604,6 +609,8 @@ impl Session {
         let own = {
             let p = self.current.program.as_ref().expect("loaded");
             let vals = self.current.values.as_mut().expect("loaded");
+            // (`reevaluate_from` follows, on success or roll-back, and keeps
+            // `self.flagged` true.)
             let d = eval::reevaluate(p, vals, &[id]);
             if d.is_empty() {
                 self.impossible(&[id])
@@ -776,6 +783,14 @@ impl Session {
         let p = self.current.program.as_ref().expect("loaded");
         let vals = self.current.values.as_mut().expect("loaded");
         let diags = eval::reevaluate(p, vals, &affected);
+        let sinks = p
+            .res
+            .groups
+            .as_ref()
+            .and_then(|g| g.groups.iter().find(|(x, _)| *x == crate::domain::Group::Sinks));
+        if sinks.is_none_or(|&(_, s)| affected.contains(&s)) {
+            self.flagged.set(None);
+        }
         if diags.is_empty() {
             Ok(affected)
         } else {
@@ -805,12 +820,14 @@ impl Session {
             return String::new();
         };
         let verdict = self.current.values.as_ref().and_then(|vals| {
-            crate::explain::Explainer {
+            let e = crate::explain::Explainer {
                 p,
                 vals,
                 sources: &self.current.sources,
-            }
-            .verdict()
+            };
+            let flagged = self.flagged.get().unwrap_or_else(|| e.flagged_stocks());
+            self.flagged.set(Some(flagged));
+            e.verdict_from(flagged, false)
         });
         let text = match verdict.as_ref().and_then(|v| v.depends_on.as_ref()) {
             Some(d) => format!(
@@ -975,6 +992,7 @@ impl Session {
         a.free_expressions();
         let (dependents, position) = dependents_of(&a);
         self.current = a;
+        self.flagged.set(None);
         self.dependents = dependents;
         self.position = position;
         self.generation += 1;

@@ -516,3 +516,34 @@ fn names_seek_and_line_numbers() {
     let r = s.handle("  unknown_name\n");
     assert!(r.errors.contains("<repl:6>"), "{}", r.errors);
 }
+
+/// The balance line's "without them" figure follows a change to a flagged stock
+/// (the session keeps the flagged sum between what-ifs that leave the sinks alone).
+#[test]
+fn the_verdict_follows_a_change_to_a_flagged_stock() {
+    let mut s = yongning();
+    let untouched = s.handle("diesel.amount = 80 t");
+    assert!(untouched.errors.is_empty(), "{}", untouched.errors);
+    let r = s.handle("grassland.area = 50000 hm2");
+    assert!(r.errors.is_empty(), "{}", r.errors);
+    // Every removal of the example is a flagged stock, so net without them is the
+    // emissions alone, whatever the grassland's area: 20506.1763 tCO2e with the
+    // file's diesel, and more with 80 t of it.
+    let without = |out: &str| -> f64 {
+        let tail = out.split("without them net = ").nth(1).expect("a qualified verdict");
+        tail.split_whitespace().next().unwrap_or("").parse().expect("a number")
+    };
+    let after_diesel = without(&untouched.output);
+    assert!(after_diesel > 20506.1763, "{}", untouched.output);
+    assert_eq!(without(&r.output), after_diesel, "{}", r.output);
+    let back = s.handle(":undo");
+    assert!(back.errors.is_empty(), "{}", back.errors);
+    let diesel_back = s.handle(":undo");
+    assert!(diesel_back.errors.is_empty(), "{}", diesel_back.errors);
+    let line = s.handle(":balance");
+    assert!(
+        line.output.contains("without them net = 20506.1763 tCO2e"),
+        "{}",
+        line.output
+    );
+}
