@@ -297,6 +297,13 @@ pub fn render_all(diags: &[Diag], sources: &SourceMap, opts: RenderOptions) -> S
     let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();
     if errors + warnings > 0 {
         out.push_str(&summary(errors, warnings));
+        if let Some(d) = diags.iter().find(|d| d.code == RECOVERY_STOPPED) {
+            // Not the whole file was checked: the count is a lower bound.
+            let (line, _) = d.primary_span().map_or((0, 0), |s| sources.line_col(s.src, s.start));
+            out.push_str(&format!(
+                " (recovery stopped at line {line} after the first syntax errors: there may be more)"
+            ));
+        }
         out.push('\n');
     }
     out
