@@ -16,7 +16,11 @@
 //! * `binary`: the release binary end to end, `carbon run W.carbon --format json`
 //!   (process start, read, analyze, report, render, write to /dev/null);
 //! * `startup`: the binary on examples/yongning.carbon (`run`, `run --format json`,
-//!   `check`) and `carbon --version` (bare process start).
+//!   `check`) and `carbon --version` (bare process start);
+//! * `unknown_uses`: the error path on 8,000 energy blocks that use one undeclared
+//!   name (issue 15, point 7): `names` is `carbon::names::resolve` alone, `analyze`
+//!   is `carbon::analyze` and `carbon::diag::render_all` of its diagnostic (one,
+//!   checked before timing); `cycle` is the same on a cycle of 5,000 `let`s.
 //!
 //! Environment: `CARBON_BENCH_1M=1` adds N = 1M; `CARBON_BENCH_SIZES=1000,5000`
 //! replaces the list of N. Before timing, each W(N) is analysed once and its balance
@@ -305,6 +309,58 @@ fn bench_startup(c: &mut Criterion) {
     g.finish();
 }
 
+/// `n` energy blocks whose factor is the undeclared `undeclared_x` (a
+/// did-you-mean, `declared_x`, is declared).
+fn unknown_uses(n: usize) -> String {
+    let mut src = String::from("inventory \"U\" {\n  period 1 a\n  gwp AR5\n}\nlet declared_x = 2.66 tCO2/tce\n");
+    for i in 0..n {
+        src.push_str(&format!(
+            "energy e{i} {{\n  amount 1 t\n  fold 0.9 tce/t\n  factor undeclared_x\n}}\n"
+        ));
+    }
+    src
+}
+
+/// A cycle of `n` lets.
+fn let_cycle(n: usize) -> String {
+    let mut src = String::from("inventory \"C\" {\n  period 1 a\n  gwp AR5\n}\n");
+    for i in 0..n {
+        src.push_str(&format!("let v{i} = v{} * 1\n", (i + 1) % n));
+    }
+    src
+}
+
+fn bench_unknown_uses(c: &mut Criterion) {
+    let mut g = c.benchmark_group("unknown_uses");
+    g.sample_size(20);
+    let cases = [("8k", unknown_uses(8_000)), ("cycle_5k", let_cycle(5_000))];
+    for (id, text) in &cases {
+        let w = Work {
+            n: 0,
+            text: text.clone(),
+            path: PathBuf::new(),
+        };
+        let a = carbon::analyze(FILE_NAME, text.as_bytes(), Options::default());
+        assert_eq!(a.diags.len(), 1, "{id}: one diagnostic");
+        let opts = carbon::diag::RenderOptions::default();
+        assert!(carbon::diag::render_all(&a.diags, &a.sources, opts).len() < 4000);
+        g.bench_function(BenchmarkId::new("names", id), |b| {
+            b.iter_batched(
+                || parsed(&w),
+                |(files, mut units, pid)| carbon::names::resolve(files, Some(pid), &mut units),
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function(BenchmarkId::new("analyze", id), |b| {
+            b.iter(|| {
+                let a = carbon::analyze(FILE_NAME, black_box(text.as_bytes()), Options::default());
+                black_box(carbon::diag::render_all(&a.diags, &a.sources, opts).len())
+            })
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_secs(1))
 }
@@ -312,6 +368,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_startup, bench_parse, bench_names, bench_check, bench_evaluate, bench_analyze, bench_report, bench_json, bench_binary
+    targets = bench_startup, bench_unknown_uses, bench_parse, bench_names, bench_check, bench_evaluate, bench_analyze, bench_report, bench_json, bench_binary
 }
 criterion_main!(benches);

@@ -7,6 +7,12 @@ use std::sync::Arc;
 
 /// How many diagnostics are rendered before the rest are only counted.
 pub const MAX_RENDERED: usize = 100;
+/// The code of the advice that syntax error recovery stopped (after
+/// `syntax::MAX_SYNTAX_ERRORS`): the summary line then says there may be more.
+pub const RECOVERY_STOPPED: &str = "carbon::syntax::stopped";
+/// Labels drawn for one diagnostic at most (the primary and the first others):
+/// miette's layout of a report grows faster than its labels.
+pub const MAX_LABELS: usize = 16;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -222,13 +228,24 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
         return render_plain(diag, sources);
     }
     let primary = diag.primary_span();
+    let mut hidden = 0;
     let (source, labels) = match primary {
         Some(p) => {
             let text = sources.get(p.src).text.clone();
+            let mut others = 0;
             let labels = diag
                 .labels
                 .iter()
                 .filter(|l| l.span.src == p.src)
+                .filter(|l| {
+                    if l.primary || others + 1 < MAX_LABELS {
+                        others += usize::from(!l.primary);
+                        true
+                    } else {
+                        hidden += 1;
+                        false
+                    }
+                })
                 .map(|l| {
                     let start = (l.span.start as usize).min(text.len());
                     let len = l.span.len().min(text.len() - start);
@@ -257,6 +274,9 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
     if handler.render_report(&mut out, &bound).is_err() {
         out = format!("{}: {}\n", diag.severity.as_str(), diag.message);
     }
+    if hidden > 0 {
+        out.push_str(&format!("  ({hidden} more places not shown)\n"));
+    }
     out
 }
 
@@ -277,6 +297,13 @@ pub fn render_all(diags: &[Diag], sources: &SourceMap, opts: RenderOptions) -> S
     let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();
     if errors + warnings > 0 {
         out.push_str(&summary(errors, warnings));
+        if let Some(d) = diags.iter().find(|d| d.code == RECOVERY_STOPPED) {
+            // Not the whole file was checked: the count is a lower bound.
+            let (line, _) = d.primary_span().map_or((0, 0), |s| sources.line_col(s.src, s.start));
+            out.push_str(&format!(
+                " (recovery stopped at line {line} after the first syntax errors: there may be more)"
+            ));
+        }
         out.push('\n');
     }
     out

@@ -480,7 +480,48 @@ struct Namer {
     /// The header's `gwp` set when it names no GWP set declared before it: looked
     /// up again when every declaration is declared (see `settle_gwp`).
     gwp_later: Option<(SmolStr, Span)>,
+    /// Unknown names, members and sources, one entry for all the uses of each, in
+    /// order of first use: reported once, in `report_unknowns`.
+    unknowns: Vec<Unknown>,
+    unknown_ix: HashMap<(UnknownKind, Box<str>), usize>,
+    /// Words after a number that are not units, and whether each is close to a
+    /// global name (see `Lookup::near_name`), with the number of global names then.
+    near_names: HashMap<Box<str>, (bool, usize)>,
+    /// Names looked at by `near_name` so far (at most about `SUGGEST_WORK`).
+    near_work: usize,
 }
+
+/// What kind of word is unknown.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+enum UnknownKind {
+    /// A name (`undeclared_x`, `nothing.here`).
+    Name,
+    /// A member a declaration does not have (`coal.amout`).
+    Member(DeclId),
+    /// A cited source (`from tabel1`).
+    Source,
+}
+
+/// One unknown word and its uses.
+struct Unknown {
+    kind: UnknownKind,
+    /// The word as written (`coal.amout`; for a member, the whole path).
+    full: Box<str>,
+    /// The first use.
+    first: Span,
+    /// The next uses shown, at most `SHOWN_USES`.
+    also: Vec<Span>,
+    uses: usize,
+}
+
+/// Uses of an unknown word shown besides the first.
+const SHOWN_USES: usize = 3;
+/// Distinct unknown words given a did-you-mean at most.
+const SUGGESTED: usize = 100;
+/// Names looked at, over all the did-you-means of the names stage: each looks
+/// through every name of the program, so the first few unknown words of a large
+/// program get one, and the stage stays linear however many there are.
+const SUGGEST_WORK: usize = 4_000_000;
 
 const RESERVED: &[&str] = &[
     "above",
@@ -621,6 +662,10 @@ impl Namer {
             fixed_seen: [(0, 0, 0); 64],
             fed: 0,
             gwp_later: None,
+            unknowns: Vec::new(),
+            unknown_ix: HashMap::default(),
+            near_names: HashMap::default(),
+            near_work: 0,
         }
     }
 
@@ -711,6 +756,7 @@ impl Namer {
             let ir = n.lower(&e, units);
             n.irs[id as usize] = ir;
         }
+        n.report_unknowns();
         for i in 0..n.decls.len() {
             n.derive(i as DeclId);
         }
@@ -826,19 +872,7 @@ impl Namer {
     }
 
     fn unknown_source(&mut self, id: &ast::Ident) {
-        let mut d = Diag::error("carbon::names::unknown_source", format!("unknown source `{}`", id.name))
-            .at(id.span, "no `source` declaration has this name");
-        d = d.help(suggest::help(
-            &id.name,
-            self.source_ix.keys().map(|s| s.as_str()),
-            || {
-                format!(
-                    "declare it: `source {} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`",
-                    id.name
-                )
-            },
-        ));
-        self.diags.push(d);
+        self.note_unknown(UnknownKind::Source, &id.name, id.span);
     }
 
     /// The `Text` of a fixed text, by its address (a program has a few hundred).
@@ -1625,7 +1659,7 @@ impl Namer {
 
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
         let span = parts[0].span.to(parts[parts.len() - 1].span);
-        let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        let full = || parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
         if parts.len() == 1 {
             if let Some(&id) = self.scope.get(parts[0].name.as_str()) {
                 return Some(id);
@@ -1644,31 +1678,94 @@ impl Namer {
                 if let Some(id) = self.derived_placeholder(did, &parts[1].name) {
                     return Some(id);
                 }
-                let d = &self.decls[did as usize];
-                let members = derived_names(d.kind)
-                    .iter()
-                    .map(|s| s.to_string())
-                    .chain(members(&self.syms, d).map(|(n, _)| n.to_string()))
-                    .collect::<Vec<_>>();
-                let mut diag = Diag::error(
-                    "carbon::names::unknown_member",
-                    format!("`{}` has no value `{}`", parts[0].name, parts[1].name),
-                )
-                .at(parts[1].span, "not a field or derived value of this declaration");
-                diag = match suggest::closest(&parts[1].name, members.iter().map(|s| s.as_str())) {
-                    Some(s) => diag.help(format!("did you mean `{}.{s}`?", parts[0].name)),
-                    None => diag.help(format!("`{}` has: {}", parts[0].name, members.join(", "))),
-                };
-                self.diags.push(diag);
+                self.note_unknown(UnknownKind::Member(did), &full(), parts[1].span);
                 return None;
             }
         }
-        let mut d = unknown_name(&self.scope, &self.syms, &self.decls, &full, span);
-        if d.help.is_none() && self.source_ix.contains_key(&full) {
-            d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
-        }
-        self.diags.push(d);
+        self.note_unknown(UnknownKind::Name, &full(), span);
         None
+    }
+
+    /// Notes a use of an unknown word: one diagnostic for all its uses is made in
+    /// `report_unknowns`.
+    fn note_unknown(&mut self, kind: UnknownKind, full: &str, span: Span) {
+        let key = (kind, Box::<str>::from(full));
+        match self.unknown_ix.get(&key) {
+            Some(&i) => {
+                let u = &mut self.unknowns[i];
+                u.uses += 1;
+                if u.also.len() < SHOWN_USES {
+                    u.also.push(span);
+                }
+            }
+            None => {
+                self.unknown_ix.insert(key, self.unknowns.len());
+                self.unknowns.push(Unknown {
+                    kind,
+                    full: full.into(),
+                    first: span,
+                    also: Vec::new(),
+                    uses: 1,
+                });
+            }
+        }
+    }
+
+    /// One diagnostic for each unknown word, at its first use, with the number of
+    /// its uses and the next few of them. The first `SUGGESTED` words get a
+    /// did-you-mean, so that this is linear in the size of the program.
+    fn report_unknowns(&mut self) {
+        let unknowns = std::mem::take(&mut self.unknowns);
+        self.unknown_ix = HashMap::default();
+        let mut work = 0;
+        for (k, u) in unknowns.iter().enumerate() {
+            let suggest = k < SUGGESTED && work < SUGGEST_WORK;
+            let full = &*u.full;
+            let d = match u.kind {
+                UnknownKind::Name => {
+                    let (mut d, w) = unknown_name(&self.scope, &self.syms, &self.decls, full, u.first, suggest);
+                    work += w;
+                    if d.help.is_none() && self.source_ix.contains_key(full) {
+                        d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
+                    }
+                    d
+                }
+                UnknownKind::Member(did) => {
+                    let (decl, member) = full.split_once('.').unwrap_or((full, ""));
+                    let d = &self.decls[did as usize];
+                    let members = derived_names(d.kind)
+                        .iter()
+                        .map(|s| s.to_string())
+                        .chain(members(&self.syms, d).map(|(n, _)| n.to_string()))
+                        .collect::<Vec<_>>();
+                    let diag = Diag::error(
+                        "carbon::names::unknown_member",
+                        format!("`{decl}` has no value `{member}`"),
+                    )
+                    .at(u.first, "not a field or derived value of this declaration");
+                    match suggest::closest(member, members.iter().map(|s| s.as_str())) {
+                        Some(s) => diag.help(format!("did you mean `{decl}.{s}`?")),
+                        None => diag.help(format!("`{decl}` has: {}", members.join(", "))),
+                    }
+                }
+                UnknownKind::Source => {
+                    let d = Diag::error("carbon::names::unknown_source", format!("unknown source `{full}`"))
+                        .at(u.first, "no `source` declaration has this name");
+                    let otherwise = || {
+                        format!(
+                            "declare it: `source {full} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`"
+                        )
+                    };
+                    d.help(if suggest {
+                        work += self.source_ix.len();
+                        suggest::help(full, self.source_ix.keys().map(|s| s.as_str()), otherwise)
+                    } else {
+                        otherwise()
+                    })
+                }
+            };
+            self.diags.push(with_uses(d, u));
+        }
     }
 
     /// The field specifications of a kind (built on first use).
@@ -2246,21 +2343,47 @@ impl Namer {
         order
     }
 
+    /// One diagnostic, at the cycle's first name: the cycle written out (its
+    /// first names and its last when it is long) and the next few names labelled.
     fn report_cycle(&mut self, cycle: &[usize]) {
-        let names: Vec<String> = cycle.iter().map(|&i| self.syms[i].name.to_string()).collect();
+        const SHOWN: usize = 8;
+        const HEAD: usize = 4;
+        let name = |i: usize| self.syms[i].name.as_str();
         let first = cycle[0];
-        let mut path = names.join(" → ");
-        path.push_str(&format!(" → {}", names[0]));
-        let mut d = Diag::error("carbon::names::cycle", format!("`{}` depends on itself", names[0]))
-            .at(self.syms[first].name_span, format!("cycle: {path}"));
-        for &i in &cycle[1..] {
-            if self.syms[i].name_span.src == self.syms[first].name_span.src && self.syms[i].name_span != Span::default()
-            {
-                d = d.also(
-                    self.syms[i].name_span,
-                    format!("`{}` is part of the cycle", self.syms[i].name),
-                );
-            }
+        let mut path: Vec<String> = Vec::with_capacity(SHOWN + 2);
+        if cycle.len() <= SHOWN {
+            path.extend(cycle.iter().map(|&i| name(i).to_string()));
+        } else {
+            path.extend(cycle[..HEAD].iter().map(|&i| name(i).to_string()));
+            path.push(format!("… ({} more)", thousands(cycle.len() - HEAD - 1)));
+            path.push(name(cycle[cycle.len() - 1]).to_string());
+        }
+        path.push(name(first).to_string());
+        let mut d = Diag::error("carbon::names::cycle", format!("`{}` depends on itself", name(first)))
+            .at(self.syms[first].name_span, format!("cycle: {}", path.join(" → ")));
+        let labelled: Vec<usize> = cycle[1..]
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.syms[i].name_span.src == self.syms[first].name_span.src
+                    && self.syms[i].name_span != Span::default()
+            })
+            .take(SHOWN)
+            .collect();
+        // A short cycle is labelled whole; a long one at its next few names.
+        let shown = if cycle.len() <= SHOWN { SHOWN } else { SHOWN_USES };
+        let more = cycle.len() - 1 - labelled.len().min(shown);
+        for (k, &i) in labelled.iter().enumerate().take(shown) {
+            let text = if k + 1 == shown && labelled.len() > shown {
+                format!(
+                    "`{}` is part of the cycle, and {} more",
+                    self.syms[i].name,
+                    thousands(more)
+                )
+            } else {
+                format!("`{}` is part of the cycle", self.syms[i].name)
+            };
+            d = d.also(self.syms[i].name_span, text);
         }
         self.diags.push(
             d.help("a value cannot be computed from itself; break the cycle by giving one of these a value of its own"),
@@ -2426,6 +2549,10 @@ pub(crate) trait Lookup {
     }
     /// Remembers it.
     fn note_split(&mut self, _u: &Arc<UnitExpr>, _split: Option<usize>) {}
+    /// Whether a word is close to a global name (a misspelled name).
+    fn near_name(&mut self, word: &str) -> bool {
+        suggest::closest(word, self.scope().keys().map(|k| k.as_str())).is_some()
+    }
 }
 
 impl Lookup for Namer {
@@ -2459,6 +2586,26 @@ impl Lookup for Namer {
         let u = units.lookup(atom).is_some();
         self.unit_words.insert(atom.into(), u);
         u
+    }
+    /// Memoised, and for the first distinct words only (`SUGGESTED`, and
+    /// `SUGGEST_WORK` names looked at: each looks through every global name): past
+    /// them, a word that is neither a unit nor a name is taken for a unit, and
+    /// reported as an unknown unit.
+    fn near_name(&mut self, word: &str) -> bool {
+        let names = self.scope.len();
+        if let Some(&(near, at)) = self.near_names.get(word) {
+            if at == names {
+                return near;
+            }
+        }
+        let near = self.near_names.len() < SUGGESTED && self.near_work < SUGGEST_WORK && {
+            self.near_work += self.scope.len();
+            let near = Near::new(word);
+            let candidates = self.scope.keys().filter(|k| near.may_be(&[k.as_str()]));
+            suggest::closest(word, candidates.map(|k| k.as_str())).is_some()
+        };
+        self.near_names.insert(word.into(), (near, names));
+        near
     }
 }
 
@@ -2662,9 +2809,7 @@ fn is_name<L: Lookup>(n: &mut L, f: &ast::UnitFactor, units: &mut Units) -> bool
             !n.is_unit(units, a)
                 && (n.scope().contains_key(a.as_str())
                     || RESERVED.contains(&a.as_str())
-                    || (a.chars().count() > 3
-                        && suggest::closest(a, n.scope().keys().map(|k| k.as_str())).is_some()
-                        && suggest::closest(a, units.unit_names()).is_none()))
+                    || (a.chars().count() > 3 && n.near_name(a) && suggest::closest(a, units.unit_names()).is_none()))
         }
         UnitBase::Group(g) => g.factors.iter().any(|f| is_name(n, f, units)),
     }
@@ -2805,27 +2950,153 @@ fn head(value: f64, precision: f64, u: &UnitExpr, at: u32, span: Span, i: usize)
     }
 }
 
-/// "unknown name", with the closest global name or member as did-you-mean.
-fn unknown_name(scope: &HashMap<SmolStr, SymId>, syms: &[Symbol], decls: &[DeclInfo], full: &str, span: Span) -> Diag {
-    let mut candidates: Vec<String> = scope.keys().map(|k| k.to_string()).collect();
-    for d in decls {
-        for (m, _) in members(syms, d) {
-            candidates.push(format!("{}.{m}", d.name));
-        }
-    }
+/// "unknown name", with the closest global name or member as did-you-mean (when
+/// `suggest`), and how many names it looked at.
+fn unknown_name(
+    scope: &HashMap<SmolStr, SymId>,
+    syms: &[Symbol],
+    decls: &[DeclInfo],
+    full: &str,
+    span: Span,
+    suggest: bool,
+) -> (Diag, usize) {
     let d = Diag::error("carbon::names::unknown", format!("unknown name `{full}`")).at(span, "not declared anywhere");
     if let Some(k) = ast::NotationKey::from_word(full) {
-        return d.help(format!(
+        let d = d.help(format!(
             "{} ({}) is a notation key: write it as a declaration's value with its reason in quotes, `amount {} \"why there is no figure\"`",
             k.word(),
             k.meaning(),
             k.word()
         ));
+        return (d, 0);
     }
-    match suggest::closest(full, candidates.iter().map(|s| s.as_str())) {
+    if !suggest {
+        return (d, 0);
+    }
+    // Only the names that may be close are given to `suggest::closest` (the
+    // members' full names are made for those alone).
+    let near = Near::new(full);
+    let mut work = scope.len();
+    let mut candidates: Vec<String> = scope
+        .keys()
+        .filter(|k| near.may_be(&[k.as_str()]))
+        .map(|k| k.to_string())
+        .collect();
+    for d in decls {
+        for (m, _) in members(syms, d) {
+            work += 1;
+            if near.may_be(&[d.name.as_str(), ".", m]) {
+                candidates.push(format!("{}.{m}", d.name));
+            }
+        }
+    }
+    let d = match suggest::closest(full, candidates.iter().map(|s| s.as_str())) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d,
+    };
+    (d, work)
+}
+
+/// A quick test of whether a name may be close to a word, before
+/// `suggest::closest` computes the edit distance: their lengths differ by at most
+/// its largest limit (3), and so do their letters counted as bags (the bag
+/// distance, which is at most the edit distance; ASCII case folded, every other
+/// character counted as one).
+struct Near {
+    len: usize,
+    /// How many times each (folded) character is in the word.
+    bag: [u16; 128],
+    chars: usize,
+}
+
+impl Near {
+    const LIMIT: usize = 3;
+
+    fn new(word: &str) -> Near {
+        let mut bag = [0u16; 128];
+        let mut chars = 0;
+        for c in word.chars() {
+            let i = Near::slot(c);
+            bag[i] = bag[i].saturating_add(1);
+            chars += 1;
+        }
+        Near {
+            len: word.len(),
+            bag,
+            chars,
+        }
     }
+
+    fn slot(c: char) -> usize {
+        if c.is_ascii() {
+            c.to_ascii_lowercase() as usize
+        } else {
+            0
+        }
+    }
+
+    /// Whether the name written as the concatenation of `parts` may be close.
+    fn may_be(&self, parts: &[&str]) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len.abs_diff(self.len) > Near::LIMIT {
+            return false;
+        }
+        let mut bag = self.bag;
+        // Characters of the word not matched in the name, and of the name not in
+        // the word.
+        let mut left = self.chars;
+        let mut extra = 0;
+        for c in parts.iter().flat_map(|p| p.chars()) {
+            let i = Near::slot(c);
+            if bag[i] > 0 {
+                bag[i] -= 1;
+                left -= 1;
+            } else {
+                extra += 1;
+                if extra > Near::LIMIT {
+                    return false;
+                }
+            }
+        }
+        left <= Near::LIMIT
+    }
+}
+
+/// `d` (about the first use of an unknown word) with the number of uses in its
+/// message and the next `SHOWN_USES` uses as secondary labels.
+fn with_uses(mut d: Diag, u: &Unknown) -> Diag {
+    if u.uses < 2 {
+        return d;
+    }
+    d.message.push_str(&format!(" (used {} times)", thousands(u.uses)));
+    let more = u.uses - 1 - u.also.len();
+    let last = u.also.len().saturating_sub(1);
+    for (i, &span) in u.also.iter().enumerate() {
+        let text = if i == last && more > 0 {
+            format!(
+                "also used here, and {} more {}",
+                thousands(more),
+                if more == 1 { "time" } else { "times" }
+            )
+        } else {
+            "also used here".to_string()
+        };
+        d = d.also(span, text);
+    }
+    d
+}
+
+/// `8000` → `8,000`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Resolved {
@@ -2864,7 +3135,7 @@ impl Lookup for ResolvedLookup<'_> {
             }
         }
         self.diags
-            .push(unknown_name(&res.scope, &res.syms, &res.decls, &full, span));
+            .push(unknown_name(&res.scope, &res.syms, &res.decls, &full, span, true).0);
         None
     }
     fn scope(&self) -> &HashMap<SmolStr, SymId> {

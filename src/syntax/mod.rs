@@ -28,8 +28,12 @@ struct CarbonParser;
 pub const MAX_DEPTH: usize = 256;
 /// Factors in one written unit (`t*t*t…`).
 pub const MAX_UNIT_FACTORS: usize = 64;
-/// Syntax errors reported per source before giving up.
-const MAX_SYNTAX_ERRORS: usize = 50;
+/// Syntax errors reported per source before recovery stops. Each error pest
+/// reports costs a scan of the rest of the file (it finds the error's line from
+/// the end of its input), so this keeps the parse linear; when it stops, an
+/// advice says so (`diag::RECOVERY_STOPPED`) and the summary line says there may
+/// be more.
+pub const MAX_SYNTAX_ERRORS: usize = 50;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -158,13 +162,19 @@ fn parse_whole(src: SourceId, text: &str, pre: &Prepass, mut diags: Vec<Diag>) -
                 let (d, at_end) = syntax_error(src, text, start, &e);
                 incomplete = at_end;
                 diags.push(d);
-                if diags.len() >= MAX_SYNTAX_ERRORS {
-                    break;
-                }
                 // Recover: parse again from the next top-level declaration after
                 // the error. Declarations before it are parsed from `start` again.
+                // The declarations' starts are in order: the next is found by
+                // bisection.
                 let err_pos = start + error_offset(&e);
-                let good_end = starts.iter().copied().filter(|&s| s > start && s <= err_pos).max();
+                let after_err = starts.partition_point(|&s| s <= err_pos);
+                if diags.len() >= MAX_SYNTAX_ERRORS {
+                    if let Some(&next) = starts.get(after_err) {
+                        diags.push(recovery_stopped(src, next, diags.len()));
+                    }
+                    break;
+                }
+                let good_end = after_err.checked_sub(1).map(|i| starts[i]).filter(|&s| s > start);
                 // Re-parse the prefix that precedes the failing declaration.
                 if let Some(end) = good_end {
                     if let Ok(mut pairs) = CarbonParser::parse(Rule::file, &text[start..end]) {
@@ -181,8 +191,8 @@ fn parse_whole(src: SourceId, text: &str, pre: &Prepass, mut diags: Vec<Diag>) -
                         }
                     }
                 }
-                match starts.iter().copied().find(|&s| s > err_pos) {
-                    Some(next) => start = next,
+                match starts.get(after_err) {
+                    Some(&next) => start = next,
                     None => break,
                 }
             }
@@ -193,6 +203,19 @@ fn parse_whole(src: SourceId, text: &str, pre: &Prepass, mut diags: Vec<Diag>) -
         diags,
         incomplete,
     }
+}
+
+/// The advice that syntax error recovery stopped at `at`, after `errors`.
+fn recovery_stopped(src: SourceId, at: usize, errors: usize) -> Diag {
+    Diag {
+        severity: crate::diag::Severity::Advice,
+        ..Diag::error(
+            crate::diag::RECOVERY_STOPPED,
+            format!("syntax error recovery stopped after {errors} errors: the rest of the file was not checked"),
+        )
+    }
+    .at(Span::new(src, at, at), "not checked from here on")
+    .help("fix the errors above and check again: there may be more")
 }
 
 /// Bytes of source per pest call when a large file is parsed in pieces.
