@@ -173,6 +173,22 @@ impl Default for RenderOptions {
     }
 }
 
+/// Whether diagnostics are drawn in colour: only on a terminal, and not when
+/// `NO_COLOR` is set (to anything) or `TERM` is `dumb`.
+pub fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>, term: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none() && term != Some(std::ffi::OsStr::new("dumb"))
+}
+
+/// [`use_color`] for standard error and this process's environment.
+pub fn color_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    use_color(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
 /// Lines longer than this are not drawn with their source snippet: a window
 /// around the label is printed instead (miette's layout cannot place labels
 /// beyond column 65535, and a megabyte-long line is no use to a reader).

@@ -49,7 +49,7 @@ pub struct Node {
     pub location: String,
     /// Expectations whose computed side depends on this value.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub expectations: Vec<String>,
+    pub expectations: Vec<crate::audit::ExpectResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -16,6 +16,7 @@ pub mod diag;
 pub mod domain;
 pub mod eval;
 pub mod explain;
+pub mod input;
 pub mod ir;
 pub mod names;
 pub mod number;
@@ -129,8 +130,8 @@ impl Analysis {
     }
 }
 
-/// Summaries of the expectations whose computed side reads `id` (transitively).
-fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) -> Vec<String> {
+/// The expectations whose computed side reads `id` (transitively).
+fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) -> Vec<audit::ExpectResult> {
     let mut out = Vec::new();
     for (e, r) in p.res.expects.iter().zip(&a.expectations) {
         let mut seen = vec![false; p.res.syms.len()];
@@ -149,7 +150,7 @@ fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) 
             }
         }
         if hit {
-            out.push(render::expectation_line(r));
+            out.push(r.clone());
         }
     }
     out

@@ -1,9 +1,11 @@
 //! The `carbon` command line: the only place that reads files and writes output.
 
-use carbon::diag::{self, RenderOptions, Severity};
+use carbon::diag::{self, Diag, RenderOptions, Severity};
+use carbon::input::{self, DEFAULT_MAX_INPUT_TEXT};
+use carbon::source::SourceMap;
 use carbon::{render, Analysis, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 mod repl;
@@ -33,7 +35,7 @@ enum Format {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// The inventory file.
+    /// The inventory file (`-`: standard input).
     file: String,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -46,6 +48,9 @@ struct Common {
     /// Print the time spent in each stage to standard error.
     #[arg(long)]
     timings: bool,
+    /// Refuse an input larger than this: bytes, or with K, M or G (binary: 1K = 1024).
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_TEXT, value_parser = input::parse_size)]
+    max_input_size: u64,
 }
 
 #[derive(Subcommand)]
@@ -56,11 +61,15 @@ enum Command {
     Check(Common),
     /// Print the full derivation of one term or value, and the expectations that concern it.
     Explain {
+        /// The inventory file (`-`: standard input).
         file: String,
         /// A declaration (`coal`), a member (`coal.equivalent`) or a group (`sinks`, `net`).
         term: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Refuse an input larger than this: bytes, or with K, M or G (binary: 1K = 1024).
+        #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_TEXT, value_parser = input::parse_size)]
+        max_input_size: u64,
     },
     /// Explore an inventory interactively: what-if changes, diffs, goal seek.
     Repl {
@@ -72,50 +81,90 @@ enum Command {
 }
 
 fn render_opts() -> RenderOptions {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    RenderOptions { color, width: 100 }
+    RenderOptions {
+        color: diag::color_on_stderr(),
+        width: 100,
+    }
 }
 
-fn load(file: &str, strict: bool) -> Result<Analysis, String> {
-    match std::fs::read(file) {
-        Ok(bytes) => Ok(carbon::analyze_owned(
-            file,
-            bytes,
-            Options {
-                strict,
-                ..Options::default()
-            },
-        )),
-        Err(e) => {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                _ => e.to_string(),
-            };
-            Err(format!(
-                "error[carbon::input::read]: cannot read `{file}`: {why}\n  help: check the path; carbon files usually end in .carbon\n"
-            ))
-        }
+/// Reads `file` (`-`: standard input, at most `limit` bytes) and analyses it.
+fn load(file: &str, strict: bool, limit: u64) -> Result<Analysis, Diag> {
+    let input = input::read(file, limit)?;
+    Ok(carbon::analyze_owned(
+        &input.name,
+        input.bytes,
+        Options {
+            strict,
+            ..Options::default()
+        },
+    ))
+}
+
+/// How `file` is named in messages (`-` is standard input).
+fn shown(file: &str) -> &str {
+    if file == "-" {
+        input::STDIN_NAME
+    } else {
+        file
     }
+}
+
+/// Writes to standard error. A failure (a full disk, a closed descriptor) is
+/// ignored: there is nowhere left to report it, and it must not end the program.
+fn err(s: &str) {
+    let _ = std::io::stderr().lock().write_all(s.as_bytes());
 }
 
 fn print_diags(a: &Analysis) {
     if !a.diags.is_empty() {
-        eprint!("{}", diag::render_all(&a.diags, &a.sources, render_opts()));
+        err(&diag::render_all(&a.diags, &a.sources, render_opts()));
     }
 }
 
-fn out(s: &str) {
+fn out(s: &str) -> std::io::Result<()> {
     let mut o = std::io::stdout().lock();
-    let _ = o.write_all(s.as_bytes());
-    let _ = o.flush();
+    o.write_all(s.as_bytes())?;
+    o.flush()
 }
 
 /// Writes to standard output through a buffer, as the output is produced.
-fn out_with(f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>) {
+fn out_with(
+    f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let _ = f(&mut o);
-    let _ = o.flush();
+    f(&mut o)?;
+    o.flush()
+}
+
+/// The exit status once the output is written: `code` when every write
+/// succeeded, or when standard output was closed (a reader that stopped early,
+/// as `head` does, ends the program quietly); 1, with one line on standard error,
+/// when a write failed (a full disk).
+fn written(r: std::io::Result<()>, code: i32) -> i32 {
+    match r {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            err(&format!("error: cannot write the output: {}\n", input::os_message(&e)));
+            1
+        }
+    }
+}
+
+/// Reports an input that could not be read: in JSON as `{"KEY": null,
+/// "diagnostics": [...]}` on standard output, else as text on standard error.
+fn input_error(d: &Diag, format: Format, key: &str) -> i32 {
+    match format {
+        Format::Text => {
+            err(&input::plain(d));
+            1
+        }
+        Format::Json => {
+            let v = serde_json::json!({ key: null, "diagnostics": [render::diag_json(d, &SourceMap::new())] });
+            let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+            written(out(&format!("{text}\n")), 1)
+        }
+    }
 }
 
 fn has_warnings(a: &Analysis) -> bool {
@@ -124,27 +173,25 @@ fn has_warnings(a: &Analysis) -> bool {
 
 fn run(c: Common, check_only: bool) -> i32 {
     let start = std::time::Instant::now();
-    let a = match load(&c.file, c.strict) {
+    let a = match load(&c.file, c.strict, c.max_input_size) {
         Ok(a) => a,
-        Err(e) => {
-            eprint!("{e}");
-            return 1;
-        }
+        Err(d) => return input_error(&d, c.format, "inventory"),
     };
     let loaded = std::time::Instant::now();
     // The balance and the terms; each term's derivation is built while it is
     // written, and dropped after.
     let report = if check_only { None } else { a.outline() };
     let explained = std::time::Instant::now();
-    match c.format {
+    let output = match c.format {
         Format::Json => out_with(|o| render::json_stream(o, report.as_ref(), &a.diags, &a.sources)),
         Format::Text => {
             print_diags(&a);
-            if let Some(r) = &report {
-                out_with(|o| render::text_stream(o, r));
+            match &report {
+                Some(r) => out_with(|o| render::text_stream(o, r)),
+                None => Ok(()),
             }
         }
-    }
+    };
     if c.timings {
         let rendered = std::time::Instant::now();
         let staged: std::time::Duration = a.timings.iter().map(|(_, d)| *d).sum();
@@ -154,27 +201,30 @@ fn run(c: Common, check_only: bool) -> i32 {
         // derivation is built while it is written, so it counts in `render`.
         lines.push(("explain", explained - loaded));
         lines.push(("render", rendered - explained));
+        let mut text = String::new();
         for (stage, d) in &lines {
-            eprintln!("timing {stage:<14} {:>10.3} ms", d.as_secs_f64() * 1e3);
+            text.push_str(&format!("timing {stage:<14} {:>10.3} ms\n", d.as_secs_f64() * 1e3));
         }
-        eprintln!(
-            "timing {:<14} {:>10.3} ms",
+        text.push_str(&format!(
+            "timing {:<14} {:>10.3} ms\n",
             "total",
             (rendered - start).as_secs_f64() * 1e3
-        );
+        ));
+        err(&text);
     }
     let mut failed = a.has_errors() || (c.deny_warnings && has_warnings(&a));
     if !check_only && report.is_none() && !a.has_errors() {
-        eprintln!(
-            "error[carbon::run::no_inventory]: `{}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions",
-            c.file
-        );
+        err(&format!(
+            "error[carbon::run::no_inventory]: `{}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions\n",
+            shown(&c.file)
+        ));
         failed = true;
     }
     if check_only && matches!(c.format, Format::Text) && !a.has_errors() {
         let warnings = a.diags.iter().filter(|d| d.severity == Severity::Warning).count();
         let allowed = a.audit.as_ref().map_or(0, |x| x.allowed.len());
-        let mut line = format!("ok: {} checks", c.file);
+        let name = shown(&c.file);
+        let mut line = format!("ok: {name} checks");
         line.push_str(&match warnings {
             0 => " (no warnings".to_string(),
             n => format!(" ({}", diag::summary(0, n)),
@@ -184,50 +234,77 @@ fn run(c: Common, check_only: bool) -> i32 {
         }
         line.push(')');
         if c.deny_warnings && warnings > 0 {
-            line = format!("error: {} has warnings and --deny-warnings is set", c.file);
+            line = format!("error: {name} has warnings and --deny-warnings is set");
         }
-        eprintln!("{line}");
+        err(&format!("{line}\n"));
     }
     // The process exits next: freeing millions of small objects one by one would
     // only cost time.
     std::mem::forget(report);
     std::mem::forget(a);
-    i32::from(failed)
+    written(output, i32::from(failed))
+}
+
+/// `carbon explain`: the derivation of `term`, or the errors that prevent it (in
+/// JSON, both in the one object, as `run` does).
+fn explain(file: &str, term: &str, format: Format, limit: u64) -> i32 {
+    let a = match load(file, false, limit) {
+        Ok(a) => a,
+        Err(d) => return input_error(&d, format, "name"),
+    };
+    let result = a.explain(term);
+    match (format, &result) {
+        (Format::Text, Ok(n)) => written(out(&render::explain_text(n)), 0),
+        (Format::Text, Err(d)) => {
+            if a.has_errors() {
+                print_diags(&a);
+            } else {
+                err(&diag::render(d, &a.sources, render_opts()));
+            }
+            1
+        }
+        (Format::Json, _) => {
+            // The file's own errors say why there is nothing to explain better
+            // than the general "the program has errors".
+            let mut diags: Vec<&Diag> = Vec::with_capacity(a.diags.len() + 1);
+            if let Err(d) = &result {
+                if !a.has_errors() {
+                    diags.push(d);
+                }
+            }
+            diags.extend(&a.diags);
+            let output = out_with(|o| render::explain_json_to(o, result.as_ref().ok(), &diags, &a.sources));
+            written(output, i32::from(result.is_err()))
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = match cli.command {
-        Command::Prelude => {
-            out(carbon::PRELUDE);
-            0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // A usage error goes to standard error, `--help` and `--version` to
+            // standard output: a failure to write the latter is reported.
+            let printed = e.print();
+            let code = if e.use_stderr() {
+                e.exit_code()
+            } else {
+                written(printed, e.exit_code())
+            };
+            return ExitCode::from(code as u8);
         }
+    };
+    let code = match cli.command {
+        Command::Prelude => written(out(carbon::PRELUDE), 0),
         Command::Run(c) => run(c, false),
         Command::Repl { file } => repl::run(file),
         Command::Check(c) => run(c, true),
-        Command::Explain { file, term, format } => match load(&file, false) {
-            Err(e) => {
-                eprint!("{e}");
-                1
-            }
-            Ok(a) => match a.explain(&term) {
-                Ok(n) => {
-                    match format {
-                        Format::Text => out(&render::explain_text(&n)),
-                        Format::Json => out(&format!("{}\n", serde_json::to_string_pretty(&n).unwrap_or_default())),
-                    }
-                    0
-                }
-                Err(d) => {
-                    if a.has_errors() {
-                        print_diags(&a);
-                    } else {
-                        eprint!("{}", diag::render(&d, &a.sources, render_opts()));
-                    }
-                    1
-                }
-            },
-        },
+        Command::Explain {
+            file,
+            term,
+            format,
+            max_input_size,
+        } => explain(&file, &term, format, max_input_size),
     };
     ExitCode::from(code as u8)
 }

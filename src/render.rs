@@ -672,7 +672,7 @@ impl<'t> Tree<'t> for Owned {
     }
     fn expectations(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
         for x in &n.expectations {
-            f(x);
+            f(&expectation_line(x));
         }
     }
 }
@@ -939,6 +939,30 @@ pub fn json_to(
             },
         ),
         None => serde_json::to_writer_pretty(&mut *w, &json!({ "inventory": Value::Null, "diagnostics": diags })),
+    }
+    .map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
+}
+
+/// The JSON of `carbon explain`: the derivation `n` with the diagnostics, as
+/// [`json_to`] writes them; `{"name": null, "diagnostics": [...]}` when there is
+/// no derivation.
+pub fn explain_json_to(
+    w: &mut impl std::io::Write,
+    n: Option<&crate::explain::Node>,
+    diags: &[&Diag],
+    sources: &SourceMap,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        #[serde(flatten)]
+        node: &'a crate::explain::Node,
+        diagnostics: Vec<Value>,
+    }
+    let diagnostics: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
+    match n {
+        Some(node) => serde_json::to_writer_pretty(&mut *w, &Out { node, diagnostics }),
+        None => serde_json::to_writer_pretty(&mut *w, &json!({ "name": Value::Null, "diagnostics": diagnostics })),
     }
     .map_err(std::io::Error::from)?;
     w.write_all(b"\n")

@@ -302,9 +302,9 @@ const UNSAVED: &str =
     "there are unsaved what-ifs; `:save FILE` to keep them, or `:quit` again / Ctrl-D again to leave\n";
 
 pub fn run(file: Option<String>) -> i32 {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = carbon::diag::color_on_stderr();
     let mut s = match &file {
-        Some(f) => match std::fs::read_to_string(f) {
+        Some(f) => match carbon::input::read_to_string(f, carbon::input::DEFAULT_MAX_INPUT) {
             Ok(text) => match Session::load(f, &text) {
                 Ok(s) => s,
                 Err(e) => {
@@ -314,7 +314,7 @@ pub fn run(file: Option<String>) -> i32 {
                 }
             },
             Err(e) => {
-                err(&format!("error[carbon::input::read]: cannot read `{f}`: {e}\n"));
+                err(&carbon::input::plain(&e));
                 return 1;
             }
         },
