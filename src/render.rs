@@ -14,6 +14,126 @@ use serde_json::{json, Value};
 use std::fmt::Write;
 use std::ops::Range;
 
+/// The next character from `from` on that text output shows escaped, as (start,
+/// length in bytes): a C0 control (but newline and tab when `layout`), DEL, a C1
+/// control, a line or paragraph separator (U+2028, U+2029) or a bidi override or
+/// isolate (U+202A–U+202E, U+2066–U+2069). Text from the file is shown, never
+/// obeyed: `\x1b[2J` in an inventory name must not clear the reader's screen.
+fn next_hidden(b: &[u8], from: usize, layout: bool) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i < b.len() {
+        // Most bytes are none of these: skip them by a table look-up.
+        match b[i..].iter().position(|&x| LEADS[x as usize]) {
+            Some(k) => i += k,
+            None => return None,
+        }
+        match b[i] {
+            b'\n' | b'\t' if layout => {}
+            0..=0x1f | 0x7f => return Some((i, 1)),
+            0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) => return Some((i, 2)),
+            0xe2 => match (b.get(i + 1), b.get(i + 2)) {
+                (Some(0x80), Some(0xa8..=0xae)) | (Some(0x81), Some(0xa6..=0xa9)) => return Some((i, 3)),
+                _ => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The bytes that may start what [`next_hidden`] looks for.
+static LEADS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xe2] = true;
+    t
+};
+
+/// `\u{1b}` for ESC, `\n` for a newline (where it is not layout).
+fn push_hidden(o: &mut String, c: &str) {
+    for c in c.chars() {
+        match c {
+            '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
+            c => {
+                let _ = write!(o, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+}
+
+/// `s` with the characters [`next_hidden`] finds escaped; newlines and tabs are
+/// kept when `layout` (a whole output), escaped otherwise (text from the file
+/// shown on one line). Borrowed when there is nothing to escape.
+pub fn escape_controls(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    let Some(mut at) = next_hidden(b, 0, layout) else {
+        return std::borrow::Cow::Borrowed(s);
+    };
+    let mut o = String::with_capacity(s.len() + 16);
+    let mut done = 0;
+    loop {
+        o.push_str(&s[done..at.0]);
+        push_hidden(&mut o, &s[at.0..at.0 + at.1]);
+        done = at.0 + at.1;
+        match next_hidden(b, done, layout) {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    o.push_str(&s[done..]);
+    std::borrow::Cow::Owned(o)
+}
+
+/// Appends `s`, text from the file shown on one line, escaped
+/// ([`escape_controls`]).
+fn push_text(o: &mut String, s: &str) {
+    o.push_str(&escape_controls(s, false));
+}
+
+/// Escapes `o[mark..]`, just written from the file, for one line, in place.
+fn escape_tail(o: &mut String, mark: usize) {
+    if next_hidden(o[mark..].as_bytes(), 0, false).is_some() {
+        let tail = escape_controls(&o[mark..], false).into_owned();
+        o.truncate(mark);
+        o.push_str(&tail);
+    }
+}
+
+/// A writer that escapes what [`next_hidden`] finds (newlines and tabs kept) on
+/// the way through: the last guard of the text output, whatever string from the
+/// file a line quotes. Each write is whole characters (every write here is).
+pub struct Escaping<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let mut done = 0;
+        let mut esc = String::new();
+        while let Some((at, len)) = next_hidden(buf, done, true) {
+            self.0.write_all(&buf[done..at])?;
+            esc.clear();
+            push_hidden(&mut esc, &String::from_utf8_lossy(&buf[at..at + len]));
+            self.0.write_all(esc.as_bytes())?;
+            done = at + len;
+        }
+        self.0.write_all(&buf[done..])
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn push_pct(o: &mut String, x: Option<f64>) {
     match x {
         Some(v) => {
@@ -123,6 +243,7 @@ impl Flags<'_> {
     /// The line of flag `i`.
     fn line(&self, i: usize, o: &mut String) {
         o.push_str("  ! ");
+        let mark = o.len();
         match self {
             Flags::Owned(f) => {
                 let f = &f[i];
@@ -141,6 +262,7 @@ impl Flags<'_> {
                 f.push_message(o);
             }
         }
+        escape_tail(o, mark);
         o.push('\n');
     }
 }
@@ -156,9 +278,12 @@ fn head_text<'r>(
     rows: usize,
     row: impl Fn(usize) -> Row<'r> + Sync,
 ) -> std::io::Result<()> {
-    let _ = writeln!(o, "{}", h.inventory);
+    push_text(o, h.inventory);
+    o.push('\n');
     if let Some(s) = h.site {
-        let _ = writeln!(o, "  site    {s}");
+        o.push_str("  site    ");
+        push_text(o, s);
+        o.push('\n');
     }
     let _ = writeln!(o, "  period  {}", q(h.period.value, &h.period.unit));
     let _ = writeln!(o, "  GWP     {}", h.gwp);
@@ -275,7 +400,7 @@ fn head_text<'r>(
             pad_into(o, &n.term, nw);
             pad_into(o, n.key, 4);
             pad_into(o, n.meaning, mw);
-            o.push_str(&n.reason);
+            push_text(o, &n.reason);
             o.push('\n');
         }
         let c = h.completeness;
@@ -308,7 +433,9 @@ fn head_text<'r>(
                     e.unit
                 );
                 if let Some(reason) = &e.reason {
-                    let _ = writeln!(o, "      reason: {reason}");
+                    o.push_str("      reason: ");
+                    push_text(o, reason);
+                    o.push('\n');
                 }
                 if !e.contributors.is_empty() {
                     let list = e
@@ -329,7 +456,9 @@ fn head_text<'r>(
         let _ = writeln!(o);
         let _ = writeln!(o, "Warnings allowed on their declarations");
         for a in h.allowed {
-            let _ = writeln!(o, "  {} on {}: {}", a.code, a.target, a.reason);
+            let _ = write!(o, "  {} on {}: ", a.code, a.target);
+            push_text(o, &a.reason);
+            o.push('\n');
         }
     }
     if h.flags.len() > 0 {
@@ -434,6 +563,7 @@ pub fn text(r: &Report) -> String {
 
 /// [`text`], written to `w` as it is produced (each term's derivation in turn).
 pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
+    let out = &mut Escaping(out);
     let mut o = String::new();
     let head = Head {
         inventory: &r.inventory,
@@ -469,7 +599,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         }
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
-    out.write_all(o.as_bytes())?;
+    std::io::Write::write_all(out, o.as_bytes())?;
     batched(
         out,
         r.terms.len(),
@@ -489,6 +619,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
 /// derivation built only while it is written (on two threads, in batches) and
 /// dropped after. The output is the same.
 pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::Result<()> {
+    let out = &mut Escaping(out);
     let mut o = String::new();
     let head = Head {
         inventory: r.inventory,
@@ -523,7 +654,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         }
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
-    out.write_all(o.as_bytes())?;
+    std::io::Write::write_all(out, o.as_bytes())?;
     drop(o);
     batched(
         out,
@@ -698,7 +829,10 @@ impl<N> Default for TextState<'_, N> {
 pub fn explain_text(n: &Node) -> String {
     let mut o = String::new();
     explain_tree(&mut Owned, n, &mut o, &mut TextState::default());
-    o
+    match escape_controls(&o, true) {
+        std::borrow::Cow::Borrowed(_) => o,
+        std::borrow::Cow::Owned(x) => x,
+    }
 }
 
 /// [`explain_text`] of any [`Tree`], appended to `o`.
@@ -774,12 +908,12 @@ fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut Te
     }
     t.flags(n, &mut |f| {
         o.push_str("  ! ");
-        o.push_str(f);
+        push_text(o, f);
         o.push('\n');
     });
     t.expectations(n, &mut |e| {
         o.push_str("  expectation ");
-        o.push_str(e);
+        push_text(o, e);
         o.push('\n');
     });
     t.children(n, &mut st.stack);
@@ -839,7 +973,7 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         if count > 0 {
             o.push_str(", ");
         }
-        o.push_str(s);
+        push_text(o, s);
         count += 1;
     });
     if count == 0 {
@@ -850,14 +984,14 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
     if let Some(a) = t.assumed(n) {
         o.push_str(&st.prefix);
         o.push_str("  · ASSUMED: ");
-        o.push_str(a);
+        push_text(o, a);
         o.push('\n');
     }
     // A notation key written instead of a figure, with its reason.
     t.flags(n, &mut |f| {
         o.push_str(&st.prefix);
         o.push_str("  · ");
-        o.push_str(f);
+        push_text(o, f);
         o.push('\n');
     });
     let mark = o.len();
