@@ -48,10 +48,20 @@ struct Common {
     timings: bool,
 }
 
+#[derive(Args, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Print the full report: every term's derivation and every warning in full (text output).
+    #[arg(long)]
+    explain: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate an inventory: print the balance, the expectations and the explanation of every term.
-    Run(Common),
+    /// Evaluate an inventory: print a summary (balance, terms, expectations, warnings); with
+    /// --explain, the derivation of every term too.
+    Run(RunArgs),
     /// Parse, check and audit an inventory; print diagnostics only.
     Check(Common),
     /// Print the full derivation of one term or value, and the expectations that concern it.
@@ -122,7 +132,34 @@ fn has_warnings(a: &Analysis) -> bool {
     a.diags.iter().any(|d| d.severity == Severity::Warning)
 }
 
-fn run(c: Common, check_only: bool) -> i32 {
+/// Columns of the text output: the terminal's (`COLUMNS`, or its size) when
+/// standard output is one, else 100, so that the output of a pipe is fixed.
+fn text_width() -> usize {
+    if !std::io::stdout().is_terminal() {
+        return 100;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(100)
+}
+
+/// The diagnostics under the summary of `run`: errors in full, warnings one line
+/// a kind in the summary (here, when there is no summary).
+fn print_summary_diags(a: &Analysis, file: &str, summary: bool) {
+    let errors: Vec<diag::Diag> = a.diags.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        eprint!("{}", diag::render_all(&errors, &a.sources, render_opts()));
+    }
+    if !summary {
+        let allowed = a.audit.as_ref().map_or(0, |x| x.allowed.len());
+        eprint!("{}", render::warning_summary(&a.diags, allowed, file, 100));
+    }
+}
+
+fn run(c: Common, check_only: bool, explain: bool) -> i32 {
     let start = std::time::Instant::now();
     let a = match load(&c.file, c.strict) {
         Ok(a) => a,
@@ -138,10 +175,20 @@ fn run(c: Common, check_only: bool) -> i32 {
     let explained = std::time::Instant::now();
     match c.format {
         Format::Json => out_with(|o| render::json_stream(o, report.as_ref(), &a.diags, &a.sources)),
-        Format::Text => {
+        Format::Text if check_only || explain => {
             print_diags(&a);
             if let Some(r) = &report {
                 out_with(|o| render::text_stream(o, r));
+            }
+        }
+        Format::Text => {
+            print_summary_diags(&a, &c.file, report.is_some());
+            if let Some(r) = &report {
+                let opts = render::SummaryOptions {
+                    file: &c.file,
+                    width: text_width(),
+                };
+                out_with(|o| render::summary_stream(o, r, &a.diags, opts));
             }
         }
     }
@@ -202,9 +249,9 @@ fn main() -> ExitCode {
             out(carbon::PRELUDE);
             0
         }
-        Command::Run(c) => run(c, false),
+        Command::Run(r) => run(r.common, false, r.explain),
         Command::Repl { file } => repl::run(file),
-        Command::Check(c) => run(c, true),
+        Command::Check(c) => run(c, true, false),
         Command::Explain { file, term, format } => match load(&file, false) {
             Err(e) => {
                 eprint!("{e}");
