@@ -702,7 +702,7 @@ pub struct SummaryOptions<'a> {
 /// Significant figures of a computed number in the summary.
 const SUMMARY_SIG: usize = 6;
 /// The summary's terms table lists at most this many terms (the largest).
-const SUMMARY_TERMS: usize = 40;
+const SUMMARY_TERMS: usize = 25;
 
 /// `value unit` with [`SUMMARY_SIG`] significant figures.
 fn qs(v: f64, u: &str) -> String {
@@ -888,10 +888,8 @@ fn summary_into<'r>(
     // The terms table: every term, or the largest of a large inventory.
     let mut shown: Vec<usize> = (0..rows).collect();
     if rows > SUMMARY_TERMS {
-        let size = |i: usize| {
-            let t = row(i);
-            t.share_of_total.unwrap_or(0.0).abs()
-        };
+        // By size: every term is in tCO2e (a flow, or an offset over the period).
+        let size = |i: usize| row(i).value.abs();
         shown.select_nth_unstable_by(SUMMARY_TERMS - 1, |&a, &b| size(b).total_cmp(&size(a)));
         shown.truncate(SUMMARY_TERMS);
         shown.sort_unstable_by(|&a, &b| size(b).total_cmp(&size(a)).then(a.cmp(&b)));

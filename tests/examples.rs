@@ -162,10 +162,13 @@ fn summary_of_a_large_inventory_lists_its_largest_terms() {
     render::summary_stream(&mut v, &r, &a.diags, opts).expect("write");
     let s = String::from_utf8(v).expect("UTF-8");
     let rows = section(&s, "Terms");
-    // Headings, the 40 largest terms from the largest down, and a count of the rest.
-    assert_eq!(rows.len(), 2 + 40 + 1, "{s}");
-    assert!(rows[2].starts_with("  c60 ") && rows[41].starts_with("  c21 "), "{s}");
-    assert!(rows[42].contains("… and 20 more terms"), "{s}");
+    // Headings, the 25 largest terms from the largest down, and a count of the rest.
+    assert_eq!(rows.len(), 2 + 25 + 1, "{s}");
+    assert!(rows[2].starts_with("  c60 ") && rows[26].starts_with("  c36 "), "{s}");
+    assert!(
+        rows[27].contains("… and 35 more terms (the 25 largest are shown"),
+        "{s}"
+    );
     assert!(s.lines().count() <= 60, "{s}");
 }
 
