@@ -199,3 +199,32 @@ fn examples_check_clean() {
         assert_eq!(out.code, 0, "{}:\n{}", rel(path), out.stderr);
     });
 }
+
+#[test]
+fn without_a_balance_errors_are_in_full_and_warnings_counted() {
+    let dir = std::env::temp_dir().join(format!("carbon-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let f = dir.join("bad.carbon");
+    std::fs::write(
+        &f,
+        "inventory \"x\" { period 1 a from s; gwp SAR }\nsource s \"s\"\n\
+         energy c { amount 5 t; fold 1 tce/t from s; factor 2 tCO2/tce from s }\n\
+         cover g { area -5 hm2 from s; density 1 tC/hm2 from s; method gain; increment 1 tC/hm2/a from s }\n",
+    )
+    .expect("write");
+    let path = f.to_string_lossy().into_owned();
+    let out = carbon(&["run", &path]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    let e = &out.stderr;
+    assert!(
+        e.contains("carbon::check::out_of_range") && e.contains("an area cannot be negative"),
+        "{e}"
+    );
+    assert!(
+        e.contains("\n  1 × value with no `from` or `assumed` (carbon::audit::no_provenance)\n"),
+        "{e}"
+    );
+    assert!(!e.contains("⚠"), "a warning drawn in full:\n{e}");
+}
