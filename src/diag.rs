@@ -241,7 +241,14 @@ fn render_plain(diag: &Diag, sources: &SourceMap) -> String {
 /// dropped (miette draws one source per report).
 pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
     if long_line(diag, sources) {
-        return render_plain(diag, sources);
+        return escaped(render_plain(diag, sources));
+    }
+    // Text from the file is shown escaped (`\u{1b}`), never obeyed. Without colour
+    // the whole rendering is escaped after; with colour (whose codes are escapes
+    // too) only when the diagnostic quotes such text, then drawn without colour.
+    let mut opts = opts;
+    if opts.color && quotes_controls(diag, sources) {
+        opts.color = false;
     }
     let primary = diag.primary_span();
     let mut hidden = 0;
@@ -293,7 +300,42 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
     if hidden > 0 {
         out.push_str(&format!("  ({hidden} more places not shown)\n"));
     }
-    out
+    if opts.color {
+        out
+    } else {
+        escaped(out)
+    }
+}
+
+/// `s` with control characters and bidi overrides shown escaped (newlines and
+/// tabs kept): see [`crate::render::escape_controls`].
+fn escaped(s: String) -> String {
+    match crate::render::escape_controls(&s, true) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(e) => e,
+    }
+}
+
+/// Whether the diagnostic's texts, or the source lines its snippet shows (each
+/// label's lines and one on either side), hold a character shown escaped.
+fn quotes_controls(diag: &Diag, sources: &SourceMap) -> bool {
+    let hidden = |s: &str| matches!(crate::render::escape_controls(s, true), std::borrow::Cow::Owned(_));
+    if hidden(&diag.message) || diag.help.as_deref().is_some_and(hidden) {
+        return true;
+    }
+    diag.labels.iter().any(|l| {
+        if hidden(&l.text) {
+            return true;
+        }
+        let text = sources.text(l.span.src);
+        let s = (l.span.start as usize).min(text.len());
+        let e = (l.span.end as usize).clamp(s, text.len());
+        let mut from = text[..s].rfind('\n').unwrap_or(0);
+        from = text[..from].rfind('\n').unwrap_or(0);
+        let mut to = text[e..].find('\n').map_or(text.len(), |i| e + i + 1);
+        to = text[to..].find('\n').map_or(text.len(), |i| to + i);
+        hidden(&text[from..to])
+    })
 }
 
 /// Renders a list of diagnostics, errors first in source order, capped at

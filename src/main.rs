@@ -53,10 +53,20 @@ struct Common {
     max_input_size: u64,
 }
 
+#[derive(Args, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Print the full report: every term's derivation and every warning in full (text output).
+    #[arg(long)]
+    explain: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate an inventory: print the balance, the expectations and the explanation of every term.
-    Run(Common),
+    /// Evaluate an inventory: print a summary (balance, terms, expectations, warnings); with
+    /// --explain, the derivation of every term too.
+    Run(RunArgs),
     /// Parse, check and audit an inventory; print diagnostics only.
     Check(Common),
     /// Print the full derivation of one term or value, and the expectations that concern it.
@@ -171,7 +181,34 @@ fn has_warnings(a: &Analysis) -> bool {
     a.diags.iter().any(|d| d.severity == Severity::Warning)
 }
 
-fn run(c: Common, check_only: bool) -> i32 {
+/// Columns of the text output: the terminal's (`COLUMNS`, or its size) when
+/// standard output is one, else 100, so that the output of a pipe is fixed.
+fn text_width() -> usize {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return 100;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(100)
+}
+
+/// The diagnostics under the summary of `run`: errors in full, warnings one line
+/// a kind in the summary (here, when there is no summary).
+fn print_summary_diags(a: &Analysis, file: &str, summary: bool) {
+    let errors: Vec<diag::Diag> = a.diags.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        err(&diag::render_all(&errors, &a.sources, render_opts()));
+    }
+    if !summary {
+        let allowed = a.audit.as_ref().map_or(0, |x| x.allowed.len());
+        err(&render::warning_summary(&a.diags, allowed, file, 100));
+    }
+}
+
+fn run(c: Common, check_only: bool, explain: bool) -> i32 {
     let start = std::time::Instant::now();
     let a = match load(&c.file, c.strict, c.max_input_size) {
         Ok(a) => a,
@@ -184,11 +221,23 @@ fn run(c: Common, check_only: bool) -> i32 {
     let explained = std::time::Instant::now();
     let output = match c.format {
         Format::Json => out_with(|o| render::json_stream(o, report.as_ref(), &a.diags, &a.sources)),
-        Format::Text => {
+        Format::Text if check_only || explain => {
             print_diags(&a);
             match &report {
                 Some(r) => out_with(|o| render::text_stream(o, r)),
                 None => Ok(()),
+            }
+        }
+        Format::Text => {
+            print_summary_diags(&a, &c.file, report.is_some());
+            if let Some(r) = &report {
+                let opts = render::SummaryOptions {
+                    file: &c.file,
+                    width: text_width(),
+                };
+                out_with(|o| render::summary_stream(o, r, &a.diags, opts))
+            } else {
+                Ok(())
             }
         }
     };
@@ -296,9 +345,9 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Prelude => written(out(carbon::PRELUDE), 0),
-        Command::Run(c) => run(c, false),
+        Command::Run(r) => run(r.common, false, r.explain),
         Command::Repl { file } => repl::run(file),
-        Command::Check(c) => run(c, true),
+        Command::Check(c) => run(c, true, false),
         Command::Explain {
             file,
             term,

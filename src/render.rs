@@ -14,6 +14,126 @@ use serde_json::{json, Value};
 use std::fmt::Write;
 use std::ops::Range;
 
+/// The next character from `from` on that text output shows escaped, as (start,
+/// length in bytes): a C0 control (but newline and tab when `layout`), DEL, a C1
+/// control, a line or paragraph separator (U+2028, U+2029) or a bidi override or
+/// isolate (U+202A–U+202E, U+2066–U+2069). Text from the file is shown, never
+/// obeyed: `\x1b[2J` in an inventory name must not clear the reader's screen.
+fn next_hidden(b: &[u8], from: usize, layout: bool) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i < b.len() {
+        // Most bytes are none of these: skip them by a table look-up.
+        match b[i..].iter().position(|&x| LEADS[x as usize]) {
+            Some(k) => i += k,
+            None => return None,
+        }
+        match b[i] {
+            b'\n' | b'\t' if layout => {}
+            0..=0x1f | 0x7f => return Some((i, 1)),
+            0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) => return Some((i, 2)),
+            0xe2 => match (b.get(i + 1), b.get(i + 2)) {
+                (Some(0x80), Some(0xa8..=0xae)) | (Some(0x81), Some(0xa6..=0xa9)) => return Some((i, 3)),
+                _ => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The bytes that may start what [`next_hidden`] looks for.
+static LEADS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xe2] = true;
+    t
+};
+
+/// `\u{1b}` for ESC, `\n` for a newline (where it is not layout).
+fn push_hidden(o: &mut String, c: &str) {
+    for c in c.chars() {
+        match c {
+            '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
+            c => {
+                let _ = write!(o, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+}
+
+/// `s` with the characters [`next_hidden`] finds escaped; newlines and tabs are
+/// kept when `layout` (a whole output), escaped otherwise (text from the file
+/// shown on one line). Borrowed when there is nothing to escape.
+pub fn escape_controls(s: &str, layout: bool) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    let Some(mut at) = next_hidden(b, 0, layout) else {
+        return std::borrow::Cow::Borrowed(s);
+    };
+    let mut o = String::with_capacity(s.len() + 16);
+    let mut done = 0;
+    loop {
+        o.push_str(&s[done..at.0]);
+        push_hidden(&mut o, &s[at.0..at.0 + at.1]);
+        done = at.0 + at.1;
+        match next_hidden(b, done, layout) {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    o.push_str(&s[done..]);
+    std::borrow::Cow::Owned(o)
+}
+
+/// Appends `s`, text from the file shown on one line, escaped
+/// ([`escape_controls`]).
+fn push_text(o: &mut String, s: &str) {
+    o.push_str(&escape_controls(s, false));
+}
+
+/// Escapes `o[mark..]`, just written from the file, for one line, in place.
+fn escape_tail(o: &mut String, mark: usize) {
+    if next_hidden(&o.as_bytes()[mark..], 0, false).is_some() {
+        let tail = escape_controls(&o[mark..], false).into_owned();
+        o.truncate(mark);
+        o.push_str(&tail);
+    }
+}
+
+/// A writer that escapes what [`next_hidden`] finds (newlines and tabs kept) on
+/// the way through: the last guard of the text output, whatever string from the
+/// file a line quotes. Each write is whole characters (every write here is).
+pub struct Escaping<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let mut done = 0;
+        let mut esc = String::new();
+        while let Some((at, len)) = next_hidden(buf, done, true) {
+            self.0.write_all(&buf[done..at])?;
+            esc.clear();
+            push_hidden(&mut esc, &String::from_utf8_lossy(&buf[at..at + len]));
+            self.0.write_all(esc.as_bytes())?;
+            done = at + len;
+        }
+        self.0.write_all(&buf[done..])
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn push_pct(o: &mut String, x: Option<f64>) {
     match x {
         Some(v) => {
@@ -123,6 +243,7 @@ impl Flags<'_> {
     /// The line of flag `i`.
     fn line(&self, i: usize, o: &mut String) {
         o.push_str("  ! ");
+        let mark = o.len();
         match self {
             Flags::Owned(f) => {
                 let f = &f[i];
@@ -141,6 +262,7 @@ impl Flags<'_> {
                 f.push_message(o);
             }
         }
+        escape_tail(o, mark);
         o.push('\n');
     }
 }
@@ -156,9 +278,12 @@ fn head_text<'r>(
     rows: usize,
     row: impl Fn(usize) -> Row<'r> + Sync,
 ) -> std::io::Result<()> {
-    let _ = writeln!(o, "{}", h.inventory);
+    push_text(o, h.inventory);
+    o.push('\n');
     if let Some(s) = h.site {
-        let _ = writeln!(o, "  site    {s}");
+        o.push_str("  site    ");
+        push_text(o, s);
+        o.push('\n');
     }
     let _ = writeln!(o, "  period  {}", q(h.period.value, &h.period.unit));
     let _ = writeln!(o, "  GWP     {}", h.gwp);
@@ -191,26 +316,7 @@ fn head_text<'r>(
         h.balance.value,
         &h.balance.unit,
     );
-    let _ = writeln!(
-        o,
-        "  {}",
-        if let Some(d) = &h.neutral.depends_on {
-            format!(
-                "carbon neutral only if the flagged {} ({}, {:.0} % of removals) are taken as this period's removal;\n  without them net = {}: not carbon neutral",
-                if d.flag == "stock_as_removal" { "stocks" } else { d.flag },
-                q(d.removals.value, &d.removals.unit),
-                d.share_of_removals * 100.0,
-                q(d.net_without.value, &d.net_without.unit)
-            )
-        } else if h.neutral.value {
-            "carbon neutral: net ≤ 0".to_string()
-        } else {
-            format!(
-                "not carbon neutral: net > 0 (emissions exceed removals by {})",
-                q(h.balance.value, &h.balance.unit)
-            )
-        }
-    );
+    let _ = writeln!(o, "  {}", verdict(h, q, "\n  "));
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
     let nw = (0..rows).map(|i| width(row(i).name)).max().unwrap_or(4).max(4) + 2;
@@ -275,25 +381,10 @@ fn head_text<'r>(
             pad_into(o, &n.term, nw);
             pad_into(o, n.key, 4);
             pad_into(o, n.meaning, mw);
-            o.push_str(&n.reason);
+            push_text(o, &n.reason);
             o.push('\n');
         }
-        let c = h.completeness;
-        let _ = write!(
-            o,
-            "  completeness: {} of {} terms not estimated (NE)",
-            c.not_estimated, c.terms
-        );
-        for (k, what, n) in [
-            ("NO", "not occurring", c.not_occurring),
-            ("IE", "included elsewhere", c.included_elsewhere),
-            ("NA", "not applicable", c.not_applicable),
-        ] {
-            if n > 0 {
-                let _ = write!(o, ", {n} {what} ({k})");
-            }
-        }
-        let _ = writeln!(o, "; {} with a figure", c.estimated);
+        completeness_line(o, h.completeness);
     }
     if !h.expectations.is_empty() {
         let _ = writeln!(o);
@@ -308,7 +399,9 @@ fn head_text<'r>(
                     e.unit
                 );
                 if let Some(reason) = &e.reason {
-                    let _ = writeln!(o, "      reason: {reason}");
+                    o.push_str("      reason: ");
+                    push_text(o, reason);
+                    o.push('\n');
                 }
                 if !e.contributors.is_empty() {
                     let list = e
@@ -329,7 +422,9 @@ fn head_text<'r>(
         let _ = writeln!(o);
         let _ = writeln!(o, "Warnings allowed on their declarations");
         for a in h.allowed {
-            let _ = writeln!(o, "  {} on {}: {}", a.code, a.target, a.reason);
+            let _ = write!(o, "  {} on {}: ", a.code, a.target);
+            push_text(o, &a.reason);
+            o.push('\n');
         }
     }
     if h.flags.len() > 0 {
@@ -353,6 +448,46 @@ fn head_text<'r>(
     let _ = writeln!(o);
     let _ = writeln!(o, "Explanation");
     Ok(())
+}
+
+/// The verdict sentence, its numbers written by `q`; `break_at` is written after
+/// the first clause of a qualified verdict.
+fn verdict(h: &Head<'_>, q: fn(f64, &str) -> String, break_at: &str) -> String {
+    if let Some(d) = &h.neutral.depends_on {
+        format!(
+            "carbon neutral only if the flagged {} ({}, {:.0} % of removals) are taken as this period's removal;{break_at}without them net = {}: not carbon neutral",
+            if d.flag == "stock_as_removal" { "stocks" } else { d.flag },
+            q(d.removals.value, &d.removals.unit),
+            d.share_of_removals * 100.0,
+            q(d.net_without.value, &d.net_without.unit)
+        )
+    } else if h.neutral.value {
+        "carbon neutral: net ≤ 0".to_string()
+    } else {
+        format!(
+            "not carbon neutral: net > 0 (emissions exceed removals by {})",
+            q(h.balance.value, &h.balance.unit)
+        )
+    }
+}
+
+/// `  completeness: 3 of 18 terms not estimated (NE); 15 with a figure`
+fn completeness_line(o: &mut String, c: &Completeness) {
+    let _ = write!(
+        o,
+        "  completeness: {} of {} terms not estimated (NE)",
+        c.not_estimated, c.terms
+    );
+    for (k, what, n) in [
+        ("NO", "not occurring", c.not_occurring),
+        ("IE", "included elsewhere", c.included_elsewhere),
+        ("NA", "not applicable", c.not_applicable),
+    ] {
+        if n > 0 {
+            let _ = write!(o, ", {n} {what} ({k})");
+        }
+    }
+    let _ = writeln!(o, "; {} with a figure", c.estimated);
 }
 
 /// Terms per batch when the derivations are rendered on two threads.
@@ -434,6 +569,7 @@ pub fn text(r: &Report) -> String {
 
 /// [`text`], written to `w` as it is produced (each term's derivation in turn).
 pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
+    let out = &mut Escaping(out);
     let mut o = String::new();
     let head = Head {
         inventory: &r.inventory,
@@ -469,7 +605,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
         }
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
-    out.write_all(o.as_bytes())?;
+    std::io::Write::write_all(out, o.as_bytes())?;
     batched(
         out,
         r.terms.len(),
@@ -489,41 +625,12 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
 /// derivation built only while it is written (on two threads, in batches) and
 /// dropped after. The output is the same.
 pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::Result<()> {
+    let out = &mut Escaping(out);
     let mut o = String::new();
-    let head = Head {
-        inventory: r.inventory,
-        site: r.site,
-        period: &r.period,
-        gwp: r.gwp,
-        balance: &r.balance,
-        neutral: &r.neutral,
-        emissions: &r.emissions,
-        groups: r
-            .groups
-            .iter()
-            .map(|g| (g.title, g.value, &*g.unit, &*g.parts))
-            .collect(),
-        expectations: r.expectations,
-        allowed: r.allowed,
-        flags: Flags::Outline(&r.flags),
-        notation_keys: &r.notation_keys,
-        completeness: &r.completeness,
-    };
-    let row = |i: usize| {
-        let t = &r.terms[i];
-        Row {
-            name: t.name,
-            kind: t.kind.unwrap_or(""),
-            group: t.group.unwrap_or(""),
-            value: t.value,
-            unit: &t.unit,
-            share: t.share,
-            share_of_total: t.share_of_total,
-            key: t.key,
-        }
-    };
+    let head = outline_head(r);
+    let row = |i: usize| outline_row(r, i);
     head_text(out, &mut o, &head, r.terms.len(), row)?;
-    out.write_all(o.as_bytes())?;
+    std::io::Write::write_all(out, o.as_bytes())?;
     drop(o);
     batched(
         out,
@@ -543,6 +650,402 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
             }
         },
     )
+}
+
+/// What the text shows of an outline before the derivations.
+fn outline_head<'r>(r: &'r Outline<'_>) -> Head<'r> {
+    Head {
+        inventory: r.inventory,
+        site: r.site,
+        period: &r.period,
+        gwp: r.gwp,
+        balance: &r.balance,
+        neutral: &r.neutral,
+        emissions: &r.emissions,
+        groups: r
+            .groups
+            .iter()
+            .map(|g| (g.title, g.value, &*g.unit, &*g.parts))
+            .collect(),
+        expectations: r.expectations,
+        allowed: r.allowed,
+        flags: Flags::Outline(&r.flags),
+        notation_keys: &r.notation_keys,
+        completeness: &r.completeness,
+    }
+}
+
+/// Row `i` of an outline's terms table.
+fn outline_row<'r>(r: &'r Outline<'_>, i: usize) -> Row<'r> {
+    let t = &r.terms[i];
+    Row {
+        name: t.name,
+        kind: t.kind.unwrap_or(""),
+        group: t.group.unwrap_or(""),
+        value: t.value,
+        unit: &t.unit,
+        share: t.share,
+        share_of_total: t.share_of_total,
+        key: t.key,
+    }
+}
+
+/// How [`summary_stream`] lays the summary out.
+#[derive(Clone, Copy, Debug)]
+pub struct SummaryOptions<'a> {
+    /// The file as named on the command line, for the commands the summary suggests.
+    pub file: &'a str,
+    /// Prose is wrapped to this many columns; tables are not broken.
+    pub width: usize,
+}
+
+/// Significant figures of a computed number in the summary.
+const SUMMARY_SIG: usize = 6;
+/// The summary's terms table lists at most this many terms (the largest).
+const SUMMARY_TERMS: usize = 25;
+
+/// `value unit` with [`SUMMARY_SIG`] significant figures.
+fn qs(v: f64, u: &str) -> String {
+    let mut s = String::new();
+    number::push_sig(&mut s, v, SUMMARY_SIG);
+    if !u.is_empty() {
+        s.push(' ');
+        s.push_str(u);
+    }
+    s
+}
+
+/// Appends `text` as lines of at most `cols` columns, broken at spaces: the
+/// first line indented by `indent` spaces, the others by `hang`. The spaces
+/// between words are kept, but where a line breaks. A word longer than a line
+/// has a line of its own.
+fn wrap_into(o: &mut String, text: &str, indent: usize, hang: usize, cols: usize) {
+    let mut col = indent;
+    spaces(o, indent);
+    let mut start = true;
+    let mut rest = text.trim_start_matches(' ');
+    while !rest.is_empty() {
+        // The spaces before the next word, and the word.
+        let gap = rest.len() - rest.trim_start_matches(' ').len();
+        let word_end = rest[gap..].find(' ').map_or(rest.len(), |i| gap + i);
+        let word = &rest[gap..word_end];
+        rest = &rest[word_end..];
+        if word.is_empty() {
+            break;
+        }
+        let w = width(word);
+        if !start && col + gap + w > cols {
+            o.push('\n');
+            spaces(o, hang);
+            col = hang;
+        } else {
+            spaces(o, gap);
+            col += gap;
+        }
+        o.push_str(word);
+        col += w;
+        start = false;
+    }
+    o.push('\n');
+}
+
+/// A short name for a warning kind, for the summary's one line per kind.
+fn warning_kind(code: &str) -> Option<&'static str> {
+    Some(match code.strip_prefix("carbon::")? {
+        "audit::no_provenance" => "value with no `from` or `assumed`",
+        "audit::stock_as_removal" => "carbon stock counted as this period's removal",
+        "audit::components" => "stated total not the sum of its stated parts",
+        "audit::disagree" => "two stated values disagree",
+        "audit::known_discrepancy" => "expectation that is a known discrepancy",
+        "audit::implausible" => "value outside the plausible range",
+        "audit::zero_term" => "term that is zero",
+        "audit::unused" => "declaration nothing uses",
+        "audit::unused_allow" => "`allow` that silences nothing",
+        "audit::negative" => "negative value",
+        "audit::shadows_prelude" => "name that replaces the prelude's",
+        _ => return None,
+    })
+}
+
+/// The warnings of `diags` as one line per kind, with a count and where to see
+/// them in full (`carbon check FILE`), wrapped to `width`; empty when there is
+/// none. `allowed` warnings, silenced with reasons, are counted after.
+pub fn warning_summary(diags: &[Diag], allowed: usize, file: &str, width: usize) -> String {
+    let mut kinds: Vec<(&'static str, usize, &Diag)> = Vec::new();
+    let mut at: rustc_hash::FxHashMap<&'static str, usize> = Default::default();
+    for d in diags.iter().filter(|d| d.severity == Severity::Warning) {
+        match at.get(d.code) {
+            Some(&i) => kinds[i].1 += 1,
+            None => {
+                at.insert(d.code, kinds.len());
+                kinds.push((d.code, 1, d));
+            }
+        }
+    }
+    let mut o = String::new();
+    let n: usize = kinds.iter().map(|k| k.1).sum();
+    if n > 0 {
+        let heading = format!(
+            "Warnings: {n} — `carbon check {file}` lists {}",
+            if n == 1 { "it" } else { "them" }
+        );
+        wrap_into(&mut o, &escape_controls(&heading, false), 0, 2, width);
+        for (code, count, first) in &kinds {
+            let what = match warning_kind(code) {
+                Some(w) => w.to_string(),
+                None if *count == 1 => escape_controls(&first.message, false).into_owned(),
+                None => format!("{} …", escape_controls(&first.message, false)),
+            };
+            wrap_into(&mut o, &format!("{count} × {what} ({code})"), 2, 6, width);
+        }
+    }
+    if allowed > 0 {
+        if n == 0 {
+            o.push_str("Warnings: none shown\n");
+        }
+        let line = format!(
+            "{allowed} more allowed with reasons on their declarations (`--explain` lists {})",
+            if allowed == 1 { "it" } else { "them" }
+        );
+        wrap_into(&mut o, &line, 2, 4, width);
+    }
+    o
+}
+
+/// The text of `run` without `--explain`: a summary that fits a screen — the
+/// balance and its verdict, the terms table (the largest terms of a large
+/// inventory), one line per expectation, one line per warning kind — and the
+/// commands that show the derivations. Numbers have at most six significant
+/// figures; prose is wrapped to `opts.width`.
+pub fn summary_stream(
+    out: &mut impl std::io::Write,
+    r: &Outline<'_>,
+    diags: &[Diag],
+    opts: SummaryOptions<'_>,
+) -> std::io::Result<()> {
+    let mut o = String::new();
+    summary_into(
+        &mut o,
+        &outline_head(r),
+        r.terms.len(),
+        |i| outline_row(r, i),
+        diags,
+        opts,
+    );
+    std::io::Write::write_all(&mut Escaping(out), o.as_bytes())
+}
+
+fn summary_into<'r>(
+    o: &mut String,
+    h: &Head<'r>,
+    rows: usize,
+    row: impl Fn(usize) -> Row<'r>,
+    diags: &[Diag],
+    opts: SummaryOptions<'_>,
+) {
+    let cols = opts.width.max(40);
+    let prose = |o: &mut String, text: &str| wrap_into(o, text, 2, 2, cols);
+    push_text(o, h.inventory);
+    o.push('\n');
+    if let Some(s) = h.site {
+        wrap_into(o, &format!("site    {}", escape_controls(s, false)), 2, 10, cols);
+    }
+    let _ = writeln!(o, "  period  {}", qs(h.period.value, &h.period.unit));
+    let _ = writeln!(o, "  GWP     {}", h.gwp);
+
+    // The balance: as in the full text, with fewer figures.
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Balance (Eq. 1)");
+    let w = h.groups.iter().map(|g| g.0.chars().count()).max().unwrap_or(20).max(44) + 2;
+    let line = |o: &mut String, label: &str, v: f64, u: &str| {
+        o.push_str("  ");
+        pad_into(o, label, w);
+        lpad_into(o, &qs(v, u), 20);
+        o.push('\n');
+    };
+    for &(title, value, unit, parts) in &h.groups {
+        line(o, title, value, unit);
+        for p in parts {
+            if p.value != 0.0 {
+                line(o, &format!("  {} {}", p.symbol, p.name), p.value, &p.unit);
+            }
+        }
+    }
+    line(
+        o,
+        "total emissions C_above + C_under",
+        h.emissions.value,
+        &h.emissions.unit,
+    );
+    line(
+        o,
+        "net ∫₀ᵀ(C_above + C_under − C_min)dt + C_S − C_c",
+        h.balance.value,
+        &h.balance.unit,
+    );
+    prose(o, &verdict(h, qs, " "));
+
+    // The terms table: every term, or the largest of a large inventory.
+    let mut shown: Vec<usize> = (0..rows).collect();
+    if rows > SUMMARY_TERMS {
+        // By size: every term is in tCO2e (a flow, or an offset over the period).
+        let size = |i: usize| row(i).value.abs();
+        shown.select_nth_unstable_by(SUMMARY_TERMS - 1, |&a, &b| size(b).total_cmp(&size(a)));
+        shown.truncate(SUMMARY_TERMS);
+        shown.sort_unstable_by(|&a, &b| size(b).total_cmp(&size(a)).then(a.cmp(&b)));
+    }
+    let cells: Vec<(Row<'r>, String)> = shown
+        .iter()
+        .map(|&i| {
+            let t = row(i);
+            let cell = match t.key {
+                Some(k) => k.to_string(),
+                None => qs(t.value, t.unit),
+            };
+            (t, cell)
+        })
+        .collect();
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Terms");
+    let nw = cells.iter().map(|(t, _)| width(t.name)).max().unwrap_or(4).max(4) + 2;
+    let vw = cells.iter().map(|(_, c)| width(c)).max().unwrap_or(5).max(5) + 2;
+    o.push_str("  ");
+    pad_into(o, "term", nw);
+    pad_into(o, "kind", 11);
+    pad_into(o, "group", 8);
+    lpad_into(o, "value", vw);
+    lpad_into(o, "of group  of emissions  of removals", 38);
+    o.push('\n');
+    let mut cell = String::new();
+    for (t, value) in &cells {
+        o.push_str("  ");
+        pad_into(o, t.name, nw);
+        pad_into(o, t.kind, 11);
+        pad_into(o, t.group, 8);
+        lpad_into(o, value, vw);
+        let shown = t.key.is_none();
+        let sinks = t.group == "sinks";
+        for (on, share, w) in [
+            (shown, t.share, 11),
+            (shown && !sinks, t.share_of_total, 14),
+            (shown && sinks, t.share_of_total, 13),
+        ] {
+            cell.clear();
+            if on {
+                push_pct(&mut cell, share);
+            }
+            lpad_into(o, &cell, w);
+        }
+        o.truncate(o.trim_end_matches(' ').len());
+        o.push('\n');
+    }
+    if rows > cells.len() {
+        prose(
+            o,
+            &format!(
+                "… and {} more terms (the {} largest are shown; `--explain` or `--format json` lists all)",
+                rows - cells.len(),
+                cells.len()
+            ),
+        );
+    }
+    if !h.notation_keys.is_empty() {
+        let mut line = String::new();
+        completeness_line(&mut line, h.completeness);
+        prose(o, line.trim());
+    }
+
+    // One line per expectation; the numbers when it does not pass.
+    if !h.expectations.is_empty() {
+        let count = |s: &str| h.expectations.iter().filter(|e| e.status == s).count();
+        let (pass, known) = (count("pass"), count("known"));
+        let fail = h.expectations.len() - pass - known;
+        let mut heading = format!("Expectations (computed vs published): {pass} pass");
+        if known > 0 {
+            let _ = write!(
+                heading,
+                ", {known} known discrepanc{}",
+                if known == 1 { "y" } else { "ies" }
+            );
+        }
+        if fail > 0 {
+            let _ = write!(heading, ", {fail} FAIL");
+        }
+        let _ = writeln!(o);
+        wrap_into(o, &heading, 0, 2, cols);
+        let ew = h.expectations.iter().map(|e| width(&e.name)).max().unwrap_or(4) + 2;
+        for e in h.expectations {
+            let mut l = String::new();
+            l.push_str(match e.status.as_str() {
+                "pass" => "✓ pass   ",
+                "known" => "! known  ",
+                _ => "✗ FAIL   ",
+            });
+            pad_into(&mut l, &e.name, ew);
+            let at = e
+                .location
+                .strip_prefix(opts.file)
+                .and_then(|l| l.strip_prefix(':'))
+                .map_or_else(|| e.location.clone(), |n| format!("line {n}"));
+            if e.status == "pass" {
+                l.push_str(&at);
+            } else {
+                let rel = e
+                    .relative
+                    .map(|r| format!(" ({:+.2} %)", r * 100.0))
+                    .unwrap_or_default();
+                // `1529.07 vs 1529.0704 tce (+0.00 %), tolerance 0.00005 tce, line 183`
+                let _ = write!(
+                    l,
+                    "{} vs {}{rel}, tolerance {}, {at}",
+                    qs(e.computed, ""),
+                    q(e.published, &e.unit),
+                    e.tolerance
+                );
+            }
+            wrap_into(o, &escape_controls(&l, false), 2, 11 + ew, cols);
+        }
+    }
+
+    // One line per warning kind, and the flagged modelling choices.
+    let warnings = warning_summary(diags, h.allowed.len(), opts.file, cols);
+    if !warnings.is_empty() {
+        let _ = writeln!(o);
+        o.push_str(&warnings);
+    }
+    let flags = h.flags.len();
+    if flags > 0 {
+        let names: Vec<&str> = match h.flags {
+            Flags::Owned(f) => f.iter().take(3).map(|f| &*f.term).collect(),
+            Flags::Outline(f) => f.iter().take(3).map(|f| f.term).collect(),
+        };
+        let mut list = names.join(", ");
+        if flags > names.len() {
+            let _ = write!(list, ", … {} more", flags - names.len());
+        }
+        if warnings.is_empty() {
+            let _ = writeln!(o);
+        }
+        prose(
+            o,
+            &format!(
+                "! {flags} term{} flagged: stock counted as this period's removal ({list})",
+                if flags == 1 { "" } else { "s" }
+            ),
+        );
+    }
+
+    let _ = writeln!(o);
+    wrap_into(
+        o,
+        &format!(
+            "Derivations: add `--explain` (every term), or `carbon explain {} TERM`",
+            opts.file
+        ),
+        0,
+        2,
+        cols,
+    );
 }
 
 /// `✓ name: computed … = published … (within …)  file:line`
@@ -698,7 +1201,10 @@ impl<N> Default for TextState<'_, N> {
 pub fn explain_text(n: &Node) -> String {
     let mut o = String::new();
     explain_tree(&mut Owned, n, &mut o, &mut TextState::default());
-    o
+    match escape_controls(&o, true) {
+        std::borrow::Cow::Borrowed(_) => o,
+        std::borrow::Cow::Owned(x) => x,
+    }
 }
 
 /// [`explain_text`] of any [`Tree`], appended to `o`.
@@ -774,12 +1280,12 @@ fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut Te
     }
     t.flags(n, &mut |f| {
         o.push_str("  ! ");
-        o.push_str(f);
+        push_text(o, f);
         o.push('\n');
     });
     t.expectations(n, &mut |e| {
         o.push_str("  expectation ");
-        o.push_str(e);
+        push_text(o, e);
         o.push('\n');
     });
     t.children(n, &mut st.stack);
@@ -842,7 +1348,7 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         if count > 0 {
             o.push_str(", ");
         }
-        o.push_str(s);
+        push_text(o, s);
         count += 1;
     });
     if count == 0 {
@@ -853,14 +1359,14 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
     if let Some(a) = t.assumed(n) {
         o.push_str(&st.prefix);
         o.push_str("  · ASSUMED: ");
-        o.push_str(a);
+        push_text(o, a);
         o.push('\n');
     }
     // A notation key written instead of a figure, with its reason.
     t.flags(n, &mut |f| {
         o.push_str(&st.prefix);
         o.push_str("  · ");
-        o.push_str(f);
+        push_text(o, f);
         o.push('\n');
     });
     let mark = o.len();

@@ -45,9 +45,12 @@ fn expectation_programs() {
             0
         };
         assert_eq!(out.code, want, "{file}:\n{}", out.stderr);
+        // The summary, and the full report (`--explain`).
+        let full = carbon(&["run", &file, "--explain"]);
+        assert_eq!(full.code, want, "{file} --explain:\n{}", full.stderr);
         let shown = format!(
-            "exit status {}\n--- stdout\n{}--- stderr\n{}",
-            out.code, out.stdout, out.stderr
+            "exit status {}\n--- stdout\n{}--- stderr\n{}--- stdout with --explain\n{}--- stderr with --explain\n{}",
+            out.code, out.stdout, out.stderr, full.stdout, full.stderr
         );
         insta::assert_snapshot!(shown);
     });
