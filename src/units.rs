@@ -271,6 +271,10 @@ const LARGE: &[(&str, f64)] = &[("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)]
 /// that tie otherwise (`mwh`: `MWh` before `mWh`).
 const PREFIX_RANK: &[&str] = &["", "k", "M", "G", "T", "m", "c", "h", "µ", "n"];
 
+/// What a field expects, for the help on an unknown unit: its words ("an
+/// area"), a unit of that kind (`hm2`), and the test of a dimension.
+pub type Want<'a> = (&'a str, &'a str, &'a dyn Fn(&Dim) -> bool);
+
 /// The unit registry: base dimensions, named units, and interned display atoms.
 #[derive(Clone, Debug, Default)]
 pub struct Units {
@@ -773,7 +777,7 @@ impl Units {
 
     /// The `help:` for an unknown unit: did-you-mean, else how to declare it.
     /// `want`: what the field expects (its words, a fitting unit and the test).
-    pub fn unknown_unit_help(&self, a: &str, want: Option<(&str, &str, &dyn Fn(&Dim) -> bool)>) -> String {
+    pub fn unknown_unit_help(&self, a: &str, want: Option<Want>) -> String {
         let found = self.suggest_unit(a, want.map(|w| w.2));
         let quoted: Vec<String> = found.iter().map(|s| format!("`{s}`")).collect();
         match (quoted.as_slice(), want) {
