@@ -7,8 +7,9 @@ use crate::diag::Diag;
 use crate::source::{SourceId, Span};
 
 /// Invisible characters that are neither blanks nor part of a word to the
-/// grammar, with their Unicode names. U+FEFF between blanks is a blank (a byte
-/// order mark in the middle of a file); inside a word it is reported.
+/// grammar, with their Unicode names; and U+FEFF, which the grammar reads as a
+/// blank (a byte order mark in the middle of a file), so that inside a word it
+/// splits the word in two.
 const INVISIBLE: &[(char, &str)] = &[
     ('\u{00AD}', "SOFT HYPHEN"),
     ('\u{061C}', "ARABIC LETTER MARK"),
@@ -46,8 +47,44 @@ fn is_word(c: char) -> bool {
 }
 
 /// The diagnostic for an invisible character at byte `i` (outside strings and
-/// comments), with its length in bytes; `None` when there is none there.
+/// comments), with its length in bytes; `None` when there is none there. Not for
+/// U+FEFF, a blank to both parsers (see [`bom_in_word`]).
 pub fn invisible_at(src: SourceId, text: &str, i: usize) -> Option<(Diag, usize)> {
+    if text[i..].starts_with('\u{FEFF}') {
+        return None;
+    }
+    invisible_diag(src, text, i)
+}
+
+/// After a syntax error at `pos`: a U+FEFF inside a word (`c\u{FEFF}d`, read as two
+/// words) on the error's line or the line before, outside strings and comments.
+pub fn bom_in_word(src: SourceId, text: &str, pos: usize) -> Option<Diag> {
+    let line = text[..pos].rfind('\n').map_or(0, |k| k + 1);
+    let lo = text[..line.saturating_sub(1)].rfind('\n').map_or(0, |k| k + 1);
+    let hi = text[pos..].find('\n').map_or(text.len(), |k| pos + k);
+    let mut from = lo;
+    while let Some(k) = text[from..hi].find('\u{FEFF}') {
+        let i = from + k;
+        from = i + 3;
+        let start = text[..i].rfind('\n').map_or(0, |k| k + 1);
+        let before = &text[start..i];
+        if before.matches('"').count() % 2 == 1
+            || before.contains("//")
+            || before.contains('#')
+            || before.contains("/*")
+        {
+            continue;
+        }
+        let word_before = before.chars().next_back().is_some_and(is_word);
+        let word_after = text[i + 3..].chars().next().is_some_and(is_word);
+        if word_before && word_after {
+            return invisible_diag(src, text, i).map(|(d, _)| d);
+        }
+    }
+    None
+}
+
+fn invisible_diag(src: SourceId, text: &str, i: usize) -> Option<(Diag, usize)> {
     let c = text.get(i..)?.chars().next()?;
     let (_, name) = INVISIBLE.iter().find(|(x, _)| *x == c)?;
     let end = i + c.len_utf8();
@@ -66,10 +103,6 @@ pub fn invisible_at(src: SourceId, text: &str, i: usize) -> Option<(Diag, usize)
         .chars()
         .filter(|x| !INVISIBLE.iter().any(|(y, _)| y == x))
         .collect();
-    let in_word = before < i && after > end;
-    if c == '\u{FEFF}' && !in_word {
-        return None;
-    }
     let code = format!("U+{:04X}", c as u32);
     let message = if clean.is_empty() {
         format!("an invisible character, {code} {name}, outside a string")

@@ -452,6 +452,10 @@ fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error
     if let Some(d) = hints::word_after_unit(src, text, pos, crate::units::prelude_knows) {
         return (d, false);
     }
+    // A byte order mark inside a name (`c\u{FEFF}d`): a blank to the grammar.
+    if let Some(d) = hints::bom_in_word(src, text, pos) {
+        return (d, false);
+    }
     let mut d = Diag::error("carbon::syntax", message).at(span, label);
     if let Some(h) = syntax_help(&text[pos..], &expected) {
         d = d.help(h);
