@@ -63,7 +63,11 @@ pub fn bom_in_word(src: SourceId, text: &str, pos: usize) -> Option<Diag> {
     let lo = text[..line.saturating_sub(1)].rfind('\n').map_or(0, |k| k + 1);
     let hi = text[pos..].find('\n').map_or(text.len(), |k| pos + k);
     let mut from = lo;
-    while let Some(k) = text[from..hi].find('\u{FEFF}') {
+    // A few marks at most are looked at (each looks back along its line).
+    for _ in 0..16 {
+        let Some(k) = text[from..hi].find('\u{FEFF}') else {
+            break;
+        };
         let i = from + k;
         from = i + 3;
         let start = text[..i].rfind('\n').map_or(0, |k| k + 1);
