@@ -8,7 +8,7 @@ use crate::ir::{At, Chained, Ir, IrOp, SymId};
 use crate::names::{DimRule, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
-use crate::syntax::ast::BinOp;
+use crate::syntax::ast::{BinOp, UnitBase};
 use crate::units::{DUnit, Dim, DimId, Rat, UnitId, Units};
 
 /// Compiled expression over base-unit values.
@@ -158,6 +158,9 @@ struct Checker<'a, T: Table> {
     /// Whether a dimension satisfies a rule, by (dimension, rule): 0 not known yet,
     /// 1 yes, 2 no. A large program has a few dimensions and millions of symbols.
     rules: Vec<u8>,
+    /// While a symbol whose whole value is one quantity with one unit is inferred:
+    /// its rule, for the help on an unknown unit (the dimension the field expects).
+    want: Option<DimRule>,
 }
 
 /// How many `DimRule`s there are at most (`Checker::rules` is indexed by them).
@@ -571,6 +574,7 @@ impl<'a, T: Table> Checker<'a, T> {
             amount_unit: setup.amount_unit,
             one: setup.one,
             rules: Vec::new(),
+            want: None,
         }
     }
 
@@ -594,6 +598,18 @@ impl<'a, T: Table> Checker<'a, T> {
                 let dim = self.units.dim_of(self.units.dunit(du));
                 let dim = self.units.intern_dim(dim);
                 Ok(Inferred::new(Op::Sum(Box::default()), ir.span, dim, du))
+            }
+            IrOp::Lit { unit: Some(u), .. }
+                if sym.rule != DimRule::Any
+                    && u.scale.is_none()
+                    && u.factors.len() == 1
+                    && u.factors[0].exp == Rat::ONE
+                    && matches!(u.factors[0].base, UnitBase::Atom(_)) =>
+            {
+                self.want = Some(sym.rule);
+                let r = self.infer(ir);
+                self.want = None;
+                r
             }
             _ => self.infer(ir),
         };
@@ -886,6 +902,17 @@ impl<'a, T: Table> Checker<'a, T> {
                     Err(d) => {
                         // The unit's spans are relative to where it is written.
                         let mut d = d.after(u.start_in(span));
+                        if let (Some(rule), Some(UnitBase::Atom(a))) =
+                            (self.want.take(), u.factors.first().map(|f| &f.base))
+                        {
+                            if d.code == "carbon::units::unknown" {
+                                let (words, example) = rule_want(rule);
+                                let unit = example.split_whitespace().nth(1).unwrap_or("");
+                                let fits = |x: &Dim| self.rule_ok(rule, x);
+                                let help = self.units.unknown_unit_help(a, Some((words, unit, &fits)));
+                                d = d.help(help);
+                            }
+                        }
                         if let Some(text) = d.message.split('`').nth(1).map(str::to_string) {
                             if self.res.scope.contains_key(text.as_str()) {
                                 d = d.help(format!(
@@ -1190,29 +1217,7 @@ impl<'a, T: Table> Checker<'a, T> {
 
     fn rule_error(&mut self, id: SymId, ir: &Ir, d: &Dim) {
         let sym = &self.res.syms[id as usize];
-        let (want, example) = match sym.rule {
-            DimRule::Any => ("anything", ""),
-            DimRule::Area => ("an area", "10 hm2"),
-            DimRule::Time => ("a duration", "1 a"),
-            DimRule::Fraction => ("a plain number or percentage", "20 %"),
-            DimRule::CarbonDensity => ("a carbon density (carbon per area)", "7.09 tC/hm2"),
-            DimRule::CarbonGain => ("an annual carbon gain per area", "0.5 tC/hm2/a"),
-            DimRule::VolumePerArea => ("a stand volume per area", "193.47 m3/hm2"),
-            DimRule::MassPerArea => ("a biomass per area", "47.4999 t/hm2"),
-            DimRule::MassPerVolume => ("a biomass per volume", "0.4642 t/m3"),
-            DimRule::CarbonContent => ("a carbon content rate (carbon per dry mass)", "0.4889 tC/t"),
-            DimRule::CarbonStock => ("a carbon stock", "100 tC"),
-            DimRule::CoalEquivalent => (
-                "standard-coal equivalent (tce), per period or per year",
-                "0.902 tce/t as the fold",
-            ),
-            DimRule::Substance => (
-                "an amount of one substance (tCO2, tCH4, …), per period or per year",
-                "647.96 tCH4/a",
-            ),
-            DimRule::Co2eRate => ("CO2-equivalent per year", "100 tCO2e/a"),
-            DimRule::Co2e => ("CO2-equivalent", "100 tCO2e"),
-        };
+        let (want, example) = rule_want(sym.rule);
         let got = self.units.describe_dim(d);
         let mut diag = if matches!(sym.kind, SymKind::Derived { .. }) {
             // Point at the operands the derived value is computed from.
@@ -1293,6 +1298,33 @@ impl<'a, T: Table> Checker<'a, T> {
             IrOp::Lit { value, .. } => number::format(*value),
             _ => "…".into(),
         }
+    }
+}
+
+/// What a rule asks for, in words, and an example value.
+fn rule_want(rule: DimRule) -> (&'static str, &'static str) {
+    match rule {
+        DimRule::Any => ("anything", ""),
+        DimRule::Area => ("an area", "10 hm2"),
+        DimRule::Time => ("a duration", "1 a"),
+        DimRule::Fraction => ("a plain number or percentage", "20 %"),
+        DimRule::CarbonDensity => ("a carbon density (carbon per area)", "7.09 tC/hm2"),
+        DimRule::CarbonGain => ("an annual carbon gain per area", "0.5 tC/hm2/a"),
+        DimRule::VolumePerArea => ("a stand volume per area", "193.47 m3/hm2"),
+        DimRule::MassPerArea => ("a biomass per area", "47.4999 t/hm2"),
+        DimRule::MassPerVolume => ("a biomass per volume", "0.4642 t/m3"),
+        DimRule::CarbonContent => ("a carbon content rate (carbon per dry mass)", "0.4889 tC/t"),
+        DimRule::CarbonStock => ("a carbon stock", "100 tC"),
+        DimRule::CoalEquivalent => (
+            "standard-coal equivalent (tce), per period or per year",
+            "0.902 tce/t as the fold",
+        ),
+        DimRule::Substance => (
+            "an amount of one substance (tCO2, tCH4, …), per period or per year",
+            "647.96 tCH4/a",
+        ),
+        DimRule::Co2eRate => ("CO2-equivalent per year", "100 tCO2e/a"),
+        DimRule::Co2e => ("CO2-equivalent", "100 tCO2e"),
     }
 }
 

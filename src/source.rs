@@ -73,6 +73,23 @@ impl Source {
     }
 }
 
+/// `text` with each CR that no LF follows replaced by an LF.
+fn lone_cr_as_lf(text: String) -> String {
+    let b = text.as_bytes();
+    let lone: Vec<usize> = memchr::memchr_iter(b'\r', b)
+        .filter(|&i| b.get(i + 1) != Some(&b'\n'))
+        .collect();
+    if lone.is_empty() {
+        return text;
+    }
+    let mut b = text.into_bytes();
+    for i in lone {
+        b[i] = b'\n';
+    }
+    // An ASCII byte replaced by an ASCII byte: still UTF-8.
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// All sources of one session. Index = `SourceId`.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
@@ -83,8 +100,11 @@ impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
+    /// Adds a source. A CR not followed by LF (old Mac line ends, or one stray in
+    /// a file) ends a line, as it does in editors: it becomes an LF here, byte for
+    /// byte, so offsets are unchanged and both parsers and line numbers see lines.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
-        let text = Arc::new(text.into());
+        let text = Arc::new(lone_cr_as_lf(text.into()));
         self.sources.push(Source {
             name: name.into(),
             text,

@@ -3,9 +3,20 @@
 /// Edit distance with adjacent transpositions (optimal string alignment), on
 /// characters, ignoring ASCII case: `flod` is one edit from `fold`.
 pub fn distance(a: &str, b: &str) -> usize {
+    distance_with(a, b, true)
+}
+
+/// [`distance`], counting a change of case as an edit unless `ignore_case`.
+pub fn distance_with(a: &str, b: &str, ignore_case: bool) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let eq = |x: char, y: char| x.eq_ignore_ascii_case(&y);
+    let eq = |x: char, y: char| {
+        if ignore_case {
+            x.eq_ignore_ascii_case(&y)
+        } else {
+            x == y
+        }
+    };
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
     for i in 0..=a.len() {
@@ -65,6 +76,94 @@ pub fn help<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, otherwise
         Some(s) => format!("did you mean `{s}`?"),
         None => otherwise(),
     }
+}
+
+/// Long names and common spellings of units, lowercase, with the unit carbon
+/// writes for them (a did-you-mean for `5 hectares`, `3 tonnes`, `kilowatthour`).
+/// Only spellings whose target the prelude defines.
+pub const UNIT_SYNONYMS: &[(&str, &str)] = &[
+    ("hectare", "ha"),
+    ("hectares", "ha"),
+    ("hectar", "ha"),
+    ("hm²", "hm2"),
+    ("tonne", "t"),
+    ("tonnes", "t"),
+    ("ton", "t"),
+    ("tons", "t"),
+    ("metricton", "t"),
+    ("kilotonne", "kt"),
+    ("kilotonnes", "kt"),
+    ("megatonne", "Mt"),
+    ("megatonnes", "Mt"),
+    ("gram", "g"),
+    ("grams", "g"),
+    ("kilogram", "kg"),
+    ("kilograms", "kg"),
+    ("kilo", "kg"),
+    ("kilos", "kg"),
+    ("meter", "m"),
+    ("meters", "m"),
+    ("metre", "m"),
+    ("metres", "m"),
+    ("kilometer", "km"),
+    ("kilometers", "km"),
+    ("kilometre", "km"),
+    ("kilometres", "km"),
+    ("sqm", "m2"),
+    ("sqkm", "km2"),
+    ("cbm", "m3"),
+    ("liter", "L"),
+    ("liters", "L"),
+    ("litre", "L"),
+    ("litres", "L"),
+    ("second", "s"),
+    ("seconds", "s"),
+    ("sec", "s"),
+    ("minute", "min"),
+    ("minutes", "min"),
+    ("hour", "h"),
+    ("hours", "h"),
+    ("hr", "h"),
+    ("day", "d"),
+    ("days", "d"),
+    ("year", "a"),
+    ("years", "a"),
+    ("yrs", "a"),
+    ("annum", "a"),
+    ("months", "month"),
+    ("joule", "J"),
+    ("joules", "J"),
+    ("kilojoule", "kJ"),
+    ("megajoule", "MJ"),
+    ("gigajoule", "GJ"),
+    ("gigajoules", "GJ"),
+    ("terajoule", "TJ"),
+    ("kilowatthour", "kWh"),
+    ("kilowatthours", "kWh"),
+    ("kwhr", "kWh"),
+    ("megawatthour", "MWh"),
+    ("megawatthours", "MWh"),
+    ("calorie", "cal"),
+    ("calories", "cal"),
+    ("percent", "%"),
+    ("pct", "%"),
+    ("permille", "‰"),
+    ("tco2eq", "tCO2e"),
+    ("tco2_e", "tCO2e"),
+    ("tco2equivalent", "tCO2e"),
+    ("co2e", "tCO2e"),
+    ("co2", "tCO2"),
+    ("ch4", "tCH4"),
+    ("n2o", "tN2O"),
+    ("tec", "tce"),
+    ("tsce", "tce"),
+    ("kgsce", "kgce"),
+];
+
+/// The unit [`UNIT_SYNONYMS`] gives for a spelling (ignoring case).
+pub fn unit_synonym(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    UNIT_SYNONYMS.iter().find(|(k, _)| *k == lower).map(|(_, v)| *v)
 }
 
 #[cfg(test)]

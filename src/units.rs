@@ -267,6 +267,13 @@ const METRIC: &[(&str, f64)] = &[
     ("f", 1e-15),
 ];
 const LARGE: &[(&str, f64)] = &[("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+/// Prefixes from the most to the least commonly written, for ranking suggestions
+/// that tie otherwise (`mwh`: `MWh` before `mWh`).
+const PREFIX_RANK: &[&str] = &["", "k", "M", "G", "T", "m", "c", "h", "µ", "n"];
+
+/// What a field expects, for the help on an unknown unit: its words ("an
+/// area"), a unit of that kind (`hm2`), and the test of a dimension.
+pub type Want<'a> = (&'a str, &'a str, &'a dyn Fn(&Dim) -> bool);
 
 /// The unit registry: base dimensions, named units, and interned display atoms.
 #[derive(Clone, Debug, Default)]
@@ -783,6 +790,127 @@ impl Units {
         out
     }
 
+    /// The `help:` for an unknown unit: did-you-mean, else how to declare it.
+    /// `want`: what the field expects (its words, a fitting unit and the test).
+    pub fn unknown_unit_help(&self, a: &str, want: Option<Want>) -> String {
+        let found = self.suggest_unit(a, want.map(|w| w.2));
+        let quoted: Vec<String> = found.iter().map(|s| format!("`{s}`")).collect();
+        match (quoted.as_slice(), want) {
+            ([one], _) => format!("did you mean {one}? (units can be declared with `unit {a} = …`)"),
+            ([first @ .., last], _) => format!(
+                "did you mean {} or {last}? (units can be declared with `unit {a} = …`)",
+                first.join(", ")
+            ),
+            ([], Some((words, unit, _))) => {
+                format!("this field expects {words}: declare the unit with its size, for example `unit {a} = … {unit}`")
+            }
+            ([], None) => format!(
+                "declare it with its size in units carbon knows: `unit {a} = <number> <unit>` (as `unit bag = 50 kg`)"
+            ),
+        }
+    }
+
+    /// The dimension of a spelling, without memo (for suggestions).
+    fn peek(&self, name: &str) -> Option<Dim> {
+        self.candidates(&normalize(name))
+            .into_iter()
+            .find_map(|(stem, _, exp)| {
+                let e = self.units.get(&stem)?;
+                (!e.scale.is_nan()).then(|| e.dim.pow(Rat::int(exp))).flatten()
+            })
+    }
+
+    /// The units to propose for an unknown spelling: a long name or common
+    /// spelling (`hectares` → `ha`), else the closest spellings the unit system
+    /// accepts, prefixed and powered ones included (`kwh` → `kWh`, `hm2`). Ranked:
+    /// a match ignoring case first, then a unit of the dimension `fits` accepts
+    /// (the one the field expects), then the fewest edits ignoring case; among
+    /// case variants, the commoner prefix (`mwh` → `MWh`); then the fewest edits
+    /// counting case (`hmm2` → `hm2`, `mm2`, not `Mm2`). The best, or those tied for best (at most three; none when more tie,
+    /// or nothing is close).
+    pub fn suggest_unit(&self, name: &str, fits: Option<&dyn Fn(&Dim) -> bool>) -> Vec<String> {
+        let name = normalize(name);
+        let ok = |d: &Dim| fits.is_none_or(|f| f(d));
+        if let Some(s) = suggest::unit_synonym(&name) {
+            if self.peek(s).is_some_and(|d| ok(&d)) {
+                return vec![s.to_string()];
+            }
+        }
+        let n = name.chars().count();
+        let limit = (n / 3).clamp(1, 3);
+        type Key = (bool, bool, usize, usize, usize);
+        let mut best: Option<Key> = None;
+        let mut tied: Vec<String> = Vec::new();
+        let mut offer = |key: Key, spelling: &str| match best {
+            Some(k) if key > k => {}
+            Some(k) if key == k => {
+                if !tied.iter().any(|t| t == spelling) {
+                    tied.push(spelling.to_string());
+                }
+            }
+            _ => {
+                best = Some(key);
+                tied.clear();
+                tied.push(spelling.to_string());
+            }
+        };
+        let length = self.base_index("length").map(Dim::base);
+        let mut buf = String::new();
+        for (stem, e) in &self.units {
+            if e.scale.is_nan() {
+                continue;
+            }
+            let prefixes: &[(&str, f64)] = match e.prefixes {
+                Prefixes::None => &[],
+                Prefixes::Metric => METRIC,
+                Prefixes::Large => LARGE,
+            };
+            let powers: &[i16] = if Some(e.dim) == length { &[1, 2, 3] } else { &[1] };
+            for (p, _) in std::iter::once(&("", 1.0)).chain(prefixes.iter()) {
+                for &x in powers {
+                    buf.clear();
+                    buf.push_str(p);
+                    buf.push_str(stem);
+                    if x > 1 {
+                        buf.push_str(if x == 2 { "2" } else { "3" });
+                    }
+                    if buf.chars().count().abs_diff(n) > limit || buf == name {
+                        continue;
+                    }
+                    let d = suggest::distance(&name, &buf);
+                    if d > limit {
+                        continue;
+                    }
+                    let exact = suggest::distance_with(&name, &buf, false);
+                    // The prefix ranks case variants only (`mwh`: `MWh`, not `mWh`).
+                    let rank = if d == 0 {
+                        PREFIX_RANK.iter().position(|r| r == p).unwrap_or(PREFIX_RANK.len())
+                    } else {
+                        0
+                    };
+                    let fit = e.dim.pow(Rat::int(x)).is_some_and(|x| ok(&x));
+                    offer((d != 0, !fit, d, rank, exact), &buf);
+                }
+            }
+        }
+        for (k, v) in suggest::UNIT_SYNONYMS {
+            if k.chars().count().abs_diff(n) > limit {
+                continue;
+            }
+            let d = suggest::distance(&name, k);
+            if let (true, Some(dim)) = (d <= limit, self.peek(v)) {
+                // A misspelt long name (`hectars`): its unit, ranked by the long name.
+                let d = d.max(1);
+                offer((true, !ok(&dim), d, d, 0), v);
+            }
+        }
+        if tied.len() > 3 {
+            tied.clear();
+        }
+        tied.sort();
+        tied
+    }
+
     /// A quantity's unit: its scale, dimension and display, as [`Units::resolve`]
     /// gives them, found by the address of the shared unit after the first time
     /// (without building its key).
@@ -840,14 +968,7 @@ impl Units {
                     None => {
                         let mut diag = Diag::error("carbon::units::unknown", format!("unknown unit `{a}`"))
                             .at(f.span, "not a unit carbon knows");
-                        let names: Vec<&str> = self.unit_names().collect();
-                        if let Some(s) = suggest::closest(&normalize(a), names.iter().copied()) {
-                            diag = diag.help(format!(
-                                "did you mean `{s}`? (units can be declared with `unit {a} = …`)"
-                            ));
-                        } else {
-                            diag = diag.help(format!("declare it, for example `unit {a} = 1000 kg`"));
-                        }
+                        diag = diag.help(self.unknown_unit_help(a, None));
                         return Err(diag);
                     }
                 },
@@ -1222,6 +1343,19 @@ fn overridden(what: &str, name: &str, reason: &str, at: crate::source::Span) -> 
             "every figure written with `{name}` follows this definition; the reason given: {reason}"
         ))
     }
+}
+
+/// Whether the prelude's units read `word` as a unit (`m`, `kWh`, `tCO2e`): for
+/// syntax errors, which are found before a program's own units are known.
+pub fn prelude_knows(word: &str) -> bool {
+    static PRELUDE_UNITS: std::sync::OnceLock<Units> = std::sync::OnceLock::new();
+    PRELUDE_UNITS
+        .get_or_init(|| {
+            let p = crate::syntax::parse(crate::source::SourceId(0), crate::PRELUDE);
+            Units::build(&[&p.file]).0
+        })
+        .peek(word)
+        .is_some()
 }
 
 /// A prelude declaration as one line: its first line, without a trailing comment,

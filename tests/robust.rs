@@ -162,6 +162,29 @@ fn crlf_line_ends_run() {
 }
 
 #[test]
+fn cr_only_line_ends_run() {
+    // Old Mac line ends (CR alone) are line ends: the file is read as with LF, and
+    // a diagnostic names the right line and column.
+    let dir = Scratch::new("cr");
+    for name in ["yongning.carbon", "demo_park.carbon"] {
+        let text = example(name).replace("\r\n", "\n").replace('\n', "\r");
+        let f = dir.file(name, text.as_bytes());
+        expect(&["check", &f], 0, &format!("{name} with CR-only line ends (check)"));
+        let b = balance(&f, &format!("{name} with CR-only line ends"));
+        let want = example_balance(name);
+        assert!(close(b, want), "{name}: balance {b} with CR, {want} with LF");
+    }
+    let f = dir.file("bad.carbon", b"// cr only\rlet x = 3 t\rlet y = x + 2 a\r");
+    let out = expect(&["check", &f], 1, "a unit mismatch with CR-only line ends");
+    assert!(
+        out.stderr.contains("bad.carbon:3:"),
+        "the error is on line 3:\n{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("declares nothing"), "{}", out.stderr);
+}
+
+#[test]
 fn tabs_instead_of_spaces_run() {
     let dir = Scratch::new("tabs");
     for name in ["yongning.carbon", "demo_park.carbon"] {

@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod fast;
+mod hints;
 
 use crate::diag::Diag;
 use crate::source::{SourceId, Span};
@@ -470,6 +471,14 @@ fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error
             return (d, false);
         }
     }
+    // A word after a quantity's unit (`1 tCO2 e`, `3 m2 m`): pest fails further on.
+    if let Some(d) = hints::word_after_unit(src, text, pos, crate::units::prelude_knows) {
+        return (d, false);
+    }
+    // A byte order mark inside a name (`c\u{FEFF}d`): a blank to the grammar.
+    if let Some(d) = hints::bom_in_word(src, text, pos) {
+        return (d, false);
+    }
     let mut d = Diag::error("carbon::syntax", message).at(span, label);
     if let Some(h) = syntax_help(&text[pos..], &expected) {
         d = d.help(h);
@@ -713,6 +722,16 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
                 }
                 i += w;
             }
+            // An invisible character outside strings and comments (a mark pasted
+            // with a name): pest would blame the declaration's first word.
+            c if hints::may_be_invisible(c) && hints::invisible_at(src, text, i).is_some() => {
+                if let Some((d, len)) = hints::invisible_at(src, text, i) {
+                    diags.push(d);
+                    i += len;
+                }
+                sign_run = 0;
+                after_close = false;
+            }
             _ => {
                 if !c.is_ascii_whitespace() {
                     sign_run = 0;
@@ -756,11 +775,12 @@ fn prepass(src: SourceId, text: &str, diags: &mut Vec<Diag>) -> Prepass {
 
 /// A byte the prepass treats like a letter or a blank within a line: not a line
 /// end, quote, comment start, bracket, sign, operator or `;`, nor the first byte of
-/// `−`, nor a blank `is_ascii_whitespace` knows besides space, tab and CR.
+/// `−` or of an invisible character (`hints`), nor a blank `is_ascii_whitespace`
+/// knows besides space, tab and CR.
 fn is_plain(c: u8) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, b' ' | b'\t' | b'\r' | b'.' | b'_' | b',' | b':' | b'=' | b'%')
-        || (c >= 0x80 && c != 0xE2)
+        || (c >= 0x80 && !hints::may_be_invisible(c))
 }
 
 struct Builder {
