@@ -386,3 +386,73 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 pub fn sort(diags: &mut [Diag]) {
     diags.sort_by_key(|d| d.primary_span().map(|s| (s.src, s.start, s.end)));
 }
+
+/// Diagnostics of `code` with the same message become one, at the first place
+/// (in source order), its message saying how often ("(used 8,000 times)") and
+/// the next few places labelled: a word misspelt the same way 8,000 times is
+/// one mistake. Linear in the number of diagnostics (after a sort).
+pub fn collapse_repeats(diags: &mut Vec<Diag>, code: &str) {
+    const SHOWN: usize = 3;
+    if diags.iter().filter(|d| d.code == code).nth(1).is_none() {
+        return;
+    }
+    sort(diags);
+    // For each kept diagnostic of `code`: its index, uses, and places shown.
+    let mut first: std::collections::HashMap<String, usize> = Default::default();
+    let mut groups: Vec<(usize, usize, Vec<Span>)> = Vec::new();
+    let mut kept = Vec::with_capacity(diags.len());
+    for d in diags.drain(..) {
+        if d.code == code {
+            if let Some(&g) = first.get(&d.message) {
+                let (_, uses, also) = &mut groups[g];
+                *uses += 1;
+                if also.len() < SHOWN {
+                    also.extend(d.primary_span());
+                }
+                continue;
+            }
+            first.insert(d.message.clone(), groups.len());
+            groups.push((kept.len(), 1, Vec::new()));
+        }
+        kept.push(d);
+    }
+    for (at, uses, also) in groups {
+        if uses < 2 {
+            continue;
+        }
+        let d = &mut kept[at];
+        d.message.push_str(&format!(" (used {} times)", thousands(uses)));
+        let more = uses - 1 - also.len();
+        let last = also.len().saturating_sub(1);
+        for (i, span) in also.into_iter().enumerate() {
+            let text = if i == last && more > 0 {
+                format!(
+                    "also used here, and {} more {}",
+                    thousands(more),
+                    if more == 1 { "time" } else { "times" }
+                )
+            } else {
+                "also used here".to_string()
+            };
+            d.labels.push(Label {
+                span,
+                text,
+                primary: false,
+            });
+        }
+    }
+    *diags = kept;
+}
+
+/// `8000` → `8,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -312,7 +312,9 @@ fn analyze_on_this_thread(
             }
         },
     };
-    let (program, d) = check::check_in(res, units, table);
+    let (program, mut d) = check::check_in(res, units, table);
+    // One unknown unit is one diagnostic, however often it is written.
+    diag::collapse_repeats(&mut d, "carbon::units::unknown");
     diags.extend(d);
     clock.lap("check");
     // A large program's uses (for the audit) are found on another thread while the

@@ -3086,18 +3086,7 @@ fn with_uses(mut d: Diag, u: &Unknown) -> Diag {
     d
 }
 
-/// `8000` → `8,000`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use crate::diag::thousands;
 
 impl Resolved {
     /// A global name (`coal`, `net`, `tce_to_co2`) or a member (`coal.amount`).

@@ -153,3 +153,30 @@ fn five_thousand_syntax_errors_say_recovery_stopped() {
     );
     assert!(text.contains("syntax error recovery stopped after 50 errors"), "{text}");
 }
+
+#[test]
+fn eight_thousand_uses_of_one_unknown_unit_are_one_diagnostic() {
+    let mut src = String::from(HEADER);
+    for i in 0..8000 {
+        src.push_str(&format!("let v{i} = 5 tonnez\n"));
+    }
+    src.push_str("let w = 2 kgz\nlet w2 = 3 kgz\nlet w3 = 1 gramz\n");
+    let a = check(&src);
+    let units: Vec<_> = a.diags.iter().filter(|d| d.code == "carbon::units::unknown").collect();
+    assert_eq!(
+        units.len(),
+        3,
+        "{:#?}",
+        units.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    let d = units[0];
+    assert_eq!(d.message, "unknown unit `tonnez` (used 8,000 times)");
+    assert_eq!(d.labels.len(), 4, "{:?}", d.labels);
+    assert!(d.labels[0].primary);
+    assert!(d.labels[3].text.contains("7,996 more"), "{:?}", d.labels);
+    assert_eq!(units[1].message, "unknown unit `kgz` (used 2 times)");
+    assert_eq!(units[1].labels.len(), 2, "{:?}", units[1].labels);
+    assert_eq!(units[2].message, "unknown unit `gramz`");
+    let text = rendered(&a);
+    assert!(text.len() < 6000, "{} bytes:\n{text}", text.len());
+}
