@@ -3,11 +3,11 @@
 //! whose parts do not add up, disagreeing statements, stocks counted as removals,
 //! inputs without provenance, unused values, zero terms and implausible values.
 
+use crate::check::code_deps;
 use crate::check::{Op, Program};
 use crate::diag::{Diag, Severity};
 use crate::domain::Kind;
 use crate::eval::Values;
-use crate::explain::code_deps;
 use crate::ir::SymId;
 use crate::names::{StatementKind, SymKind};
 use crate::number;

@@ -1353,3 +1353,57 @@ fn const_value(c: &Code) -> Option<f64> {
         _ => None,
     }
 }
+
+/// The symbols `c` reads, in order, repeated as often as they appear.
+pub fn code_syms(c: &Code, out: &mut Vec<SymId>) {
+    match &c.op {
+        Op::Const(..) => {}
+        Op::Sym(s) => out.push(*s),
+        Op::Neg(x) => code_syms(x, out),
+        Op::Bin(_, ab) => {
+            code_syms(&ab[0], out);
+            code_syms(&ab[1], out);
+        }
+        Op::Pair(_, xy, _) => out.extend_from_slice(xy),
+        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        Op::Chain(ch) => {
+            code_syms(&ch.first, out);
+            for (_, x) in ch.rest.iter() {
+                code_syms(x, out);
+            }
+        }
+    }
+}
+
+/// Appends the symbols `c` reads that are not in `out` yet, in order of first
+/// appearance.
+pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
+    match &c.op {
+        Op::Const(..) => {}
+        Op::Sym(s) => {
+            if !out.contains(s) {
+                out.push(*s)
+            }
+        }
+        Op::Neg(x) => code_deps(x, out),
+        Op::Bin(_, ab) => {
+            code_deps(&ab[0], out);
+            code_deps(&ab[1], out);
+        }
+        Op::Pair(_, xy, _) => {
+            for s in xy {
+                if !out.contains(s) {
+                    out.push(*s)
+                }
+            }
+        }
+        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        Op::Chain(_) => {
+            // All of its symbols, then those new (one by one would be quadratic
+            // in a long chain).
+            let mut all = Vec::new();
+            code_syms(c, &mut all);
+            crate::ir::push_new(out, 0, &all);
+        }
+    }
+}

@@ -308,9 +308,9 @@ pub fn render(diag: &Diag, sources: &SourceMap, opts: RenderOptions) -> String {
 }
 
 /// `s` with control characters and bidi overrides shown escaped (newlines and
-/// tabs kept): see [`crate::render::escape_controls`].
+/// tabs kept): see [`crate::escape::escape_controls`].
 fn escaped(s: String) -> String {
-    match crate::render::escape_controls(&s, true) {
+    match crate::escape::escape_controls(&s, true) {
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(e) => e,
     }
@@ -319,7 +319,7 @@ fn escaped(s: String) -> String {
 /// Whether the diagnostic's texts, or the source lines its snippet shows (each
 /// label's lines and one on either side), hold a character shown escaped.
 fn quotes_controls(diag: &Diag, sources: &SourceMap) -> bool {
-    let hidden = |s: &str| matches!(crate::render::escape_controls(s, true), std::borrow::Cow::Owned(_));
+    let hidden = |s: &str| matches!(crate::escape::escape_controls(s, true), std::borrow::Cow::Owned(_));
     if hidden(&diag.message) || diag.help.as_deref().is_some_and(hidden) {
         return true;
     }

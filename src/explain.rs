@@ -2,7 +2,7 @@
 //! term with its formula, the values substituted, its unit, its shares, its sources
 //! and assumption marks, and the derivation of each of its operands.
 
-use crate::check::{Code, Op, Program};
+use crate::check::{code_deps, code_syms, Code, Op, Program};
 use crate::domain::{Group, Kind, Land};
 use crate::eval::Values;
 use crate::ir::SymId;
@@ -1337,9 +1337,43 @@ impl<'a> Explainer<'a> {
     }
 }
 
+/// A derivation tree as the text renderer reads it: an owned [`Node`] tree
+/// (`render::explain_text`), or a term's derivation computed from the analysis while it
+/// is printed ([`Live`], for `render::text_stream`). `'t` is the lifetime
+/// of the names. Defined here, with the views, so that render depends on
+/// explain and not the other way.
+pub(crate) trait Tree<'t> {
+    type N: Copy;
+    fn name(&self, n: Self::N) -> &'t str;
+    /// Writes `value unit`.
+    fn quantity(&mut self, n: Self::N, out: &mut String);
+    /// Writes the formula (with the values substituted if asked); false, writing
+    /// nothing, for a literal input.
+    fn formula(&mut self, n: Self::N, substituted: bool, out: &mut String) -> bool;
+    fn equation(&self, n: Self::N) -> Option<&'t str>;
+    /// Each source's name (its citation up to the first `: `).
+    fn sources(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    fn assumed(&self, n: Self::N) -> Option<&'t str>;
+    /// Appends the operands shown below `n`.
+    fn children(&mut self, n: Self::N, out: &mut Vec<Self::N>);
+    fn kind(&self, n: Self::N) -> Option<&'t str>;
+    /// Writes the part of C_above; false, writing nothing, if none.
+    fn part(&mut self, n: Self::N, out: &mut String) -> bool;
+    /// Writes `file:line`, or nothing.
+    fn location(&mut self, n: Self::N, out: &mut String);
+    fn group(&self, n: Self::N) -> Option<&'t str>;
+    /// Share of the group and of the total.
+    fn shares(&self, n: Self::N) -> (Option<f64>, Option<f64>);
+    fn flags(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+    /// Writes `… K more levels: carbon explain FILE NAME` when the derivation is
+    /// cut at this node; false, writing nothing, if not.
+    fn cut(&mut self, n: Self::N, out: &mut String) -> bool;
+    fn expectations(&mut self, n: Self::N, f: &mut dyn FnMut(&str));
+}
+
 /// A term's derivation computed from the analysis while it is printed: the text
 /// renderer walks it as it walks an owned [`Node`] tree
-/// ([`crate::render::Tree`]), without building one.
+/// ([`Tree`]), without building one.
 pub struct Live<'a> {
     e: Explainer<'a>,
     m: Memo<'a>,
@@ -1375,7 +1409,7 @@ impl<'a> Live<'a> {
     }
 }
 
-impl<'a> crate::render::Tree<'a> for Live<'a> {
+impl<'a> Tree<'a> for Live<'a> {
     type N = (SymId, usize);
 
     fn name(&self, n: Self::N) -> &'a str {
@@ -1853,65 +1887,11 @@ fn prec(op: BinOp) -> u8 {
     }
 }
 
-/// The symbols `c` reads, in order, repeated as often as they appear.
-fn code_syms(c: &Code, out: &mut Vec<SymId>) {
-    match &c.op {
-        Op::Const(..) => {}
-        Op::Sym(s) => out.push(*s),
-        Op::Neg(x) => code_syms(x, out),
-        Op::Bin(_, ab) => {
-            code_syms(&ab[0], out);
-            code_syms(&ab[1], out);
-        }
-        Op::Pair(_, xy, _) => out.extend_from_slice(xy),
-        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
-        Op::Chain(ch) => {
-            code_syms(&ch.first, out);
-            for (_, x) in ch.rest.iter() {
-                code_syms(x, out);
-            }
-        }
-    }
-}
-
 /// `… K more levels: ` before the command that continues a cut derivation.
 pub fn push_more_levels(out: &mut String, k: usize) {
     out.push_str("… ");
     out.push_str(&k.to_string());
     out.push_str(if k == 1 { " more level: " } else { " more levels: " });
-}
-
-/// Appends the symbols `c` reads that are not in `out` yet, in order of first
-/// appearance.
-pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
-    match &c.op {
-        Op::Const(..) => {}
-        Op::Sym(s) => {
-            if !out.contains(s) {
-                out.push(*s)
-            }
-        }
-        Op::Neg(x) => code_deps(x, out),
-        Op::Bin(_, ab) => {
-            code_deps(&ab[0], out);
-            code_deps(&ab[1], out);
-        }
-        Op::Pair(_, xy, _) => {
-            for s in xy {
-                if !out.contains(s) {
-                    out.push(*s)
-                }
-            }
-        }
-        Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
-        Op::Chain(_) => {
-            // All of its symbols, then those new (one by one would be quadratic
-            // in a long chain).
-            let mut all = Vec::new();
-            code_syms(c, &mut all);
-            crate::ir::push_new(out, 0, &all);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod cancel;
 pub mod check;
 pub mod diag;
 pub mod domain;
+pub mod escape;
 pub mod eval;
 pub mod explain;
 pub mod input;
@@ -146,7 +147,7 @@ fn expectations_concerning(p: &check::Program, id: ir::SymId, a: &audit::Audit) 
                 continue;
             }
             if let Some(c) = &p.checked[s as usize].code {
-                explain::code_deps(c, &mut stack);
+                check::code_deps(c, &mut stack);
             }
         }
         if hit {
@@ -244,6 +245,9 @@ pub fn analyze_owned(name: &str, bytes: Vec<u8>, opts: Options) -> Analysis {
 
 /// Runs the pipeline over sources already loaded.
 pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id: SourceId, opts: Options) -> Analysis {
+    // Syntax errors name a stray unit word (`1 tCO2 e`) by asking the prelude's
+    // units, a later stage: handed down here, so that syntax does not import units.
+    syntax::know_units(units::prelude_knows);
     on_big_stack(move || analyze_on_this_thread(sources, prelude_id, file_id, opts))
 }
 

@@ -449,3 +449,118 @@ pub(crate) mod tests {
         assert_eq!(sum(xs), 1.0);
     }
 }
+
+/// A small rational number (exponents of dimensions). Always reduced, `d > 0`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Rat {
+    pub(crate) n: i16,
+    pub(crate) d: i16,
+}
+
+fn gcd(a: i32, b: i32) -> i32 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl Rat {
+    pub const ZERO: Rat = Rat { n: 0, d: 1 };
+    pub const ONE: Rat = Rat { n: 1, d: 1 };
+
+    pub fn new(n: i16, d: i16) -> Option<Rat> {
+        Rat::from_i32(n as i32, d as i32)
+    }
+    fn from_i32(n: i32, d: i32) -> Option<Rat> {
+        if d == 0 {
+            return None;
+        }
+        let g = gcd(n, d).max(1);
+        let (mut n, mut d) = (n / g, d / g);
+        if d < 0 {
+            n = -n;
+            d = -d;
+        }
+        Some(Rat {
+            n: i16::try_from(n).ok()?,
+            d: i16::try_from(d).ok()?,
+        })
+    }
+    pub fn int(n: i16) -> Rat {
+        Rat { n, d: 1 }
+    }
+    pub fn negated(self) -> Rat {
+        Rat {
+            n: self.n.saturating_neg(),
+            d: self.d,
+        }
+    }
+    pub fn plus(self, o: Rat) -> Option<Rat> {
+        // Fast paths: almost every exponent is an integer, most are zero.
+        if o.n == 0 {
+            return Some(self);
+        }
+        if self.n == 0 {
+            return Some(o);
+        }
+        if self.d == 1 && o.d == 1 {
+            return Some(Rat::int(self.n.checked_add(o.n)?));
+        }
+        Rat::from_i32(
+            self.n as i32 * o.d as i32 + o.n as i32 * self.d as i32,
+            self.d as i32 * o.d as i32,
+        )
+    }
+    pub fn times(self, o: Rat) -> Option<Rat> {
+        if self.n == 0 || o.n == 0 {
+            return Some(Rat::ZERO);
+        }
+        if self.d == 1 && o.d == 1 {
+            return Some(Rat::int(self.n.checked_mul(o.n)?));
+        }
+        Rat::from_i32(self.n as i32 * o.n as i32, self.d as i32 * o.d as i32)
+    }
+    pub fn is_zero(self) -> bool {
+        self.n == 0
+    }
+    pub fn is_negative(self) -> bool {
+        self.n < 0
+    }
+    pub fn to_f64(self) -> f64 {
+        self.n as f64 / self.d as f64
+    }
+    pub fn numer(self) -> i16 {
+        self.n
+    }
+    pub fn denom(self) -> i16 {
+        self.d
+    }
+    /// The exact rational value of a float, if it is a small fraction.
+    /// `x` as a fraction with a denominator up to 12, when it is one up to
+    /// rounding (a few units in the last place of `x`, so that `1/3` computed in
+    /// floating point is 1/3); `None` otherwise. A tiny `x` (`1e-300`,
+    /// `1/1000000007`) is not 0: only 0 is.
+    pub fn from_f64(x: f64) -> Option<Rat> {
+        for d in 1..=12i32 {
+            let n = (x * d as f64).round();
+            if n.abs() < 30000.0 {
+                let r = n / d as f64;
+                if (r - x).abs() <= 4.0 * f64::EPSILON * x.abs() {
+                    return Rat::from_i32(n as i32, d);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl std::fmt::Display for Rat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.d == 1 {
+            write!(f, "{}", self.n)
+        } else {
+            write!(f, "{}/{}", self.n, self.d)
+        }
+    }
+}

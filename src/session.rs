@@ -123,7 +123,7 @@ fn dependents_of(a: &Analysis) -> (Vec<Vec<SymId>>, Vec<u32>) {
     for (i, c) in p.checked.iter().enumerate() {
         if let Some(code) = &c.code {
             buf.clear();
-            crate::explain::code_deps(code, &mut buf);
+            crate::check::code_deps(code, &mut buf);
             for &d in &buf {
                 deps[d as usize].push(i as SymId);
             }
@@ -569,7 +569,7 @@ impl Session {
         // means the value before the change: compute it now, and set the target
         // to that figure, written in the target's unit.
         let mut reads = Vec::new();
-        crate::explain::code_deps(&code, &mut reads);
+        crate::check::code_deps(&code, &mut reads);
         let mut text = rhs.clone();
         let folded = op.is_some() || self.reaches(&reads, id);
         if folded {
@@ -758,7 +758,7 @@ impl Session {
                 continue;
             }
             if let Some(c) = &p.checked[s as usize].code {
-                crate::explain::code_deps(c, &mut stack);
+                crate::check::code_deps(c, &mut stack);
             }
         }
         false

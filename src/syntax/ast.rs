@@ -1,8 +1,8 @@
 //! The abstract syntax tree. Every node carries its span; nothing here refers back
 //! to pest.
 
+use crate::number::Rat;
 use crate::source::{SourceId, Span};
-use crate::units::Rat;
 use smol_str::SmolStr;
 use std::sync::Arc;
 

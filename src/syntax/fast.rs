@@ -32,8 +32,8 @@
 
 use super::ast::*;
 use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_UNIT_FACTORS};
+use crate::number::Rat;
 use crate::source::{SourceId, Span};
-use crate::units::Rat;
 use std::sync::Arc;
 
 /// Parses a whole file: `Some(declarations)` only when the prepass would find

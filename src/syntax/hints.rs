@@ -330,6 +330,20 @@ fn find_stray(text: &str, lo: usize, hi: usize) -> Option<Stray> {
 
 /// The diagnostic for a word after a unit, when one stands on the line of the
 /// error at `pos` or on the line before, at or before `pos`.
+/// Whether a word is a unit of the prelude, as the units stage reads it: set by
+/// the pipeline's entry ([`crate::analyze_sources`]) before any parse, so that
+/// this stage need not import the later one. Unset, no word is a unit (the
+/// hint then names a stray word without guessing a unit).
+static UNIT_WORDS: std::sync::OnceLock<fn(&str) -> bool> = std::sync::OnceLock::new();
+
+pub fn know_units(f: fn(&str) -> bool) {
+    let _ = UNIT_WORDS.set(f);
+}
+
+pub(crate) fn unit_words() -> fn(&str) -> bool {
+    UNIT_WORDS.get().copied().unwrap_or(|_| false)
+}
+
 pub fn word_after_unit(src: SourceId, text: &str, pos: usize, knows: impl Fn(&str) -> bool) -> Option<Diag> {
     let line = text[..pos].rfind('\n').map_or(0, |k| k + 1);
     let lo = text[..line.saturating_sub(1)].rfind('\n').map_or(0, |k| k + 1);

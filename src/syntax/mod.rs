@@ -9,10 +9,11 @@
 pub mod ast;
 mod fast;
 mod hints;
+pub use hints::know_units;
 
 use crate::diag::Diag;
+use crate::number::Rat;
 use crate::source::{SourceId, Span};
-use crate::units::Rat;
 use ast::*;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -472,7 +473,7 @@ fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error
         }
     }
     // A word after a quantity's unit (`1 tCO2 e`, `3 m2 m`): pest fails further on.
-    if let Some(d) = hints::word_after_unit(src, text, pos, crate::units::prelude_knows) {
+    if let Some(d) = hints::word_after_unit(src, text, pos, hints::unit_words()) {
         return (d, false);
     }
     // A byte order mark inside a name (`c\u{FEFF}d`): a blank to the grammar.
