@@ -199,32 +199,7 @@ pub fn audit_on(
         a.out
     };
     let (mut out, rest) = if threads > 1 {
-        std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            // Without a thread, the second group runs here after the first (the
-            // closure and its `used`, dropped, come back through the channel).
-            let other = std::thread::Builder::new().spawn_scoped(scope, move || {
-                if let Ok(used) = rx.recv() {
-                    second(used)
-                } else {
-                    Audit::default()
-                }
-            });
-            let here = match &other {
-                Ok(_) => tx.send(used).err().map(|e| e.0),
-                Err(_) => Some(used),
-            };
-            drop(tx);
-            let out = first();
-            let rest = match (here, other) {
-                (Some(used), _) => second(used),
-                // A panic on the other thread is a bug: raise it here.
-                (None, Ok(h)) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                // (Without a thread the work stayed here: the arm above.)
-                (None, Err(_)) => Audit::default(),
-            };
-            (out, rest)
-        })
+        crate::par::join(first, move || second(used))
     } else {
         (first(), second(used))
     };

@@ -390,51 +390,31 @@ fn check_on(
         },
         missing: std::cell::Cell::new(false),
     };
-    std::thread::scope(|scope| {
-        let res = &res;
-        let setup = &setup;
-        let (tx, rx) = std::sync::mpsc::channel::<(Half, Units)>();
-        let other = std::thread::Builder::new().spawn_scoped(scope, move || {
-            rx.recv().ok().map(|(half, frozen)| half.check(res, frozen, setup))
-        });
-        // Without another thread, the second half is checked here, after the first
-        // (with the same result).
-        let here = match &other {
-            Ok(_) => tx.send((half, frozen)).err().map(|e| e.0),
-            Err(_) => Some((half, frozen)),
-        };
-        drop(tx);
-        let mut c = Checker::new(res, &mut units, &mut checked, setup);
-        for &id in &order[k..mid] {
-            c.check_at(id);
-        }
-        let second = match (here, other) {
-            (Some((half, frozen)), _) => Some(half.check(res, frozen, setup)),
-            // A panic on the other thread is a bug: raise it here.
-            (None, Ok(h)) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            // (Without a thread the work stayed here: the arm above.)
-            (None, Err(_)) => None,
-        };
-        // What the other thread checked; what it left (all of it, had it given
-        // nothing) is checked here, in order.
-        let mut left = Vec::new();
-        match second {
-            Some(own) => {
-                for (&id, r) in order[mid..].iter().zip(own) {
-                    match r {
-                        Some(r) => c.checked.set(id, r),
-                        None => left.push(id),
-                    }
-                }
+    let (res_r, setup_r) = (&res, &setup);
+    let (mut c, second) = crate::par::join(
+        || {
+            let mut c = Checker::new(res_r, &mut units, &mut checked, setup_r);
+            for &id in &order[k..mid] {
+                c.check_at(id);
             }
-            None => left.extend_from_slice(&order[mid..]),
+            c
+        },
+        move || half.check(res_r, frozen, setup_r),
+    );
+    // What the other half's check gave; what it left is checked here, in order.
+    let mut left = Vec::new();
+    for (&id, r) in order[mid..].iter().zip(second) {
+        match r {
+            Some(r) => c.checked.set(id, r),
+            None => left.push(id),
         }
-        for id in left {
-            c.check_at(id);
-        }
-        c.check_comparisons();
-        diags.append(&mut c.diags);
-    });
+    }
+    for id in left {
+        c.check_at(id);
+    }
+    c.check_comparisons();
+    diags.append(&mut c.diags);
+    drop(c);
     (Program { res, units, checked }, diags)
 }
 

@@ -1142,17 +1142,9 @@ impl<'a> Explainer<'a> {
             return run(ids);
         }
         let (first, second) = ids.split_at(ids.len() / 2);
-        std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .stack_size(8 << 20)
-                .spawn_scoped(scope, || run(second));
-            let mut out = run(first);
-            match other.ok().and_then(|h| h.join().ok()) {
-                Some(rest) => out.extend(rest),
-                None => out.extend(run(second)),
-            }
-            out
-        })
+        let (mut out, rest) = crate::par::join(|| run(first), || run(second));
+        out.extend(rest);
+        out
     }
 
     /// The shares of a term: of its group, and of total emissions or removals.

@@ -21,6 +21,7 @@ pub mod input;
 pub mod ir;
 pub mod names;
 pub mod number;
+pub mod par;
 pub mod render;
 pub mod session;
 pub mod source;
@@ -251,37 +252,7 @@ pub fn analyze_sources(sources: SourceMap, prelude_id: Option<SourceId>, file_id
     on_big_stack(move || analyze_on_this_thread(sources, prelude_id, file_id, opts))
 }
 
-/// Stack for the recursive passes: the nesting limits bound their depth, and this
-/// stack holds that depth in a debug build too, whatever thread calls the library
-/// (a test thread has 2 MiB).
-pub const STACK_SIZE: usize = 256 << 20;
-
-/// Runs `f` on a thread with `STACK_SIZE` of stack (the memory is only reserved;
-/// pages are used as the stack grows). Falls back to the calling thread if no
-/// thread can be started; a panic is passed on.
-pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    let cell = std::sync::Mutex::new(Some(f));
-    let result = std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || cell.lock().ok().and_then(|mut c| c.take()).map(|f| f()));
-        match spawned {
-            Ok(handle) => match handle.join() {
-                Ok(r) => r,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => None,
-        }
-    });
-    match result {
-        Some(r) => r,
-        None => {
-            // No thread could be started: run here.
-            let f = cell.into_inner().ok().flatten().expect("the closure has not run");
-            f()
-        }
-    }
-}
+pub use par::on_big_stack;
 
 fn analyze_on_this_thread(
     sources: SourceMap,
@@ -326,14 +297,12 @@ fn analyze_on_this_thread(
     let (values, used) = if diags.iter().any(|d| d.is_error()) {
         (None, None)
     } else {
-        let ((v, d), used) = std::thread::scope(|scope| {
-            // If no thread can be started, the audit finds them itself.
-            let uses = (program.res.syms.len() >= PARALLEL_AUDIT)
-                .then(|| std::thread::Builder::new().spawn_scoped(scope, || audit::referenced(&program)))
-                .and_then(Result::ok);
-            let v = eval::evaluate(&program);
-            (v, uses.and_then(|h| h.join().ok()))
-        });
+        // (If no thread can be started, the audit finds them itself.)
+        let ((v, d), used) = if program.res.syms.len() >= PARALLEL_AUDIT {
+            par::beside(|| eval::evaluate(&program), || audit::referenced(&program))
+        } else {
+            (eval::evaluate(&program), None)
+        };
         diags.extend(d);
         (Some(v), used)
     };
@@ -373,8 +342,6 @@ const STREAM_BYTES: usize = 256 * 1024;
 /// pieces cost less to hand over; enough of them keep both parsing threads busy).
 const STREAM_PIECE_MIN: usize = 64 * 1024;
 const STREAM_PIECE_MAX: usize = 1024 * 1024;
-/// Stack of a parsing thread (only reserved; the nesting limits bound its use).
-const PARSE_STACK: usize = 64 << 20;
 /// Threads parsing pieces while the names are declared.
 const PARSERS: usize = 2;
 
@@ -392,65 +359,32 @@ fn resolve_streamed(
 ) -> Option<(names::Resolved, units::Units, Vec<Diag>, Option<check::Results>)> {
     let text = sources.text(file_id);
     let mut stream = names::Streaming::new(prelude_id, text.len() / 160 + 16);
-    let mut before = 0;
     // Two threads parse the pieces (even and odd ones) while this one parses and
     // declares the prelude, then declares the pieces in order; what is left of a
-    // piece once declared goes back to the thread that parsed it, which frees it
-    // (memory is freed faster by the thread that allocated it).
+    // piece once declared goes back to the thread that parsed it (`par::ordered`).
     let piece = (text.len() / 16).clamp(STREAM_PIECE_MIN, STREAM_PIECE_MAX);
     let pieces = syntax::pieces(text, piece);
-    let parsed = std::thread::scope(|scope| {
-        let mut ahead = Vec::new(); // (pieces from the thread, what goes back to it)
-        let mut workers = Vec::new();
-        for w in 0..PARSERS {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Option<Vec<syntax::ast::Decl>>>(1);
-            let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<syntax::ast::Decl>>();
-            let mine = pieces.iter().copied().skip(w).step_by(PARSERS);
-            let spawned = std::thread::Builder::new()
-                .stack_size(PARSE_STACK)
-                .spawn_scoped(scope, move || {
-                    for (start, end) in mine {
-                        back_rx.try_iter().for_each(drop);
-                        let decls = syntax::parse_piece(file_id, text, start, end);
-                        let gave_up = decls.is_none();
-                        if tx.send(decls).is_err() || gave_up {
-                            break;
-                        }
-                    }
-                    drop(tx);
-                    back_rx.iter().for_each(drop);
-                });
-            match spawned {
-                Ok(h) => workers.push(h),
-                Err(_) => return false,
+    let mut state = (&mut stream, &mut *clock, 0);
+    let parsed = par::ordered(
+        &mut state,
+        &pieces,
+        PARSERS,
+        |(start, end)| syntax::parse_piece(file_id, text, start, end),
+        |(stream, clock, before)| {
+            let mut ok = true;
+            if let Some(id) = prelude_id {
+                let p = syntax::parse(id, sources.text(id));
+                // An error in the prelude: the whole-file path reports it.
+                ok = p.diags.is_empty();
+                drop(stream.feed(id, p.file.decls));
             }
-            ahead.push((rx, back_tx));
-        }
-        let mut ok = true;
-        if let Some(id) = prelude_id {
-            let p = syntax::parse(id, sources.text(id));
-            // An error in the prelude: the whole-file path reports it.
-            ok = p.diags.is_empty();
-            drop(stream.feed(id, p.file.decls));
-        }
-        clock.lap("parse prelude");
-        before = stream.declared();
-        let count = if ok { pieces.len() } else { 0 };
-        for k in 0..count {
-            let (rx, back) = &ahead[k % PARSERS];
-            match rx.recv() {
-                // The parser may be gone: then this thread frees the rest.
-                Ok(Some(decls)) => drop(back.send(stream.feed(file_id, decls))),
-                _ => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        // Closing the channels ends the parsers (a parser ahead stops sending).
-        drop(ahead);
-        workers.into_iter().fold(ok, |ok, h| h.join().is_ok() && ok)
-    });
+            clock.lap("parse prelude");
+            *before = stream.declared();
+            ok
+        },
+        |(stream, _, _), decls| stream.feed(file_id, decls),
+    );
+    let before = state.2;
     if !parsed || stream.declared() == before {
         clock.lap("parse + declare (given up)");
         return None;
@@ -463,14 +397,12 @@ fn resolve_streamed(
     // The check stage's table is made on another thread while the names stage
     // finishes (fresh memory is slow to get, and this thread is the busy one).
     let bound = stream.symbols_bound();
-    let ((res, d), table) = std::thread::scope(|scope| {
-        let table = (bound >= PREPARED_TABLE)
-            .then(|| std::thread::Builder::new().spawn_scoped(scope, move || check::Results::new(bound)))
-            .and_then(Result::ok);
-        let r = stream.finish(&mut units);
-        // Without the table (no thread, or it failed), the check stage makes it.
-        (r, table.and_then(|h| h.join().ok()))
-    });
+    // (Without the table — no thread, or it failed — the check stage makes it.)
+    let ((res, d), table) = if bound >= PREPARED_TABLE {
+        par::beside(|| stream.finish(&mut units), move || check::Results::new(bound))
+    } else {
+        (stream.finish(&mut units), None)
+    };
     debug_assert!(res.syms.len() <= bound, "symbols_bound is below the symbols");
     diags.extend(d);
     clock.lap("names");

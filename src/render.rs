@@ -9,12 +9,12 @@ use crate::explain::{
     Outline, PartReport, Quantity, Report, Tree, Verdict,
 };
 use crate::number;
+use crate::par;
 use crate::source::SourceMap;
 use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write;
-use std::ops::Range;
 
 /// Appends `s`, text from the file shown on one line, escaped
 /// ([`escape_controls`]).
@@ -167,7 +167,7 @@ impl Flags<'_> {
 /// The balance, the terms table, the expectations, the allowed warnings and the
 /// flags, up to the `Explanation` heading, written to `out` (through `o`, which is
 /// left to write). The table has `rows` rows, `row(i)` each; its lines and those of
-/// the flags are formatted in batches on two threads ([`batched`]).
+/// the flags are formatted in batches on two threads ([`crate::par::batched`]).
 fn head_text<'r>(
     out: &mut dyn std::io::Write,
     o: &mut String,
@@ -226,7 +226,7 @@ fn head_text<'r>(
     o.push('\n');
     out.write_all(o.as_bytes())?;
     o.clear();
-    batched(
+    par::batched(
         out,
         rows,
         ROWS_BATCH,
@@ -329,7 +329,7 @@ fn head_text<'r>(
         let _ = writeln!(o, "Modelling choices flagged");
         out.write_all(o.as_bytes())?;
         o.clear();
-        batched(
+        par::batched(
             out,
             h.flags.len(),
             ROWS_BATCH,
@@ -395,68 +395,6 @@ const WARM: usize = 32;
 /// Lines per batch of the terms table and of the flags.
 const ROWS_BATCH: usize = 2048;
 
-/// Renders items `0..n` in batches of `batch` and writes them to `out` in order.
-/// The batches alternate between this thread and one worker; each thread has its
-/// own state (`init`) and output buffer, reused from batch to batch, and at most a
-/// few batches wait to be written, so memory stays flat however long the list.
-fn batched<S, B>(
-    out: &mut (impl std::io::Write + ?Sized),
-    n: usize,
-    batch: usize,
-    init: impl Fn() -> S + Sync,
-    render: impl Fn(&mut S, Range<usize>, &mut B) + Sync,
-) -> std::io::Result<()>
-where
-    B: Default + AsRef<[u8]> + Send,
-{
-    let range = |b: usize| b * batch..((b + 1) * batch).min(n);
-    let batches = n.div_ceil(batch);
-    let mut state = init();
-    let mut buf = B::default();
-    if batches < 2 {
-        render(&mut state, 0..n, &mut buf);
-        return out.write_all(buf.as_ref());
-    }
-    std::thread::scope(|scope| {
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<B>(2);
-        let (free_tx, free_rx) = std::sync::mpsc::channel::<B>();
-        let (init, render) = (&init, &render);
-        let worker = std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn_scoped(scope, move || {
-                let mut state = init();
-                for b in (1..batches).step_by(2) {
-                    let mut buf = free_rx.try_recv().unwrap_or_default();
-                    render(&mut state, range(b), &mut buf);
-                    if done_tx.send(buf).is_err() {
-                        break;
-                    }
-                }
-            });
-        let mut from_worker = worker.is_ok();
-        for b in 0..batches {
-            if b % 2 == 0 || !from_worker {
-                render(&mut state, range(b), &mut buf);
-                out.write_all(buf.as_ref())?;
-                continue;
-            }
-            match done_rx.recv() {
-                Ok(theirs) => {
-                    out.write_all(theirs.as_ref())?;
-                    let _ = free_tx.send(theirs);
-                }
-                Err(_) => {
-                    // The worker stopped (it panicked): render the rest here.
-                    from_worker = false;
-                    render(&mut state, range(b), &mut buf);
-                    out.write_all(buf.as_ref())?;
-                }
-            }
-        }
-        Ok(())
-    })
-}
-
 /// The balance, the terms table and every term's derivation.
 pub fn text(r: &Report) -> String {
     let mut v = Vec::new();
@@ -503,7 +441,7 @@ pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()>
     };
     head_text(out, &mut o, &head, r.terms.len(), row)?;
     std::io::Write::write_all(out, o.as_bytes())?;
-    batched(
+    par::batched(
         out,
         r.terms.len(),
         BATCH,
@@ -529,7 +467,7 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
     head_text(out, &mut o, &head, r.terms.len(), row)?;
     std::io::Write::write_all(out, o.as_bytes())?;
     drop(o);
-    batched(
+    par::batched(
         out,
         r.terms.len(),
         BATCH,
@@ -1477,7 +1415,7 @@ pub fn json_stream(
         w.write_all(b"[]")?;
     } else {
         w.write_all(b"[")?;
-        batched(
+        par::batched(
             w,
             r.terms.len(),
             BATCH,
@@ -1506,7 +1444,7 @@ pub fn json_stream(
         // As serde_json prints the list of `Flag`s, written in batches on two
         // threads (a large inventory flags tens of thousands of terms).
         w.write_all(b"[")?;
-        batched(
+        par::batched(
             w,
             r.flags.len(),
             ROWS_BATCH,

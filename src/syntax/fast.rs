@@ -54,17 +54,10 @@ pub(super) fn parse_file(src: SourceId, text: &str) -> Option<Vec<Decl>> {
     let Some(cut) = find_cut(text) else {
         return parse_range(src, text, 0, text.len(), capacity);
     };
-    let (first, second) = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .stack_size(PARALLEL_STACK)
-            .spawn_scoped(scope, || parse_range(src, text, cut, text.len(), capacity / 2));
-        let first = parse_range(src, text, 0, cut, capacity);
-        let second = match other {
-            Ok(h) => h.join().ok().flatten(),
-            Err(_) => parse_range(src, text, cut, text.len(), capacity / 2),
-        };
-        (first, second)
-    });
+    let (first, second) = crate::par::join(
+        || parse_range(src, text, 0, cut, capacity),
+        || parse_range(src, text, cut, text.len(), capacity / 2),
+    );
     match (first, second) {
         (Some(mut first), Some(second)) if matches!(first.last(), Some(Decl::Block(_))) => {
             first.extend(second);
@@ -78,9 +71,6 @@ pub(super) fn parse_file(src: SourceId, text: &str) -> Option<Vec<Decl>> {
 const PARALLEL_BYTES: usize = 256 * 1024;
 /// How far past the middle to look for a cut.
 const CUT_SEARCH: usize = 64 * 1024;
-/// Stack of the second thread: the nesting limits bound the recursion, and this
-/// holds it in a debug build too (only reserved, not used).
-const PARALLEL_STACK: usize = 64 << 20;
 
 /// Where to cut a large file in two: the first line start after the middle that
 /// begins with an ASCII letter or `_` and follows a line ending in `}`.

@@ -270,17 +270,7 @@ fn parse_in_chunks(src: SourceId, text: &str, splits: &[usize]) -> Option<Parsed
     };
     // Two halves: this thread parses the first while another parses the second.
     let (first, second) = pieces.split_at(pieces.len() / 2);
-    let (a, b) = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn_scoped(scope, || parse_pieces(second));
-        let a = parse_pieces(first);
-        let b = match other {
-            Ok(h) => h.join().ok().flatten(),
-            Err(_) => parse_pieces(second),
-        };
-        (a, b)
-    });
+    let (a, b) = crate::par::join(|| parse_pieces(first), || parse_pieces(second));
     let ((mut decls, mut diags), (d2, g2)) = (a?, b?);
     decls.extend(d2);
     diags.extend(g2);
