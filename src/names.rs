@@ -9,6 +9,8 @@ use crate::ir::{At, Chained, Ir, IrOp, SymId};
 use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
+// Names of the balance, which no declaration may take.
+use crate::syntax::keywords::BALANCE_NAMES as RESERVED;
 use crate::units::{Rat, Units};
 use rustc_hash::FxHashMap as HashMap;
 use smol_str::SmolStr;
@@ -522,17 +524,6 @@ const SUGGESTED: usize = 100;
 /// through every name of the program, so the first few unknown words of a large
 /// program get one, and the stage stays linear however many there are.
 const SUGGEST_WORK: usize = 4_000_000;
-
-const RESERVED: &[&str] = &[
-    "above",
-    "under",
-    "sinks",
-    "sold",
-    "purchased",
-    "emissions",
-    "net",
-    "period",
-];
 
 /// Resolves names over the given files (the prelude first, if any).
 /// Takes the files (the prelude first): each declaration is freed as soon as it is

@@ -192,6 +192,7 @@ impl Session {
             out.extend(p.units.unit_names().map(str::to_string));
             out.extend(p.units.prefixed_unit_names());
         }
+        out.extend(crate::syntax::keywords::KEYWORDS.iter().map(|k| k.to_string()));
         out.extend(
             COMMANDS
                 .iter()
@@ -1693,7 +1694,7 @@ fn escape(s: &str) -> String {
 
 fn looks_like_declaration(t: &str) -> bool {
     let first = t.split_whitespace().next().unwrap_or("");
-    if matches!(first, "let" | "source" | "unit" | "dimension" | "expect") {
+    if crate::syntax::keywords::DECLARATIONS.contains(&first) {
         return true;
     }
     // `kind name {` or `kind "title" {`

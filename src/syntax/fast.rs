@@ -31,6 +31,7 @@
 //! last token unless a `;` ends it.
 
 use super::ast::*;
+use super::keywords::is_keyword;
 use super::{number_precision, number_value, parse_power, unescape, MAX_DEPTH, MAX_UNIT_FACTORS};
 use crate::number::Rat;
 use crate::source::{SourceId, Span};
@@ -187,28 +188,6 @@ struct Parser<'a> {
     /// writes a unit seen before shares its copy (spans relative to the unit's
     /// start, so equal texts give equal units).
     units: rustc_hash::FxHashMap<&'a str, Arc<UnitExpr>>,
-}
-
-/// `keyword`: one of these words, not followed by an `ident_char`.
-fn is_keyword(w: &str) -> bool {
-    matches!(
-        w,
-        "let"
-            | "source"
-            | "dimension"
-            | "unit"
-            | "from"
-            | "assumed"
-            | "to"
-            | "prefixes"
-            | "expect"
-            | "within"
-            | "known"
-            | "allow"
-            | "parts"
-            | "also"
-            | "override"
-    )
 }
 
 /// pest's `LETTER` (Unicode general category L).

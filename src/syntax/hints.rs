@@ -3,6 +3,7 @@
 //! `3 m2 m`), and an invisible character in a name (a right-to-left mark pasted
 //! with a name). Both run only after a parse has failed.
 
+use super::keywords::is_keyword;
 use crate::diag::Diag;
 use crate::source::{SourceId, Span};
 
@@ -125,24 +126,6 @@ fn invisible_diag(src: SourceId, text: &str, i: usize) -> Option<(Diag, usize)> 
     Some((d, end - i))
 }
 
-const KEYWORDS: &[&str] = &[
-    "let",
-    "source",
-    "dimension",
-    "unit",
-    "from",
-    "assumed",
-    "to",
-    "prefixes",
-    "expect",
-    "within",
-    "known",
-    "allow",
-    "parts",
-    "also",
-    "override",
-];
-
 fn is_unit_start(c: char) -> bool {
     c.is_alphabetic() || matches!(c, '%' | '‰' | '°' | 'µ')
 }
@@ -173,7 +156,7 @@ fn word_end(text: &str, i: usize, start: fn(char) -> bool) -> Option<usize> {
         .skip(1)
         .find(|(_, c)| !is_unit_char(*c))
         .map_or(text.len(), |(k, _)| i + k);
-    (!KEYWORDS.contains(&&text[i..end])).then_some(end)
+    (!is_keyword(&text[i..end])).then_some(end)
 }
 
 /// The end of a number at `i` (digits with a fraction and an exponent, or `10^n`).

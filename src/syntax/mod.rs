@@ -9,6 +9,7 @@
 pub mod ast;
 mod fast;
 mod hints;
+pub mod keywords;
 pub use hints::know_units;
 
 use crate::diag::Diag;
@@ -525,11 +526,7 @@ fn previous_word(text: &str, pos: usize) -> Option<(usize, &str)> {
 
 fn syntax_help(rest: &str, expected: &[&str]) -> Option<String> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    if matches!(
-        word.as_str(),
-        "let" | "source" | "unit" | "dimension" | "from" | "assumed" | "to" | "prefixes" | "override"
-    ) && expected.contains(&"a name")
-    {
+    if keywords::is_keyword(&word) && expected.contains(&"a name") {
         return Some(format!(
             "`{word}` is a keyword of the language and cannot be used as a name"
         ));

@@ -1,0 +1,100 @@
+//! The words of the language, in one place. `grammar/carbon.pest` defines them;
+//! `tests/keywords.rs` reads the grammar and fails when this list and the
+//! grammar's `keyword` rule, the fuzz dictionary or REPL completion disagree.
+//!
+//! Used by the fast parser (a keyword is not a name or a unit), the syntax
+//! errors' hints and help (`… is a keyword of the language`), REPL completion and
+//! the name resolver (the balance's own names, below).
+
+/// The keywords: reserved, never a name or a unit atom (`!keyword` in the
+/// grammar). Declarations first, then the clauses.
+pub const KEYWORDS: &[&str] = &[
+    // declarations
+    "let",
+    "source",
+    "dimension",
+    "unit",
+    "expect",
+    // clauses of a value: provenance, stated parts, a second statement
+    "from",
+    "assumed",
+    "allow",
+    "parts",
+    "also",
+    // clauses of an expression, an expectation, a unit or a dimension
+    "to",
+    "within",
+    "known",
+    "prefixes",
+    "override",
+];
+
+/// The keywords that begin a declaration (the REPL tells a declaration from an
+/// expression by them).
+pub const DECLARATIONS: &[&str] = &["let", "source", "dimension", "unit", "expect"];
+
+/// Words the grammar writes that are not keywords: they stay names wherever a
+/// name fits. `display` (in a dimension) and the IPCC notation keys (followed by
+/// a string, a field's figure).
+pub const CONTEXTUAL: &[&str] = &["display", "NE", "NO", "IE", "NA"];
+
+/// Names of the balance itself: names to the grammar, but no declaration may
+/// take them (`carbon::names::reserved`).
+pub const BALANCE_NAMES: &[&str] = &[
+    "above",
+    "under",
+    "sinks",
+    "sold",
+    "purchased",
+    "emissions",
+    "net",
+    "period",
+];
+
+/// For each first byte, the keywords that begin with it (bit `i`: `KEYWORDS[i]`).
+static BY_FIRST_BYTE: [u32; 256] = {
+    assert!(KEYWORDS.len() <= 32, "one bit per keyword in a u32");
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        t[KEYWORDS[i].as_bytes()[0] as usize] |= 1 << i;
+        i += 1;
+    }
+    t
+};
+
+/// Whether the whole of `w` is a keyword. On the path of every name and unit
+/// atom: the first byte picks the few keywords to compare.
+#[inline]
+pub fn is_keyword(w: &str) -> bool {
+    let b = w.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    let mut m = BY_FIRST_BYTE[first as usize];
+    while m != 0 {
+        if KEYWORDS[m.trailing_zeros() as usize].as_bytes() == b {
+            return true;
+        }
+        m &= m - 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_are_keywords_and_no_word_is_two_things() {
+        assert!(DECLARATIONS.iter().all(|d| is_keyword(d)));
+        for w in CONTEXTUAL.iter().chain(BALANCE_NAMES) {
+            assert!(!is_keyword(w), "{w}");
+        }
+        for k in KEYWORDS {
+            assert!(is_keyword(k));
+            assert!(!is_keyword(&k[1..]) && !is_keyword(&format!("{k}x")), "{k}");
+        }
+        assert!(!is_keyword(""));
+    }
+}
