@@ -522,7 +522,9 @@ struct Inferred {
     precision: Option<f64>,
 }
 
-type R = Result<Inferred, ()>;
+/// An inferred operand, or `Err` once its error is reported (the error is in the
+/// checker's diagnostics, not in the value).
+type Inference = Result<Inferred, ()>;
 
 impl Inferred {
     fn new(op: Op, span: Span, dim: DimId, unit: UnitId) -> Inferred {
@@ -722,7 +724,7 @@ impl<'a, T: Table> Checker<'a, T> {
     }
 
     /// A binary operation on two operands.
-    fn infer_bin(&mut self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> R {
+    fn infer_bin(&mut self, op: BinOp, a: &Ir, b: &Ir, span: Span) -> Inference {
         let ra = self.infer(a);
         let rb = self.infer(b);
         let (ia, ib) = (ra?, rb?);
@@ -735,10 +737,10 @@ impl<'a, T: Table> Checker<'a, T> {
 
     /// Operations of one level in a row, left to right: each operation typed as
     /// `infer_bin` types it, its left operand the operands before it.
-    fn infer_chain(&mut self, c: &Chained<Ir>, span: Span) -> R {
+    fn infer_chain(&mut self, c: &Chained<Ir>, span: Span) -> Inference {
         // Every operand, so that each error is reported.
         let first = self.infer(&c.first);
-        let rest: Vec<R> = c.rest.iter().map(|(_, x)| self.infer(x)).collect();
+        let rest: Vec<Inference> = c.rest.iter().map(|(_, x)| self.infer(x)).collect();
         let mut acc = first?;
         let mut codes = Vec::with_capacity(rest.len());
         let mut left = c.first.span;
@@ -853,7 +855,7 @@ impl<'a, T: Table> Checker<'a, T> {
         }
     }
 
-    fn infer(&mut self, ir: &Ir) -> R {
+    fn infer(&mut self, ir: &Ir) -> Inference {
         let span = ir.span;
         match &ir.op {
             IrOp::Lit { value, unit, precision } => match unit {
