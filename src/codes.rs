@@ -400,11 +400,18 @@ pub fn list_text() -> String {
     o
 }
 
-/// The message for a code that is not in the catalog, with the closest code.
+/// The message for a code that is not in the catalog: the codes whose last
+/// part it is (`mismatch` → `carbon::units::mismatch`), else the closest code.
 pub fn unknown_text(name: &str) -> String {
     let short = name.trim().strip_prefix(PREFIX).unwrap_or(name.trim());
-    let hint = crate::suggest::closest(short, CODES.iter().map(|c| &c.code[PREFIX.len()..]))
-        .map(|s| format!("\n  help: did you mean `{PREFIX}{s}`?"))
-        .unwrap_or_default();
+    let ending = format!("::{short}");
+    let ends: Vec<&str> = CODES.iter().map(|c| c.code).filter(|c| c.ends_with(&ending)).collect();
+    let hint = if !ends.is_empty() {
+        format!("\n  help: did you mean `{}`?", ends.join("` or `"))
+    } else {
+        crate::suggest::closest(short, CODES.iter().map(|c| &c.code[PREFIX.len()..]))
+            .map(|s| format!("\n  help: did you mean `{PREFIX}{s}`?"))
+            .unwrap_or_default()
+    };
     format!("error: `{name}` is not a diagnostic code{hint}\n  (`carbon explain-code --list` lists them)\n")
 }

@@ -204,6 +204,20 @@ fn explain_code_explains_a_code_with_or_without_the_prefix() {
         "{}",
         out.stderr
     );
+    // The last part of a code names it, or the codes it may be.
+    let out = carbon(&["explain-code", "no_gwp"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("did you mean `carbon::units::no_gwp`?"),
+        "{}",
+        out.stderr
+    );
+    let out = carbon(&["explain-code", "cycle"]);
+    assert!(
+        out.stderr.contains("`carbon::names::cycle` or `carbon::units::cycle`"),
+        "{}",
+        out.stderr
+    );
     let out = carbon(&["explain-code", "--list"]);
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout.lines().count(), CODES.len());
