@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod cancel;
 pub mod check;
+pub mod codes;
 pub mod diag;
 pub mod domain;
 pub mod escape;

@@ -3,7 +3,7 @@
 use carbon::diag::{self, Diag, RenderOptions, Severity};
 use carbon::input::{self, DEFAULT_MAX_INPUT_TEXT};
 use carbon::source::SourceMap;
-use carbon::{render, Analysis, Options};
+use carbon::{codes, render, Analysis, Options};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
@@ -88,6 +88,15 @@ enum Command {
     },
     /// Print the embedded prelude (units, GWP sets, default factors).
     Prelude,
+    /// Explain a diagnostic code, e.g. `carbon explain-code units::mismatch`.
+    ExplainCode {
+        /// The code, with or without `carbon::` (as printed above an error).
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its one-line summary.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
+    },
 }
 
 fn render_opts() -> RenderOptions {
@@ -219,8 +228,28 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
     // written, and dropped after.
     let report = if check_only { None } else { a.outline() };
     let explained = std::time::Instant::now();
+    // `run` of a file of definitions: an error of its own, with the file's
+    // diagnostics (in JSON, in the one list).
+    let no_inventory = (!check_only && report.is_none() && !a.has_errors()).then(|| {
+        Diag::error(
+            "carbon::run::no_inventory",
+            format!(
+                "`{}` has no `inventory` header, so there is no balance to compute",
+                shown(&c.file)
+            ),
+        )
+        .help("add `inventory \"Site\" { period 1 a  gwp AR6 }`, or use `carbon check` for a file of definitions")
+    });
     let output = match c.format {
-        Format::Json => out_with(|o| render::json_stream(o, report.as_ref(), &a.diags, &a.sources)),
+        Format::Json => {
+            let with: Option<Vec<Diag>> = no_inventory.as_ref().map(|d| {
+                let mut v = a.diags.clone();
+                v.push(d.clone());
+                v
+            });
+            let diags = with.as_deref().unwrap_or(&a.diags);
+            out_with(|o| render::json_stream(o, report.as_ref(), diags, &a.sources))
+        }
         Format::Text if check_only || explain => {
             print_diags(&a);
             match &report {
@@ -262,11 +291,10 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
         err(&text);
     }
     let mut failed = a.has_errors() || (c.deny_warnings && has_warnings(&a));
-    if !check_only && report.is_none() && !a.has_errors() {
-        err(&format!(
-            "error[carbon::run::no_inventory]: `{}` has no `inventory` header, so there is no balance to compute\n  help: add `inventory \"Site\" {{ period 1 a  gwp AR6 }}`, or use `carbon check` for a file of definitions\n",
-            shown(&c.file)
-        ));
+    if let Some(d) = &no_inventory {
+        if matches!(c.format, Format::Text) {
+            err(&diag::render(d, &a.sources, render_opts()));
+        }
         failed = true;
     }
     if check_only && matches!(c.format, Format::Text) && !a.has_errors() {
@@ -328,6 +356,23 @@ fn explain(file: &str, term: &str, format: Format, limit: u64) -> i32 {
     }
 }
 
+/// `carbon explain-code`: the explanation of one diagnostic code (with or
+/// without `carbon::`), or with `--list` every code and its summary. An unknown
+/// code gets the closest one and status 1.
+fn explain_code(code: Option<&str>, list: bool) -> i32 {
+    if list {
+        return written(out(&codes::list_text()), 0);
+    }
+    let name = code.unwrap_or_default();
+    match codes::find(name) {
+        Some(c) => written(out(&codes::explain_text(c)), 0),
+        None => {
+            err(&codes::unknown_text(name));
+            1
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -345,6 +390,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Prelude => written(out(carbon::PRELUDE), 0),
+        Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
         Command::Run(r) => run(r.common, false, r.explain),
         Command::Repl { file } => repl::run(file),
         Command::Check(c) => run(c, true, false),

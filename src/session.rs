@@ -406,7 +406,7 @@ impl Session {
         }
         if let (Some(p), Some(v)) = (&self.current.program, &self.current.values) {
             let mut a = crate::audit::audit(p, v, &self.current.sources, false);
-            self.current.diags.retain(|d| !d.code.starts_with("carbon::audit"));
+            self.current.diags.retain(|d| !d.code.starts_with("carbon::audit::"));
             self.current.diags.append(&mut a.diags);
             self.current.audit = Some(a);
         }

@@ -436,7 +436,10 @@ impl Units {
                                 "carbon::units::too_many_dimensions",
                                 format!("more than {MAX_BASES} base dimensions"),
                             )
-                            .at(dd.name.span, "one base dimension too many"),
+                            .at(dd.name.span, "one base dimension too many")
+                            .help(format!(
+                                "carbon holds {MAX_BASES} base dimensions, the prelude's included: define the quantity as a unit of the declared ones"
+                            )),
                         );
                         continue;
                     }
@@ -570,7 +573,8 @@ impl Units {
                     "carbon::units::cycle",
                     format!("the unit `{}` is defined in terms of itself", ud.name.name),
                 )
-                .at(ud.name.span, "this definition is circular"),
+                .at(ud.name.span, "this definition is circular")
+                .help("define one of the units from a dimension (`unit name : mass`) or from units that do not lead back to it"),
             );
             u.units.remove(&normalize(&ud.name.name));
         }
@@ -890,7 +894,8 @@ impl Units {
         }
         if !scale.is_finite() || scale == 0.0 {
             return Err(Diag::error("carbon::units::scale", "unit scale out of range")
-                .at(e.span, "this unit's size cannot be represented"));
+                .at(e.span, "this unit's size cannot be represented")
+                .help("check the unit's factor: its size in base units must be above 0 and below about 1e308"));
         }
         let display_id = self.intern_dunit(display.clone());
         let dim_id = self.intern_dim(dim);
