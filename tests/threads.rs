@@ -54,7 +54,13 @@ fn generated_workload() {
 fn every_example_and_failing_program() {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut n = 0;
-    for dir in ["examples", "tests/errors", "tests/warnings", "tests/expect"] {
+    for dir in [
+        "examples",
+        "tests/errors",
+        "tests/warnings",
+        "tests/expect",
+        "tests/programs",
+    ] {
         let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
             .expect("folder")
             .filter_map(|e| e.ok().map(|e| e.path()))
