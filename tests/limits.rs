@@ -1,6 +1,14 @@
 //! The nesting limits hold in process, on a test thread's small stack (2 MiB by
 //! default, the default), in a debug build: every recursive pass is bounded by
 //! the limit checked before it runs.
+//!
+//! The flat chains (`t0 + t1 + …`) are 30,000 terms long in CI: far deeper than a
+//! recursion along them could go on a 2 MiB stack in a debug build. The long run,
+//! 100,000 terms each, is `cargo test --release --test limits -- --ignored`.
+
+/// Terms of a long chain in CI, and in the long run (`--ignored`).
+const TERMS: usize = 30_000;
+const LONG_TERMS: usize = 100_000;
 
 use carbon::{analyze, Options};
 
@@ -103,9 +111,13 @@ fn total_on_small_stack(src: String) -> (Option<f64>, Vec<&'static str>) {
 }
 
 #[test]
-fn a_sum_of_a_hundred_thousand_terms_evaluates() {
-    // A flat sum is not nesting: 256 terms, 1,025 and 100,000 in one `let`.
-    for n in [256, 1025, 100_000] {
+fn a_long_sum_evaluates() {
+    a_sum_evaluates(TERMS);
+}
+
+fn a_sum_evaluates(long: usize) {
+    // A flat sum is not nesting: 256 terms, 1,025 and `long` in one `let`.
+    for n in [256, 1025, long] {
         let (total, codes) = total_on_small_stack(long_total(n, &["+"], "1 tCO2/a"));
         assert!(!codes.iter().any(|c| c.starts_with("carbon::limits")), "{n}: {codes:?}");
         // Within the rounding of 1 tCO2/a in base units (per second), summed.
@@ -115,33 +127,63 @@ fn a_sum_of_a_hundred_thousand_terms_evaluates() {
 }
 
 #[test]
-fn a_product_of_a_hundred_thousand_factors_evaluates() {
-    // 2 × 2 / 2 × 2 / …: plain numbers, 100,000 factors in one `let` (50,000
-    // products and 49,999 quotients after the first).
-    let src = long_total(100_000, &["/", "*"], "2").replace("amount total", "amount total * 1 tCO2/a");
+fn a_long_product_evaluates() {
+    a_product_evaluates(TERMS);
+}
+
+fn a_product_evaluates(n: usize) {
+    // 2 × 2 / 2 × 2 / …: plain numbers, `n` factors in one `let` (alternate
+    // products and quotients after the first).
+    let src = long_total(n, &["/", "*"], "2").replace("amount total", "amount total * 1 tCO2/a");
     let (total, codes) = total_on_small_stack(src);
     let t = total.unwrap_or_else(|| panic!("no total: {codes:?}"));
-    assert!((t - 4.0).abs() < 1e-9, "{t}");
+    let want = if n.is_multiple_of(2) { 4.0 } else { 2.0 };
+    assert!((t - want).abs() < 1e-9, "{t}");
 }
 
 #[test]
-fn a_hundred_thousand_terms_of_plus_and_minus_evaluate() {
-    // t0 + t1 − t2 + t3 − …: the terms cancel in pairs after the first.
+fn a_long_chain_of_plus_and_minus_evaluates() {
+    plus_and_minus_evaluate(TERMS + 1);
+}
+
+fn plus_and_minus_evaluate(n: usize) {
+    // t0 + t1 − t2 + t3 − …: the terms cancel in pairs after the first (`n` odd).
+    assert!(!n.is_multiple_of(2));
     for minus in ["−", "-"] {
-        let (total, codes) = total_on_small_stack(long_total(100_001, &[minus, "+"], "1 tCO2/a"));
+        let (total, codes) = total_on_small_stack(long_total(n, &[minus, "+"], "1 tCO2/a"));
         let t = total.unwrap_or_else(|| panic!("no total: {codes:?}"));
         assert!((t - 1.0).abs() < 1e-9, "{t}");
     }
 }
 
 #[test]
-fn a_hundred_thousand_terms_beside_a_syntax_error() {
+fn a_long_chain_beside_a_syntax_error() {
+    chain_beside_a_syntax_error(TERMS, 1000);
+}
+
+fn chain_beside_a_syntax_error(n: usize, names: usize) {
     // A syntax error elsewhere: the file goes through the prepass, pest and its
     // builder, which build the chain as the fast path does, without recursing
-    // along it, and report only the error.
-    let mut src = long_total(100_000, &["+", "-"], "1 tCO2/a");
+    // along it, and report only the error. The chain reads `names` distinct lets
+    // in turn (each let costs the slow path time, the chain is what is tested).
+    let mut src = long_total(names, &["+", "-"], "1 tCO2/a");
+    let extra: String = (names..n)
+        .map(|i| format!(" {} t{}", ["+", "-"][i % 2], i % names))
+        .collect();
+    let at = src.find("\nemission e").expect("the total");
+    src.insert_str(at, &extra);
     src.push_str("let broken = = 1\n");
     let codes = codes_on_small_stack(src);
     assert!(codes.iter().all(|c| c.starts_with("carbon::syntax")), "{codes:?}");
     assert!(!codes.is_empty());
+}
+
+/// The long run: every chain 100,000 terms long, each term its own `let`.
+#[test]
+#[ignore = "long: cargo test --release --test limits -- --ignored"]
+fn long_run() {
+    a_sum_evaluates(LONG_TERMS);
+    a_product_evaluates(LONG_TERMS);
+    plus_and_minus_evaluate(LONG_TERMS + 1);
+    chain_beside_a_syntax_error(LONG_TERMS, LONG_TERMS);
 }

@@ -12,7 +12,11 @@
 //! characters and tokens) of all of these. The fast path must also be *used*: it
 //! must accept every file that pest accepts, the prelude and W(N).
 //!
-//! `PARSE_DIFF_CASES` sets the number of random cases per property (default 1500).
+//! Sized for CI (a debug build, a few seconds a test): each property runs a few
+//! hundred random cases and the workloads stop at W(2000), which is already parsed
+//! on two threads and in pieces. `PARSE_DIFF_CASES` sets the cases of every
+//! property; the long run (1,500 cases or `PARSE_DIFF_CASES`, and W(20000)) is the
+//! `#[ignore]`d `long_run`: `cargo test --release --test parse_diff -- --ignored`.
 
 #[path = "../benches/workload.rs"]
 mod workload;
@@ -32,12 +36,16 @@ const SRC: SourceId = SourceId(7);
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn cases() -> u32 {
+/// The random cases of a property: `PARSE_DIFF_CASES`, else `default`.
+fn cases(default: u32) -> u32 {
     std::env::var("PARSE_DIFF_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1500)
+        .unwrap_or(default)
 }
+
+/// Cases of the long run (`long_run`), unless `PARSE_DIFF_CASES` says otherwise.
+const LONG_CASES: u32 = 1500;
 
 /// Compares both paths on `text`; returns whether the fast path accepted it.
 fn compare(text: &str) -> Result<bool, String> {
@@ -192,9 +200,16 @@ fn halves() {
 
 #[test]
 fn generated_workloads() {
+    // W(2000) (320 KB) is parsed on two threads and in pieces, as W(20000) is.
+    generated_workloads_up_to(&[0, 1, 2, 3, 4, 5, 17, 1000, 2000]);
+}
+
+fn generated_workloads_up_to(sizes: &[usize]) {
     big_stack(|| {
-        for n in [0, 1, 2, 3, 4, 5, 17, 1000, 20_000] {
+        let mut largest = 0;
+        for &n in sizes {
             let (text, _) = workload::generate(n, workload::DEFAULT_SEED + n as u64);
+            largest = largest.max(text.len());
             assert!(compare(&text).expect("same AST"), "W({n}): the fast path gives up");
             // A large file is parsed in pieces: they must not give up on W(N).
             for piece in [4096, 256 * 1024] {
@@ -204,6 +219,8 @@ fn generated_workloads() {
                 );
             }
         }
+        // At least one file large enough for the two threads (256 KB) and the pieces.
+        assert!(largest >= 256 * 1024, "the largest workload is {largest} bytes");
     });
 }
 
@@ -760,6 +777,7 @@ impl Tally {
 /// Runs a property over the values of the strategy `make` builds (on the thread
 /// that runs it: strategies are not `Send`).
 fn run<S: Strategy>(
+    cases: u32,
     make: impl FnOnce() -> S + Send,
     tally: &Tally,
     min: f64,
@@ -770,7 +788,7 @@ fn run<S: Strategy>(
     big_stack(|| {
         let strategy = make();
         let mut runner = TestRunner::new(Config {
-            cases: cases(),
+            cases,
             failure_persistence: None,
             ..Config::default()
         });
@@ -786,16 +804,28 @@ fn run<S: Strategy>(
     tally.report(min);
 }
 
+// Each property with the cases of CI (a few seconds in a debug build); `long_run`
+// runs them all with `LONG_CASES`.
+
 #[test]
 fn random_programs() {
+    random_programs_n(cases(300));
+}
+
+fn random_programs_n(cases: u32) {
     static T: Tally = Tally::new("random programs");
-    run(program, &T, 0.2, |p| compare(&p));
+    run(cases, program, &T, 0.2, |p| compare(&p));
 }
 
 #[test]
 fn random_expressions() {
+    random_expressions_n(cases(1000));
+}
+
+fn random_expressions_n(cases: u32) {
     static T: Tally = Tally::new("random expressions");
     run(
+        cases,
         || (expr(), any::<u64>()),
         &T,
         0.2,
@@ -805,8 +835,13 @@ fn random_expressions() {
 
 #[test]
 fn mutated_random_programs() {
+    mutated_random_programs_n(cases(300));
+}
+
+fn mutated_random_programs_n(cases: u32) {
     static T: Tally = Tally::new("mutated random programs");
     run(
+        cases,
         || (program(), proptest::collection::vec(mutation(), 1..4)),
         &T,
         0.05,
@@ -816,10 +851,15 @@ fn mutated_random_programs() {
 
 #[test]
 fn mutated_files() {
+    mutated_files_n(cases(1500));
+}
+
+fn mutated_files_n(cases: u32) {
     static T: Tally = Tally::new("mutated files of the crate");
     let files: Vec<String> = corpus().into_iter().map(|(_, t)| t).collect();
     let n = files.len();
     run(
+        cases,
         move || {
             (
                 0..n,
@@ -836,6 +876,10 @@ fn mutated_files() {
 
 #[test]
 fn mutated_whole_examples() {
+    mutated_whole_examples_n(cases(150));
+}
+
+fn mutated_whole_examples_n(cases: u32) {
     static T: Tally = Tally::new("mutated whole examples");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files: Vec<String> = [
@@ -847,11 +891,27 @@ fn mutated_whole_examples() {
     .map(|f| std::fs::read_to_string(root.join(f)).expect("read an example"))
     .collect();
     run(
+        cases,
         || (0..3usize, proptest::collection::vec(mutation(), 1..3)),
         &T,
         0.05,
         |(i, m)| compare(&mutate(&files[i], &m)),
     );
+}
+
+/// The long run: every property with `LONG_CASES` (or `PARSE_DIFF_CASES`) and the
+/// workloads up to W(20000) (3 MB). Minutes in a debug build:
+/// `cargo test --release --test parse_diff -- --ignored`.
+#[test]
+#[ignore = "long: cargo test --release --test parse_diff -- --ignored"]
+fn long_run() {
+    let n = cases(LONG_CASES);
+    random_programs_n(n);
+    random_expressions_n(n);
+    mutated_random_programs_n(n);
+    mutated_files_n(n);
+    mutated_whole_examples_n(n);
+    generated_workloads_up_to(&[0, 1, 2, 3, 4, 5, 17, 1000, 2000, 20_000]);
 }
 
 /// Not a check: times both paths on W(N), with the binary's allocator, the AST

@@ -54,7 +54,13 @@ fn generated_workload() {
 fn every_example_and_failing_program() {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut n = 0;
-    for dir in ["examples", "tests/errors", "tests/warnings", "tests/expect"] {
+    for dir in [
+        "examples",
+        "tests/errors",
+        "tests/warnings",
+        "tests/expect",
+        "tests/programs",
+    ] {
         let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
             .expect("folder")
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -102,20 +108,32 @@ fn second_half_reads_the_first() {
 /// them for a large program while the names finish), shorter or longer than the
 /// program, give what `check` gives on one thread: also at a size checked on two
 /// threads, which use the room made for the second thread's results.
+///
+/// In CI, W(7000) with a table shorter, as long and longer than the program; the
+/// long run (`cargo test --release --test threads -- --ignored`) with every size.
 #[test]
 fn table_made_ahead() {
+    table_made_ahead_at(500, |n| vec![0, 1, n / 2, n - 1, n, n + 1, 2 * n]);
     // W(7000) has more than the 40,000 symbols checked on two threads.
-    for decls in [500, 7000] {
-        let (text, _) = workload::generate(decls, workload::DEFAULT_SEED);
-        let one = shown(&checked(&text, 1, 0).expect("the workload parses"));
-        let n = one.lines().filter(|l| l.contains("Checked")).count();
-        assert!(n > decls * 6, "only {n} symbols");
-        for size in [0, 1, n / 2, n - 1, n, n + 1, 2 * n] {
-            let ahead = shown(&checked_in(&text, carbon::check::Results::new(size)));
-            if ahead != one {
-                let (a, o) = common::around_difference(&ahead, &one, 300);
-                panic!("W({decls}), a table of {size} for {n} symbols: differs\nahead: …{a}\ncheck: …{o}");
-            }
+    table_made_ahead_at(7000, |n| vec![1, n - 1, n, 2 * n]);
+}
+
+#[test]
+#[ignore = "long: cargo test --release --test threads -- --ignored"]
+fn long_run() {
+    table_made_ahead_at(7000, |n| vec![0, 1, n / 2, n - 1, n, n + 1, 2 * n]);
+}
+
+fn table_made_ahead_at(decls: usize, sizes: impl Fn(usize) -> Vec<usize>) {
+    let (text, _) = workload::generate(decls, workload::DEFAULT_SEED);
+    let one = shown(&checked(&text, 1, 0).expect("the workload parses"));
+    let n = one.lines().filter(|l| l.contains("Checked")).count();
+    assert!(n > decls * 6, "only {n} symbols");
+    for size in sizes(n) {
+        let ahead = shown(&checked_in(&text, carbon::check::Results::new(size)));
+        if ahead != one {
+            let (a, o) = common::around_difference(&ahead, &one, 300);
+            panic!("W({decls}), a table of {size} for {n} symbols: differs\nahead: …{a}\ncheck: …{o}");
         }
     }
 }
