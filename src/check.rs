@@ -890,8 +890,18 @@ impl<'a, T: Table> Checker<'a, T> {
                             if d.code == "carbon::units::unknown" {
                                 let (words, example) = rule_want(rule);
                                 let unit = example.split_whitespace().nth(1).unwrap_or("");
-                                let fits = |x: &Dim| self.rule_ok(rule, x);
-                                let help = self.units.unknown_unit_help(a, Some((words, unit, &fits)));
+                                // (Looked up once a spelling and kind: `fits` reads the
+                                // checker, so the memo is filled after.)
+                                let key = (a.to_string(), format!("{words} {unit}"));
+                                let help = match self.units.unknown_help_memo(&key) {
+                                    Some(h) => h,
+                                    None => {
+                                        let fits = |x: &Dim| self.rule_ok(rule, x);
+                                        let h = self.units.unknown_unit_help(a, Some((words, unit, &fits)));
+                                        self.units.remember_unknown_help(key, h.clone());
+                                        h
+                                    }
+                                };
                                 d = d.help(help);
                             }
                         }

@@ -201,6 +201,9 @@ pub struct Units {
     /// does not have yet it computes without keeping, and notes in `missed`.
     frozen: bool,
     missed: bool,
+    /// Memo of the help for an unknown unit, by spelling and the kind the field
+    /// expects: a misspelt unit written on every line is looked up once.
+    unknown_help: HashMap<(String, String), String>,
 }
 
 const ID_MUL: u8 = 0;
@@ -683,6 +686,30 @@ impl Units {
 
     /// The `help:` for an unknown unit: did-you-mean, else how to declare it.
     /// `want`: what the field expects (its words, a fitting unit and the test).
+    pub fn unknown_unit_help_memo(&mut self, a: &str, want: Option<Want>) -> String {
+        let key = (
+            a.to_string(),
+            want.map_or(String::new(), |w| format!("{} {}", w.0, w.1)),
+        );
+        if let Some(h) = self.unknown_help_memo(&key) {
+            return h;
+        }
+        let h = self.unknown_unit_help(a, want);
+        self.remember_unknown_help(key, h.clone());
+        h
+    }
+
+    /// A help remembered by [`Self::unknown_unit_help_memo`]: key (spelling, the
+    /// expected kind's words and unit).
+    pub fn unknown_help_memo(&self, key: &(String, String)) -> Option<String> {
+        self.unknown_help.get(key).cloned()
+    }
+
+    pub fn remember_unknown_help(&mut self, key: (String, String), help: String) {
+        self.unknown_help.insert(key, help);
+    }
+
+    /// [`Self::unknown_unit_help_memo`], computed.
     pub fn unknown_unit_help(&self, a: &str, want: Option<Want>) -> String {
         let found = self.suggest_unit(a, want.map(|w| w.2));
         let quoted: Vec<String> = found.iter().map(|s| format!("`{s}`")).collect();
@@ -859,7 +886,7 @@ impl Units {
                     None => {
                         let mut diag = Diag::error("carbon::units::unknown", format!("unknown unit `{a}`"))
                             .at(f.span, "not a unit carbon knows");
-                        diag = diag.help(self.unknown_unit_help(a, None));
+                        diag = diag.help(self.unknown_unit_help_memo(a, None));
                         return Err(diag);
                     }
                 },
