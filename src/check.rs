@@ -30,7 +30,7 @@ pub enum Op {
     /// operand `Op::Sym` at the span of its symbol or of the pair, as `IrOp::Pair`.
     Pair(BinOp, [SymId; 2], [At; 2]),
     /// Compensated sum of symbols, each added or subtracted (behind one thin
-    /// pointer: `Op` stays 16 bytes, `Code` 32, `Checked` 48).
+    /// pointer, so that a sum makes `Op` no larger than its other variants).
     Sum(Box<Terms>),
     /// Operations of one level in a row, left to right (`IrOp::Chain`).
     Chain(Box<Chained<Code>>),
@@ -243,8 +243,8 @@ pub fn resolve_unit(p: &mut Program, u: &crate::syntax::ast::UnitExpr) -> Result
 
 /// Programs with at least this many symbols are checked on two threads. The two
 /// threads keep every expression until the end (see [`check_with`]), where one
-/// thread frees each once compiled: at W(1M) about 0.3 GB more at the peak
-/// (benches/README.md), for a check stage of 0.2 s rather than 0.4 s.
+/// thread frees each once compiled: a higher peak, still linear in the program,
+/// traded for the second core (figures in benches/README.md).
 const PARALLEL_CHECK: usize = 40_000;
 /// On two threads, the start of the order is checked on this thread alone until
 /// this many symbols in a row added nothing to the unit registry.
@@ -306,8 +306,8 @@ pub fn check_in(res: Resolved, units: Units, table: Option<Results>) -> (Program
 /// the copy does not have, or has an error, is left; once both halves are done,
 /// this thread checks what was left, in order. So every result, every interned
 /// id and every diagnostic is what one thread gives, in the same order. Both
-/// threads read the expressions and free none (freeing them as they go costs
-/// the check a third of what the second thread saves: memory allocated by one
+/// threads read the expressions and free none (freeing them as they go gives
+/// back much of what the second thread saves: memory allocated by one
 /// thread and freed by another is slow to give back): they stay in `res.irs`
 /// until the program is dropped (the command line never drops it; a REPL
 /// session frees them when it loads a program).

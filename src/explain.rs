@@ -139,7 +139,7 @@ pub struct Flag {
 /// A [`Flag`] of an [`Outline`] (a stock reported as the period's removal, the
 /// one choice an outline flags), borrowed from the analysis: its message is
 /// written where it is shown (a large inventory flags hundreds of thousands of
-/// terms, each message some 200 bytes).
+/// terms, each with a sentence of its own).
 #[derive(Clone, Debug)]
 pub struct FlagRef<'a> {
     pub term: &'a str,

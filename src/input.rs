@@ -6,8 +6,8 @@
 use crate::diag::Diag;
 use std::io::Read;
 
-/// The default input size limit: 512 MiB, three times the largest generated
-/// workload of the benchmarks (W(1M), 163 MB).
+/// The default input size limit: 512 MiB, a few times the largest generated
+/// workload of the benchmarks (W(1M)).
 pub const DEFAULT_MAX_INPUT: u64 = 512 << 20;
 /// [`DEFAULT_MAX_INPUT`] as written on the command line (the default of
 /// `--max-input-size`).

@@ -245,7 +245,7 @@ pub struct DeclInfo {
     pub note: Option<String>,
     /// Field and derived symbols, in the order they were declared; each one's
     /// short name is its symbol's [`Symbol::short`] (see [`Resolved::members`]).
-    /// Four bytes a member, where a (name, id) pair took 24.
+    /// A member is its `SymId` alone, not a (name, id) pair.
     pub members: Vec<SymId>,
     pub term: Option<SymId>,
     pub prelude: bool,

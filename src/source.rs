@@ -56,7 +56,7 @@ pub struct Source {
     pub name: String,
     /// Shared (a REPL session's snapshots clone the map), and an `Arc<String>` rather
     /// than an `Arc<str>` so that a file read into a `Vec<u8>` becomes the source text
-    /// without a copy (163 MB at W(1M)).
+    /// without a copy (the largest inventories are hundreds of megabytes).
     pub text: Arc<String>,
     /// Byte offsets where lines start, computed on the first look-up of a line
     /// (a large file that checks without a diagnostic never needs them).

@@ -184,7 +184,7 @@ pub struct Units {
     dunit_cache: HashMap<Dim, DUnit>,
     /// Reused buffer for the key.
     key_buf: String,
-    /// Interned dimensions: a checked symbol keeps a 4-byte id, not a 64-byte `Dim`.
+    /// Interned dimensions: a checked symbol keeps a 4-byte id, not a whole `Dim`.
     dims: Vec<Dim>,
     dim_ix: HashMap<Dim, DimId>,
     /// Interned display units: a checked symbol and a compiled constant keep an id.

@@ -378,7 +378,7 @@ pub enum ExprKind {
 ///
 /// Its spans are absolute, except in a quantity (`ExprKind::Quantity`, `IrOp::Lit`),
 /// where they are relative to the start of the unit (see [`UnitExpr::start_in`]):
-/// a W(1M) inventory writes a few distinct units three million times, and the
+/// a large inventory writes a few distinct units millions of times, and the
 /// parser gives each quantity the one copy of its unit's text.
 #[derive(Clone, Debug)]
 pub struct UnitExpr {
