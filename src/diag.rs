@@ -417,31 +417,36 @@ pub fn collapse_repeats(diags: &mut Vec<Diag>, code: &str) {
         kept.push(d);
     }
     for (at, uses, also) in groups {
-        if uses < 2 {
-            continue;
-        }
-        let d = &mut kept[at];
-        d.message.push_str(&format!(" (used {} times)", thousands(uses)));
-        let more = uses - 1 - also.len();
-        let last = also.len().saturating_sub(1);
-        for (i, span) in also.into_iter().enumerate() {
-            let text = if i == last && more > 0 {
-                format!(
-                    "also used here, and {} more {}",
-                    thousands(more),
-                    if more == 1 { "time" } else { "times" }
-                )
-            } else {
-                "also used here".to_string()
-            };
-            d.labels.push(Label {
-                span,
-                text,
-                primary: false,
-            });
+        if uses > 1 {
+            let d = std::mem::replace(&mut kept[at], Diag::error("", ""));
+            kept[at] = with_uses(d, uses, &also);
         }
     }
     *diags = kept;
+}
+
+/// `d`, a word's first use, told how often it is used ("(used 8,000 times)")
+/// with the next places (`also`) labelled, the last saying how many more.
+pub fn with_uses(mut d: Diag, uses: usize, also: &[Span]) -> Diag {
+    if uses < 2 {
+        return d;
+    }
+    d.message.push_str(&format!(" (used {} times)", thousands(uses)));
+    let more = uses - 1 - also.len();
+    let last = also.len().saturating_sub(1);
+    for (i, &span) in also.iter().enumerate() {
+        let text = if i == last && more > 0 {
+            format!(
+                "also used here, and {} more {}",
+                thousands(more),
+                if more == 1 { "time" } else { "times" }
+            )
+        } else {
+            "also used here".to_string()
+        };
+        d = d.also(span, text);
+    }
+    d
 }
 
 /// `8000` → `8,000`.

@@ -3055,26 +3055,8 @@ impl Near {
 
 /// `d` (about the first use of an unknown word) with the number of uses in its
 /// message and the next `SHOWN_USES` uses as secondary labels.
-fn with_uses(mut d: Diag, u: &Unknown) -> Diag {
-    if u.uses < 2 {
-        return d;
-    }
-    d.message.push_str(&format!(" (used {} times)", thousands(u.uses)));
-    let more = u.uses - 1 - u.also.len();
-    let last = u.also.len().saturating_sub(1);
-    for (i, &span) in u.also.iter().enumerate() {
-        let text = if i == last && more > 0 {
-            format!(
-                "also used here, and {} more {}",
-                thousands(more),
-                if more == 1 { "time" } else { "times" }
-            )
-        } else {
-            "also used here".to_string()
-        };
-        d = d.also(span, text);
-    }
-    d
+fn with_uses(d: Diag, u: &Unknown) -> Diag {
+    crate::diag::with_uses(d, u.uses, &u.also)
 }
 
 pub(crate) use crate::diag::thousands;

@@ -5,9 +5,9 @@
 //! Each test skips (with a note) where no pseudo-terminal can be opened.
 
 mod common;
-use common::root;
+use common::{root, scratch};
 use rexpect::session::{spawn_with_options, Options, PtySession};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 
@@ -16,39 +16,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Generous: the Ctrl-C test loads a large inventory, and CI tests a debug build.
 const TIMEOUT_MS: u64 = 60_000;
-
-/// A fresh scratch directory under target/, removed when the test passes.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let d = root()
-        .join("target/test-scratch")
-        .join(format!("pty-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    Scratch(d)
-}
 
 /// `carbon repl FILE` at a terminal, with its history in `history`; `None` (the
 /// test is skipped) where no pseudo-terminal can be opened.
@@ -91,7 +58,7 @@ fn leave(mut p: PtySession) {
 #[test]
 fn continuation_prompt_while_the_input_is_incomplete() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("continuation");
+    let dir = scratch("pty-continuation");
     let Some(mut p) = start("examples/yongning.carbon", &dir.join("history")) else {
         return;
     };
@@ -109,7 +76,7 @@ fn continuation_prompt_while_the_input_is_incomplete() {
 #[test]
 fn completion_lists_candidates_and_prefixed_units() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("completion");
+    let dir = scratch("pty-completion");
     let Some(mut p) = start("examples/yongning.carbon", &dir.join("history")) else {
         return;
     };
@@ -135,7 +102,7 @@ fn completion_lists_candidates_and_prefixed_units() {
 #[test]
 fn quit_with_unsaved_what_ifs_asks_once() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("quit");
+    let dir = scratch("pty-quit");
     let Some(mut p) = start("examples/yongning.carbon", &dir.join("history")) else {
         return;
     };
@@ -168,7 +135,7 @@ mod workload;
 #[test]
 fn ctrl_c_cancels_a_long_command_and_the_session_stays() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("ctrl-c");
+    let dir = scratch("pty-ctrl-c");
     let file = dir.join("w.carbon");
     // Large enough that `:explain sinks` takes seconds (a debug build is slower).
     let n = if cfg!(debug_assertions) { 50_000 } else { 100_000 };
@@ -197,7 +164,7 @@ fn ctrl_c_cancels_a_long_command_and_the_session_stays() {
 #[test]
 fn history_skips_unreadable_lines_and_appends_each_entry() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("history");
+    let dir = scratch("pty-history");
     let history = dir.join("history");
     std::fs::write(&history, b"period to d\n\xff\xfe broken\ncoal.amount to kg\n").unwrap();
     let Some(mut a) = start("examples/yongning.carbon", &history) else {

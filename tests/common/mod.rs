@@ -45,3 +45,38 @@ pub fn around_difference<'a>(a: &'a str, b: &'a str, before: usize) -> (&'a str,
     let cut = |s: &'a str| s.get(from..(at + 300).min(s.len())).unwrap_or("");
     (cut(a), cut(b))
 }
+
+/// A fresh scratch directory under target/test-scratch, removed when the test
+/// passes (kept for a look when it fails).
+pub struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// [`Scratch`] named for the test (and this process, so runs do not collide).
+pub fn scratch(name: &str) -> Scratch {
+    let d = root()
+        .join("target/test-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("target/ is writable");
+    Scratch(d)
+}
