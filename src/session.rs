@@ -1229,6 +1229,24 @@ impl Session {
     }
 
     /// `:seek INPUT for TARGET = VALUE [in LO .. HI]`
+    /// The point nearest `bad` (where `f` has no value) from which `f` has one,
+    /// towards `good` (where it has), by bisection.
+    fn last_good(f: &impl Fn(&mut Session, f64) -> Option<f64>, s: &mut Session, bad: f64, good: f64) -> f64 {
+        let (mut bad, mut good) = (bad, good);
+        for _ in 0..200 {
+            let m = 0.5 * (bad + good);
+            if m == bad || m == good {
+                break;
+            }
+            if f(s, m).is_some() {
+                good = m;
+            } else {
+                bad = m;
+            }
+        }
+        good
+    }
+
     fn seek(&mut self, arg: &str) -> Reply {
         let usage = "usage: :seek INPUT for TARGET = VALUE [in LO .. HI]\n  for example: :seek spruce.area for net = 0 tCO2e in 0 hm2 .. 5000 hm2\n";
         let Some((input, rest)) = arg.split_once(" for ") else {
@@ -1360,36 +1378,12 @@ impl Session {
         for _ in 0..2 {
             match (fa, fb) {
                 (None, Some(_)) => {
-                    let (mut bad, mut good) = (a, b);
-                    for _ in 0..200 {
-                        let m = 0.5 * (bad + good);
-                        if m == bad || m == good {
-                            break;
-                        }
-                        if f(self, m).is_some() {
-                            good = m;
-                        } else {
-                            bad = m;
-                        }
-                    }
-                    a = good;
+                    a = Self::last_good(&f, self, a, b);
                     fa = f(self, a);
                     narrowed = true;
                 }
                 (Some(_), None) => {
-                    let (mut good, mut bad) = (a, b);
-                    for _ in 0..200 {
-                        let m = 0.5 * (bad + good);
-                        if m == bad || m == good {
-                            break;
-                        }
-                        if f(self, m).is_some() {
-                            good = m;
-                        } else {
-                            bad = m;
-                        }
-                    }
-                    b = good;
+                    b = Self::last_good(&f, self, b, a);
                     fb = f(self, b);
                     narrowed = true;
                 }
