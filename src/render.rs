@@ -186,33 +186,7 @@ fn head_text<'r>(
     let _ = writeln!(o, "  GWP     {}", h.gwp);
     let _ = writeln!(o);
     let _ = writeln!(o, "Balance (Eq. 1)");
-    let w = h.groups.iter().map(|g| g.0.chars().count()).max().unwrap_or(20).max(44) + 2;
-    let line = |o: &mut String, label: &str, v: f64, u: &str| {
-        o.push_str("  ");
-        pad_into(o, label, w);
-        lpad_into(o, &q(v, u), 24);
-        o.push('\n');
-    };
-    for &(title, value, unit, parts) in &h.groups {
-        line(o, title, value, unit);
-        for p in parts {
-            if p.value != 0.0 {
-                line(o, &format!("  {} {}", p.symbol, p.name), p.value, &p.unit);
-            }
-        }
-    }
-    line(
-        o,
-        "total emissions C_above + C_under",
-        h.emissions.value,
-        &h.emissions.unit,
-    );
-    line(
-        o,
-        "net ∫₀ᵀ(C_above + C_under − C_min)dt + C_S − C_c",
-        h.balance.value,
-        &h.balance.unit,
-    );
+    push_balance(o, h, q, 24);
     let _ = writeln!(o, "  {}", verdict(h, q, "\n  "));
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
@@ -670,32 +644,14 @@ pub fn summary_stream(
     std::io::Write::write_all(&mut Escaping(out), o.as_bytes())
 }
 
-fn summary_into<'r>(
-    o: &mut String,
-    h: &Head<'r>,
-    rows: usize,
-    row: impl Fn(usize) -> Row<'r>,
-    diags: &[Diag],
-    opts: SummaryOptions<'_>,
-) {
-    let cols = opts.width.max(40);
-    let prose = |o: &mut String, text: &str| wrap_into(o, text, 2, 2, cols);
-    push_text(o, h.inventory);
-    o.push('\n');
-    if let Some(s) = h.site {
-        wrap_into(o, &format!("site    {}", escape_controls(s, false)), 2, 10, cols);
-    }
-    let _ = writeln!(o, "  period  {}", qs(h.period.value, &h.period.unit));
-    let _ = writeln!(o, "  GWP     {}", h.gwp);
-
-    // The balance: as in the full text, with fewer figures.
-    let _ = writeln!(o);
-    let _ = writeln!(o, "Balance (Eq. 1)");
+/// The lines of the balance (Eq. 1): each group with its parts, the total
+/// emissions and the net, values formatted by `quantity` in a column `width` wide.
+fn push_balance(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str) -> String, width: usize) {
     let w = h.groups.iter().map(|g| g.0.chars().count()).max().unwrap_or(20).max(44) + 2;
     let line = |o: &mut String, label: &str, v: f64, u: &str| {
         o.push_str("  ");
         pad_into(o, label, w);
-        lpad_into(o, &qs(v, u), 20);
+        lpad_into(o, &quantity(v, u), width);
         o.push('\n');
     };
     for &(title, value, unit, parts) in &h.groups {
@@ -718,6 +674,30 @@ fn summary_into<'r>(
         h.balance.value,
         &h.balance.unit,
     );
+}
+
+fn summary_into<'r>(
+    o: &mut String,
+    h: &Head<'r>,
+    rows: usize,
+    row: impl Fn(usize) -> Row<'r>,
+    diags: &[Diag],
+    opts: SummaryOptions<'_>,
+) {
+    let cols = opts.width.max(40);
+    let prose = |o: &mut String, text: &str| wrap_into(o, text, 2, 2, cols);
+    push_text(o, h.inventory);
+    o.push('\n');
+    if let Some(s) = h.site {
+        wrap_into(o, &format!("site    {}", escape_controls(s, false)), 2, 10, cols);
+    }
+    let _ = writeln!(o, "  period  {}", qs(h.period.value, &h.period.unit));
+    let _ = writeln!(o, "  GWP     {}", h.gwp);
+
+    // The balance: as in the full text, with fewer figures.
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Balance (Eq. 1)");
+    push_balance(o, h, qs, 20);
     prose(o, &verdict(h, qs, " "));
 
     // The terms table: every term, or the largest of a large inventory.
