@@ -1,4 +1,5 @@
-//! The pipeline's modules point one way: no module of `src/` reaches, through
+//! The pipeline's modules point one way: no module of `src/` (a file, or a folder
+//! of files as one) reaches, through
 //! `crate::…` paths, a module that reaches it back. Read from the sources (code
 //! only: comments and strings are blanked), so a new back edge fails here with
 //! the cycle named.
@@ -61,23 +62,25 @@ fn code_only(src: &str) -> String {
 /// Each module of `src/` (the files of `src/syntax/` as one) and the modules it
 /// names with `crate::`. The binary's files and the crate root are left out.
 fn graph(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    // (module, file): a file of src/, or any file of a folder src/NAME/ as NAME.
     let mut files = Vec::new();
-    for dir in ["src", "src/syntax"] {
-        for e in std::fs::read_dir(root.join(dir)).expect("src exists").flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "rs") {
-                files.push((dir, p));
+    for e in std::fs::read_dir(root.join("src")).expect("src exists").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            let module = p.file_name().and_then(|s| s.to_str()).unwrap_or("").to_string();
+            for f in std::fs::read_dir(&p).expect("a module folder").flatten() {
+                if f.path().extension().is_some_and(|x| x == "rs") {
+                    files.push((module.clone(), f.path()));
+                }
             }
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+            files.push((stem, p));
         }
     }
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (dir, p) in &files {
-        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-        let module = if *dir == "src/syntax" {
-            "syntax".to_string()
-        } else {
-            stem
-        };
+    for (module, p) in &files {
+        let module = module.clone();
         if matches!(module.as_str(), "main" | "repl" | "lib") {
             continue;
         }
@@ -142,6 +145,7 @@ fn the_reader_sees_a_back_edge() {
     // The check itself can fail: a cycle written into a copy of the graph is found.
     let mut g = graph(Path::new(env!("CARGO_MANIFEST_DIR")));
     g.get_mut("syntax").expect("a syntax module").insert("units".into());
+    assert!(g.contains_key("names"), "src/names/ is read as one module");
     assert!(path(&g, "units", "syntax", &mut BTreeSet::new()).is_some());
     assert_eq!(
         code_only("a // crate::x\n\"crate::y\" '\"' crate::z"),

@@ -1,0 +1,505 @@
+//! Declaring a block (`energy coal { … }`): its fields, notation keys, citations and checks of what is missing.
+
+use super::*;
+
+impl Namer {
+    pub(super) fn declare_block(&mut self, b: &mut ast::BlockDecl) {
+        let Some(kind) = Kind::from_word(&b.kind.name) else {
+            let words: Vec<&str> = Kind::ALL.iter().map(|k| k.word()).collect();
+            let mut d = Diag::error(
+                "carbon::names::unknown_kind",
+                format!("unknown kind of declaration `{}`", b.kind.name),
+            )
+            .at(b.kind.span, "not a kind of declaration");
+            d = d.help(suggest::help(&b.kind.name, words.iter().copied(), || {
+                format!(
+                    "the kinds are: {}, and `let`, `source`, `unit`, `dimension`",
+                    words.join(", ")
+                )
+            }));
+            self.diags.push(d);
+            return;
+        };
+        let prelude = self.is_prelude(b.span);
+        // The name is moved out of the syntax tree (dropped after this).
+        let name = match (kind, &mut b.name, &mut b.title) {
+            (Kind::Inventory, _, Some((t, _))) => SmolStr::from(std::mem::take(t)),
+            (Kind::Inventory, Some(i), _) => std::mem::take(&mut i.name),
+            (_, Some(i), _) => std::mem::take(&mut i.name),
+            (_, None, _) => {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::names::missing_name",
+                        format!("this `{}` declaration has no name", kind.word()),
+                    )
+                    .at(b.kind.span, "a name must follow the kind")
+                    .help(format!("write `{} some_name {{ … }}`", kind.word())),
+                );
+                return;
+            }
+        };
+        let name_span = b
+            .name
+            .as_ref()
+            .map(|i| i.span)
+            .or(b.title.as_ref().map(|t| t.1))
+            .unwrap_or(b.kind.span);
+        if kind == Kind::Inventory {
+            if let Some(h) = &self.header {
+                self.diags.push(
+                    Diag::error("carbon::names::duplicate", "a second `inventory` header")
+                        .at(b.kind.span, "second header")
+                        .also(h.span, "first header")
+                        .help("a file describes one inventory; keep one header"),
+                );
+                return;
+            }
+        }
+        let did = self.decls.len() as DeclId;
+        let specs = self.specs(kind);
+        let mut info = DeclInfo {
+            kind,
+            name: SmolStr::default(), // set once the name is no longer needed here
+            span: b.span,
+            name_span,
+            group: kind.default_group(),
+            land: match kind {
+                Kind::Energy => Some(Land::Mining),
+                Kind::Transport => Some(Land::Road),
+                Kind::Emission => Some(Land::Mining),
+                _ => None,
+            },
+            method: None,
+            ecosystem: None,
+            note: None,
+            // Its fields and derived values, at their final size.
+            members: Vec::with_capacity(b.fields.len() + derived_names(kind).len()),
+            term: None,
+            prelude,
+        };
+        let mut header = Header {
+            // Only an `inventory` block is the header; other kinds never keep it.
+            name: if kind == Kind::Inventory {
+                name.to_string()
+            } else {
+                String::new()
+            },
+            span: b.span,
+            ..Header::default()
+        };
+        // A declaration has a handful of fields: a linear list beats hashing (and
+        // stays on the stack).
+        let mut seen: smallvec::SmallVec<[(&str, Span); 16]> = smallvec::SmallVec::new();
+        // The specifications matched so far, by index (a kind has fewer than 64).
+        let mut matched: u64 = 0;
+        // Required fields that an unknown field is probably a misspelling of: their
+        // "missing" error would only repeat the did-you-mean.
+        let mut near: Vec<String> = Vec::new();
+        let mut range_target: Option<(Kind, String)> = None;
+        // Every `allow` of the block, wherever it is written (before the fields,
+        // between them, in a field's clauses): each silences its code on the
+        // whole declaration, its term and its fields.
+        let mut allows = std::mem::take(&mut b.allows);
+        for f in b.fields.iter_mut() {
+            allows.append(&mut f.prov.allow);
+        }
+        for f in b.fields.iter_mut() {
+            let fname = f.name.name.as_str();
+            if let Some((_, prev)) = seen.iter().find(|(n, _)| *n == fname) {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::names::duplicate_field",
+                        format!("the field `{fname}` is given twice"),
+                    )
+                    .at(f.name.span, "given again here")
+                    .also(*prev, "first given here")
+                    .help("give each field once; remove one of them"),
+                );
+                continue;
+            }
+            seen.push((fname, f.name.span));
+            // The specification.
+            let spec = if kind == Kind::Gwp && fname != "note" {
+                let gwp = crate::domain::FieldSpec {
+                    name: "",
+                    ty: FieldType::Quantity,
+                    required: false,
+                    meaning: "GWP-100 (tCO2e per tonne of substance)",
+                };
+                Some(gwp)
+            } else {
+                match specs.iter().position(|s| s.name == fname) {
+                    Some(j) => {
+                        matched |= 1u64.checked_shl(j as u32).unwrap_or(0);
+                        specs.get(j).cloned()
+                    }
+                    None => None,
+                }
+            };
+            let Some(spec) = spec else {
+                let mut d = Diag::error(
+                    "carbon::names::unknown_field",
+                    format!("`{}` has no field `{fname}`", kind.word()),
+                )
+                .at(f.name.span, "unknown field");
+                let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                d = match suggest::closest(fname, names.iter().copied()) {
+                    Some(s) => {
+                        let h = d.help(format!("did you mean `{s}`?"));
+                        near.push(s);
+                        h
+                    }
+                    None => d.help(format!("the fields of `{}` are: {}", kind.word(), names.join(", "))),
+                };
+                self.diags.push(d);
+                continue;
+            };
+            match (spec.ty, &f.value) {
+                (FieldType::Text, FieldValue::Text(t, _)) => match fname {
+                    "site" => header.site = Some(t.clone()),
+                    _ => {
+                        info.note = Some(t.clone());
+                        header.note = Some(t.clone());
+                    }
+                },
+                (FieldType::Text, FieldValue::Expr(e)) => {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::field_type",
+                            format!("the field `{fname}` takes quoted text"),
+                        )
+                        .at(e.span, "not text")
+                        .help(format!("write `{fname} \"…\"`")),
+                    );
+                }
+                (FieldType::Word(words), FieldValue::Expr(e)) => {
+                    let w = match &e.kind {
+                        ExprKind::Path(p) if p.len() == 1 => Some(p[0].name.as_str()),
+                        _ => None,
+                    };
+                    match w.and_then(|w| words.iter().copied().find(|x| *x == w)) {
+                        Some(w) => match fname {
+                            "land" => info.land = Land::from_word(w),
+                            "group" => {
+                                info.group = Group::from_word(w);
+                                if info.group != Some(Group::Above) && kind != Kind::Emission && kind != Kind::Gas {
+                                    info.land = None;
+                                }
+                            }
+                            "method" => info.method = Some(w),
+                            _ => info.ecosystem = Some(w),
+                        },
+                        None => {
+                            let mut d = Diag::error(
+                                "carbon::check::field_word",
+                                format!("`{}` is not a valid `{fname}`", self_text(e)),
+                            )
+                            .at(e.span, format!("expected one of: {}", words.join(", ")));
+                            if let Some(w) = w {
+                                if let Some(s) = suggest::closest(w, words.iter().copied()) {
+                                    d = d.help(format!("did you mean `{s}`?"));
+                                }
+                            }
+                            self.diags.push(d);
+                        }
+                    }
+                    if fname == "method" && !f.prov.is_empty() {
+                        // A method's reason is shown with the term.
+                        let p = self.prov(&f.prov);
+                        if let Some(a) = p.assumed {
+                            info.note = Some(match info.note.take() {
+                                Some(n) => format!("{n}; {a}"),
+                                None => *a,
+                            });
+                        }
+                    }
+                }
+                (FieldType::Target, FieldValue::Expr(e)) => {
+                    let target = match &e.kind {
+                        ExprKind::Path(p) if p.len() == 2 => Kind::from_word(&p[0].name)
+                            .filter(|k| k.fields().iter().any(|s| s.name == p[1].name))
+                            .map(|k| (k, p[1].name.to_string())),
+                        _ => None,
+                    };
+                    match target {
+                        Some(t) => range_target = Some(t),
+                        None => self.diags.push(
+                            Diag::error(
+                                "carbon::check::field_type",
+                                "`applies` names a field of a kind, such as `stand.carbon`",
+                            )
+                            .at(e.span, "not a kind and one of its fields"),
+                        ),
+                    }
+                }
+                (FieldType::Ref(Kind::Gwp), FieldValue::Expr(e)) => match &e.kind {
+                    ExprKind::Path(p) if p.len() == 1 => match self.decl_scope.get(p[0].name.as_str()).copied() {
+                        Some(g) if self.decls[g as usize].kind == Kind::Gwp => header.gwp = Some(g),
+                        // Not declared yet, or not a GWP set: looked up again once
+                        // every declaration is declared (order does not matter).
+                        _ if kind == Kind::Inventory => self.gwp_later = Some((p[0].name.clone(), e.span)),
+                        _ => self.unknown_gwp(&p[0].name, e.span),
+                    },
+                    _ => self.diags.push(
+                        Diag::error("carbon::check::field_type", "`gwp` names a GWP set")
+                            .at(e.span, "expected a name such as AR6"),
+                    ),
+                },
+                (FieldType::Word(_) | FieldType::Ref(_) | FieldType::Target, FieldValue::Text(_, sp))
+                | (FieldType::Quantity, FieldValue::Text(_, sp)) => {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::field_type",
+                            format!("the field `{fname}` does not take quoted text"),
+                        )
+                        .at(*sp, "text here")
+                        .help(format!("{}: {}", fname, spec.meaning)),
+                    );
+                }
+                (_, FieldValue::Notation(n)) => {
+                    let unit = notation_unit(kind, fname);
+                    let (Some(unit), false) = (unit, n.reason.trim().is_empty()) else {
+                        let d = if unit.is_none() {
+                            Diag::error(
+                                "carbon::names::notation_key",
+                                format!("a notation key cannot stand for `{fname}` of `{}`", kind.word()),
+                            )
+                            .at(n.span, format!("{} ({}) here", n.key.word(), n.key.meaning()))
+                            .help(match kind {
+                                Kind::Energy | Kind::Transport => "a notation key stands for the figure a term is proportional to, in a fixed unit; an energy use's unit depends on its `fold`: state a use without a figure as `emission name { amount NE \"reason\" }`".to_string(),
+                                _ => "a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: the `amount` of an emission, gas, capture or removal, `sold` or `purchased` of an offset, the `area` of a cover or stand".to_string(),
+                            })
+                        } else {
+                            Diag::error(
+                                "carbon::names::notation_key",
+                                format!("the notation key {} has an empty reason", n.key.word()),
+                            )
+                            .at(n.span, "no reason")
+                            .help(format!(
+                                "say why there is no figure: `{fname} {} \"the paper gives no figure\"`",
+                                n.key.word()
+                            ))
+                        };
+                        self.diags.push(d);
+                        continue;
+                    };
+                    let prov = self.prov(&f.prov);
+                    let full = dotted(&name, fname);
+                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    // Zero in the unit the field takes, exact.
+                    let u = UnitExpr {
+                        scale: None,
+                        text: None,
+                        factors: unit
+                            .iter()
+                            .map(|&(a, e)| ast::UnitFactor {
+                                base: UnitBase::Atom(a.into()),
+                                exp: Rat::int(e),
+                                span: Span::default(),
+                            })
+                            .collect(),
+                        span: Span::default(),
+                    };
+                    self.irs[id as usize] = Some(Ir {
+                        op: IrOp::Lit {
+                            value: 0.0,
+                            unit: Some(Arc::new(u)),
+                            precision: 0.0,
+                        },
+                        span: n.span,
+                    });
+                    info.members.push(id);
+                    if let Some(stmts) = f.stmts.as_deref_mut() {
+                        self.statements_of(id, stmts, &mut allows);
+                    }
+                    self.notations.push(NotationInfo {
+                        key: n.key,
+                        reason: n.reason.clone(),
+                        field: id,
+                        decl: did,
+                        span: n.span,
+                    });
+                }
+                (_, FieldValue::Expr(_)) => {
+                    let e = match &mut f.value {
+                        FieldValue::Expr(x) => take(x),
+                        FieldValue::Text(..) | FieldValue::Notation(_) => continue,
+                    };
+                    let prov = self.prov(&f.prov);
+                    let full: SmolStr = if kind == Kind::Inventory {
+                        fname.into()
+                    } else {
+                        dotted(&name, fname)
+                    };
+                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    self.pending.push((id, e));
+                    info.members.push(id);
+                    if let Some(stmts) = f.stmts.as_deref_mut() {
+                        self.statements_of(id, stmts, &mut allows);
+                    }
+                    if kind == Kind::Inventory && fname == "period" {
+                        header.period = Some(id);
+                        self.scope.insert("period".into(), id);
+                    }
+                }
+            }
+        }
+        // Required fields.
+        for (j, s) in specs.iter().enumerate() {
+            // A field of that name was given exactly when its specification matched
+            // (beyond 64 specifications, by name).
+            let given = match 1u64.checked_shl(j as u32) {
+                Some(bit) if kind != Kind::Gwp => matched & bit != 0,
+                _ => seen.iter().any(|(n, _)| *n == s.name),
+            };
+            if s.required && !given && !near.iter().any(|n| n == s.name) {
+                let help = match s.name {
+                    "period" => "add `period 1 a` inside the braces".to_string(),
+                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil, AR6_non_fossil) inside the braces".to_string(),
+                    "method" => "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`".to_string(),
+                    "fold" => "add `fold 0.7143 tce/t`, or a prelude coefficient such as `fold fold_raw_coal` or `fold fold_diesel`".to_string(),
+                    "factor" => "add `factor 2.66 tCO2/tce` with its source, or `assumed \"reason\"`".to_string(),
+                    "carbon" => "add `carbon 0.47 tC/t`, or the prelude's default `carbon carbon_fraction`".to_string(),
+                    other => format!("add `{other} …` inside the braces"),
+                };
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::missing_field",
+                        format!("`{}` `{name}` lacks the field `{}`", kind.word(), s.name),
+                    )
+                    .at(name_span, format!("needs `{}`: {}", s.name, s.meaning))
+                    .help(help),
+                );
+            }
+        }
+        if kind == Kind::Gas
+            && !seen.iter().any(|(n, _)| *n == "amount")
+            && !(seen.iter().any(|(n, _)| *n == "volume") && seen.iter().any(|(n, _)| *n == "density"))
+        {
+            self.diags.push(
+                Diag::error(
+                    "carbon::check::missing_field",
+                    format!("gas `{name}` needs `amount`, or `volume` and `density`"),
+                )
+                .at(name_span, "no amount of gas")
+                .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
+            );
+        }
+        if kind == Kind::Gas {
+            let amount = seen.iter().find(|(n, _)| *n == "amount");
+            let other = seen.iter().find(|(n, _)| *n == "volume" || *n == "density");
+            if let (Some(&(_, a)), Some(&(field, o))) = (amount, other) {
+                // One of the two would be silently ignored.
+                self.diags.push(
+                    Diag::error(
+                        "carbon::check::conflicting_fields",
+                        format!("gas `{name}` has both `amount` and `{field}`"),
+                    )
+                    .at(o, "the mass of gas is given by `volume` × `density`…")
+                    .also(a, "…and again by `amount`")
+                    .help("keep one: `amount`, or `volume` and `density`; to check one against the other, state the second as `also`: `amount 647.96 tCH4/a from t1 also 967000 m3/a * ch4_density_20c from t2`"),
+                );
+            }
+        }
+        if kind == Kind::Offset
+            && (seen.iter().any(|(n, _)| *n == "sold") == seen.iter().any(|(n, _)| *n == "purchased"))
+        {
+            self.diags.push(
+                Diag::error(
+                    "carbon::check::missing_field",
+                    format!("offset `{name}` needs exactly one of `sold` or `purchased`"),
+                )
+                .at(name_span, "say which way the offset goes")
+                .help("write `sold 500 tCO2e` or `purchased 500 tCO2e`"),
+            );
+        }
+        if kind == Kind::Offset {
+            info.group = Some(if seen.iter().any(|(n, _)| *n == "sold") {
+                Group::Sold
+            } else {
+                Group::Purchased
+            });
+        }
+        if let Some(m) = &info.method {
+            let need: &[&str] = match *m {
+                "gain" => &["increment"],
+                "stock_difference" => &["previous", "interval"],
+                _ => &[],
+            };
+            for f in need {
+                if !seen.iter().any(|(n, _)| *n == *f) {
+                    self.diags.push(
+                        Diag::error(
+                            "carbon::check::missing_field",
+                            format!("method `{m}` needs the field `{f}`"),
+                        )
+                        .at(name_span, format!("`{name}` has no `{f}`"))
+                        .help(format!(
+                            "add `{f} …`, or choose another method: {}",
+                            crate::domain::METHODS.join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+        if kind == Kind::Inventory {
+            self.allow(&info.members, &allows);
+            self.header = Some(header);
+            info.name = name;
+            self.decls.push(info);
+            return;
+        }
+        if kind == Kind::Range {
+            if let Some((k, field)) = range_target {
+                let min = member(&self.syms, &info, "min");
+                let max = member(&self.syms, &info, "max");
+                self.ranges.push(RangeInfo {
+                    kind: k,
+                    field,
+                    min,
+                    max,
+                    decl: did,
+                });
+            }
+        }
+        if let Some(&prev) = self.decl_scope.get(name.as_str()) {
+            let ps = self.decls[prev as usize].name_span;
+            if ps.src == name_span.src {
+                self.diags.push(
+                    Diag::error("carbon::names::duplicate", format!("`{name}` is declared twice"))
+                        .at(name_span, "declared again here")
+                        .also(ps, "first declared here")
+                        .help("each declaration needs its own name"),
+                );
+                return;
+            }
+        }
+        self.decl_scope.insert(name.clone(), did);
+        if kind != Kind::Gwp && kind != Kind::Range {
+            let (meaning, eq) = (self.text(kind.term_meaning()), self.text(kind.equation()));
+            let id = self.new_sym(Symbol {
+                name: name.as_str().into(),
+                short_at: 0,
+                kind: SymKind::Term { decl: did },
+                span: b.span,
+                name_span,
+                value_at: NO_VALUE,
+                prov: Prov::default(),
+                meaning,
+                eq,
+                rule: if kind == Kind::Offset {
+                    DimRule::Co2e
+                } else {
+                    DimRule::Co2eRate
+                },
+                prelude,
+            });
+            self.bind(&name, id, name_span);
+            info.term = Some(id);
+        }
+        let targets: Vec<SymId> = info.term.into_iter().chain(info.members.iter().copied()).collect();
+        self.allow(&targets, &allows);
+        info.name = name;
+        self.decls.push(info);
+    }
+}
