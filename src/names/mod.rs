@@ -647,19 +647,7 @@ impl Namer {
     /// expectation's sides), evaluated like any other.
     fn hidden(&mut self, name: String, e: Expr, like: SymId) -> SymId {
         let prelude = self.syms[like as usize].prelude;
-        let id = self.new_sym(Symbol {
-            name: name.into(),
-            short_at: 0,
-            kind: SymKind::Hidden,
-            span: e.span,
-            name_span: e.span,
-            value_at: NO_VALUE,
-            prov: Prov::default(),
-            meaning: Text::NONE,
-            eq: Text::NONE,
-            rule: DimRule::Any,
-            prelude,
-        });
+        let id = self.new_sym(Symbol::hidden(name.into(), 0, e.span, prelude));
         self.pending.push((id, e));
         id
     }
@@ -673,19 +661,8 @@ impl Namer {
         let prelude = self.is_prelude(e.span);
         let side = |n: &mut Self, what: &str, x: Expr| {
             let full = format!("expect {name}: {what}");
-            let id = n.new_sym(Symbol {
-                short_at: short_at(&full, what),
-                name: full.into(),
-                kind: SymKind::Hidden,
-                span: x.span,
-                name_span: x.span,
-                value_at: NO_VALUE,
-                prov: Prov::default(),
-                meaning: Text::NONE,
-                eq: Text::NONE,
-                rule: DimRule::Any,
-                prelude,
-            });
+            let at = short_at(&full, what);
+            let id = n.new_sym(Symbol::hidden(full.into(), at, x.span, prelude));
             n.pending.push((id, x));
             id
         };

@@ -195,6 +195,24 @@ pub(super) const NO_VALUE: Span = Span {
 };
 
 impl Symbol {
+    /// A value the namer makes for itself (an expectation's side, a hidden
+    /// operand): no provenance, meaning or rule of its own.
+    pub(super) fn hidden(name: SmolStr, short_at: u32, span: Span, prelude: bool) -> Symbol {
+        Symbol {
+            name,
+            short_at,
+            kind: SymKind::Hidden,
+            span,
+            name_span: span,
+            value_at: NO_VALUE,
+            prov: Prov::default(),
+            meaning: Text::NONE,
+            eq: Text::NONE,
+            rule: DimRule::Any,
+            prelude,
+        }
+    }
+
     /// Where the value's expression is written (the span of its `Ir`), when the
     /// symbol has a value.
     pub fn value(&self) -> Option<Span> {
