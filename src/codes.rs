@@ -376,6 +376,72 @@ pub const CODES: &[Code] = &[
         summary: "`carbon run` on a file without an `inventory` header",
         explain: "Without a header there is no balance to compute.\nFix: add `inventory \"Site\" { period 1 a  gwp AR6 }`, or use `carbon check` for a file of definitions.",
     },
+    Code {
+        code: "carbon::cli::deny_warnings",
+        summary: "`--deny-warnings` is set and the file has warnings",
+        explain: "With `--deny-warnings` (for CI) a warning fails the command as an error would; the warnings are listed above it.\nFix: correct what the warnings say, or allow each one with a reason (`allow unused \"reason\"`).",
+    },
+    Code {
+        code: "carbon::cli::unknown_code",
+        summary: "`carbon explain-code` names no diagnostic code",
+        explain: "Example: `carbon explain-code units::mismach`.\nFix: copy the code printed above an error (with or without `carbon::`); `carbon explain-code --list` lists them.",
+    },
+    Code {
+        code: "carbon::output::write",
+        summary: "the output or a saved file cannot be written",
+        explain: "Writing standard output or the file of `:save` failed, e.g. on a full disk or in a folder without write permission (a reader that stops early, as `head` does, is not an error).\nFix: free space, or write somewhere else.",
+    },
+    // ---- REPL ----------------------------------------------------------------
+    Code {
+        code: "carbon::repl::has_errors",
+        summary: "`carbon repl` on a file with errors",
+        explain: "The REPL explores an inventory that checks; the file's errors are listed above.\nFix: correct them (`carbon check FILE` shows them), then start the REPL again.",
+    },
+    Code {
+        code: "carbon::repl::unknown_command",
+        summary: "a `:command` the REPL does not know",
+        explain: "Example: `:frobnicate`; the message suggests the closest command.\nFix: `:help` lists the commands.",
+    },
+    Code {
+        code: "carbon::repl::usage",
+        summary: "a REPL command without what it needs",
+        explain: "Example: `:explain` without a term, `:seek x net` without `for` and `=`, `:save` without a file, `gwp += AR5`.\nFix: write the command as its usage line says; `:help` lists them.",
+    },
+    Code {
+        code: "carbon::repl::no_balance",
+        summary: "`:balance` on an inventory without an `inventory` header",
+        explain: "Without a header there is no balance to compute (definitions can still be evaluated).\nFix: add `inventory \"Site\" { period 1 a  gwp AR6 }` to the file.",
+    },
+    Code {
+        code: "carbon::repl::unknown_value",
+        summary: "a what-if or `:seek` names no value of the inventory",
+        explain: "Example: `coal.amout = 3 t`; the message suggests the closest name.\nFix: `:names` lists the values; `let x = …` declares a new one.",
+    },
+    Code {
+        code: "carbon::repl::not_an_input",
+        summary: "a what-if or `:seek` changes a computed value",
+        explain: "Example: `coal.equivalent = 3 tce`, a value the file computes from others.\nFix: change one of the inputs it is computed from (`:explain NAME` shows them).",
+    },
+    Code {
+        code: "carbon::repl::no_value",
+        summary: "a value the REPL needs cannot be computed",
+        explain: "An expression, a `:seek` goal or range bound reads a value that has none. A loaded session has computed every value (notation keys such as `NE` count as zero), so no known input gives this error.\nFix: give the value a figure, or use another value.",
+    },
+    Code {
+        code: "carbon::repl::no_solution",
+        summary: "`:seek` finds no input value that meets the target",
+        explain: "Over the range searched the target never reaches the value (the message gives the target at both ends), or no value of the range passes the file's checks.\nFix: widen the range with `in LO .. HI`, or choose another input.",
+    },
+    Code {
+        code: "carbon::repl::overwrite",
+        summary: "`:save` would replace a file",
+        explain: "`:save FILE` does not replace an existing file, nor the loaded one.\nFix: save under another name, or write `:save! FILE` to replace it.",
+    },
+    Code {
+        code: "carbon::repl::terminal",
+        summary: "the REPL cannot read from the terminal",
+        explain: "The line editor could not start or read a line (the terminal is gone or unusable); no test can make a terminal fail so.\nFix: run the REPL in a terminal, or pipe the commands in (`carbon repl FILE < script`).",
+    },
 ];
 
 /// The entry of `name`, written with or without the `carbon::` prefix.
@@ -400,18 +466,19 @@ pub fn list_text() -> String {
     o
 }
 
-/// The message for a code that is not in the catalog: the codes whose last
-/// part it is (`mismatch` → `carbon::units::mismatch`), else the closest code.
-pub fn unknown_text(name: &str) -> String {
+/// The help for a code that is not in the catalog: the codes whose last part
+/// it is (`mismatch` → `carbon::units::mismatch`), else the closest code, and
+/// where the list is.
+pub fn unknown_help(name: &str) -> String {
     let short = name.trim().strip_prefix(PREFIX).unwrap_or(name.trim());
     let ending = format!("::{short}");
     let ends: Vec<&str> = CODES.iter().map(|c| c.code).filter(|c| c.ends_with(&ending)).collect();
     let hint = if !ends.is_empty() {
-        format!("\n  help: did you mean `{}`?", ends.join("` or `"))
+        format!("did you mean `{}`? ", ends.join("` or `"))
     } else {
         crate::suggest::closest(short, CODES.iter().map(|c| &c.code[PREFIX.len()..]))
-            .map(|s| format!("\n  help: did you mean `{PREFIX}{s}`?"))
+            .map(|s| format!("did you mean `{PREFIX}{s}`? "))
             .unwrap_or_default()
     };
-    format!("error: `{name}` is not a diagnostic code{hint}\n  (`carbon explain-code --list` lists them)\n")
+    format!("{hint}`carbon explain-code --list` lists them")
 }

@@ -164,7 +164,10 @@ fn written(r: std::io::Result<()>, code: i32) -> i32 {
         Ok(()) => code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
         Err(e) => {
-            err(&format!("error: cannot write the output: {}\n", input::os_message(&e)));
+            err(&input::plain(&Diag::error(
+                "carbon::output::write",
+                format!("cannot write the output: {}", input::os_message(&e)),
+            )));
             1
         }
     }
@@ -240,11 +243,18 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
         )
         .help("add `inventory \"Site\" { period 1 a  gwp AR6 }`, or use `carbon check` for a file of definitions")
     });
+    // `--deny-warnings` with warnings: an error of its own, in JSON in the list.
+    let denied = (c.deny_warnings && !a.has_errors() && has_warnings(&a)).then(|| {
+        Diag::error(
+            "carbon::cli::deny_warnings",
+            format!("{} has warnings and --deny-warnings is set", shown(&c.file)),
+        )
+    });
     let output = match c.format {
         Format::Json => {
-            let with: Option<Vec<Diag>> = no_inventory.as_ref().map(|d| {
+            let with: Option<Vec<Diag>> = (no_inventory.is_some() || denied.is_some()).then(|| {
                 let mut v = a.diags.clone();
-                v.push(d.clone());
+                v.extend(no_inventory.iter().chain(&denied).cloned());
                 v
             });
             let diags = with.as_deref().unwrap_or(&a.diags);
@@ -309,11 +319,11 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
         if allowed > 0 {
             line.push_str(&format!("; {allowed} allowed with reasons"));
         }
-        line.push(')');
-        if c.deny_warnings && warnings > 0 {
-            line = format!("error: {name} has warnings and --deny-warnings is set");
+        line.push_str(")\n");
+        if let Some(d) = &denied {
+            line = input::plain(d);
         }
-        err(&format!("{line}\n"));
+        err(&line);
     }
     // The process exits next: freeing millions of small objects one by one would
     // only cost time.
@@ -367,7 +377,12 @@ fn explain_code(code: Option<&str>, list: bool) -> i32 {
     match codes::find(name) {
         Some(c) => written(out(&codes::explain_text(c)), 0),
         None => {
-            err(&codes::unknown_text(name));
+            let mut d = Diag::error(
+                "carbon::cli::unknown_code",
+                format!("`{name}` is not a diagnostic code"),
+            );
+            d.help = Some(codes::unknown_help(name));
+            err(&input::plain(&d));
             1
         }
     }

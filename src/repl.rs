@@ -9,7 +9,7 @@
 //! entry is appended to the history file as it is entered.
 
 use carbon::cancel;
-use carbon::diag::RenderOptions;
+use carbon::diag::{Diag, RenderOptions};
 use carbon::session::{self, Reply, Session};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -80,10 +80,38 @@ fn out(text: &str) -> Result<(), Closed> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Closed),
         Err(e) => {
-            err(&format!("error: cannot write the output: {e}\n"));
+            say(&cannot_write("the output", &e));
             Err(Closed)
         }
     }
+}
+
+/// Says a diagnostic of the front (one about no text) on standard error, drawn
+/// as the session draws its own.
+fn say(d: &Diag) {
+    let opts = RenderOptions {
+        color: carbon::diag::color_on_stderr(),
+        width: 100,
+    };
+    err(&carbon::diag::render_all(
+        std::slice::from_ref(d),
+        &carbon::source::SourceMap::new(),
+        opts,
+    ));
+}
+
+/// `carbon::output::write`: `what` (the output, a file) could not be written.
+fn cannot_write(what: &str, e: &std::io::Error) -> Diag {
+    Diag::error(
+        "carbon::output::write",
+        format!("cannot write {what}: {}", carbon::input::os_message(e)),
+    )
+}
+
+/// `carbon::repl::terminal`: the line editor failed.
+fn terminal(what: &str, e: &dyn std::fmt::Display) -> Diag {
+    Diag::error("carbon::repl::terminal", format!("{what}: {e}"))
+        .help("run the REPL in a terminal, or pipe the commands in (`carbon repl FILE < script`)")
 }
 
 /// Writes to standard error; a failure is ignored (there is nowhere to say it).
@@ -276,12 +304,14 @@ impl Front {
             let exists = std::fs::symlink_metadata(path).is_ok();
             if exists && !force && !same_file(path, &s.file) {
                 let p = typed(path);
-                err(&format!("error: `{path}` exists; `:save! {p}` replaces it\n"));
+                let d = Diag::error("carbon::repl::overwrite", format!("`{path}` exists"))
+                    .help(format!("`:save! {p}` replaces it"));
+                err(&s.render_error(d));
                 self.failed = true;
                 return Ok(());
             }
             if let Err(e) = write_atomic(path, text) {
-                err(&format!("error: cannot write `{path}`: {e}\n"));
+                err(&s.render_error(cannot_write(&format!("`{path}`"), &e)));
                 self.failed = true;
                 return Ok(());
             }
@@ -309,7 +339,10 @@ pub fn run(file: Option<String>) -> i32 {
                 Ok(s) => s,
                 Err(e) => {
                     err(&e);
-                    err(&format!("error: `{f}` has errors; fix them before exploring it\n"));
+                    err(&carbon::input::plain(&Diag::error(
+                        "carbon::repl::has_errors",
+                        format!("`{f}` has errors; fix them before exploring it"),
+                    )));
                     return 1;
                 }
             },
@@ -346,7 +379,11 @@ fn piped(s: &mut Session, front: &mut Front) -> i32 {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
-                err(&format!("error: cannot read the input: {e}\n"));
+                let d = Diag::error(
+                    "carbon::input::read",
+                    format!("cannot read the input: {}", carbon::input::os_message(&e)),
+                );
+                err(&s.render_error(d));
                 front.failed = true;
                 break false;
             }
@@ -362,10 +399,14 @@ fn piped(s: &mut Session, front: &mut Front) -> i32 {
         let line = match std::str::from_utf8(bytes) {
             Ok(l) => l,
             Err(e) => {
-                err(&format!(
-                    "error: line {n} is not valid UTF-8 (byte {}); it is skipped\n  help: save the script as UTF-8\n",
-                    e.valid_up_to() + 1
-                ));
+                let d = Diag::error(
+                    "carbon::input::utf8",
+                    format!(
+                        "line {n} is not valid UTF-8 (byte {}); it is skipped",
+                        e.valid_up_to() + 1
+                    ),
+                );
+                err(&s.render_error(d.help("save the script as UTF-8")));
                 front.failed = true;
                 continue;
             }
@@ -440,7 +481,7 @@ fn interactive(s: &mut Session, front: &mut Front, file: Option<&str>) -> i32 {
     let mut rl = match editor {
         Ok(r) => r,
         Err(e) => {
-            err(&format!("error: cannot start the line editor: {e}\n"));
+            say(&terminal("cannot start the line editor", &e));
             return 1;
         }
     };
@@ -484,8 +525,8 @@ fn interactive(s: &mut Session, front: &mut Front, file: Option<&str>) -> i32 {
             // A closed terminal or output ends the session quietly.
             Read::Failed(ReadlineError::Io(e)) if e.kind() == ErrorKind::BrokenPipe => break,
             Read::Failed(e) => {
-                err(&format!("error: {e}\n"));
-                break;
+                say(&terminal("cannot read a line", &e));
+                return 1;
             }
         };
         if rl.add_history_entry(line.as_str()).unwrap_or(false) {

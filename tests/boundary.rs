@@ -127,7 +127,7 @@ fn a_full_disk_on_stdout_is_an_error() {
         let what = args.join(" ");
         assert!(!stderr.contains("panicked"), "{what}: panicked:\n{stderr}");
         assert_eq!(out.status.code(), Some(1), "{what}: exit status\n{stderr}");
-        let line = "error: cannot write the output: No space left on device";
+        let line = "error[carbon::output::write]: cannot write the output: No space left on device";
         assert_eq!(
             stderr.lines().filter(|l| *l == line).count(),
             1,

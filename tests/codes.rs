@@ -24,7 +24,71 @@ const UNREACHABLE: &[(&str, &str)] = &[
         "carbon::limits::complexity",
         "pest's call budget (1000 calls a byte): no known input exhausts it before limits::depth",
     ),
+    (
+        "carbon::repl::no_value",
+        "a loaded session has computed every value (notation keys count as zero)",
+    ),
+    (
+        "carbon::repl::terminal",
+        "the line editor must fail to start or to read from a terminal",
+    ),
 ];
+
+/// A REPL script over examples/yongning.carbon: one line for each error of the
+/// session and its front (tests/repl.rs shows them in transcripts).
+const REPL_SCRIPT: &[&str] = &[
+    ":frobnicate",                                         // repl::unknown_command
+    ":explain",                                            // repl::usage
+    "coal.amout = 3 t",                                    // repl::unknown_value
+    "coal.equivalent = 3 tce",                             // repl::not_an_input
+    ":seek coal.amount for net = 0 tCO2e in 0 t .. 100 t", // repl::no_solution
+    ":save examples/yongning.carbon",                      // repl::overwrite
+    ":save target/no-such-folder/saved.carbon",            // output::write
+    "\u{ff}",                                              // input::utf8 (a line that is not UTF-8)
+];
+
+/// Runs the binary with `input` on standard input.
+fn carbon_piped(args: &[&str], input: &[u8]) -> common::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carbon"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("carbon runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(input).expect("write the script");
+    drop(stdin);
+    let out = child.wait_with_output().expect("carbon ends");
+    common::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The codes of the diagnostics in a command's text output: a line that is a
+/// code (as miette draws it) or starts `error[CODE]:` (a diagnostic without a
+/// place), and every `"code"` of a JSON output.
+fn codes_in_output(text: &str, into: &mut BTreeSet<String>) {
+    let is_code =
+        |s: &str| s.starts_with(PREFIX) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    for line in text.lines() {
+        let t = line.trim();
+        if is_code(t) {
+            into.insert(t.to_string());
+        } else if let Some(rest) = t.strip_prefix("error[").or_else(|| t.strip_prefix("warning[")) {
+            if let Some((code, _)) = rest.split_once("]:") {
+                into.insert(code.to_string());
+            }
+        } else if let Some(rest) = t.strip_prefix("\"code\": \"") {
+            into.insert(rest.trim_end_matches(['"', ',']).to_string());
+        }
+    }
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("src/ is readable") {
@@ -147,6 +211,36 @@ fn produced() -> BTreeSet<String> {
     for d in v["diagnostics"].as_array().expect("a list") {
         got.insert(d["code"].as_str().expect("a code").to_string());
     }
+    // The errors of the REPL and of the command line (tests/repl.rs,
+    // tests/repl_front.rs, tests/boundary.rs).
+    let script: Vec<u8> = REPL_SCRIPT
+        .iter()
+        .flat_map(|l| {
+            if *l == "\u{ff}" {
+                vec![0xff, b'\n']
+            } else {
+                format!("{l}\n").into_bytes()
+            }
+        })
+        .collect();
+    let outputs = [
+        carbon_piped(&["repl", "examples/yongning.carbon"], &script),
+        carbon_piped(&["repl", "tests/codes/no_inventory.carbon"], b":balance\n"), // repl::no_balance
+        carbon(&["repl", "tests/errors/check_field_type.carbon"]),                 // repl::has_errors
+        carbon(&["explain-code", "units::mismach"]),                               // cli::unknown_code
+        carbon(&[
+            "check",
+            "examples/yongning.carbon",
+            "--deny-warnings",
+            "--format",
+            "json",
+        ]),
+    ];
+    for out in &outputs {
+        assert_ne!(out.code, 0, "{}", out.stderr);
+        codes_in_output(&out.stdout, &mut got);
+        codes_in_output(&out.stderr, &mut got);
+    }
     got
 }
 
@@ -189,6 +283,45 @@ fn run_without_a_header_is_a_diagnostic() {
 }
 
 #[test]
+fn command_line_and_repl_errors_are_coded_diagnostics() {
+    // A file that cannot be read: in JSON, the object with the code.
+    let out = carbon(&["check", "/nope.carbon", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["diagnostics"][0]["code"], "carbon::input::read", "{}", out.stdout);
+    // `--deny-warnings`: in text the line that replaces `ok`, in JSON in the list.
+    let out = carbon(&["check", "examples/yongning.carbon", "--deny-warnings"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.ends_with(
+            "error[carbon::cli::deny_warnings]: examples/yongning.carbon has warnings and --deny-warnings is set\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = carbon(&["run", "examples/yongning.carbon", "--deny-warnings", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("\"carbon::cli::deny_warnings\""), "{}", out.stdout);
+    let out = carbon(&["check", "examples/yongning.carbon", "--format", "json"]);
+    assert_eq!(out.code, 0);
+    assert!(!out.stdout.contains("deny_warnings"), "{}", out.stdout);
+    // The REPL: drawn as its other diagnostics, and the script fails.
+    let out = carbon_piped(&["repl", "examples/yongning.carbon"], b":frobnicate\n");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with("carbon::repl::unknown_command\n\n  × unknown command `:frobnicate`"),
+        "{}",
+        out.stderr
+    );
+    // Every new code is explained.
+    for code in ["repl::unknown_command", "cli::deny_warnings", "output::write"] {
+        let out = carbon(&["explain-code", code]);
+        assert_eq!(out.code, 0, "{code}: {}", out.stderr);
+    }
+}
+
+#[test]
 fn explain_code_explains_a_code_with_or_without_the_prefix() {
     for name in ["units::mismatch", "carbon::units::mismatch"] {
         let out = carbon(&["explain-code", name]);
@@ -199,6 +332,12 @@ fn explain_code_explains_a_code_with_or_without_the_prefix() {
     let out = carbon(&["explain-code", "units::mismach"]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .starts_with("error[carbon::cli::unknown_code]: `units::mismach` is not a diagnostic code\n"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("did you mean `carbon::units::mismatch`?"),
         "{}",

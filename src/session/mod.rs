@@ -254,6 +254,18 @@ impl Session {
         diag::render_all(diags, &self.current.sources, self.render)
     }
 
+    /// A diagnostic of the session itself (a command, a what-if), rendered as
+    /// every other diagnostic of the session.
+    fn fail(&self, d: Diag) -> Reply {
+        Reply::err(self.errors(&[d]))
+    }
+
+    /// A diagnostic of the REPL front (a file `:save` cannot write), rendered as
+    /// the session renders its own.
+    pub fn render_error(&self, d: Diag) -> String {
+        self.errors(&[d])
+    }
+
     fn add_source(&mut self, text: &str) -> SourceId {
         self.current.sources.add(format!("<repl:{}>", self.input_line), text)
     }
@@ -301,11 +313,11 @@ impl Session {
             },
             "balance" | "b" => match self.report() {
                 Some(r) => Reply::out(balance_summary(&r)),
-                None => Reply::err("the inventory has no `inventory` header, so there is no balance\n"),
+                None => self.fail(no_balance()),
             },
             "explain" | "e" => {
                 if arg.is_empty() {
-                    return Reply::err("usage: :explain TERM (for example `:explain coal`)\n");
+                    return self.fail(usage("usage: :explain TERM (for example `:explain coal`)"));
                 }
                 self.refresh_audit();
                 match self.current.explain(arg) {
@@ -392,8 +404,9 @@ impl Session {
                 let hint = crate::suggest::closest(other, words.iter().copied())
                     .map(|s| format!(" — did you mean `:{s}`?"))
                     .unwrap_or_default();
-                Reply::err(format!(
-                    "error: unknown command `:{other}`{hint} (`:help` lists them)\n"
+                self.fail(Diag::error(
+                    "carbon::repl::unknown_command",
+                    format!("unknown command `:{other}`{hint} (`:help` lists them)"),
                 ))
             }
         }
@@ -497,9 +510,9 @@ impl Session {
             .syms;
         match eval::eval_code(&code, vals, syms) {
             Ok(v) if v.is_finite() => Reply::out(format!("= {}\n", self.show_value(v, &du))),
-            Ok(_) => Reply::err("error: the result is not a finite number\n"),
+            Ok(_) => self.fail(not_finite("the result is not a finite number")),
             Err(Some(d)) => Reply::err(self.errors(&[d])),
-            Err(None) => Reply::err("error: a value this expression reads could not be computed\n"),
+            Err(None) => self.fail(no_value("a value this expression reads could not be computed")),
         }
     }
 
@@ -514,7 +527,7 @@ impl Session {
     fn assign(&mut self, target: &str, op: Option<char>, rhs: &str, typed: &str) -> Reply {
         if target == "gwp" {
             if op.is_some() {
-                return Reply::err("error: `gwp` takes the name of a GWP set: write `gwp = AR5`\n");
+                return self.fail(usage("`gwp` takes the name of a GWP set: write `gwp = AR5`"));
             }
             return self.change_gwp(rhs.trim());
         }
@@ -525,26 +538,27 @@ impl Session {
                 .unwrap_or_default();
             let help = if target.contains('.') {
                 format!(
-                    "  help: `:names` lists the values; `:explain {}` shows a declaration's members\n",
+                    "`:names` lists the values; `:explain {}` shows a declaration's members",
                     target.split('.').next().unwrap_or(target)
                 )
             } else {
-                format!("  help: to declare a new value, write `let {target} = …`\n")
+                format!("to declare a new value, write `let {target} = …`")
             };
-            return Reply::err(format!(
-                "error: `{target}` is not a value of the inventory{hint}\n{help}"
-            ));
+            return self.fail(unknown_value(target, &hint).help(help));
         };
         let p = self.current.program.as_ref().expect("loaded");
         let sym = &p.res.syms[id as usize];
         if !matches!(sym.kind, SymKind::Let | SymKind::Field { .. }) || sym.prelude && sym.kind != SymKind::Let {
-            return Reply::err(format!(
-                "error: `{target}` is computed ({}), not an input\n  help: change one of the inputs it is computed from (`:explain {target}` shows them)\n",
+            let d = not_an_input(&format!(
+                "`{target}` is computed ({}), not an input",
                 match p.res.meaning(sym) {
                     "" => "a derived value",
                     m => m,
                 }
             ));
+            return self.fail(d.help(format!(
+                "change one of the inputs it is computed from (`:explain {target}` shows them)"
+            )));
         }
         let old = p.checked[id as usize].clone();
         let old_prov = sym.prov.clone();
@@ -566,9 +580,13 @@ impl Session {
             let was = old_dim.map(|d| p.units.describe_dim(&d)).unwrap_or_default();
             let now = p.units.describe_dim(&dim);
             let unit = p.units.format_dunit(p.units.dunit(old.dunit));
-            return Reply::err(format!(
-                "error: `{target}` is {was} ({unit}), but the new value is {now}\n  help: give the new value in a unit of the same kind, for example {unit}\n"
-            ));
+            let d = Diag::error(
+                "carbon::units::wrong_kind",
+                format!("`{target}` is {was} ({unit}), but the new value is {now}"),
+            );
+            return self.fail(d.help(format!(
+                "give the new value in a unit of the same kind, for example {unit}"
+            )));
         }
         // A right side that reads the target (itself or through other values)
         // means the value before the change: compute it now, and set the target
@@ -583,9 +601,9 @@ impl Session {
                 let syms = &self.current.program.as_ref().expect("loaded").res.syms;
                 match eval::eval_code(&code, vals, syms) {
                     Ok(v) if v.is_finite() => v,
-                    Ok(_) => return Reply::err("error: the new value is not a finite number\n"),
+                    Ok(_) => return self.fail(not_finite("the new value is not a finite number")),
                     Err(Some(d)) => return Reply::err(self.errors(&[d])),
-                    Err(None) => return Reply::err("error: a value the right side reads could not be computed\n"),
+                    Err(None) => return self.fail(no_value("a value the right side reads could not be computed")),
                 }
             };
             text = self.literal(v, old.dunit);
@@ -891,10 +909,11 @@ impl Session {
         if let Some(n) = &name {
             let exists_in_base = self.baseline_has(n);
             if exists_in_base {
-                return Reply::err(format!(
-                    "error: `{n}` is already declared in {}\n  help: to change it, write `{n} = …`\n",
-                    self.file
-                ));
+                let d = Diag::error(
+                    "carbon::names::duplicate",
+                    format!("`{n}` is already declared in {}", self.file),
+                );
+                return self.fail(d.help(format!("to change it, write `{n} = …`")));
             }
         }
         let before = self.net();
@@ -1074,6 +1093,40 @@ impl Reply {
         self.save = Some((path.to_string(), text));
         self
     }
+}
+
+/// `:balance` without an `inventory` header.
+fn no_balance() -> Diag {
+    Diag::error(
+        "carbon::repl::no_balance",
+        "the inventory has no `inventory` header, so there is no balance",
+    )
+    .help("add `inventory \"Site\" { period 1 a  gwp AR6 }` to the file")
+}
+
+/// A command written without what it needs: `message` is its usage line.
+fn usage(message: &str) -> Diag {
+    Diag::error("carbon::repl::usage", message)
+}
+
+/// A name that is no value of the inventory; `hint` is the ` — did you mean …`.
+fn unknown_value(name: &str, hint: &str) -> Diag {
+    Diag::error(
+        "carbon::repl::unknown_value",
+        format!("`{name}` is not a value of the inventory{hint}"),
+    )
+}
+
+fn not_an_input(message: &str) -> Diag {
+    Diag::error("carbon::repl::not_an_input", message)
+}
+
+fn no_value(message: &str) -> Diag {
+    Diag::error("carbon::repl::no_value", message)
+}
+
+fn not_finite(message: &str) -> Diag {
+    Diag::error("carbon::eval::not_finite", message)
 }
 
 /// What a command stopped by Ctrl-C (`crate::cancel`) replies; it changed nothing.

@@ -98,7 +98,7 @@ impl Session {
     pub(super) fn save_reply(&mut self, arg: &str, force: bool) -> Reply {
         let arg = unquote(arg);
         if arg.is_empty() {
-            return Reply::err("usage: :save FILE\n");
+            return self.fail(usage("usage: :save FILE"));
         }
         match self.save_text(arg, force) {
             Ok(text) => {
@@ -124,9 +124,13 @@ impl Session {
     /// re-checks to the same balance. Writing it is the front's job.
     pub fn save_text(&self, path: &str, force: bool) -> Result<String, String> {
         if !force && same_path(path, &self.file) {
-            return Err(format!(
-                "error: `{path}` is the loaded file; it is not overwritten\n  help: save under another name, or use `:save! {path}` to overwrite it\n"
-            ));
+            let d = Diag::error(
+                "carbon::repl::overwrite",
+                format!("`{path}` is the loaded file; it is not overwritten"),
+            );
+            return Err(self.errors(&[d.help(format!(
+                "save under another name, or use `:save! {path}` to overwrite it"
+            ))]));
         }
         let mut text = self.render_text(true)?;
         if !self.edits.is_empty() {

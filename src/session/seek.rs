@@ -28,28 +28,27 @@ impl Session {
 
     /// `:seek INPUT for TARGET = VALUE [in LO .. HI]`
     pub(super) fn seek(&mut self, arg: &str) -> Reply {
-        let usage = "usage: :seek INPUT for TARGET = VALUE [in LO .. HI]\n  for example: :seek spruce.area for net = 0 tCO2e in 0 hm2 .. 5000 hm2\n";
         let Some((input, rest)) = arg.split_once(" for ") else {
-            return Reply::err(usage);
+            return self.fail(seek_usage());
         };
         let input = input.trim();
         let Some((target, rest)) = rest.split_once('=') else {
-            return Reply::err(usage);
+            return self.fail(seek_usage());
         };
         let (value_text, range) = match rest.split_once(" in ") {
             Some((v, r)) => (v.trim(), Some(r.trim())),
             None => (rest.trim(), None),
         };
         let Some(id) = self.find(input) else {
-            return Reply::err(format!("error: `{input}` is not a value of the inventory\n"));
+            return self.fail(unknown_value(input, ""));
         };
         let p = self.current.program.as_ref().expect("loaded");
         if !matches!(p.res.syms[id as usize].kind, SymKind::Let | SymKind::Field { .. }) {
-            return Reply::err(format!("error: `{input}` is computed, not an input\n"));
+            return self.fail(not_an_input(&format!("`{input}` is computed, not an input")));
         }
         let old = p.checked[id as usize].clone();
         let Some(in_dim) = p.dim(id) else {
-            return Reply::err("error: the input has no value\n");
+            return self.fail(no_value("the input has no value"));
         };
         let (tcode, tdim, tdu, _) = match self.compile(target.trim()) {
             Ok(r) => r,
@@ -64,7 +63,7 @@ impl Session {
             let syms = &self.current.program.as_ref().expect("loaded").res.syms;
             match eval::eval_code(&vcode, vals, syms) {
                 Ok(g) => g,
-                Err(_) => return Reply::err("error: the value cannot be computed\n"),
+                Err(_) => return self.fail(no_value("the value cannot be computed")),
             }
         };
         // A bare 0 is zero in the target's unit (`for net = 0`).
@@ -76,29 +75,33 @@ impl Session {
             } else {
                 format!(", for example `{} = {} {unit}`", target.trim(), value_text)
             };
-            return Reply::err(format!(
-                "error: the target is {} but the value is {}\n  help: give the value in the target's unit{example}\n",
-                p.units.describe_dim(&tdim),
-                p.units.describe_dim(&vdim),
-            ));
+            let d = Diag::error(
+                "carbon::units::mismatch",
+                format!(
+                    "the target is {} but the value is {}",
+                    p.units.describe_dim(&tdim),
+                    p.units.describe_dim(&vdim),
+                ),
+            );
+            return self.fail(d.help(format!("give the value in the target's unit{example}")));
         }
         let current = self.current.values.as_ref().and_then(|v| v.get(id)).unwrap_or(0.0);
         let (lo, hi) = match range {
             Some(r) => {
                 let Some((a, b)) = r.split_once("..") else {
-                    return Reply::err(usage);
+                    return self.fail(seek_usage());
                 };
                 let mut bound = |t: &str| -> Result<f64, String> {
                     let (c, d, _, _) = self.compile(t.trim())?;
                     if d != in_dim {
-                        return Err(format!(
-                            "error: the range bound `{}` is not in the input's kind of unit\n",
-                            t.trim()
-                        ));
+                        return Err(self.errors(&[Diag::error(
+                            "carbon::units::wrong_kind",
+                            format!("the range bound `{}` is not in the input's kind of unit", t.trim()),
+                        )]));
                     }
                     let syms = &self.current.program.as_ref().expect("loaded").res.syms;
                     eval::eval_code(&c, self.current.values.as_ref().expect("loaded"), syms)
-                        .map_err(|_| "error: bound cannot be computed\n".to_string())
+                        .map_err(|_| self.errors(&[no_value("bound cannot be computed")]))
                 };
                 match (bound(a), bound(b)) {
                     (Ok(x), Ok(y)) => (x.min(y), x.max(y)),
@@ -124,13 +127,16 @@ impl Session {
         }
         let input_unit = p.units.format_dunit(p.units.dunit(old.dunit));
         if lo > hi {
-            return Reply::err(format!(
-                "no value of {input} in {} .. {} is possible: {}\n  help: search a range the file would accept, for example `in 0 {input_unit} .. {}`\n",
+            let d = no_solution(format!(
+                "no value of {input} in {} .. {} is possible: {}",
                 self.show_id(asked_lo, old.dunit),
                 self.show_id(asked_hi, old.dunit),
                 clipped.unwrap_or("out of range"),
-                self.show_id(current.abs().max(1.0) * 10.0, old.dunit),
             ));
+            return self.fail(d.help(format!(
+                "search a range the file would accept, for example `in 0 {input_unit} .. {}`",
+                self.show_id(current.abs().max(1.0) * 10.0, old.dunit),
+            )));
         }
         // f(x) = target(x) − goal, with the input replaced by x; `None` where
         // the target cannot be computed or the file's checks fail.
@@ -223,9 +229,10 @@ impl Session {
         }
         let goal_text = self.show_value(goal, &tdu);
         if nowhere {
-            return Reply::err(format!(
-                "no value of {input} in {range_text} passes the file's checks: at both ends the inventory is impossible or cannot be computed\n  help: search another range with `in LO .. HI`\n"
+            let d = no_solution(format!(
+                "no value of {input} in {range_text} passes the file's checks: at both ends the inventory is impossible or cannot be computed"
             ));
+            return self.fail(d.help("search another range with `in LO .. HI`"));
         }
         match result {
             Some(x) => {
@@ -245,11 +252,22 @@ impl Session {
                     ),
                     _ => String::new(),
                 };
-                Reply::err(format!(
-                    "no value of {input} in {range_text} makes {} = {goal_text}{ends}\n  help: widen the range with `in LO .. HI`, or choose another input\n",
+                let d = no_solution(format!(
+                    "no value of {input} in {range_text} makes {} = {goal_text}{ends}",
                     target.trim()
-                ))
+                ));
+                self.fail(d.help("widen the range with `in LO .. HI`, or choose another input"))
             }
         }
     }
+}
+
+/// `:seek` found no value.
+fn no_solution(message: String) -> Diag {
+    Diag::error("carbon::repl::no_solution", message)
+}
+
+fn seek_usage() -> Diag {
+    usage("usage: :seek INPUT for TARGET = VALUE [in LO .. HI]")
+        .help("for example `:seek spruce.area for net = 0 tCO2e in 0 hm2 .. 5000 hm2`")
 }
