@@ -438,6 +438,11 @@ pub const CODES: &[Code] = &[
         explain: "`:save FILE` does not replace an existing file, nor the loaded one.\nFix: save under another name, or write `:save! FILE` to replace it.",
     },
     Code {
+        code: "carbon::repl::unsaved",
+        summary: "a piped REPL script ends with unsaved what-ifs (warning)",
+        explain: "The changes of the session are lost when it ends (at a terminal, leaving asks once instead).\nFix: end the script with `:save FILE` to keep them.",
+    },
+    Code {
         code: "carbon::repl::terminal",
         summary: "the REPL cannot read from the terminal",
         explain: "The line editor could not start or read a line (the terminal is gone or unusable); no test can make a terminal fail so.\nFix: run the REPL in a terminal, or pipe the commands in (`carbon repl FILE < script`).",

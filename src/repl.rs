@@ -427,7 +427,10 @@ fn piped(s: &mut Session, front: &mut Front) -> i32 {
         let _ = front.step(s, &buf);
     }
     if front.unsaved(s) {
-        err("warning: the session ends with unsaved what-ifs (`:save FILE` keeps them)\n");
+        say(
+            &Diag::warning("carbon::repl::unsaved", "the session ends with unsaved what-ifs")
+                .help("`:save FILE` keeps them"),
+        );
     }
     i32::from(front.failed)
 }

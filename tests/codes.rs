@@ -44,6 +44,7 @@ const REPL_SCRIPT: &[&str] = &[
     ":seek coal.amount for net = 0 tCO2e in 0 t .. 100 t", // repl::no_solution
     ":save examples/yongning.carbon",                      // repl::overwrite
     ":save target/no-such-folder/saved.carbon",            // output::write
+    "coal.amount = 1200 t",                                // repl::unsaved (a warning at the end)
     "\u{ff}",                                              // input::utf8 (a line that is not UTF-8)
 ];
 

@@ -191,7 +191,8 @@ fn leaving_with_unsaved_what_ifs_is_said() {
     let r = repl("examples/yongning.carbon", b"coal.amount = 1200 t\n:quit\n", &dir);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("warning: the session ends with unsaved what-ifs"),
+        r.stderr
+            .starts_with("carbon::repl::unsaved\n\n  ⚠ the session ends with unsaved what-ifs\n"),
         "{}",
         r.stderr
     );
