@@ -225,7 +225,8 @@ struct Parser<'a> {
     table: &'a Table,
 }
 
-type R = Result<Val, String>;
+/// A value the oracle computes, or why the expression has none.
+type Outcome = Result<Val, String>;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
@@ -252,7 +253,7 @@ impl Parser<'_> {
             && self.is_unit_word(k + 2)
     }
 
-    fn expr(&mut self) -> R {
+    fn expr(&mut self) -> Outcome {
         let x = self.add()?;
         if matches!(self.peek(), Some(Tok::Word(w)) if w == "to") {
             self.i += 1;
@@ -263,7 +264,7 @@ impl Parser<'_> {
         }
         Ok(x)
     }
-    fn add(&mut self) -> R {
+    fn add(&mut self) -> Outcome {
         let mut x = self.mul()?;
         loop {
             let sign = if self.eat('+') {
@@ -280,7 +281,7 @@ impl Parser<'_> {
             x.v += sign * y.v;
         }
     }
-    fn mul(&mut self) -> R {
+    fn mul(&mut self) -> Outcome {
         let mut x = self.unary()?;
         loop {
             let div = if self.eat('*') {
@@ -294,14 +295,14 @@ impl Parser<'_> {
             x = combine(x, y, div)?;
         }
     }
-    fn unary(&mut self) -> R {
+    fn unary(&mut self) -> Outcome {
         if self.eat('-') {
             let x = self.unary()?;
             return Ok(Val { v: -x.v, ..x });
         }
         self.pow()
     }
-    fn pow(&mut self) -> R {
+    fn pow(&mut self) -> Outcome {
         let b = self.atom()?;
         if !self.eat('^') {
             return Ok(b);
@@ -327,7 +328,7 @@ impl Parser<'_> {
         }
         Ok(Val { v, d })
     }
-    fn atom(&mut self) -> R {
+    fn atom(&mut self) -> Outcome {
         match self.peek().cloned() {
             Some(Tok::Num(n)) => {
                 self.i += 1;
@@ -366,7 +367,7 @@ impl Parser<'_> {
         }
     }
     /// A unit: unit words and groups joined by `*` and `/` while a unit follows.
-    fn unit(&mut self) -> R {
+    fn unit(&mut self) -> Outcome {
         let mut x = self.unit_factor()?;
         loop {
             let div = match self.peek() {
@@ -382,7 +383,7 @@ impl Parser<'_> {
             x = combine(x, y, div)?;
         }
     }
-    fn unit_factor(&mut self) -> R {
+    fn unit_factor(&mut self) -> Outcome {
         let mut x = if self.eat('(') {
             let Some(Tok::Num(n)) = self.peek().cloned() else {
                 return Err("group".into());
@@ -412,7 +413,7 @@ impl Parser<'_> {
     }
 }
 
-fn combine(x: Val, y: Val, div: bool) -> R {
+fn combine(x: Val, y: Val, div: bool) -> Outcome {
     if div {
         if y.v == 0.0 {
             return Err("division by zero".into());
@@ -429,7 +430,7 @@ fn combine(x: Val, y: Val, div: bool) -> R {
     }
 }
 
-fn oracle(table: &Table, text: &str) -> R {
+fn oracle(table: &Table, text: &str) -> Outcome {
     let mut p = Parser {
         t: tokens(text),
         i: 0,

@@ -102,10 +102,10 @@ impl Units {
         }
         let n = name.chars().count();
         let limit = (n / 3).clamp(1, 3);
-        type Key = (bool, bool, usize, usize, usize);
-        let mut best: Option<Key> = None;
+        type Rank = (bool, bool, usize, usize, usize);
+        let mut best: Option<Rank> = None;
         let mut tied: Vec<String> = Vec::new();
-        let mut offer = |key: Key, spelling: &str| match best {
+        let mut offer = |key: Rank, spelling: &str| match best {
             Some(k) if key > k => {}
             Some(k) if key == k => {
                 if !tied.iter().any(|t| t == spelling) {
