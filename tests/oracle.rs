@@ -19,6 +19,9 @@
 //! 10,000 expressions in CI; `CARBON_ORACLE_CASES=1000000 cargo test --release
 //! --test oracle` for a larger run (`CARBON_ORACLE_SEED` picks another seed).
 
+mod common;
+use common::{close, errors, Rng};
+
 use carbon::{analyze, Options};
 
 /// Dimension exponents of mass, length, time, in twelfths.
@@ -76,28 +79,6 @@ impl Table {
     }
 }
 
-// ---- a seeded generator ---------------------------------------------------------------
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    fn word(&mut self, xs: &[&'static str]) -> &'static str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
 fn gen_number(r: &mut Rng) -> String {
     match r.below(4) {
         0 => format!("{}.{}", 1 + r.below(9), r.below(10)),
@@ -109,14 +90,14 @@ fn gen_unit(r: &mut Rng) -> String {
     let mut s = String::new();
     for i in 0..1 + r.below(3) {
         if i > 0 {
-            s.push_str(r.word(&["/", "*", " / ", " * "]));
+            s.push_str(*r.pick(&["/", "*", " / ", " * "]));
         }
         if r.below(8) == 0 {
-            s.push_str(r.word(&["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
+            s.push_str(*r.pick(&["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
         } else {
-            s.push_str(UNITS[r.below(UNITS.len() as u64) as usize].0);
+            s.push_str(UNITS[r.below(UNITS.len())].0);
             if r.below(5) == 0 {
-                s.push_str(r.word(&["^2", "^-1", "^3"]));
+                s.push_str(*r.pick(&["^2", "^-1", "^3"]));
             }
         }
     }
@@ -136,8 +117,8 @@ fn gen(r: &mut Rng, depth: u32) -> String {
     match r.below(12) {
         0..=2 => format!("{} * {}", gen(r, depth - 1), gen(r, depth - 1)),
         3..=5 => format!("{} / {}", gen(r, depth - 1), gen(r, depth - 1)),
-        6 => format!("{} {} {}", gen(r, depth - 1), r.word(&["+", "-"]), gen(r, depth - 1)),
-        7 => format!("{} ^ {}", gen(r, depth - 1), r.word(&["2", "3", "-1", "(1/2)", "-2"])),
+        6 => format!("{} {} {}", gen(r, depth - 1), *r.pick(&["+", "-"]), gen(r, depth - 1)),
+        7 => format!("{} ^ {}", gen(r, depth - 1), *r.pick(&["2", "3", "-1", "(1/2)", "-2"])),
         8 => format!("-{}", gen(r, depth - 1)),
         9 => format!("({} to {})", gen(r, depth - 1), gen_unit(r)),
         _ => {
@@ -524,20 +505,17 @@ fn check_batch(batch: &[(String, String, f64)]) {
         for (text, to, want) in batch {
             let one = program(&[(text.clone(), to.clone())]);
             let a = analyze("oracle.carbon", one.as_bytes(), Options::default());
-            let errs: Vec<String> = a
-                .diags
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{}: {}", d.code, d.message))
-                .collect();
+            let errs = errors(&a);
             assert!(errs.is_empty(), "`{text}` (oracle: {want} {to}) is refused: {errs:?}");
         }
         panic!("the batch has errors but no expression alone does");
     }
     for (i, (text, to, want)) in batch.iter().enumerate() {
         let got = a.explain(&format!("v{i}")).expect("a value").value;
-        let ok = (got - want).abs() <= 1e-9 * got.abs().max(want.abs()).max(1e-300);
-        assert!(ok, "`{text}`: carbon says {got} {to}, the oracle {want} {to}");
+        assert!(
+            close(got, *want),
+            "`{text}`: carbon says {got} {to}, the oracle {want} {to}"
+        );
     }
 }
 

@@ -1,5 +1,7 @@
-//! Runs the real `carbon` binary from the crate root, so that paths in its output
-//! are relative and snapshots are the same on every machine.
+//! Shared by the test files (`mod common;`): the real `carbon` binary run from the
+//! crate root, so that paths in its output are relative and snapshots are the same
+//! on every machine; scratch directories; a seeded generator; the errors of an
+//! analysis and the comparison of two values.
 
 #![allow(dead_code)]
 
@@ -71,12 +73,58 @@ impl AsRef<Path> for Scratch {
     }
 }
 
-/// [`Scratch`] named for the test (and this process, so runs do not collide).
+impl Scratch {
+    /// Writes `bytes` to `name` in the directory and returns its path as text.
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, bytes).expect("write the scratch file");
+        p.to_string_lossy().into_owned()
+    }
+}
+
+/// [`Scratch`] named for the test (and this process and a count, so that runs,
+/// and tests that share a helper and its name, do not collide).
 pub fn scratch(name: &str) -> Scratch {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let d = root()
         .join("target/test-scratch")
-        .join(format!("{name}-{}", std::process::id()));
+        .join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("target/ is writable");
     Scratch(d)
+}
+
+/// A small deterministic generator (xorshift64*), so that generated inputs are
+/// the same on every run and no dependency is needed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
+
+/// The errors of an analysis, each as `code: message`.
+pub fn errors(a: &carbon::Analysis) -> Vec<String> {
+    a.diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
+/// Whether two values agree to a relative 1e-9.
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300)
 }
