@@ -377,17 +377,7 @@ fn check_program(path: &Path) -> Vec<String> {
 }
 
 fn programs() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in FOLDERS {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "carbon"))
-            .collect();
-        paths.sort();
-        files.extend(paths);
-    }
-    files
+    common::carbon_files(&FOLDERS)
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! Shared by the test files (`mod common;`): the real `carbon` binary run from the
 //! crate root, so that paths in its output are relative and snapshots are the same
-//! on every machine; scratch directories; a seeded generator; the errors of an
-//! analysis and the comparison of two values.
+//! on every machine; the test programs; scratch directories; a seeded generator;
+//! the errors of an analysis and the comparison of two values.
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub struct Output {
@@ -22,6 +22,32 @@ pub fn root() -> &'static Path {
 pub fn rel(p: &Path) -> String {
     let r = p.strip_prefix(root()).unwrap_or(p);
     r.to_string_lossy().replace('\\', "/")
+}
+
+/// The folders of whole programs: the examples and the test programs of every
+/// kind (errors, warnings, expectations, programs with their outcome).
+pub const PROGRAM_FOLDERS: [&str; 5] = [
+    "examples",
+    "tests/errors",
+    "tests/warnings",
+    "tests/expect",
+    "tests/programs",
+];
+
+/// The `.carbon` files of each folder (relative to the crate root), folder by
+/// folder, each folder's sorted by name.
+pub fn carbon_files(dirs: &[&str]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "carbon"))
+            .collect();
+        paths.sort();
+        files.extend(paths);
+    }
+    files
 }
 
 pub fn carbon(args: &[&str]) -> Output {
