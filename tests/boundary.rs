@@ -29,8 +29,8 @@ const BAD: &str =
     "inventory \"Bad\" { period 1 a  gwp AR6 }\nsource s \"survey\"\nemission e { amount 5 kg + 3 m from s }\n";
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_carbon"));
-    c.current_dir(root()).env("NO_COLOR", "1").env_remove("TERM");
+    let mut c = common::command();
+    c.env_remove("TERM");
     c
 }
 

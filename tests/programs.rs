@@ -29,12 +29,12 @@
 
 mod common;
 
-use common::{rel, root};
+use common::rel;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The folders of programs with an expected outcome.
 const FOLDERS: [&str; 2] = ["tests/programs", "tests/expect"];
@@ -206,10 +206,8 @@ fn carbon_json(file: &Path, stdin: bool, args: &[&str]) -> Run {
             a => a,
         })
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
+    let mut child = common::command()
         .args(&args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

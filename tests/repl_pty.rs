@@ -5,10 +5,9 @@
 //! Each test skips (with a note) where no pseudo-terminal can be opened.
 
 mod common;
-use common::{root, scratch};
+use common::scratch;
 use rexpect::session::{spawn_with_options, Options, PtySession};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Mutex;
 
 /// One pty test at a time: they fork, and they share the machine's two cores.
@@ -20,10 +19,8 @@ const TIMEOUT_MS: u64 = 60_000;
 /// `carbon repl FILE` at a terminal, with its history in `history`; `None` (the
 /// test is skipped) where no pseudo-terminal can be opened.
 fn start(file: &str, history: &Path) -> Option<PtySession> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carbon"));
+    let mut cmd = common::command();
     cmd.args(["repl", file])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env("CARBON_HISTORY", history);
     match spawn_with_options(

@@ -50,11 +50,16 @@ pub fn carbon_files(dirs: &[&str]) -> Vec<PathBuf> {
     files
 }
 
+/// The `carbon` binary as the tests run it: from the crate root, without colour.
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_carbon"));
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
 pub fn carbon(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_carbon"))
+    let out = command()
         .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .expect("the carbon binary runs");
