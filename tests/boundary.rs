@@ -119,7 +119,7 @@ const BAD_PATH: &str = "<bad>";
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let dir = scratch("pipe");
-    let big = dir.file("big.carbon", &many_emissions(4000));
+    let big = dir.file("big.carbon", many_emissions(4000));
     let cases: &[&[&str]] = &[
         &["run", &big, "--format", "json"],
         &["run", &big],

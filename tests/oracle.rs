@@ -79,6 +79,11 @@ impl Table {
     }
 }
 
+/// One of the words `xs`.
+fn word(r: &mut Rng, xs: &[&'static str]) -> &'static str {
+    xs[r.below(xs.len())]
+}
+
 fn gen_number(r: &mut Rng) -> String {
     match r.below(4) {
         0 => format!("{}.{}", 1 + r.below(9), r.below(10)),
@@ -90,14 +95,14 @@ fn gen_unit(r: &mut Rng) -> String {
     let mut s = String::new();
     for i in 0..1 + r.below(3) {
         if i > 0 {
-            s.push_str(*r.pick(&["/", "*", " / ", " * "]));
+            s.push_str(word(r, &["/", "*", " / ", " * "]));
         }
         if r.below(8) == 0 {
-            s.push_str(*r.pick(&["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
+            s.push_str(word(r, &["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
         } else {
             s.push_str(UNITS[r.below(UNITS.len())].0);
             if r.below(5) == 0 {
-                s.push_str(*r.pick(&["^2", "^-1", "^3"]));
+                s.push_str(word(r, &["^2", "^-1", "^3"]));
             }
         }
     }
@@ -117,8 +122,8 @@ fn gen(r: &mut Rng, depth: u32) -> String {
     match r.below(12) {
         0..=2 => format!("{} * {}", gen(r, depth - 1), gen(r, depth - 1)),
         3..=5 => format!("{} / {}", gen(r, depth - 1), gen(r, depth - 1)),
-        6 => format!("{} {} {}", gen(r, depth - 1), *r.pick(&["+", "-"]), gen(r, depth - 1)),
-        7 => format!("{} ^ {}", gen(r, depth - 1), *r.pick(&["2", "3", "-1", "(1/2)", "-2"])),
+        6 => format!("{} {} {}", gen(r, depth - 1), word(r, &["+", "-"]), gen(r, depth - 1)),
+        7 => format!("{} ^ {}", gen(r, depth - 1), word(r, &["2", "3", "-1", "(1/2)", "-2"])),
         8 => format!("-{}", gen(r, depth - 1)),
         9 => format!("({} to {})", gen(r, depth - 1), gen_unit(r)),
         _ => {
