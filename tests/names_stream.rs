@@ -6,6 +6,9 @@
 //! quotes a text, or cites a prelude source that the file declares again.
 
 mod common;
+#[path = "common/threads.rs"]
+#[allow(dead_code)]
+mod threads;
 #[path = "../benches/workload.rs"]
 mod workload;
 
@@ -25,14 +28,7 @@ fn shown(r: &Resolved, mut diags: Vec<carbon::diag::Diag>) -> String {
 }
 
 fn whole(text: &str) -> String {
-    let mut sm = SourceMap::new();
-    let pid = sm.add("<prelude>", carbon::PRELUDE);
-    let fid = sm.add("f.carbon", text);
-    let prelude = syntax::parse(pid, carbon::PRELUDE);
-    let file = syntax::parse(fid, text);
-    assert!(file.diags.is_empty(), "{:?}", file.diags);
-    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, d) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (r, _, d) = threads::named(text).unwrap_or_else(|diags| panic!("{diags:?}"));
     shown(&r, d)
 }
 

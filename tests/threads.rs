@@ -125,14 +125,7 @@ fn table_made_ahead_at(decls: usize, sizes: impl Fn(usize) -> Vec<usize>) {
 
 /// As `threads::checked` on one thread, with a table made ahead.
 fn checked_in(text: &str, table: carbon::check::Results) -> (carbon::check::Program, Vec<carbon::diag::Diag>) {
-    use carbon::{names, source::SourceMap, syntax, units::Units};
-    let mut sm = SourceMap::new();
-    let pid = sm.add("<prelude>", carbon::PRELUDE);
-    let fid = sm.add("f.carbon", text);
-    let prelude = syntax::parse(pid, carbon::PRELUDE);
-    let file = syntax::parse(fid, text);
-    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, mut diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (r, units, mut diags) = threads::named(text).expect("no syntax error");
     let (p, d) = carbon::check::check_in(r, units, Some(table));
     diags.extend(d);
     (p, diags)
