@@ -51,11 +51,7 @@ fn with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     });
     let out = child.wait_with_output().expect("carbon ends");
     let _ = writer.join();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Output::from(out)
 }
 
 fn no_panic(out: &Output, what: &str) {
