@@ -6,8 +6,8 @@
 use crate::diag::Diag;
 use std::io::Read;
 
-/// The default input size limit: 512 MiB, a few times the largest generated
-/// workload of the benchmarks (W(1M)).
+/// The default input size limit: well above the largest workload the benchmarks
+/// generate (W(1M)), so that only a runaway input meets it.
 pub const DEFAULT_MAX_INPUT: u64 = 512 << 20;
 /// [`DEFAULT_MAX_INPUT`] as written on the command line (the default of
 /// `--max-input-size`).

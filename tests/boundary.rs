@@ -5,39 +5,12 @@
 //! `explain --format json` with errors.
 
 mod common;
-use common::{carbon, root, Output};
+use common::{carbon, root, scratch, Output};
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// A temporary directory of its own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("carbon-boundary-{}-{n}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the scratch directory");
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write the scratch file");
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const YONGNING: &str = "examples/yongning.carbon";
 const PLAIN: &str = "examples/neutral_plain.carbon";
@@ -56,8 +29,8 @@ const BAD: &str =
     "inventory \"Bad\" { period 1 a  gwp AR6 }\nsource s \"survey\"\nemission e { amount 5 kg + 3 m from s }\n";
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_carbon"));
-    c.current_dir(root()).env("NO_COLOR", "1").env_remove("TERM");
+    let mut c = common::command();
+    c.env_remove("TERM");
     c
 }
 
@@ -78,11 +51,7 @@ fn with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     });
     let out = child.wait_with_output().expect("carbon ends");
     let _ = writer.join();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Output::from(out)
 }
 
 fn no_panic(out: &Output, what: &str) {
@@ -111,7 +80,7 @@ fn a_full_disk_on_stdout_is_an_error() {
         &["explain", YONGNING, "coal", "--format", "json"],
         &["prelude"],
     ];
-    let dir = Scratch::new("full");
+    let dir = scratch("full");
     let bad = dir.file("bad.carbon", BAD);
     for args in cases {
         let args: Vec<&str> = args
@@ -145,8 +114,8 @@ const BAD_PATH: &str = "<bad>";
 
 #[test]
 fn a_closed_pipe_ends_quietly() {
-    let dir = Scratch::new("pipe");
-    let big = dir.file("big.carbon", &many_emissions(4000));
+    let dir = scratch("pipe");
+    let big = dir.file("big.carbon", many_emissions(4000));
     let cases: &[&[&str]] = &[
         &["run", &big, "--format", "json"],
         &["run", &big],
@@ -193,7 +162,7 @@ fn a_full_disk_on_stderr_does_not_panic() {
         eprintln!("no /dev/full here: skipped");
         return;
     }
-    let dir = Scratch::new("stderr");
+    let dir = scratch("stderr");
     let bad = dir.file("bad.carbon", BAD);
     let cases: &[(&[&str], i32)] = &[
         (&["check", YONGNING], 0),
@@ -363,7 +332,7 @@ fn colour_only_on_a_capable_terminal() {
 
 #[test]
 fn term_dumb_gets_no_escape_bytes() {
-    let dir = Scratch::new("dumb");
+    let dir = scratch("dumb");
     let bad = dir.file("bad.carbon", BAD);
     let out = bin()
         .args(["check", &bad])
@@ -391,7 +360,7 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn explain_json_carries_its_errors() {
-    let dir = Scratch::new("explain");
+    let dir = scratch("explain");
     let bad = dir.file("bad.carbon", BAD);
 
     let out = carbon(&["explain", &bad, "e", "--format", "json"]);

@@ -176,16 +176,10 @@ fn codes_of(diags: &[carbon::diag::Diag], into: &mut BTreeSet<String>) {
 /// the library calls and commands that only other tests exercise.
 fn produced() -> BTreeSet<String> {
     let mut got = BTreeSet::new();
-    for dir in ["tests/errors", "tests/warnings", "tests/expect", "examples"] {
-        for e in std::fs::read_dir(root().join(dir)).expect("the folder exists") {
-            let p = e.expect("a directory entry").path();
-            if p.extension().is_none_or(|x| x != "carbon") {
-                continue;
-            }
-            let bytes = std::fs::read(&p).expect("readable");
-            let a = carbon::analyze(&p.to_string_lossy(), &bytes, Options::default());
-            codes_of(&a.diags, &mut got);
-        }
+    for p in common::carbon_files(&["tests/errors", "tests/warnings", "tests/expect", "examples"]) {
+        let bytes = std::fs::read(&p).expect("readable");
+        let a = carbon::analyze(&p.to_string_lossy(), &bytes, Options::default());
+        codes_of(&a.diags, &mut got);
     }
     // `carbon explain` (tests/boundary.rs, explain_json_carries_its_errors).
     let bad = carbon::analyze("bad.carbon", b"let x = 1 t + 1 m\n", Options::default());

@@ -4,32 +4,11 @@
 //! and in diagnostics rendered with colour. JSON escapes them itself.
 
 mod common;
-use common::carbon;
+use common::{carbon, scratch};
 
 /// A program whose strings carry ESC, NUL, BEL, a C1 CSI, an RTL override and an
 /// escaped newline (`\n` inside a string) that would start a forged line.
 const EVIL: &[u8] = b"inventory \"Evil\x1b[2J\x00 site\xe2\x80\xae\" {\n  site \"x\x1b]0;pwned\x07y\"\n  period 1 a from s\n  gwp SAR\n}\nsource s \"survey \x1b[31m red\xc2\x9b\"\nenergy coal { amount 10 t from s; fold 0.9 tce/t from s; factor 2.66 tCO2/tce assumed \"as\x1bsumed\\n[fake line]\" }\nemission road { amount NE \"no data\x1b[2J\x00\"; land road }\ncover grass { area 250.75 hm2 from s; density 7.09 tC/hm2 from s; method gain; increment 0.5 tC/hm2/a from s }\nexpect total_sink: sinks == 13060.70 tCO2e/a within 1 % known \"reason\x1b[2J\x00 here\" from s\n";
-
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("carbon-escape-{test}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Scratch(dir)
-    }
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, bytes).expect("write the test file");
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The first raw control or bidi character in `s`, if any (newline and tab are
 /// layout, and allowed).
@@ -57,7 +36,7 @@ fn assert_clean(what: &str, s: &str) {
 
 #[test]
 fn control_characters_from_the_file_are_escaped_in_every_text_output() {
-    let dir = Scratch::new("outputs");
+    let dir = scratch("outputs");
     let f = dir.file("evil.carbon", EVIL);
     let runs: [&[&str]; 6] = [
         &["run", &f],
@@ -103,7 +82,7 @@ fn a_diagnostic_quoting_a_line_with_escapes_is_escaped_in_colour_too() {
         );
     }
     // JSON keeps the text and escapes it itself.
-    let dir = Scratch::new("colour");
+    let dir = scratch("colour");
     let f = dir.file("evil.carbon", EVIL);
     let out = carbon(&["run", &f, "--format", "json"]);
     assert!(!out.stdout.contains('\x1b'));

@@ -131,10 +131,8 @@ fn summary_wraps_prose_to_the_width_not_tables() {
 #[test]
 fn summary_width_is_fixed_when_not_a_terminal() {
     let run = |columns: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carbon"))
+        let out = common::command()
             .args(["run", YONGNING])
-            .current_dir(common::root())
-            .env("NO_COLOR", "1")
             .env("COLUMNS", columns)
             .output()
             .expect("runs");

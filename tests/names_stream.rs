@@ -6,6 +6,9 @@
 //! quotes a text, or cites a prelude source that the file declares again.
 
 mod common;
+#[path = "common/threads.rs"]
+#[allow(dead_code)]
+mod threads;
 #[path = "../benches/workload.rs"]
 mod workload;
 
@@ -25,14 +28,7 @@ fn shown(r: &Resolved, mut diags: Vec<carbon::diag::Diag>) -> String {
 }
 
 fn whole(text: &str) -> String {
-    let mut sm = SourceMap::new();
-    let pid = sm.add("<prelude>", carbon::PRELUDE);
-    let fid = sm.add("f.carbon", text);
-    let prelude = syntax::parse(pid, carbon::PRELUDE);
-    let file = syntax::parse(fid, text);
-    assert!(file.diags.is_empty(), "{:?}", file.diags);
-    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, d) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (r, _, d) = threads::named(text).unwrap_or_else(|diags| panic!("{diags:?}"));
     shown(&r, d)
 }
 
@@ -79,12 +75,9 @@ fn generated_workload() {
 
 #[test]
 fn every_example() {
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")).expect("examples/") {
-        let path = entry.expect("an entry").path();
-        if path.extension().is_some_and(|e| e == "carbon") {
-            let text = std::fs::read_to_string(&path).expect("readable");
-            same(&text);
-        }
+    for path in common::carbon_files(&["examples"]) {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        same(&text);
     }
 }
 
@@ -94,27 +87,17 @@ fn every_example() {
 /// and group names read before the groups exist.
 #[test]
 fn symbols_bound_holds() {
-    let root = env!("CARGO_MANIFEST_DIR");
     let mut n = 0;
-    for dir in [
-        "examples",
-        "tests/errors",
-        "tests/warnings",
-        "tests/expect",
-        "tests/programs",
-    ] {
-        for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("folder") {
-            let path = entry.expect("an entry").path();
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            if path.extension().is_none_or(|e| e != "carbon") || !syntax::parse(SourceId(1), &text).diags.is_empty() {
-                continue;
-            }
-            // `streamed` asserts the bound.
-            streamed(&text, 1 << 20);
-            n += 1;
+    for path in common::carbon_files(&common::PROGRAM_FOLDERS) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !syntax::parse(SourceId(1), &text).diags.is_empty() {
+            continue;
         }
+        // `streamed` asserts the bound.
+        streamed(&text, 1 << 20);
+        n += 1;
     }
     assert!(n > 50, "only {n} programs");
 }

@@ -19,6 +19,9 @@
 //! 10,000 expressions in CI; `CARBON_ORACLE_CASES=1000000 cargo test --release
 //! --test oracle` for a larger run (`CARBON_ORACLE_SEED` picks another seed).
 
+mod common;
+use common::{close, errors, Rng};
+
 use carbon::{analyze, Options};
 
 /// Dimension exponents of mass, length, time, in twelfths.
@@ -76,26 +79,9 @@ impl Table {
     }
 }
 
-// ---- a seeded generator ---------------------------------------------------------------
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    fn word(&mut self, xs: &[&'static str]) -> &'static str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
+/// One of the words `xs`.
+fn word(r: &mut Rng, xs: &[&'static str]) -> &'static str {
+    xs[r.below(xs.len())]
 }
 
 fn gen_number(r: &mut Rng) -> String {
@@ -109,14 +95,14 @@ fn gen_unit(r: &mut Rng) -> String {
     let mut s = String::new();
     for i in 0..1 + r.below(3) {
         if i > 0 {
-            s.push_str(r.word(&["/", "*", " / ", " * "]));
+            s.push_str(word(r, &["/", "*", " / ", " * "]));
         }
         if r.below(8) == 0 {
-            s.push_str(r.word(&["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
+            s.push_str(word(r, &["(1000 kg)", "(10^4 m)", "(2 a)", "(10^3 t/hm2)"]));
         } else {
-            s.push_str(UNITS[r.below(UNITS.len() as u64) as usize].0);
+            s.push_str(UNITS[r.below(UNITS.len())].0);
             if r.below(5) == 0 {
-                s.push_str(r.word(&["^2", "^-1", "^3"]));
+                s.push_str(word(r, &["^2", "^-1", "^3"]));
             }
         }
     }
@@ -136,8 +122,8 @@ fn gen(r: &mut Rng, depth: u32) -> String {
     match r.below(12) {
         0..=2 => format!("{} * {}", gen(r, depth - 1), gen(r, depth - 1)),
         3..=5 => format!("{} / {}", gen(r, depth - 1), gen(r, depth - 1)),
-        6 => format!("{} {} {}", gen(r, depth - 1), r.word(&["+", "-"]), gen(r, depth - 1)),
-        7 => format!("{} ^ {}", gen(r, depth - 1), r.word(&["2", "3", "-1", "(1/2)", "-2"])),
+        6 => format!("{} {} {}", gen(r, depth - 1), word(r, &["+", "-"]), gen(r, depth - 1)),
+        7 => format!("{} ^ {}", gen(r, depth - 1), word(r, &["2", "3", "-1", "(1/2)", "-2"])),
         8 => format!("-{}", gen(r, depth - 1)),
         9 => format!("({} to {})", gen(r, depth - 1), gen_unit(r)),
         _ => {
@@ -225,7 +211,8 @@ struct Parser<'a> {
     table: &'a Table,
 }
 
-type R = Result<Val, String>;
+/// A value the oracle computes, or why the expression has none.
+type Outcome = Result<Val, String>;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
@@ -252,7 +239,7 @@ impl Parser<'_> {
             && self.is_unit_word(k + 2)
     }
 
-    fn expr(&mut self) -> R {
+    fn expr(&mut self) -> Outcome {
         let x = self.add()?;
         if matches!(self.peek(), Some(Tok::Word(w)) if w == "to") {
             self.i += 1;
@@ -263,7 +250,7 @@ impl Parser<'_> {
         }
         Ok(x)
     }
-    fn add(&mut self) -> R {
+    fn add(&mut self) -> Outcome {
         let mut x = self.mul()?;
         loop {
             let sign = if self.eat('+') {
@@ -280,7 +267,7 @@ impl Parser<'_> {
             x.v += sign * y.v;
         }
     }
-    fn mul(&mut self) -> R {
+    fn mul(&mut self) -> Outcome {
         let mut x = self.unary()?;
         loop {
             let div = if self.eat('*') {
@@ -294,14 +281,14 @@ impl Parser<'_> {
             x = combine(x, y, div)?;
         }
     }
-    fn unary(&mut self) -> R {
+    fn unary(&mut self) -> Outcome {
         if self.eat('-') {
             let x = self.unary()?;
             return Ok(Val { v: -x.v, ..x });
         }
         self.pow()
     }
-    fn pow(&mut self) -> R {
+    fn pow(&mut self) -> Outcome {
         let b = self.atom()?;
         if !self.eat('^') {
             return Ok(b);
@@ -327,7 +314,7 @@ impl Parser<'_> {
         }
         Ok(Val { v, d })
     }
-    fn atom(&mut self) -> R {
+    fn atom(&mut self) -> Outcome {
         match self.peek().cloned() {
             Some(Tok::Num(n)) => {
                 self.i += 1;
@@ -366,7 +353,7 @@ impl Parser<'_> {
         }
     }
     /// A unit: unit words and groups joined by `*` and `/` while a unit follows.
-    fn unit(&mut self) -> R {
+    fn unit(&mut self) -> Outcome {
         let mut x = self.unit_factor()?;
         loop {
             let div = match self.peek() {
@@ -382,7 +369,7 @@ impl Parser<'_> {
             x = combine(x, y, div)?;
         }
     }
-    fn unit_factor(&mut self) -> R {
+    fn unit_factor(&mut self) -> Outcome {
         let mut x = if self.eat('(') {
             let Some(Tok::Num(n)) = self.peek().cloned() else {
                 return Err("group".into());
@@ -412,7 +399,7 @@ impl Parser<'_> {
     }
 }
 
-fn combine(x: Val, y: Val, div: bool) -> R {
+fn combine(x: Val, y: Val, div: bool) -> Outcome {
     if div {
         if y.v == 0.0 {
             return Err("division by zero".into());
@@ -429,7 +416,7 @@ fn combine(x: Val, y: Val, div: bool) -> R {
     }
 }
 
-fn oracle(table: &Table, text: &str) -> R {
+fn oracle(table: &Table, text: &str) -> Outcome {
     let mut p = Parser {
         t: tokens(text),
         i: 0,
@@ -523,20 +510,17 @@ fn check_batch(batch: &[(String, String, f64)]) {
         for (text, to, want) in batch {
             let one = program(&[(text.clone(), to.clone())]);
             let a = analyze("oracle.carbon", one.as_bytes(), Options::default());
-            let errs: Vec<String> = a
-                .diags
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{}: {}", d.code, d.message))
-                .collect();
+            let errs = errors(&a);
             assert!(errs.is_empty(), "`{text}` (oracle: {want} {to}) is refused: {errs:?}");
         }
         panic!("the batch has errors but no expression alone does");
     }
     for (i, (text, to, want)) in batch.iter().enumerate() {
         let got = a.explain(&format!("v{i}")).expect("a value").value;
-        let ok = (got - want).abs() <= 1e-9 * got.abs().max(want.abs()).max(1e-300);
-        assert!(ok, "`{text}`: carbon says {got} {to}, the oracle {want} {to}");
+        assert!(
+            close(got, *want),
+            "`{text}`: carbon says {got} {to}, the oracle {want} {to}"
+        );
     }
 }
 

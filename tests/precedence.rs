@@ -4,6 +4,9 @@
 //! `/`, and associates right; `*` and `/` associate left to right; a name never
 //! becomes part of a unit.
 
+mod common;
+use common::errors;
+
 use carbon::{analyze, Options};
 
 const HEADER: &str = r#"
@@ -23,12 +26,7 @@ fn value(expr: &str, unit: &str) -> f64 {
     };
     let src = format!("{HEADER}let v = ({expr}){to} assumed \"test\"\n");
     let a = analyze("precedence.carbon", src.as_bytes(), Options::default());
-    let errs: Vec<String> = a
-        .diags
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect();
+    let errs = errors(&a);
     assert!(errs.is_empty(), "errors in `{expr}`: {errs:?}");
     a.explain("v")
         .unwrap_or_else(|d| panic!("no value for `{expr}`: {}", d.message))

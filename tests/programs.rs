@@ -29,12 +29,12 @@
 
 mod common;
 
-use common::{rel, root};
+use common::rel;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The folders of programs with an expected outcome.
 const FOLDERS: [&str; 2] = ["tests/programs", "tests/expect"];
@@ -206,10 +206,8 @@ fn carbon_json(file: &Path, stdin: bool, args: &[&str]) -> Run {
             a => a,
         })
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
+    let mut child = common::command()
         .args(&args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -377,17 +375,7 @@ fn check_program(path: &Path) -> Vec<String> {
 }
 
 fn programs() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in FOLDERS {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "carbon"))
-            .collect();
-        paths.sort();
-        files.extend(paths);
-    }
-    files
+    common::carbon_files(&FOLDERS)
 }
 
 #[test]

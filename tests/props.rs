@@ -10,6 +10,9 @@
 //!
 //! Case counts are kept modest so that the suite stays fast in a debug build.
 
+mod common;
+use common::errors;
+
 use carbon::{analyze, render, Analysis, Options};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -18,14 +21,6 @@ const CASES: u32 = 64;
 
 fn run(src: &str) -> Analysis {
     analyze("props.carbon", src.as_bytes(), Options::default())
-}
-
-fn errors(a: &Analysis) -> Vec<String> {
-    a.diags
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect()
 }
 
 /// The values of `names` (each in its own display unit) in a program that must

@@ -5,10 +5,9 @@
 //! Each test skips (with a note) where no pseudo-terminal can be opened.
 
 mod common;
-use common::{root, scratch};
+use common::scratch;
 use rexpect::session::{spawn_with_options, Options, PtySession};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Mutex;
 
 /// One pty test at a time: they fork, and they share the machine's two cores.
@@ -20,10 +19,8 @@ const TIMEOUT_MS: u64 = 60_000;
 /// `carbon repl FILE` at a terminal, with its history in `history`; `None` (the
 /// test is skipped) where no pseudo-terminal can be opened.
 fn start(file: &str, history: &Path) -> Option<PtySession> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carbon"));
+    let mut cmd = common::command();
     cmd.args(["repl", file])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env("CARBON_HISTORY", history);
     match spawn_with_options(
@@ -50,6 +47,13 @@ fn enter(p: &mut PtySession, line: &str) {
     p.flush().unwrap();
 }
 
+/// Types a line and presses Enter, then waits for `answer` and the next prompt.
+fn ask(p: &mut PtySession, line: &str, answer: &str) {
+    enter(p, line);
+    p.exp_string(answer).unwrap();
+    p.exp_string("carbon> ").unwrap();
+}
+
 fn leave(mut p: PtySession) {
     p.send_control('d').unwrap();
     p.exp_eof().expect("the session ends");
@@ -67,9 +71,7 @@ fn continuation_prompt_while_the_input_is_incomplete() {
     enter(&mut p, "2 t");
     p.exp_string("x = 5 t").expect("the whole input was handled");
     p.exp_string("carbon> ").unwrap();
-    enter(&mut p, ":undo");
-    p.exp_string("undone").unwrap();
-    p.exp_string("carbon> ").unwrap();
+    ask(&mut p, ":undo", "undone");
     leave(p);
 }
 
@@ -106,9 +108,7 @@ fn quit_with_unsaved_what_ifs_asks_once() {
     let Some(mut p) = start("examples/yongning.carbon", &dir.join("history")) else {
         return;
     };
-    enter(&mut p, "coal.amount = 1200 t");
-    p.exp_string("coal.amount = 1200 t").unwrap();
-    p.exp_string("carbon> ").unwrap();
+    ask(&mut p, "coal.amount = 1200 t", "coal.amount = 1200 t");
     enter(&mut p, ":quit");
     p.exp_string("there are unsaved what-ifs").expect("asked once");
     p.exp_string("carbon> ").expect("still in the session");
@@ -121,9 +121,7 @@ fn quit_with_unsaved_what_ifs_asks_once() {
     };
     enter(&mut p, "coal.amount = 1200 t");
     p.exp_string("carbon> ").unwrap();
-    enter(&mut p, &format!(":save {}", dir.join("kept.carbon").display()));
-    p.exp_string("saved").unwrap();
-    p.exp_string("carbon> ").unwrap();
+    ask(&mut p, &format!(":save {}", dir.join("kept.carbon").display()), "saved");
     enter(&mut p, ":quit");
     p.exp_eof().expect(":quit leaves");
 }
@@ -144,9 +142,7 @@ fn ctrl_c_cancels_a_long_command_and_the_session_stays() {
     let Some(mut p) = start(&file.display().to_string(), &dir.join("history")) else {
         return;
     };
-    enter(&mut p, "energy_2.amount = 2 t");
-    p.exp_string("energy_2.amount = 2 t").unwrap();
-    p.exp_string("carbon> ").unwrap();
+    ask(&mut p, "energy_2.amount = 2 t", "energy_2.amount = 2 t");
     enter(&mut p, ":explain sinks");
     std::thread::sleep(std::time::Duration::from_millis(300));
     p.send_control('c').unwrap();
@@ -155,9 +151,7 @@ fn ctrl_c_cancels_a_long_command_and_the_session_stays() {
     enter(&mut p, ":changes");
     p.exp_string("energy_2.amount = 2 t").expect("the what-if is kept");
     p.exp_string("carbon> ").unwrap();
-    enter(&mut p, ":undo");
-    p.exp_string("undone").unwrap();
-    p.exp_string("carbon> ").unwrap();
+    ask(&mut p, ":undo", "undone");
     leave(p);
 }
 
@@ -183,12 +177,8 @@ fn history_skips_unreadable_lines_and_appends_each_entry() {
     let Some(mut b) = start("examples/yongning.carbon", &history) else {
         return;
     };
-    enter(&mut b, "1 t + 2 t");
-    b.exp_string("= 3 t").unwrap();
-    b.exp_string("carbon> ").unwrap();
-    enter(&mut a, "4 t + 5 t");
-    a.exp_string("= 9 t").unwrap();
-    a.exp_string("carbon> ").unwrap();
+    ask(&mut b, "1 t + 2 t", "= 3 t");
+    ask(&mut a, "4 t + 5 t", "= 9 t");
     b.process_mut().kill(rexpect::process::Signal::SIGKILL).unwrap();
     leave(a);
     let bytes = std::fs::read(&history).unwrap();

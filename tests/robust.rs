@@ -11,39 +11,11 @@
 //! `cargo test --release --test robust -- --ignored`.
 
 mod common;
-use common::{carbon, root, Output};
+use common::{carbon, close, root, scratch, Output, Rng};
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::Instant;
-
-/// A temporary directory of its own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("carbon-robust-{}-{n}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create the scratch directory");
-        Scratch(dir)
-    }
-
-    /// Writes `bytes` to `name` in the scratch directory and returns its path.
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.0.join(name);
-        fs::write(&p, bytes).expect("write the scratch file");
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// At most `n` bytes of `s` (on a character boundary), for assertion messages: the
 /// diagnostics of a 2 MB line quote the line.
@@ -112,33 +84,13 @@ fn example_balance(name: &str) -> f64 {
     balance(&p.to_string_lossy(), name)
 }
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300)
-}
-
-/// A small deterministic generator (xorshift64*), so the garbage is the same on
-/// every run and no dependency is needed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 const HEADER: &str = "inventory \"Robust\" {\n  period 1 a\n  gwp AR6\n}\n";
 
 // ---- odd but valid text --------------------------------------------------------
 
 #[test]
 fn bom_prefixed_file_runs() {
-    let dir = Scratch::new("bom");
+    let dir = scratch("bom");
     let mut bytes = "\u{FEFF}".as_bytes().to_vec();
     bytes.extend_from_slice(example("yongning.carbon").as_bytes());
     let f = dir.file("yongning_bom.carbon", &bytes);
@@ -150,7 +102,7 @@ fn bom_prefixed_file_runs() {
 
 #[test]
 fn crlf_line_ends_run() {
-    let dir = Scratch::new("crlf");
+    let dir = scratch("crlf");
     for name in ["yongning.carbon", "demo_park.carbon"] {
         let text = example(name).replace("\r\n", "\n").replace('\n', "\r\n");
         let f = dir.file(name, text.as_bytes());
@@ -165,7 +117,7 @@ fn crlf_line_ends_run() {
 fn cr_only_line_ends_run() {
     // Old Mac line ends (CR alone) are line ends: the file is read as with LF, and
     // a diagnostic names the right line and column.
-    let dir = Scratch::new("cr");
+    let dir = scratch("cr");
     for name in ["yongning.carbon", "demo_park.carbon"] {
         let text = example(name).replace("\r\n", "\n").replace('\n', "\r");
         let f = dir.file(name, text.as_bytes());
@@ -186,7 +138,7 @@ fn cr_only_line_ends_run() {
 
 #[test]
 fn tabs_instead_of_spaces_run() {
-    let dir = Scratch::new("tabs");
+    let dir = scratch("tabs");
     for name in ["yongning.carbon", "demo_park.carbon"] {
         // Every space becomes a tab: indentation, between a field and its value,
         // between a number and its unit, inside strings and comments.
@@ -200,7 +152,7 @@ fn tabs_instead_of_spaces_run() {
 
 #[test]
 fn bom_crlf_and_tabs_together_run() {
-    let dir = Scratch::new("bom_crlf_tabs");
+    let dir = scratch("bom_crlf_tabs");
     let text = format!(
         "\u{FEFF}{}",
         example("demo_park.carbon").replace(' ', "\t").replace('\n', "\r\n")
@@ -215,7 +167,7 @@ fn bom_crlf_and_tabs_together_run() {
 
 #[test]
 fn five_megabytes_of_random_bytes() {
-    let dir = Scratch::new("garbage_bytes");
+    let dir = scratch("garbage_bytes");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let bytes: Vec<u8> = (0..5_000_000).map(|_| rng.next() as u8).collect();
     let f = dir.file("garbage.carbon", &bytes);
@@ -280,7 +232,7 @@ fn token_soup(bytes: usize, seed: u64) -> String {
 
 #[test]
 fn five_megabytes_of_token_soup() {
-    let dir = Scratch::new("garbage_tokens");
+    let dir = scratch("garbage_tokens");
     let f = dir.file("soup.carbon", token_soup(5_000_000, 42).as_bytes());
     expect(&["check", &f], 1, "5 MB of token soup (check)");
 }
@@ -288,7 +240,7 @@ fn five_megabytes_of_token_soup() {
 #[test]
 fn five_megabytes_of_printable_ascii() {
     // Any printable character, brackets and quotes included.
-    let dir = Scratch::new("garbage_ascii");
+    let dir = scratch("garbage_ascii");
     let mut rng = Rng(7);
     let bytes: Vec<u8> = (0..5_000_000)
         .map(|_| match rng.below(100) {
@@ -305,7 +257,7 @@ fn five_megabytes_of_printable_ascii() {
 #[test]
 fn two_megabyte_line_of_additions_is_a_flat_sum() {
     // A million terms: a sum is not nesting (only its unused `x` is reported).
-    let dir = Scratch::new("plus_chain");
+    let dir = scratch("plus_chain");
     let mut s = String::from("let x = 1");
     while s.len() < 2_000_000 {
         s.push_str("+1");
@@ -318,7 +270,7 @@ fn two_megabyte_line_of_additions_is_a_flat_sum() {
 
 #[test]
 fn hundred_thousand_nested_parentheses() {
-    let dir = Scratch::new("parens");
+    let dir = scratch("parens");
     let n = 100_000;
     let s = format!("let x = {}1{}\n", "(".repeat(n), ")".repeat(n));
     let f = dir.file("parens.carbon", s.as_bytes());
@@ -327,7 +279,7 @@ fn hundred_thousand_nested_parentheses() {
 
 #[test]
 fn hundred_thousand_unclosed_parentheses() {
-    let dir = Scratch::new("open_parens");
+    let dir = scratch("open_parens");
     let s = format!("let x = {}1\n", "(".repeat(100_000));
     let f = dir.file("open.carbon", s.as_bytes());
     expect(&["check", &f], 1, "100,000 unclosed (");
@@ -335,7 +287,7 @@ fn hundred_thousand_unclosed_parentheses() {
 
 #[test]
 fn hundred_thousand_nested_braces() {
-    let dir = Scratch::new("braces");
+    let dir = scratch("braces");
     let n = 100_000;
     let s = format!("energy coal {}{}\n", "{".repeat(n), "}".repeat(n));
     let f = dir.file("braces.carbon", s.as_bytes());
@@ -344,7 +296,7 @@ fn hundred_thousand_nested_braces() {
 
 #[test]
 fn hundred_thousand_unary_minus_signs() {
-    let dir = Scratch::new("minus");
+    let dir = scratch("minus");
     let s = format!("let x = {}1\n", "-".repeat(100_000));
     let f = dir.file("minus.carbon", s.as_bytes());
     expect_error(&["check", &f], "carbon::limits::depth", "100,000 unary -");
@@ -352,7 +304,7 @@ fn hundred_thousand_unary_minus_signs() {
 
 #[test]
 fn hundred_thousand_unary_minus_signs_on_separate_lines() {
-    let dir = Scratch::new("minus_lines");
+    let dir = scratch("minus_lines");
     let s = format!("let x = {}1\n", "-\n".repeat(100_000));
     let f = dir.file("minus_lines.carbon", s.as_bytes());
     expect_error(&["check", &f], "carbon::limits::depth", "100,000 lines of unary -");
@@ -361,7 +313,7 @@ fn hundred_thousand_unary_minus_signs_on_separate_lines() {
 #[test]
 fn hundred_thousand_unicode_minus_signs() {
     // U+2212 MINUS SIGN is also a `neg` in the grammar.
-    let dir = Scratch::new("unicode_minus");
+    let dir = scratch("unicode_minus");
     let s = format!("let x = {}1\n", "\u{2212}".repeat(100_000));
     let f = dir.file("uminus.carbon", s.as_bytes());
     expect_error(&["check", &f], "carbon::limits::depth", "100,000 unary − (U+2212)");
@@ -370,7 +322,7 @@ fn hundred_thousand_unicode_minus_signs() {
 #[test]
 fn hundred_thousand_powers_across_lines() {
     // `^` is right-associative; an expression may continue on the next line.
-    let dir = Scratch::new("pow_lines");
+    let dir = scratch("pow_lines");
     let s = format!("let x = {}1\n", "2^\n".repeat(100_000));
     let f = dir.file("pow.carbon", s.as_bytes());
     expect_error(&["check", &f], "carbon::limits::depth", "100,000 lines of 2^");
@@ -378,7 +330,7 @@ fn hundred_thousand_powers_across_lines() {
 
 #[test]
 fn hundred_thousand_powers_on_one_line() {
-    let dir = Scratch::new("pow_line");
+    let dir = scratch("pow_line");
     let s = format!("let x = {}1\n", "2^".repeat(100_000));
     let f = dir.file("pow.carbon", s.as_bytes());
     expect_error(&["check", &f], "carbon::limits::depth", "100,000 2^ on one line");
@@ -387,7 +339,7 @@ fn hundred_thousand_powers_on_one_line() {
 #[test]
 fn diagnostic_far_to_the_right_of_a_long_line() {
     // A syntax error at column 70,000: the diagnostic must still render.
-    let dir = Scratch::new("far_column");
+    let dir = scratch("far_column");
     let s = format!("let x = 1 t{}@\n", " ".repeat(70_000));
     let f = dir.file("far.carbon", s.as_bytes());
     expect(&["check", &f], 1, "an error at column 70,000");
@@ -397,7 +349,7 @@ fn diagnostic_far_to_the_right_of_a_long_line() {
 fn long_unit_product_is_a_diagnostic() {
     // 40,000 units multiplied: the scale and the exponents overflow; the
     // diagnostic's label is 80,000 columns wide.
-    let dir = Scratch::new("unit_product");
+    let dir = scratch("unit_product");
     let s = format!("let x = 1 {}\n", vec!["t"; 40_000].join("*"));
     let f = dir.file("units.carbon", s.as_bytes());
     expect(&["check", &f], 1, "1 t*t*…*t (40,000 units)");
@@ -408,7 +360,7 @@ fn long_unit_product_is_a_diagnostic() {
 /// A program whose only emission is `amount EXPR`, through `run --format json`:
 /// exit 1, a `code` diagnostic, and no number for a balance.
 fn bad_amount(lets: &str, amount: &str, code: &str, what: &str) {
-    let dir = Scratch::new("numbers");
+    let dir = scratch("numbers");
     let src = format!("{HEADER}{lets}\nemission e {{\n  amount {amount}\n}}\n");
     let f = dir.file("n.carbon", src.as_bytes());
     expect_error(&["check", &f], code, what);
@@ -484,7 +436,7 @@ fn division_by_a_referenced_zero_is_a_diagnostic() {
 #[test]
 fn zero_period_is_a_diagnostic() {
     // Period amounts become rates by dividing by the period.
-    let dir = Scratch::new("zero_period");
+    let dir = scratch("zero_period");
     let src = "inventory \"Z\" {\n  period 0 a\n  gwp AR6\n}\nemission e {\n  amount 5 tCO2\n}\n";
     let f = dir.file("z.carbon", src.as_bytes());
     expect(&["run", &f, "--format", "json"], 1, "period 0 a");
@@ -492,7 +444,7 @@ fn zero_period_is_a_diagnostic() {
 
 #[test]
 fn negative_cover_area_is_a_diagnostic() {
-    let dir = Scratch::new("negative_area");
+    let dir = scratch("negative_area");
     let src = format!(
         "{HEADER}cover c {{\n  area -10 hm2\n  density 7 tC/hm2\n  method stock_as_removal assumed \"test\"\n}}\n"
     );
@@ -502,7 +454,7 @@ fn negative_cover_area_is_a_diagnostic() {
 
 #[test]
 fn share_above_one_hundred_percent_is_a_diagnostic() {
-    let dir = Scratch::new("excluded_150");
+    let dir = scratch("excluded_150");
     let src = format!(
         "{HEADER}transport trucks {{\n  amount 120 t/a\n  fold fold_diesel\n  factor 3.1 tCO2/tce\n  excluded 150 %\n}}\n"
     );
@@ -531,7 +483,7 @@ fn many_emissions(bytes: usize, sep: &str) -> (String, usize) {
 #[test]
 #[ignore = "50 MB: run with `cargo test --release --test robust -- --ignored`"]
 fn fifty_megabytes_of_valid_declarations() {
-    let dir = Scratch::new("fifty_mb");
+    let dir = scratch("fifty_mb");
     let (src, n) = many_emissions(50_000_000, "\n");
     let f = dir.file("big.carbon", src.as_bytes());
     let b = balance(&f, "50 MB of emission declarations");
@@ -542,7 +494,7 @@ fn fifty_megabytes_of_valid_declarations() {
 #[test]
 #[ignore = "10 MB: run with `cargo test --release --test robust -- --ignored`"]
 fn ten_megabyte_line_of_additions_hits_the_depth_limit() {
-    let dir = Scratch::new("ten_mb_line");
+    let dir = scratch("ten_mb_line");
     let mut s = String::with_capacity(10_000_016);
     s.push_str("let x = 1");
     while s.len() < 10_000_000 {
@@ -557,7 +509,7 @@ fn ten_megabyte_line_of_additions_hits_the_depth_limit() {
 #[test]
 #[ignore = "10 MB: run with `cargo test --release --test robust -- --ignored`"]
 fn ten_megabyte_line_of_valid_declarations() {
-    let dir = Scratch::new("ten_mb_decls");
+    let dir = scratch("ten_mb_decls");
     let (src, n) = many_emissions(10_000_000, "; ");
     let f = dir.file("line10.carbon", src.as_bytes());
     let b = balance(&f, "10 MB line of emission declarations");

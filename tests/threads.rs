@@ -52,29 +52,14 @@ fn generated_workload() {
 /// missing fields, cycles, warnings, expectations).
 #[test]
 fn every_example_and_failing_program() {
-    let root = env!("CARGO_MANIFEST_DIR");
     let mut n = 0;
-    for dir in [
-        "examples",
-        "tests/errors",
-        "tests/warnings",
-        "tests/expect",
-        "tests/programs",
-    ] {
-        let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
-            .expect("folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "carbon"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            // Invalid UTF-8 on purpose in one of them: not a program to check.
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            same(&path.display().to_string(), &text);
-            n += 1;
-        }
+    for path in common::carbon_files(&common::PROGRAM_FOLDERS) {
+        // Invalid UTF-8 on purpose in one of them: not a program to check.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        same(&path.display().to_string(), &text);
+        n += 1;
     }
     assert!(n > 60, "only {n} programs");
 }
@@ -140,14 +125,7 @@ fn table_made_ahead_at(decls: usize, sizes: impl Fn(usize) -> Vec<usize>) {
 
 /// As `threads::checked` on one thread, with a table made ahead.
 fn checked_in(text: &str, table: carbon::check::Results) -> (carbon::check::Program, Vec<carbon::diag::Diag>) {
-    use carbon::{names, source::SourceMap, syntax, units::Units};
-    let mut sm = SourceMap::new();
-    let pid = sm.add("<prelude>", carbon::PRELUDE);
-    let fid = sm.add("f.carbon", text);
-    let prelude = syntax::parse(pid, carbon::PRELUDE);
-    let file = syntax::parse(fid, text);
-    let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, mut diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (r, units, mut diags) = threads::named(text).expect("no syntax error");
     let (p, d) = carbon::check::check_in(r, units, Some(table));
     diags.extend(d);
     (p, diags)

@@ -1,6 +1,9 @@
 //! Unit algebra through the language: conversions, prefixes, substance
 //! separation, stocks against flows, and the prelude's self-consistency.
 
+mod common;
+use common::close;
+
 use carbon::{analyze, Analysis, Options};
 
 fn run(src: &str) -> Analysis {
@@ -20,16 +23,7 @@ fn value(src: &str, name: &str) -> f64 {
 }
 
 fn errors(src: &str) -> Vec<String> {
-    let a = run(src);
-    a.diags
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("{}: {}", d.code, d.message))
-        .collect()
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300)
+    common::errors(&run(src))
 }
 
 #[test]

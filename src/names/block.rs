@@ -503,3 +503,11 @@ impl Namer {
         self.decls.push(info);
     }
 }
+
+fn self_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Path(p) => p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("."),
+        ExprKind::Quantity { value, .. } => crate::number::format(*value),
+        _ => "this expression".into(),
+    }
+}

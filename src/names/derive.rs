@@ -363,3 +363,148 @@ impl Namer {
         id
     }
 }
+
+impl Namer {
+    pub(super) fn placeholder(&mut self, name: SmolStr, kind: SymKind, span: Span) -> SymId {
+        let short = name.rsplit('.').next().unwrap_or(&name);
+        self.new_sym(Symbol {
+            short_at: short_at(&name, short),
+            name,
+            kind,
+            span,
+            name_span: span,
+            value_at: NO_VALUE,
+            prov: Prov::default(),
+            meaning: Text::NONE,
+            eq: Text::NONE,
+            rule: DimRule::Any,
+            prelude: false,
+        })
+    }
+
+    pub(super) fn group_placeholder(&mut self, name: &str) -> Option<SymId> {
+        let id = self.placeholder(name.into(), SymKind::Group, Span::default());
+        self.scope.insert(SmolStr::new(name), id);
+        Some(id)
+    }
+
+    pub(super) fn derived_placeholder(&mut self, did: DeclId, name: &str) -> Option<SymId> {
+        let d = &self.decls[did as usize];
+        if !derived_names(d.kind).contains(&name) {
+            return None;
+        }
+        let full = dotted(&d.name, name);
+        let span = d.name_span;
+        let id = self.placeholder(full, SymKind::Derived { decl: did }, span);
+        self.decls[did as usize].members.push(id);
+        self.placeheld.insert(did);
+        Some(id)
+    }
+
+    pub(super) fn member(&self, did: DeclId, name: &str) -> Option<SymId> {
+        member(&self.syms, &self.decls[did as usize], name)
+    }
+
+    /// Defines (or fills the placeholder of) a derived value of a declaration.
+    pub(super) fn define(
+        &mut self,
+        did: DeclId,
+        short: &str,
+        ir: Ir,
+        meaning: &'static str,
+        eq: Option<&'static str>,
+        rule: DimRule,
+    ) -> SymId {
+        let meaning = self.text(meaning);
+        let eq = eq.map_or(Text::NONE, |e| self.text(e));
+        let d = &self.decls[did as usize];
+        let (span, prelude) = (d.name_span, d.prelude);
+        // Few declarations have a placeholder: look only in those.
+        let placeholder = match self.placeheld.contains(&did) {
+            true => self.member(did, short),
+            false => None,
+        };
+        // `derive` defines each derived value of a declaration once.
+        debug_assert!(placeholder.is_some() || self.member(did, short).is_none());
+        if let Some(id) = placeholder {
+            // The placeholder of a value read before it was defined.
+            self.irs[id as usize] = Some(ir);
+            let s = &mut self.syms[id as usize];
+            s.meaning = meaning;
+            s.eq = eq;
+            s.rule = rule;
+            s.prelude = prelude;
+            return id;
+        }
+        let name = dotted(&d.name, short);
+        let id = self.new_sym(Symbol {
+            short_at: short_at(&name, short),
+            name,
+            kind: SymKind::Derived { decl: did },
+            span,
+            name_span: span,
+            value_at: NO_VALUE,
+            prov: Prov::default(),
+            meaning,
+            eq,
+            rule,
+            prelude,
+        });
+        self.irs[id as usize] = Some(ir);
+        self.decls[did as usize].members.push(id);
+        id
+    }
+
+    /// `Ir::bin`, inline (`IrOp::Pair`) when both operands are symbols read
+    /// where they are or where the pair is (as `f`, the derived values' own
+    /// references and `co2_ratio` read them).
+    pub(super) fn bin(&self, op: BinOp, a: Ir, b: Ir) -> Ir {
+        if let (IrOp::Sym(x), IrOp::Sym(y)) = (&a.op, &b.op) {
+            let node = a.span.to(b.span);
+            let own = |id: SymId| self.syms.get(id as usize).map(|s| s.span);
+            if let (Some(ax), Some(ay)) = (At::of(a.span, own(*x), node), At::of(b.span, own(*y), node)) {
+                return Ir {
+                    op: IrOp::Pair(op, [*x, *y], [ax, ay]),
+                    span: node,
+                };
+            }
+        }
+        Ir::bin(op, a, b)
+    }
+
+    pub(super) fn f(&self, did: DeclId, name: &str) -> Option<Ir> {
+        let id = self.member(did, name)?;
+        // Only fields with an expression count; a placeholder for a derived value
+        // is not a field.
+        if !matches!(self.syms[id as usize].kind, SymKind::Field { .. }) {
+            return None;
+        }
+        Some(Ir::sym(id, self.syms[id as usize].span))
+    }
+}
+
+/// `decl.member`, joined in place: inline, without an allocation, up to 23
+/// bytes (`SmolStr::from_iter` is cheaper than joining on the stack and checking
+/// the UTF-8 again, measured).
+pub(super) fn dotted(decl: &str, member: &str) -> SmolStr {
+    SmolStr::from_iter([decl, ".", member])
+}
+
+/// Derived values each kind computes (referencable as `decl.name`).
+pub fn derived_names(k: Kind) -> &'static [&'static str] {
+    match k {
+        Kind::Energy | Kind::Transport => &["equivalent", "emission"],
+        Kind::Gas => &["mass"],
+        Kind::Cover => &["stock", "co2", "removal"],
+        Kind::Stand => &[
+            "biomass",
+            "vegetation",
+            "soil_stock",
+            "stock",
+            "density",
+            "co2",
+            "removal",
+        ],
+        _ => &[],
+    }
+}

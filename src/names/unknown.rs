@@ -119,3 +119,134 @@ impl Near {
 pub(super) fn with_uses(d: Diag, u: &Unknown) -> Diag {
     crate::diag::with_uses(d, u.uses, &u.also)
 }
+
+/// What kind of word is unknown.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum UnknownKind {
+    /// A name (`undeclared_x`, `nothing.here`).
+    Name,
+    /// A member a declaration does not have (`coal.amout`).
+    Member(DeclId),
+    /// A cited source (`from tabel1`).
+    Source,
+}
+
+/// One unknown word and its uses.
+pub(super) struct Unknown {
+    kind: UnknownKind,
+    /// The word as written (`coal.amout`; for a member, the whole path).
+    full: Box<str>,
+    /// The first use.
+    first: Span,
+    /// The next uses shown, at most `SHOWN_USES`.
+    also: Vec<Span>,
+    uses: usize,
+}
+
+/// Uses of an unknown word shown besides the first.
+pub(super) const SHOWN_USES: usize = 3;
+/// Distinct unknown words given a did-you-mean at most.
+pub(super) const SUGGESTED: usize = 100;
+/// Names looked at, over all the did-you-means of the names stage: each looks
+/// through every name of the program, so the first few unknown words of a large
+/// program get one, and the stage stays linear however many there are.
+pub(super) const SUGGEST_WORK: usize = 4_000_000;
+
+impl Namer {
+    pub(super) fn unknown_gwp(&mut self, name: &str, span: Span) {
+        let sets: Vec<String> = self
+            .decls
+            .iter()
+            .filter(|d| d.kind == Kind::Gwp)
+            .map(|d| d.name.to_string())
+            .collect();
+        let mut d = Diag::error("carbon::names::unknown_gwp", format!("unknown GWP set `{name}`"))
+            .at(span, "not a `gwp` declaration");
+        d = d.help(suggest::help(name, sets.iter().map(|s| s.as_str()), || {
+            format!("the GWP sets are: {}", sets.join(", "))
+        }));
+        self.diags.push(d);
+    }
+
+    /// Notes a use of an unknown word: one diagnostic for all its uses is made in
+    /// `report_unknowns`.
+    pub(super) fn note_unknown(&mut self, kind: UnknownKind, full: &str, span: Span) {
+        let key = (kind, Box::<str>::from(full));
+        match self.unknown_ix.get(&key) {
+            Some(&i) => {
+                let u = &mut self.unknowns[i];
+                u.uses += 1;
+                if u.also.len() < SHOWN_USES {
+                    u.also.push(span);
+                }
+            }
+            None => {
+                self.unknown_ix.insert(key, self.unknowns.len());
+                self.unknowns.push(Unknown {
+                    kind,
+                    full: full.into(),
+                    first: span,
+                    also: Vec::new(),
+                    uses: 1,
+                });
+            }
+        }
+    }
+
+    /// One diagnostic for each unknown word, at its first use, with the number of
+    /// its uses and the next few of them. The first `SUGGESTED` words get a
+    /// did-you-mean, so that this is linear in the size of the program.
+    pub(super) fn report_unknowns(&mut self) {
+        let unknowns = std::mem::take(&mut self.unknowns);
+        self.unknown_ix = HashMap::default();
+        let mut work = 0;
+        for (k, u) in unknowns.iter().enumerate() {
+            let suggest = k < SUGGESTED && work < SUGGEST_WORK;
+            let full = &*u.full;
+            let d = match u.kind {
+                UnknownKind::Name => {
+                    let (mut d, w) = unknown_name(&self.scope, &self.syms, &self.decls, full, u.first, suggest);
+                    work += w;
+                    if d.help.is_none() && self.source_ix.contains_key(full) {
+                        d = d.help(format!("`{full}` is a source; cite it with `from {full}`"));
+                    }
+                    d
+                }
+                UnknownKind::Member(did) => {
+                    let (decl, member) = full.split_once('.').unwrap_or((full, ""));
+                    let d = &self.decls[did as usize];
+                    let members = derived_names(d.kind)
+                        .iter()
+                        .map(|s| s.to_string())
+                        .chain(members(&self.syms, d).map(|(n, _)| n.to_string()))
+                        .collect::<Vec<_>>();
+                    let diag = Diag::error(
+                        "carbon::names::unknown_member",
+                        format!("`{decl}` has no value `{member}`"),
+                    )
+                    .at(u.first, "not a field or derived value of this declaration");
+                    match suggest::closest(member, members.iter().map(|s| s.as_str())) {
+                        Some(s) => diag.help(format!("did you mean `{decl}.{s}`?")),
+                        None => diag.help(format!("`{decl}` has: {}", members.join(", "))),
+                    }
+                }
+                UnknownKind::Source => {
+                    let d = Diag::error("carbon::names::unknown_source", format!("unknown source `{full}`"))
+                        .at(u.first, "no `source` declaration has this name");
+                    let otherwise = || {
+                        format!(
+                            "declare it: `source {full} \"Author (year), title\"`, or cite a quoted text: `from \"…\"`"
+                        )
+                    };
+                    d.help(if suggest {
+                        work += self.source_ix.len();
+                        suggest::help(full, self.source_ix.keys().map(|s| s.as_str()), otherwise)
+                    } else {
+                        otherwise()
+                    })
+                }
+            };
+            self.diags.push(with_uses(d, u));
+        }
+    }
+}

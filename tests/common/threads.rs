@@ -5,24 +5,31 @@
 use carbon::audit;
 use carbon::check::{self, Program};
 use carbon::diag::Diag;
-use carbon::names;
+use carbon::names::{self, Resolved};
 use carbon::source::SourceMap;
 use carbon::syntax;
 use carbon::units::Units;
 
-/// Checks `text` (with the prelude) on `threads` threads; `None` after a syntax
-/// error (no program to check).
-pub fn checked(text: &str, threads: usize, quiet: usize) -> Option<(Program, Vec<Diag>)> {
+/// `text` (with the prelude) parsed, its units built and its names resolved,
+/// with the names' diagnostics; the syntax errors if it has any.
+pub fn named(text: &str) -> Result<(Resolved, Units, Vec<Diag>), Vec<Diag>> {
     let mut sm = SourceMap::new();
     let pid = sm.add("<prelude>", carbon::PRELUDE);
     let fid = sm.add("f.carbon", text);
     let prelude = syntax::parse(pid, carbon::PRELUDE);
     let file = syntax::parse(fid, text);
     if !file.diags.is_empty() {
-        return None;
+        return Err(file.diags);
     }
     let (mut units, _) = Units::build(&[&prelude.file, &file.file]);
-    let (r, mut diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    let (r, diags) = names::resolve(vec![prelude.file, file.file], Some(pid), &mut units);
+    Ok((r, units, diags))
+}
+
+/// Checks `text` (with the prelude) on `threads` threads; `None` after a syntax
+/// error (no program to check).
+pub fn checked(text: &str, threads: usize, quiet: usize) -> Option<(Program, Vec<Diag>)> {
+    let (r, units, mut diags) = named(text).ok()?;
     // The names' diagnostics first: a program with errors there is not audited.
     let (p, d) = check::check_with(r, units, threads, quiet);
     diags.extend(d);
