@@ -6,6 +6,7 @@ use super::{hints, Rule};
 use crate::diag::Diag;
 use crate::source::{SourceId, Span};
 use pest::error::{ErrorVariant, InputLocation};
+use std::sync::LazyLock;
 
 /// The advice that syntax error recovery stopped at `at`, after `errors`.
 pub(super) fn recovery_stopped(src: SourceId, at: usize, errors: usize) -> Diag {
@@ -28,15 +29,12 @@ pub(super) fn error_offset(e: &pest::error::Error<Rule>) -> usize {
     }
 }
 
-/// Words a modeler knows for each grammar rule.
+/// Words a modeler knows for each grammar rule (pest's `positives`: what it
+/// expected).
 pub(super) fn rule_words(r: Rule) -> &'static str {
     match r {
         Rule::EOI => "the end of the file",
         Rule::file | Rule::decl => "a declaration",
-        Rule::let_decl | Rule::kw_let => "`let`",
-        Rule::source_decl | Rule::kw_source => "`source`",
-        Rule::dimension_decl | Rule::kw_dimension => "`dimension`",
-        Rule::unit_decl | Rule::kw_unit => "`unit`",
         Rule::unit_base | Rule::unit_alias => "`:` or `=` and the unit's definition",
         Rule::block_decl => "a declaration",
         Rule::block_name => "a name",
@@ -60,15 +58,22 @@ pub(super) fn rule_words(r: Rule) -> &'static str {
         // A notation key is read where a value is: the words stay those of before.
         Rule::notation | Rule::notation_key => "an expression",
         Rule::prefixes | Rule::kw_prefixes => "`prefixes`",
-        Rule::kw_to => "`to`",
-        Rule::parts_clause | Rule::kw_parts => "`parts`",
-        Rule::also_clause | Rule::kw_also => "`also`",
-        Rule::allow_clause | Rule::kw_allow => "`allow`",
-        Rule::expect_decl | Rule::kw_expect => "`expect`",
         Rule::known_clause | Rule::kw_known => "`known \"reason\"`",
-        Rule::kw_within => "`within`",
-        _ => "something else",
+        r => keyword_words(r).unwrap_or("something else"),
     }
+}
+
+/// The keyword, in backticks, of a rule named after it (`kw_to`, `parts_clause`,
+/// `let_decl`): a new clause or declaration needs no line above.
+fn keyword_words(r: Rule) -> Option<&'static str> {
+    static QUOTED: LazyLock<Vec<String>> =
+        LazyLock::new(|| keywords::KEYWORDS.iter().map(|k| format!("`{k}`")).collect());
+    let name = format!("{r:?}");
+    let word = (name.strip_prefix("kw_"))
+        .or_else(|| name.strip_suffix("_clause"))
+        .or_else(|| name.strip_suffix("_decl"))?;
+    let i = keywords::KEYWORDS.iter().position(|k| *k == word)?;
+    Some(QUOTED[i].as_str())
 }
 
 pub(super) fn syntax_error(src: SourceId, text: &str, offset: usize, e: &pest::error::Error<Rule>) -> (Diag, bool) {

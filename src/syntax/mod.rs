@@ -332,4 +332,20 @@ mod tests {
         let pre = prepass(src, &text, &mut diags);
         assert!(parse_in_chunks(src, &text, &pre.split_points).is_none());
     }
+
+    /// The fast parser tells a file it parsed but would be reported (pest in
+    /// pieces then) from one it gave up on (pest on the whole file).
+    #[test]
+    fn the_fast_verdict() {
+        let verdict = |text: &str| match fast::parse_file(SourceId(0), text) {
+            fast::Fast::Parsed(_) => "parsed",
+            fast::Fast::Diagnosed => "diagnosed",
+            fast::Fast::GaveUp => "gave up",
+        };
+        assert_eq!(verdict("let x = 1 t\nenergy e { amount 2 t }"), "parsed");
+        assert_eq!(verdict("let x = 1e999 t\nenergy e { amount 2 t }"), "diagnosed");
+        assert_eq!(verdict("let x = 1 m^1/0\nlet y = 2 t"), "diagnosed");
+        assert_eq!(verdict("let x = 1e999 t\nenergy e { amount = 2 t }"), "gave up");
+        assert_eq!(verdict("let x = = 1 t"), "gave up");
+    }
 }
