@@ -65,7 +65,7 @@ pub(super) enum Fast {
 /// file makes the same steps up to the cut and starts a declaration there, where
 /// the second half starts. Otherwise the file is parsed again in one piece.
 pub(super) fn parse_file(src: SourceId, text: &str) -> Fast {
-    // W(N) has about 160 bytes a declaration: reserve for a little more.
+    // Room for a declaration every 128 bytes, a little more than W(N) writes.
     let capacity = text.len() / 128 + 16;
     let Some(cut) = find_cut(text) else {
         return parse_range(src, text, 0, text.len(), capacity);
