@@ -1,4 +1,4 @@
-//! The fast parser (`src/syntax/fast.rs`) against the pest path it stands in for.
+//! The fast parser (`src/syntax/fast/`) against the pest path it stands in for.
 //!
 //! Property: whenever the fast path returns `Some`, the pest path (prepass, pest,
 //! builder) reports no diagnostic and builds an identical AST (compared through

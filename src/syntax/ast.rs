@@ -50,6 +50,8 @@ pub struct ExpectDecl {
 pub struct Allow {
     pub code: Ident,
     pub reason: String,
+    /// The reason with its quotes.
+    pub reason_span: Span,
 }
 
 /// Extra statements about one value: its stated components, and other stated
