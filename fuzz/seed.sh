@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora (fuzz/corpus/<target>/, not committed) from the example
-# inventories and the bad programs of tests/errors/. Run from anywhere:
+# inventories and the bad programs of tests/errors/, and writes the dictionary
+# fuzz/carbon.dict (fuzz/dict.sh). Run from anywhere:
 #   bash fuzz/seed.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,4 +20,5 @@ for target in parse parse_diff check evaluate threads; do
   # The prelude is a large valid program in the language.
   cp "$root/prelude/prelude.carbon" "$dir/prelude.carbon"
 done
+bash "$here/dict.sh" > "$here/carbon.dict"
 echo "seeded $(ls "$here/corpus/check" | wc -l) files into each of $here/corpus/{parse,check,evaluate}"

@@ -1,37 +1,14 @@
-//! The words of the language, in one place. `grammar/carbon.pest` defines them;
-//! `tests/keywords.rs` reads the grammar and fails when this list and the
-//! grammar's `keyword` rule, the fuzz dictionary or REPL completion disagree.
+//! The words of the language, in one place. `grammar/carbon.pest` defines the
+//! keywords and `build.rs` derives `KEYWORDS` and `DECLARATIONS` from it;
+//! `tests/keywords.rs` reads the grammar and fails when these lists, the fuzz
+//! dictionary (`fuzz/dict.sh`) or REPL completion disagree with it.
 //!
 //! Used by the fast parser (a keyword is not a name or a unit), the syntax
 //! errors' hints and help (`… is a keyword of the language`), REPL completion and
 //! the name resolver (the balance's own names, below).
 
-/// The keywords: reserved, never a name or a unit atom (`!keyword` in the
-/// grammar). Declarations first, then the clauses.
-pub const KEYWORDS: &[&str] = &[
-    // declarations
-    "let",
-    "source",
-    "dimension",
-    "unit",
-    "expect",
-    // clauses of a value: provenance, stated parts, a second statement
-    "from",
-    "assumed",
-    "allow",
-    "parts",
-    "also",
-    // clauses of an expression, an expectation, a unit or a dimension
-    "to",
-    "within",
-    "known",
-    "prefixes",
-    "override",
-];
-
-/// The keywords that begin a declaration (the REPL tells a declaration from an
-/// expression by them).
-pub const DECLARATIONS: &[&str] = &["let", "source", "dimension", "unit", "expect"];
+// KEYWORDS and DECLARATIONS, derived from the grammar by build.rs.
+include!(concat!(env!("OUT_DIR"), "/keywords.rs"));
 
 /// Words the grammar writes that are not keywords: they stay names wherever a
 /// name fits. `display` (in a dimension) and the IPCC notation keys (followed by
