@@ -226,7 +226,7 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
     let loaded = std::time::Instant::now();
     // The balance and the terms; each term's derivation is built while it is
     // written, and dropped after.
-    let report = if check_only { None } else { a.outline() };
+    let report = if check_only { None } else { a.report() };
     let explained = std::time::Instant::now();
     // `run` of a file of definitions: an error of its own, with the file's
     // diagnostics (in JSON, in the one list).
@@ -248,12 +248,12 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
                 v
             });
             let diags = with.as_deref().unwrap_or(&a.diags);
-            out_with(|o| render::json_stream(o, report.as_ref(), diags, &a.sources))
+            out_with(|o| render::json_to(o, report.as_ref(), diags, &a.sources))
         }
         Format::Text if check_only || explain => {
             print_diags(&a);
             match &report {
-                Some(r) => out_with(|o| render::text_stream(o, r)),
+                Some(r) => out_with(|o| render::text_to(o, r)),
                 None => Ok(()),
             }
         }
