@@ -71,7 +71,25 @@ pub(crate) struct Walker<'a> {
     scratch: String,
     /// Operands of the nodes being serialised, a range for each level.
     stack: Vec<SymId>,
+    /// Whether strings are serialised as JSON text ([`Self::raw`]).
+    raw: bool,
+    /// A string as JSON text, with its quotes.
+    quoted: Vec<u8>,
+    /// How a subtree is serialised to be kept, and the level of a root
+    /// ([`Self::keeping`]).
+    keep: Option<(KeepWith, usize)>,
+    /// The JSON of subtrees kept, by symbol and depth; their size in bytes.
+    kept: HashMap<At, Box<[u8]>>,
+    kept_bytes: usize,
+    /// Set while a subtree is serialised to be kept.
+    keeping: bool,
 }
+
+/// Serialises a node into bytes as JSON text at a level (render's `Pretty`).
+pub(crate) type KeepWith = fn(&mut Vec<u8>, usize, &Node<'_, '_>);
+
+/// Bytes of JSON subtrees a [`Walker`] keeps.
+const KEPT_BYTES: usize = 4 << 20;
 
 impl<'a> Walker<'a> {
     pub(crate) fn new(e: Explainer<'a>) -> Self {
@@ -81,7 +99,33 @@ impl<'a> Walker<'a> {
             shares: (None, None),
             scratch: String::new(),
             stack: Vec::new(),
+            raw: false,
+            quoted: Vec::new(),
+            keep: None,
+            kept: HashMap::default(),
+            kept_bytes: 0,
+            keeping: false,
         }
+    }
+
+    /// A walker that serialises the subtree of a value outside the term being
+    /// written (`period`, a GWP factor), which many terms repeat, once (by `with`,
+    /// as JSON text `root + 2 × depth` levels deep), and then writes those bytes as
+    /// they are (as [`Self::raw`] strings are). A node's JSON depends only on its
+    /// symbol and depth, except for the root's shares and expectations.
+    pub(crate) fn keeping(mut self, with: KeepWith, root: usize) -> Self {
+        self.keep = Some((with, root));
+        self
+    }
+
+    /// A walker whose nodes serialise each string that needs no escaping as the
+    /// bytes of its JSON text (`"text"`), for a serializer that writes bytes as
+    /// they are (render's `Pretty` formatter): serde_json scans a string a byte at
+    /// a time for characters to escape, which was most of the time spent writing a
+    /// large report; this checks eight bytes at a time.
+    pub(crate) fn raw(mut self) -> Self {
+        self.raw = true;
+        self
     }
 
     /// Reads ahead the data of the next terms to be written (their symbols, code,
@@ -256,14 +300,15 @@ impl<'w, 'a> Node<'w, 'a> {
         let e = w.e;
         let p = e.p;
         let s = &p.res.syms[id as usize];
-        m.serialize_entry("name", &*s.name)?;
+        let raw = w.raw;
+        m.serialize_entry("name", &text(raw, &mut w.quoted, &s.name))?;
         let meaning = p.res.meaning(s);
         if !meaning.is_empty() {
-            m.serialize_entry("meaning", meaning)?;
+            m.serialize_entry("meaning", &text(raw, &mut w.quoted, meaning))?;
         }
         let (value, ui) = e.in_unit(&mut w.m, id);
         m.serialize_entry("value", &value)?;
-        m.serialize_entry("unit", &*w.m.units[ui].name)?;
+        m.serialize_entry("unit", &text(raw, &mut w.quoted, &w.m.units[ui].name))?;
         let (share, of_total) = w.shares(self.at);
         m.serialize_entry("share", &share)?;
         if let Some(x) = of_total {
@@ -281,19 +326,26 @@ impl<'w, 'a> Node<'w, 'a> {
             Some(c) => {
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, false, 0, &mut w.scratch);
-                m.serialize_entry("formula", &*w.scratch)?;
+                m.serialize_entry("formula", &text(raw, &mut w.quoted, &w.scratch))?;
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, true, 0, &mut w.scratch);
-                m.serialize_entry("substituted", &*w.scratch)?;
+                m.serialize_entry("substituted", &text(raw, &mut w.quoted, &w.scratch))?;
             }
             None => m.serialize_entry("formula", &None::<&str>)?,
         }
         if let Some(eq) = e.equation(id) {
-            m.serialize_entry("equation", eq)?;
+            m.serialize_entry("equation", &text(raw, &mut w.quoted, eq))?;
         }
-        m.serialize_entry("sources", &Citations(e, &s.prov.sources))?;
+        let citations = Citations {
+            e,
+            of: &s.prov.sources,
+            raw,
+            buf: RefCell::new(std::mem::take(&mut w.quoted)),
+        };
+        m.serialize_entry("sources", &citations)?;
+        w.quoted = citations.buf.into_inner();
         if let Some(a) = s.prov.assumed() {
-            m.serialize_entry("assumed", a)?;
+            m.serialize_entry("assumed", &text(raw, &mut w.quoted, a))?;
         }
         let flags = Flags(e.term_decl(id).and_then(Explainer::stock_flag), e.key_flag(id));
         if flags.0.is_some() || flags.1.is_some() {
@@ -303,17 +355,19 @@ impl<'w, 'a> Node<'w, 'a> {
         if let Some(l) = e.location_near(&mut w.m, id) {
             l.push_to(&mut w.scratch);
         }
-        m.serialize_entry("location", &*w.scratch)?;
+        m.serialize_entry("location", &text(raw, &mut w.quoted, &w.scratch))?;
         if !self.expectations.is_empty() {
             m.serialize_entry("expectations", self.expectations)?;
         }
         if let Some(d) = e.term_decl(id) {
-            m.serialize_entry("kind", d.kind.word())?;
+            m.serialize_entry("kind", &text(raw, &mut w.quoted, d.kind.word()))?;
             if let Some(g) = d.group {
-                m.serialize_entry("group", g.name())?;
+                m.serialize_entry("group", &text(raw, &mut w.quoted, g.name()))?;
             }
-            if let Some(Part(land)) = Explainer::part(d) {
-                m.serialize_entry("part", &format_args!("{} ({})", land.symbol(), land.name()))?;
+            if let Some(part) = Explainer::part(d) {
+                w.scratch.clear();
+                part.push_to(&mut w.scratch);
+                m.serialize_entry("part", &text(raw, &mut w.quoted, &w.scratch))?;
             }
         }
         if let Some(k) = e.cut(id, depth) {
@@ -338,24 +392,132 @@ impl<'w, 'a> Node<'w, 'a> {
     }
 }
 
+impl Node<'_, '_> {
+    /// How this node's subtree is kept, if it may be ([`Walker::keeping`]).
+    fn may_keep(&self) -> Option<(KeepWith, usize)> {
+        let w = self.w.borrow();
+        let (id, depth) = self.at;
+        let outside = w.m.decl.is_none() || w.e.decl_of(id) != w.m.decl;
+        if w.keeping || depth == 0 || !outside {
+            return None;
+        }
+        w.keep
+    }
+
+    /// Serialises this node's subtree with `with` and keeps it; the bytes if
+    /// there was no room to keep them.
+    fn keep(&self, with: KeepWith, root: usize) -> Option<Vec<u8>> {
+        self.w.borrow_mut().keeping = true;
+        let mut b = Vec::new();
+        with(&mut b, root + 2 * self.at.1, self);
+        let mut w = self.w.borrow_mut();
+        w.keeping = false;
+        if w.kept_bytes + b.len() > KEPT_BYTES {
+            return Some(b);
+        }
+        w.kept_bytes += b.len();
+        w.kept.insert(self.at, b.into_boxed_slice());
+        None
+    }
+}
+
 impl Serialize for Node<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some((with, root)) = self.may_keep() {
+            if !self.w.borrow().kept.contains_key(&self.at) {
+                if let Some(b) = self.keep(with, root) {
+                    return s.serialize_bytes(&b);
+                }
+            }
+            // Writing bytes does not reach the walker: it stays borrowed.
+            let w = self.w.borrow();
+            return s.serialize_bytes(&w.kept[&self.at]);
+        }
         let mut m = s.serialize_map(None)?;
         self.entries(&mut m)?;
         m.end()
     }
 }
 
+/// A string of a node, as the walker serialises it ([`Walker::raw`]).
+enum Text<'s> {
+    Str(&'s str),
+    /// The JSON text of a string that needs no escaping, with its quotes.
+    Json(&'s [u8]),
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Text::Str(x) => s.serialize_str(x),
+            Text::Json(b) => s.serialize_bytes(b),
+        }
+    }
+}
+
+/// `x` as a [`Text`]: its JSON text, written into `buf`, when `raw` and it needs no
+/// escaping.
+fn text<'s>(raw: bool, buf: &'s mut Vec<u8>, x: &'s str) -> Text<'s> {
+    if !raw || needs_escape(x.as_bytes()) {
+        return Text::Str(x);
+    }
+    buf.clear();
+    buf.reserve(x.len() + 2);
+    buf.push(b'"');
+    buf.extend_from_slice(x.as_bytes());
+    buf.push(b'"');
+    Text::Json(buf)
+}
+
+/// Whether JSON escapes a byte of `s`: a control character (below 0x20), `"` or
+/// `\\`. Eight bytes at a time.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is below `n` (n <= 0x80); exact as a yes/no answer.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let word = |c: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        below(x, 0x20) || below(x ^ (ONES * u64::from(b'"')), 1) || below(x ^ (ONES * u64::from(b'\\')), 1)
+    };
+    if s.len() < 8 {
+        return s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    let mut chunks = s.chunks_exact(8);
+    if chunks.any(word) {
+        return true;
+    }
+    // The last eight bytes, overlapping the last whole chunk, cover the rest.
+    !chunks.remainder().is_empty() && word(&s[s.len() - 8..])
+}
+
 /// A symbol's citations, as strings: `name: text`, or `"text"` when unnamed.
-struct Citations<'a>(Explainer<'a>, &'a [usize]);
+struct Citations<'a> {
+    e: Explainer<'a>,
+    of: &'a [usize],
+    raw: bool,
+    /// Where a citation is written as JSON text ([`Walker::raw`]).
+    buf: RefCell<Vec<u8>>,
+}
 
 impl Serialize for Citations<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.1.len()))?;
-        for &i in self.1 {
-            let c = &self.0.p.res.sources[i];
+        let mut seq = s.serialize_seq(Some(self.of.len()))?;
+        for &i in self.of {
+            let c = &self.e.p.res.sources[i];
             if c.name.is_empty() {
                 seq.serialize_element(&format_args!("\"{}\"", c.text))?;
+            } else if self.raw && !needs_escape(c.name.as_bytes()) && !needs_escape(c.text.as_bytes()) {
+                let mut b = self.buf.borrow_mut();
+                b.clear();
+                b.push(b'"');
+                b.extend_from_slice(c.name.as_bytes());
+                b.extend_from_slice(b": ");
+                b.extend_from_slice(c.text.as_bytes());
+                b.push(b'"');
+                seq.serialize_element(&Text::Json(&b))?;
             } else {
                 seq.serialize_element(&format_args!("{}: {}", c.name, c.text))?;
             }
@@ -424,5 +586,46 @@ impl Serialize for FlagRef<'_> {
         m.serialize_entry("value", &self.value)?;
         m.serialize_entry("unit", &*self.unit)?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_escape;
+
+    #[test]
+    fn escapes_what_serde_json_escapes() {
+        let pieces = [
+            "",
+            "a",
+            "plain text of some length",
+            "\"",
+            "\\",
+            "\n",
+            "\t",
+            "\u{1}",
+            "\u{1f}",
+            " ",
+            "\u{7f}",
+            "é",
+            "→",
+            "😀",
+            "tCO2e/a",
+            "x\"y\\z",
+        ];
+        let mut next = crate::number::tests::xorshift(0x9E37_79B9_7F4A_7C15u64);
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next() % 12 {
+                s.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            let plain = serde_json::to_string(&s).unwrap() == format!("\"{s}\"");
+            assert_eq!(needs_escape(s.as_bytes()), !plain, "{s:?}");
+        }
+        for b in 0u8..=127 {
+            let s = (b as char).to_string().repeat(9);
+            let plain = serde_json::to_string(&s).unwrap() == format!("\"{s}\"");
+            assert_eq!(needs_escape(s.as_bytes()), !plain, "{s:?}");
+        }
     }
 }

@@ -78,13 +78,27 @@ pub(super) struct Pretty {
     has_value: bool,
 }
 
+/// `,`, a newline and spaces: the start of an indented line, in one write.
+const COMMA_NEWLINE_INDENT: [u8; 258] = {
+    let mut t = [b' '; 258];
+    t[0] = b',';
+    t[1] = b'\n';
+    t
+};
+
 impl Pretty {
-    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        const SPACES: &[u8; 128] = &[b' '; 128];
-        let mut n = self.level * 2;
+    /// A newline and the indentation of the level, after a comma if `comma`.
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        let from = usize::from(!comma);
+        let n = self.level * 2;
+        if n + 2 <= COMMA_NEWLINE_INDENT.len() {
+            return w.write_all(&COMMA_NEWLINE_INDENT[from..2 + n]);
+        }
+        w.write_all(&COMMA_NEWLINE_INDENT[from..2])?;
+        let mut n = n;
         while n > 0 {
-            let k = n.min(SPACES.len());
-            w.write_all(&SPACES[..k])?;
+            let k = n.min(COMMA_NEWLINE_INDENT.len() - 2);
+            w.write_all(&COMMA_NEWLINE_INDENT[2..2 + k])?;
             n -= k;
         }
         Ok(())
@@ -102,15 +116,13 @@ impl Pretty {
     fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         self.level -= 1;
         if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
+            self.newline(w, false)?;
         }
         w.write_all(bracket)
     }
     /// Before an element or a key: a line of its own.
     fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
+        self.newline(w, !first)
     }
 }
 
@@ -143,6 +155,13 @@ impl serde_json::ser::Formatter for Pretty {
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+    /// Bytes are JSON text written as it is: a string that needs no escaping,
+    /// with its quotes (`crate::explain::Walker::raw`), or a subtree this
+    /// formatter wrote before (`crate::explain::Walker::keeping`); the report has
+    /// no other bytes.
+    fn write_byte_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: &[u8]) -> std::io::Result<()> {
+        w.write_all(value)
     }
 }
 
@@ -219,7 +238,12 @@ pub fn json_to(
         m.w,
         r.terms.len(),
         BATCH,
-        || std::cell::RefCell::new(Walker::new(r.explainer)),
+        || {
+            let keep: KeepWith = |b, level, node| {
+                let _ = pretty_at(b, level, node);
+            };
+            std::cell::RefCell::new(Walker::new(r.explainer).raw().keeping(keep, 2))
+        },
         |walker, range, buf| {
             for i in range.clone() {
                 if (i - range.start) % WARM == 0 {

@@ -8,7 +8,8 @@ use crate::diag::{Diag, Severity};
 use crate::escape::next_hidden;
 pub use crate::escape::{escape_controls, Escaping};
 use crate::explain::{
-    At, Completeness, Derivation, FlagRef, Node, NotationReport, PartReport, Quantity, Report, Verdict, Walker,
+    At, Completeness, Derivation, FlagRef, KeepWith, Node, NotationReport, PartReport, Quantity, Report, Verdict,
+    Walker,
 };
 use crate::number;
 use crate::par;
@@ -461,7 +462,6 @@ struct TextState<'t> {
     seen: HashSet<&'t str>,
     prefix: String,
 }
-
 
 /// A derivation as a tree (`carbon explain`, `:explain`).
 pub fn explain_text(d: &Derivation<'_>) -> String {
