@@ -19,7 +19,7 @@ pub use report::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 pub use view::Derivation;
-pub(crate) use view::{At, KeepWith, Node, Walker};
+pub(crate) use view::{At, KeepWith, Node, RawFlag, Walker, RAW_JSON};
 
 /// Derivations never go deeper than this (a node this deep is shown without its
 /// operands).

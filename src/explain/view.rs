@@ -73,7 +73,7 @@ pub(crate) struct Walker<'a> {
     stack: Vec<SymId>,
     /// Whether strings are serialised as JSON text ([`Self::raw`]).
     raw: bool,
-    /// A string as JSON text, with its quotes.
+    /// Where a string of pieces is joined ([`Self::raw`]).
     quoted: Vec<u8>,
     /// How a subtree is serialised to be kept, and the level of a root
     /// ([`Self::keeping`]).
@@ -110,19 +110,19 @@ impl<'a> Walker<'a> {
 
     /// A walker that serialises the subtree of a value outside the term being
     /// written (`period`, a GWP factor), which many terms repeat, once (by `with`,
-    /// as JSON text `root + 2 × depth` levels deep), and then writes those bytes as
-    /// they are (as [`Self::raw`] strings are). A node's JSON depends only on its
+    /// as JSON text `root + 2 × depth` levels deep), and then serialises those
+    /// bytes, after a [`RAW_JSON`] byte, which the serializer writes as they are. A node's JSON depends only on its
     /// symbol and depth, except for the root's shares and expectations.
     pub(crate) fn keeping(mut self, with: KeepWith, root: usize) -> Self {
         self.keep = Some((with, root));
         self
     }
 
-    /// A walker whose nodes serialise each string that needs no escaping as the
-    /// bytes of its JSON text (`"text"`), for a serializer that writes bytes as
-    /// they are (render's `Pretty` formatter): serde_json scans a string a byte at
-    /// a time for characters to escape, which was most of the time spent writing a
-    /// large report; this checks eight bytes at a time.
+    /// A walker whose nodes serialise each string that needs no escaping as bytes,
+    /// for a serializer that writes bytes as a string, unescaped (render's `Pretty`
+    /// formatter): serde_json scans a string a byte at a time for characters to
+    /// escape, which was most of the time spent writing a large report; this checks
+    /// eight bytes at a time.
     pub(crate) fn raw(mut self) -> Self {
         self.raw = true;
         self
@@ -301,14 +301,14 @@ impl<'w, 'a> Node<'w, 'a> {
         let p = e.p;
         let s = &p.res.syms[id as usize];
         let raw = w.raw;
-        m.serialize_entry("name", &text(raw, &mut w.quoted, &s.name))?;
+        m.serialize_entry("name", &plain(raw, &s.name))?;
         let meaning = p.res.meaning(s);
         if !meaning.is_empty() {
-            m.serialize_entry("meaning", &text(raw, &mut w.quoted, meaning))?;
+            m.serialize_entry("meaning", &text(raw, meaning))?;
         }
         let (value, ui) = e.in_unit(&mut w.m, id);
         m.serialize_entry("value", &value)?;
-        m.serialize_entry("unit", &text(raw, &mut w.quoted, &w.m.units[ui].name))?;
+        m.serialize_entry("unit", &plain(raw, &w.m.units[ui].name))?;
         let (share, of_total) = w.shares(self.at);
         m.serialize_entry("share", &share)?;
         if let Some(x) = of_total {
@@ -326,15 +326,15 @@ impl<'w, 'a> Node<'w, 'a> {
             Some(c) => {
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, false, 0, &mut w.scratch);
-                m.serialize_entry("formula", &text(raw, &mut w.quoted, &w.scratch))?;
+                m.serialize_entry("formula", &plain(raw, &w.scratch))?;
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, true, 0, &mut w.scratch);
-                m.serialize_entry("substituted", &text(raw, &mut w.quoted, &w.scratch))?;
+                m.serialize_entry("substituted", &plain(raw, &w.scratch))?;
             }
             None => m.serialize_entry("formula", &None::<&str>)?,
         }
         if let Some(eq) = e.equation(id) {
-            m.serialize_entry("equation", &text(raw, &mut w.quoted, eq))?;
+            m.serialize_entry("equation", &plain(raw, eq))?;
         }
         let citations = Citations {
             e,
@@ -345,29 +345,35 @@ impl<'w, 'a> Node<'w, 'a> {
         m.serialize_entry("sources", &citations)?;
         w.quoted = citations.buf.into_inner();
         if let Some(a) = s.prov.assumed() {
-            m.serialize_entry("assumed", &text(raw, &mut w.quoted, a))?;
+            m.serialize_entry("assumed", &text(raw, a))?;
         }
-        let flags = Flags(e.term_decl(id).and_then(Explainer::stock_flag), e.key_flag(id));
-        if flags.0.is_some() || flags.1.is_some() {
+        let flags = Flags {
+            stock: e.term_decl(id).and_then(Explainer::stock_flag),
+            key: e.key_flag(id),
+            raw,
+            buf: RefCell::new(std::mem::take(&mut w.quoted)),
+        };
+        if flags.stock.is_some() || flags.key.is_some() {
             m.serialize_entry("flags", &flags)?;
         }
+        w.quoted = flags.buf.into_inner();
         w.scratch.clear();
         if let Some(l) = e.location_near(&mut w.m, id) {
             l.push_to(&mut w.scratch);
         }
-        m.serialize_entry("location", &text(raw, &mut w.quoted, &w.scratch))?;
+        m.serialize_entry("location", &text(raw, &w.scratch))?;
         if !self.expectations.is_empty() {
             m.serialize_entry("expectations", self.expectations)?;
         }
         if let Some(d) = e.term_decl(id) {
-            m.serialize_entry("kind", &text(raw, &mut w.quoted, d.kind.word()))?;
+            m.serialize_entry("kind", &plain(raw, d.kind.word()))?;
             if let Some(g) = d.group {
-                m.serialize_entry("group", &text(raw, &mut w.quoted, g.name()))?;
+                m.serialize_entry("group", &plain(raw, g.name()))?;
             }
             if let Some(part) = Explainer::part(d) {
                 w.scratch.clear();
                 part.push_to(&mut w.scratch);
-                m.serialize_entry("part", &text(raw, &mut w.quoted, &w.scratch))?;
+                m.serialize_entry("part", &plain(raw, &w.scratch))?;
             }
         }
         if let Some(k) = e.cut(id, depth) {
@@ -408,7 +414,7 @@ impl Node<'_, '_> {
     /// there was no room to keep them.
     fn keep(&self, with: KeepWith, root: usize) -> Option<Vec<u8>> {
         self.w.borrow_mut().keeping = true;
-        let mut b = Vec::new();
+        let mut b = vec![RAW_JSON];
         with(&mut b, root + 2 * self.at.1, self);
         let mut w = self.w.borrow_mut();
         w.keeping = false;
@@ -442,31 +448,56 @@ impl Serialize for Node<'_, '_> {
 /// A string of a node, as the walker serialises it ([`Walker::raw`]).
 enum Text<'s> {
     Str(&'s str),
-    /// The JSON text of a string that needs no escaping, with its quotes.
-    Json(&'s [u8]),
+    /// A string that needs no escaping, serialised as bytes, which the serializer
+    /// writes between quotes.
+    Plain(&'s [u8]),
 }
 
 impl Serialize for Text<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Text::Str(x) => s.serialize_str(x),
-            Text::Json(b) => s.serialize_bytes(b),
+            Text::Plain(b) => s.serialize_bytes(b),
         }
     }
 }
 
-/// `x` as a [`Text`]: its JSON text, written into `buf`, when `raw` and it needs no
-/// escaping.
-fn text<'s>(raw: bool, buf: &'s mut Vec<u8>, x: &'s str) -> Text<'s> {
-    if !raw || needs_escape(x.as_bytes()) {
-        return Text::Str(x);
+/// The first byte of bytes that are JSON text to be written as they are (a kept
+/// subtree, [`Walker::keeping`]), rather than a [`Text::Plain`] string, which
+/// never holds a control character.
+pub(crate) const RAW_JSON: u8 = 0;
+
+/// `x` as a [`Text`]: plain when `raw` and it needs no escaping.
+fn text(raw: bool, x: &str) -> Text<'_> {
+    if raw && !needs_escape(x.as_bytes()) {
+        Text::Plain(x.as_bytes())
+    } else {
+        Text::Str(x)
+    }
+}
+
+/// `x`, text the report writes from names, numbers, units and operators, which
+/// needs no escaping, as a [`Text`]: plain when `raw`.
+fn plain(raw: bool, x: &str) -> Text<'_> {
+    debug_assert!(!needs_escape(x.as_bytes()), "{x:?}");
+    if raw {
+        Text::Plain(x.as_bytes())
+    } else {
+        Text::Str(x)
+    }
+}
+
+/// The pieces of a string, joined in `buf`, as a plain [`Text`]; `None` if some
+/// piece needs escaping.
+fn json_text<'b>(buf: &'b mut Vec<u8>, pieces: &[&str]) -> Option<Text<'b>> {
+    if pieces.iter().any(|p| needs_escape(p.as_bytes())) {
+        return None;
     }
     buf.clear();
-    buf.reserve(x.len() + 2);
-    buf.push(b'"');
-    buf.extend_from_slice(x.as_bytes());
-    buf.push(b'"');
-    Text::Json(buf)
+    for p in pieces {
+        buf.extend_from_slice(p.as_bytes());
+    }
+    Some(Text::Plain(buf))
 }
 
 /// Whether JSON escapes a byte of `s`: a control character (below 0x20), `"` or
@@ -509,17 +540,12 @@ impl Serialize for Citations<'_> {
             let c = &self.e.p.res.sources[i];
             if c.name.is_empty() {
                 seq.serialize_element(&format_args!("\"{}\"", c.text))?;
-            } else if self.raw && !needs_escape(c.name.as_bytes()) && !needs_escape(c.text.as_bytes()) {
-                let mut b = self.buf.borrow_mut();
-                b.clear();
-                b.push(b'"');
-                b.extend_from_slice(c.name.as_bytes());
-                b.extend_from_slice(b": ");
-                b.extend_from_slice(c.text.as_bytes());
-                b.push(b'"');
-                seq.serialize_element(&Text::Json(&b))?;
             } else {
-                seq.serialize_element(&format_args!("{}: {}", c.name, c.text))?;
+                let mut b = self.buf.borrow_mut();
+                match json_text(&mut b, &[&c.name, ": ", &c.text]).filter(|_| self.raw) {
+                    Some(t) => seq.serialize_element(&t)?,
+                    None => seq.serialize_element(&format_args!("{}: {}", c.name, c.text))?,
+                }
             }
         }
         seq.end()
@@ -527,20 +553,33 @@ impl Serialize for Citations<'_> {
 }
 
 /// The flags of a node, as strings: a flagged modelling choice, a notation key.
-struct Flags<'a>(Option<StockFlag<'a>>, Option<KeyFlag<'a>>);
+struct Flags<'a> {
+    stock: Option<StockFlag<'a>>,
+    key: Option<KeyFlag<'a>>,
+    raw: bool,
+    /// Where a flag is written as JSON text ([`Walker::raw`]).
+    buf: RefCell<Vec<u8>>,
+}
 
 impl Serialize for Flags<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = usize::from(self.0.is_some()) + usize::from(self.1.is_some());
+        let n = usize::from(self.stock.is_some()) + usize::from(self.key.is_some());
         let mut seq = s.serialize_seq(Some(n))?;
-        if let Some(StockFlag(note)) = &self.0 {
+        let mut b = self.buf.borrow_mut();
+        if let Some(StockFlag(note)) = &self.stock {
             let sep = if note.is_some() { " — " } else { "" };
             let note = note.unwrap_or_default();
-            seq.serialize_element(&format_args!("{}{sep}{note}", StockFlag::TEXT))?;
+            match json_text(&mut b, &[StockFlag::TEXT, sep, note]).filter(|_| self.raw) {
+                Some(t) => seq.serialize_element(&t)?,
+                None => seq.serialize_element(&format_args!("{}{sep}{note}", StockFlag::TEXT))?,
+            }
         }
-        if let Some(KeyFlag(n)) = &self.1 {
+        if let Some(KeyFlag(n)) = &self.key {
             let (word, meaning) = (n.key.word(), n.key.meaning());
-            seq.serialize_element(&format_args!("{word} ({meaning}): {}", n.reason))?;
+            match json_text(&mut b, &[word, " (", meaning, "): ", &n.reason]).filter(|_| self.raw) {
+                Some(t) => seq.serialize_element(&t)?,
+                None => seq.serialize_element(&format_args!("{word} ({meaning}): {}", n.reason))?,
+            }
         }
         seq.end()
     }
@@ -578,13 +617,28 @@ impl Serialize for Derivation<'_> {
 
 impl Serialize for FlagRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let sep = if self.note.is_some() { " — " } else { "" };
-        let note = self.note.unwrap_or_default();
+        RawFlag(self, false).serialize(s)
+    }
+}
+
+/// A [`FlagRef`] serialised with its strings as JSON text when the flag is true
+/// (as [`Walker::raw`] does).
+pub(crate) struct RawFlag<'f, 'a>(pub &'f FlagRef<'a>, pub bool);
+
+impl Serialize for RawFlag<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (f, raw) = (self.0, self.1);
+        let sep = if f.note.is_some() { " — " } else { "" };
+        let note = f.note.unwrap_or_default();
         let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("term", self.term)?;
-        m.serialize_entry("message", &format_args!("{}{sep}{note}", StockFlag::TEXT))?;
-        m.serialize_entry("value", &self.value)?;
-        m.serialize_entry("unit", &*self.unit)?;
+        let mut b = Vec::new();
+        m.serialize_entry("term", &text(raw, f.term))?;
+        match json_text(&mut b, &[StockFlag::TEXT, sep, note]).filter(|_| raw) {
+            Some(t) => m.serialize_entry("message", &t)?,
+            None => m.serialize_entry("message", &format_args!("{}{sep}{note}", StockFlag::TEXT))?,
+        }
+        m.serialize_entry("value", &f.value)?;
+        m.serialize_entry("unit", &text(raw, &f.unit))?;
         m.end()
     }
 }

@@ -156,12 +156,19 @@ impl serde_json::ser::Formatter for Pretty {
         self.has_value = true;
         Ok(())
     }
-    /// Bytes are JSON text written as it is: a string that needs no escaping,
-    /// with its quotes (`crate::explain::Walker::raw`), or a subtree this
-    /// formatter wrote before (`crate::explain::Walker::keeping`); the report has
-    /// no other bytes.
+    /// Bytes are a string that needs no escaping, written between quotes
+    /// (`crate::explain::Walker::raw`), or, after a `RAW_JSON` byte, JSON text this
+    /// formatter wrote before, written as it is (`crate::explain::Walker::keeping`);
+    /// the report has no other bytes.
     fn write_byte_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: &[u8]) -> std::io::Result<()> {
-        w.write_all(value)
+        match value.split_first() {
+            Some((&RAW_JSON, json)) => w.write_all(json),
+            _ => {
+                w.write_all(b"\"")?;
+                w.write_all(value)?;
+                w.write_all(b"\"")
+            }
+        }
     }
 }
 
@@ -262,7 +269,7 @@ pub fn json_to(
         || (),
         |_, range, buf| {
             for i in range {
-                pretty_item(buf, i == 0, &r.flags[i])?;
+                pretty_item(buf, i == 0, &RawFlag(&r.flags[i], true))?;
             }
             Ok(())
         },

@@ -8,8 +8,8 @@ use crate::diag::{Diag, Severity};
 use crate::escape::next_hidden;
 pub use crate::escape::{escape_controls, Escaping};
 use crate::explain::{
-    At, Completeness, Derivation, FlagRef, KeepWith, Node, NotationReport, PartReport, Quantity, Report, Verdict,
-    Walker,
+    At, Completeness, Derivation, FlagRef, KeepWith, Node, NotationReport, PartReport, Quantity, RawFlag, Report,
+    Verdict, Walker, RAW_JSON,
 };
 use crate::number;
 use crate::par;
