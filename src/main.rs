@@ -275,7 +275,7 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
         let staged: std::time::Duration = a.timings.iter().map(|(_, d)| *d).sum();
         let mut lines = vec![("read file", (loaded - start).saturating_sub(staged))];
         lines.extend(a.timings.iter().copied());
-        // `explain` is the balance and the terms table (the outline); each term's
+        // `explain` is the balance and the terms table (the report); each term's
         // derivation is built while it is written, so it counts in `render`.
         lines.push(("explain", explained - loaded));
         lines.push(("render", rendered - explained));

@@ -338,7 +338,7 @@ fn completeness_line(o: &mut String, c: &Completeness) {
 /// Terms per batch when the derivations are rendered on two threads.
 const BATCH: usize = 256;
 /// Terms whose data is read ahead together before they are written
-/// ([`crate::explain::Live::warm`]).
+/// ([`Walker::warm`]).
 const WARM: usize = 32;
 /// Lines per batch of the terms table and of the flags.
 const ROWS_BATCH: usize = 2048;
