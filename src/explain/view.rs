@@ -75,6 +75,8 @@ pub(crate) struct Walker<'a> {
     raw: bool,
     /// Where a string of pieces is joined ([`Self::raw`]).
     quoted: Vec<u8>,
+    /// Each source's citation, once found to need no escaping ([`Self::raw`]).
+    cited: Vec<Option<Box<[u8]>>>,
     /// How a subtree is serialised to be kept, and the level of a root
     /// ([`Self::keeping`]).
     keep: Option<(KeepWith, usize)>,
@@ -101,6 +103,7 @@ impl<'a> Walker<'a> {
             stack: Vec::new(),
             raw: false,
             quoted: Vec::new(),
+            cited: Vec::new(),
             keep: None,
             kept: HashMap::default(),
             kept_bytes: 0,
@@ -340,10 +343,10 @@ impl<'w, 'a> Node<'w, 'a> {
             e,
             of: &s.prov.sources,
             raw,
-            buf: RefCell::new(std::mem::take(&mut w.quoted)),
+            cited: RefCell::new(std::mem::take(&mut w.cited)),
         };
         m.serialize_entry("sources", &citations)?;
-        w.quoted = citations.buf.into_inner();
+        w.cited = citations.cited.into_inner();
         if let Some(a) = s.prov.assumed() {
             m.serialize_entry("assumed", &text(raw, a))?;
         }
@@ -529,8 +532,8 @@ struct Citations<'a> {
     e: Explainer<'a>,
     of: &'a [usize],
     raw: bool,
-    /// Where a citation is written as JSON text ([`Walker::raw`]).
-    buf: RefCell<Vec<u8>>,
+    /// The walker's citations found plain ([`Walker::raw`]).
+    cited: RefCell<Vec<Option<Box<[u8]>>>>,
 }
 
 impl Serialize for Citations<'_> {
@@ -538,14 +541,26 @@ impl Serialize for Citations<'_> {
         let mut seq = s.serialize_seq(Some(self.of.len()))?;
         for &i in self.of {
             let c = &self.e.p.res.sources[i];
+            if self.raw && !c.name.is_empty() {
+                let mut cited = self.cited.borrow_mut();
+                if cited.len() <= i {
+                    cited.resize(i + 1, None);
+                }
+                if cited[i].is_none() {
+                    let mut b = Vec::new();
+                    if json_text(&mut b, &[&c.name, ": ", &c.text]).is_some() {
+                        cited[i] = Some(b.into_boxed_slice());
+                    }
+                }
+                if let Some(t) = &cited[i] {
+                    seq.serialize_element(&Text::Plain(t))?;
+                    continue;
+                }
+            }
             if c.name.is_empty() {
                 seq.serialize_element(&format_args!("\"{}\"", c.text))?;
             } else {
-                let mut b = self.buf.borrow_mut();
-                match json_text(&mut b, &[&c.name, ": ", &c.text]).filter(|_| self.raw) {
-                    Some(t) => seq.serialize_element(&t)?,
-                    None => seq.serialize_element(&format_args!("{}: {}", c.name, c.text))?,
-                }
+                seq.serialize_element(&format_args!("{}: {}", c.name, c.text))?;
             }
         }
         seq.end()
