@@ -311,7 +311,7 @@ impl<'w, 'a> Node<'w, 'a> {
         }
         let (value, ui) = e.in_unit(&mut w.m, id);
         m.serialize_entry("value", &value)?;
-        m.serialize_entry("unit", &plain(raw, &w.m.units[ui].name))?;
+        m.serialize_entry("unit", &text(raw, &w.m.units[ui].name))?;
         let (share, of_total) = w.shares(self.at);
         m.serialize_entry("share", &share)?;
         if let Some(x) = of_total {
@@ -329,10 +329,10 @@ impl<'w, 'a> Node<'w, 'a> {
             Some(c) => {
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, false, 0, &mut w.scratch);
-                m.serialize_entry("formula", &plain(raw, &w.scratch))?;
+                m.serialize_entry("formula", &text(raw, &w.scratch))?;
                 w.scratch.clear();
                 e.print(&mut w.m, c, id, true, 0, &mut w.scratch);
-                m.serialize_entry("substituted", &plain(raw, &w.scratch))?;
+                m.serialize_entry("substituted", &text(raw, &w.scratch))?;
             }
             None => m.serialize_entry("formula", &None::<&str>)?,
         }
@@ -479,8 +479,10 @@ fn text(raw: bool, x: &str) -> Text<'_> {
     }
 }
 
-/// `x`, text the report writes from names, numbers, units and operators, which
-/// needs no escaping, as a [`Text`]: plain when `raw`.
+/// `x`, an identifier or a word of the report's own (a name, a kind, a group, a
+/// part, an equation), which needs no escaping, as a [`Text`]: plain when `raw`.
+/// (A unit, and so a formula, may hold a tab from the file, as in `(10^4 kWh)`
+/// written with a tab.)
 fn plain(raw: bool, x: &str) -> Text<'_> {
     debug_assert!(!needs_escape(x.as_bytes()), "{x:?}");
     if raw {

@@ -76,6 +76,9 @@ pub fn explain_json_to(
 pub(super) struct Pretty {
     level: usize,
     has_value: bool,
+    /// Between the start of a key and its value: the key's quotes and the `: `
+    /// after it are written with the line before it and as one.
+    in_key: bool,
 }
 
 /// `,`, a newline and spaces: the start of an indented line, in one write.
@@ -147,10 +150,25 @@ impl serde_json::ser::Formatter for Pretty {
         self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.item(w, first)
+        self.in_key = true;
+        self.item(w, first)?;
+        w.write_all(b"\"")
     }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
+    fn begin_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.in_key {
+            return Ok(());
+        }
+        w.write_all(b"\"")
+    }
+    fn end_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.in_key {
+            self.in_key = false;
+            return w.write_all(b"\": ");
+        }
+        w.write_all(b"\"")
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        Ok(())
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
         self.has_value = true;
@@ -183,6 +201,7 @@ pub(super) fn pretty_at<W: ?Sized + std::io::Write>(
         Pretty {
             level,
             has_value: false,
+            in_key: false,
         },
     );
     v.serialize(&mut ser).map_err(std::io::Error::from)
