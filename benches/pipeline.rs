@@ -11,8 +11,9 @@
 //!   the parsed prelude and file, `carbon::check::check` of the resolved program (the
 //!   stages before it are run outside the timing, once a batch), and
 //!   `carbon::eval::evaluate` of the checked program;
-//! * `report`: `Analysis::report` (explain: every term's derivation tree);
-//! * `json`: `carbon::render::json` of that report;
+//! * `report`: `Analysis::report` (explain: the balance and the terms table);
+//! * `json`: `carbon::render::json` of that report (each term's derivation
+//!   computed while it is written);
 //! * `binary`: the release binary end to end, `carbon run W.carbon --format json`
 //!   (process start, read, analyze, report, render, write to /dev/null);
 //! * `startup`: the binary on examples/yongning.carbon (`run`, `run --format json`,

@@ -82,19 +82,14 @@ impl Analysis {
                 .all(|d| d.code == "carbon::audit::expect_failed")
     }
 
-    /// The balance report (when the program has an inventory header and was evaluated).
-    pub fn report(&self) -> Option<explain::Report> {
-        Some(self.outline()?.report())
-    }
-
-    /// The balance report without the derivations, which are built from it one
-    /// term at a time while they are written (`render::text_stream`,
-    /// `render::json_stream`): `report` holds them all at once.
-    pub fn outline(&self) -> Option<explain::Outline<'_>> {
+    /// The balance report (when the program has an inventory header and was
+    /// evaluated), borrowed from the analysis: each term's derivation is computed
+    /// while it is written (`render::text_to`, `render::json_to`).
+    pub fn report(&self) -> Option<explain::Report<'_>> {
         if !self.evaluated() {
             return None;
         }
-        let mut r = self.explainer()?.outline()?;
+        let mut r = self.explainer()?.report()?;
         if let Some(a) = &self.audit {
             r.expectations = &a.expectations;
             r.allowed = &a.allowed;
@@ -103,7 +98,7 @@ impl Analysis {
     }
 
     /// The derivation of one named value (`coal`, `coal.equivalent`, `net`).
-    pub fn explain(&self, name: &str) -> Result<explain::Node, Diag> {
+    pub fn explain(&self, name: &str) -> Result<explain::Derivation<'_>, Diag> {
         let e = self
             .explainer()
             .ok_or_else(|| Diag::error("carbon::explain", "the program has errors; nothing to explain"))?;
@@ -121,13 +116,13 @@ impl Analysis {
         if self.values.as_ref().and_then(|v| v.get(id)).is_none() {
             return Err(Diag::error("carbon::explain", format!("`{name}` has no value")));
         }
-        let mut n = e.node(id, 0);
+        let mut n = e.derivation(id);
         if let Some(a) = &self.audit {
             n.expectations = expectations_concerning(e.p, id, a);
         }
         if let Some((share, of_total)) = e.term_shares(id) {
             n.share = share;
-            n.set_share_of_total(of_total);
+            n.share_of_total = of_total;
         }
         Ok(n)
     }

@@ -229,7 +229,7 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
     let loaded = std::time::Instant::now();
     // The balance and the terms; each term's derivation is built while it is
     // written, and dropped after.
-    let report = if check_only { None } else { a.outline() };
+    let report = if check_only { None } else { a.report() };
     let explained = std::time::Instant::now();
     // `run` of a file of definitions: an error of its own, with the file's
     // diagnostics (in JSON, in the one list).
@@ -258,12 +258,12 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
                 v
             });
             let diags = with.as_deref().unwrap_or(&a.diags);
-            out_with(|o| render::json_stream(o, report.as_ref(), diags, &a.sources))
+            out_with(|o| render::json_to(o, report.as_ref(), diags, &a.sources))
         }
         Format::Text if check_only || explain => {
             print_diags(&a);
             match &report {
-                Some(r) => out_with(|o| render::text_stream(o, r)),
+                Some(r) => out_with(|o| render::text_to(o, r)),
                 None => Ok(()),
             }
         }
@@ -285,7 +285,7 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
         let staged: std::time::Duration = a.timings.iter().map(|(_, d)| *d).sum();
         let mut lines = vec![("read file", (loaded - start).saturating_sub(staged))];
         lines.extend(a.timings.iter().copied());
-        // `explain` is the balance and the terms table (the outline); each term's
+        // `explain` is the balance and the terms table (the report); each term's
         // derivation is built while it is written, so it counts in `render`.
         lines.push(("explain", explained - loaded));
         lines.push(("render", rendered - explained));

@@ -89,7 +89,7 @@ fn yongning_summary_fits_a_screen() {
 /// The summary of `path` at `width` columns, through the library.
 fn summary(path: &str, width: usize) -> String {
     let a = carbon::analyze(path, &std::fs::read(path).expect("read"), carbon::Options::default());
-    let r = a.outline().expect("a balance");
+    let r = a.report().expect("a balance");
     let mut v = Vec::new();
     render::summary_stream(&mut v, &r, &a.diags, SummaryOptions { file: path, width }).expect("write");
     String::from_utf8(v).expect("UTF-8")
@@ -151,7 +151,7 @@ fn summary_of_a_large_inventory_lists_its_largest_terms() {
         ));
     }
     let a = carbon::analyze("many.carbon", src.as_bytes(), carbon::Options::default());
-    let r = a.outline().expect("a balance");
+    let r = a.report().expect("a balance");
     let mut v = Vec::new();
     let opts = SummaryOptions {
         file: "many.carbon",

@@ -30,61 +30,40 @@ pub fn diag_json(d: &Diag, sources: &SourceMap) -> Value {
     v
 }
 
-/// The JSON contract (see README): inventory, period, balance, terms, diagnostics.
-pub fn json(r: Option<&Report>, diags: &[Diag], sources: &SourceMap) -> String {
+/// The JSON contract (see README): [`json_to`] as a string.
+pub fn json(r: Option<&Report<'_>>, diags: &[Diag], sources: &SourceMap) -> String {
     let mut v = Vec::new();
     let _ = json_to(&mut v, r, diags, sources);
     String::from_utf8(v).unwrap_or_default()
 }
 
-/// [`json`], serialised straight into `w`.
-pub fn json_to(
-    w: &mut impl std::io::Write,
-    r: Option<&Report>,
-    diags: &[Diag],
-    sources: &SourceMap,
-) -> std::io::Result<()> {
-    /// The report and its diagnostics, serialised in one pass (no intermediate
-    /// `Value` tree: the report of a large inventory is hundreds of megabytes).
-    #[derive(serde::Serialize)]
-    struct Out<'a> {
-        #[serde(flatten)]
-        report: &'a Report,
-        diagnostics: Vec<Value>,
-    }
-    let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
-    match r {
-        Some(report) => serde_json::to_writer_pretty(
-            &mut *w,
-            &Out {
-                report,
-                diagnostics: diags,
-            },
-        ),
-        None => serde_json::to_writer_pretty(&mut *w, &json!({ "inventory": Value::Null, "diagnostics": diags })),
-    }
-    .map_err(std::io::Error::from)?;
-    w.write_all(b"\n")
-}
-
-/// The JSON of `carbon explain`: the derivation `n` with the diagnostics, as
-/// [`json_to`] writes them; `{"name": null, "diagnostics": [...]}` when there is
-/// no derivation.
+/// The JSON of `carbon explain`: the derivation `d` (serialised through its
+/// `Serialize`, its operands computed while they are written) with the
+/// diagnostics; `{"name": null, "diagnostics": [...]}` when there is none.
 pub fn explain_json_to(
     w: &mut impl std::io::Write,
-    n: Option<&crate::explain::Node>,
+    d: Option<&Derivation<'_>>,
     diags: &[&Diag],
     sources: &SourceMap,
 ) -> std::io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct Out<'a> {
-        #[serde(flatten)]
-        node: &'a crate::explain::Node,
+    /// The derivation's keys, then `diagnostics`, in one object.
+    struct Out<'d, 'a> {
+        d: &'d Derivation<'a>,
         diagnostics: Vec<Value>,
     }
+    impl Serialize for Out<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let walker = std::cell::RefCell::new(Walker::new(self.d.explainer));
+            let mut m = s.serialize_map(None)?;
+            Node::root(&walker, self.d).entries(&mut m)?;
+            m.serialize_entry("diagnostics", &self.diagnostics)?;
+            m.end()
+        }
+    }
     let diagnostics: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
-    match n {
-        Some(node) => serde_json::to_writer_pretty(&mut *w, &Out { node, diagnostics }),
+    match d {
+        Some(d) => serde_json::to_writer_pretty(&mut *w, &Out { d, diagnostics }),
         None => serde_json::to_writer_pretty(&mut *w, &json!({ "name": Value::Null, "diagnostics": diagnostics })),
     }
     .map_err(std::io::Error::from)?;
@@ -97,15 +76,32 @@ pub fn explain_json_to(
 pub(super) struct Pretty {
     level: usize,
     has_value: bool,
+    /// Between the start of a key and its value: the key's quotes and the `: `
+    /// after it are written with the line before it and as one.
+    in_key: bool,
 }
 
+/// `,`, a newline and spaces: the start of an indented line, in one write.
+const COMMA_NEWLINE_INDENT: [u8; 258] = {
+    let mut t = [b' '; 258];
+    t[0] = b',';
+    t[1] = b'\n';
+    t
+};
+
 impl Pretty {
-    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        const SPACES: &[u8; 128] = &[b' '; 128];
-        let mut n = self.level * 2;
+    /// A newline and the indentation of the level, after a comma if `comma`.
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        let from = usize::from(!comma);
+        let n = self.level * 2;
+        if n + 2 <= COMMA_NEWLINE_INDENT.len() {
+            return w.write_all(&COMMA_NEWLINE_INDENT[from..2 + n]);
+        }
+        w.write_all(&COMMA_NEWLINE_INDENT[from..2])?;
+        let mut n = n;
         while n > 0 {
-            let k = n.min(SPACES.len());
-            w.write_all(&SPACES[..k])?;
+            let k = n.min(COMMA_NEWLINE_INDENT.len() - 2);
+            w.write_all(&COMMA_NEWLINE_INDENT[2..2 + k])?;
             n -= k;
         }
         Ok(())
@@ -123,15 +119,13 @@ impl Pretty {
     fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         self.level -= 1;
         if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
+            self.newline(w, false)?;
         }
         w.write_all(bracket)
     }
     /// Before an element or a key: a line of its own.
     fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
+        self.newline(w, !first)
     }
 }
 
@@ -156,14 +150,43 @@ impl serde_json::ser::Formatter for Pretty {
         self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.item(w, first)
+        self.in_key = true;
+        self.item(w, first)?;
+        w.write_all(b"\"")
     }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
+    fn begin_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.in_key {
+            return Ok(());
+        }
+        w.write_all(b"\"")
+    }
+    fn end_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.in_key {
+            self.in_key = false;
+            return w.write_all(b"\": ");
+        }
+        w.write_all(b"\"")
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        Ok(())
     }
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+    /// Bytes are a string that needs no escaping, written between quotes
+    /// (`crate::explain::Walker::raw`), or, after a `RAW_JSON` byte, JSON text this
+    /// formatter wrote before, written as it is (`crate::explain::Walker::keeping`);
+    /// the report has no other bytes.
+    fn write_byte_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: &[u8]) -> std::io::Result<()> {
+        match value.split_first() {
+            Some((&RAW_JSON, json)) => w.write_all(json),
+            _ => {
+                w.write_all(b"\"")?;
+                w.write_all(value)?;
+                w.write_all(b"\"")
+            }
+        }
     }
 }
 
@@ -178,6 +201,7 @@ pub(super) fn pretty_at<W: ?Sized + std::io::Write>(
         Pretty {
             level,
             has_value: false,
+            in_key: false,
         },
     );
     v.serialize(&mut ser).map_err(std::io::Error::from)
@@ -202,17 +226,23 @@ impl<W: ?Sized + std::io::Write> Members<'_, W> {
     }
 }
 
-/// The JSON of `run`: [`json_to`] of the outline's report, the same bytes, with each
-/// term's derivation serialised only while it is written (on two threads, in
-/// batches) and dropped after.
-pub fn json_stream(
+/// The JSON of `run`: the report and the diagnostics, as serde_json's pretty
+/// printer writes them (`{"inventory": null, "diagnostics": [...]}` without a
+/// report). Each member is serialised through serde; the terms (each a [`Node`],
+/// its derivation computed while it is serialised) and the flags are serialised in
+/// batches on two threads and written in order, so memory stays flat however many
+/// terms there are.
+pub fn json_to(
     w: &mut impl std::io::Write,
-    r: Option<&Outline<'_>>,
+    r: Option<&Report<'_>>,
     diags: &[Diag],
     sources: &SourceMap,
 ) -> std::io::Result<()> {
+    let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
     let Some(r) = r else {
-        return json_to(w, None, diags, sources);
+        serde_json::to_writer_pretty(&mut *w, &json!({ "inventory": Value::Null, "diagnostics": diags }))
+            .map_err(std::io::Error::from)?;
+        return w.write_all(b"\n");
     };
     let mut m = Members {
         w: &mut *w,
@@ -230,79 +260,72 @@ pub fn json_stream(
     m.field("removals", &r.removals)?;
     m.field("groups", &r.groups)?;
     m.key("terms")?;
-    if r.terms.is_empty() {
-        w.write_all(b"[]")?;
-    } else {
-        w.write_all(b"[")?;
-        par::batched(
-            w,
-            r.terms.len(),
-            BATCH,
-            || JsonTerms::new(r.explainer),
-            |terms, range, buf: &mut Vec<u8>| {
-                buf.clear();
-                for i in range.clone() {
-                    if (i - range.start) % WARM == 0 {
-                        terms.warm(&r.terms[i..(i + WARM).min(range.end)]);
-                    }
-                    buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-                    terms.term(&r.terms[i], 2, buf);
+    batched_list(
+        m.w,
+        r.terms.len(),
+        BATCH,
+        || {
+            let keep: KeepWith = |b, level, node| {
+                let _ = pretty_at(b, level, node);
+            };
+            std::cell::RefCell::new(Walker::new(r.explainer).raw().keeping(keep, 2))
+        },
+        |walker, range, buf| {
+            for i in range.clone() {
+                if (i - range.start) % WARM == 0 {
+                    walker.borrow_mut().warm(&r.terms[i..(i + WARM).min(range.end)]);
                 }
-            },
-        )?;
-        w.write_all(b"\n  ]")?;
-    }
-    Members {
-        w: &mut *w,
-        first: false,
-    }
-    .key("flags")?;
-    if r.flags.is_empty() {
-        w.write_all(b"[]")?;
-    } else {
-        // As serde_json prints the list of `Flag`s, written in batches on two
-        // threads (a large inventory flags tens of thousands of terms).
-        w.write_all(b"[")?;
-        par::batched(
-            w,
-            r.flags.len(),
-            ROWS_BATCH,
-            String::new,
-            |message: &mut String, range, buf: &mut Vec<u8>| {
-                buf.clear();
-                for i in range {
-                    let f = &r.flags[i];
-                    if i > 0 {
-                        buf.push(b',');
-                    }
-                    json_newline(buf, 2);
-                    buf.push(b'{');
-                    json_key(buf, 3, true, "term");
-                    json_str(buf, f.term);
-                    json_key(buf, 3, false, "message");
-                    message.clear();
-                    f.push_message(message);
-                    json_str(buf, message);
-                    json_key(buf, 3, false, "value");
-                    json_f64(buf, Some(f.value));
-                    json_key(buf, 3, false, "unit");
-                    json_str(buf, &f.unit);
-                    json_newline(buf, 2);
-                    buf.push(b'}');
-                }
-            },
-        )?;
-        w.write_all(b"\n  ]")?;
-    }
-    let mut m = Members {
-        w: &mut *w,
-        first: false,
-    };
+                pretty_item(buf, i == 0, &Node::term(walker, &r.terms[i]))?;
+            }
+            Ok(())
+        },
+    )?;
+    m.key("flags")?;
+    batched_list(
+        m.w,
+        r.flags.len(),
+        ROWS_BATCH,
+        || (),
+        |_, range, buf| {
+            for i in range {
+                pretty_item(buf, i == 0, &RawFlag(&r.flags[i], true))?;
+            }
+            Ok(())
+        },
+    )?;
     m.field("expectations", &r.expectations)?;
     m.field("allowed", &r.allowed)?;
     m.field("notation_keys", &r.notation_keys)?;
     m.field("completeness", &r.completeness)?;
-    let diags: Vec<Value> = diags.iter().map(|d| diag_json(d, sources)).collect();
     m.field("diagnostics", &diags)?;
     w.write_all(b"\n}\n")
+}
+
+/// A list of `n` items, a member of the top-level object, as serde_json's pretty
+/// printer writes it; the items are serialised by `item` (into a buffer, a batch at
+/// a time) on two threads ([`par::batched`]).
+fn batched_list<S>(
+    w: &mut (impl std::io::Write + ?Sized),
+    n: usize,
+    batch: usize,
+    init: impl Fn() -> S + Sync,
+    item: impl Fn(&S, std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    if n == 0 {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    par::batched(w, n, batch, init, |state, range, buf: &mut Vec<u8>| {
+        buf.clear();
+        // Writing into a Vec fails only in serialisation, which these items do not.
+        let _ = item(state, range, buf);
+    })?;
+    w.write_all(b"\n  ]")
+}
+
+/// An item of a list of the top-level object: its separator, its indentation,
+/// and the item serialised two levels deep.
+fn pretty_item(buf: &mut Vec<u8>, first: bool, v: &impl Serialize) -> std::io::Result<()> {
+    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+    pretty_at(buf, 2, v)
 }

@@ -8,8 +8,8 @@ use crate::diag::{Diag, Severity};
 use crate::escape::next_hidden;
 pub use crate::escape::{escape_controls, Escaping};
 use crate::explain::{
-    json_f64, json_key, json_newline, json_str, Completeness, Flag, FlagRef, JsonTerms, Live, Node, NotationReport,
-    Outline, PartReport, Quantity, Report, Tree, Verdict,
+    At, Completeness, Derivation, FlagRef, KeepWith, Node, NotationReport, PartReport, Quantity, RawFlag, Report,
+    Verdict, Walker, RAW_JSON,
 };
 use crate::number;
 use crate::par;
@@ -107,8 +107,7 @@ struct Row<'r> {
     key: Option<&'r str>,
 }
 
-/// What the text shows before the explanation, borrowed from a [`Report`] or an
-/// [`Outline`].
+/// What the text shows before the derivations, borrowed from a [`Report`].
 struct Head<'r> {
     inventory: &'r str,
     site: Option<&'r str>,
@@ -121,52 +120,22 @@ struct Head<'r> {
     groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
     expectations: &'r [ExpectResult],
     allowed: &'r [Allowed],
-    flags: Flags<'r>,
+    flags: &'r [FlagRef<'r>],
     notation_keys: &'r [NotationReport],
     completeness: &'r Completeness,
 }
 
-/// The flags of a report (owned) or of an outline (borrowed, each message
-/// written here).
-#[derive(Clone, Copy)]
-enum Flags<'r> {
-    Owned(&'r [Flag]),
-    Outline(&'r [FlagRef<'r>]),
-}
-
-impl Flags<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Flags::Owned(f) => f.len(),
-            Flags::Outline(f) => f.len(),
-        }
-    }
-
-    /// The line of flag `i`.
-    fn line(&self, i: usize, o: &mut String) {
-        o.push_str("  ! ");
-        let mark = o.len();
-        match self {
-            Flags::Owned(f) => {
-                let f = &f[i];
-                o.push_str(&f.term);
-                o.push_str(" (");
-                push_q(o, f.value, &f.unit);
-                o.push_str("): ");
-                o.push_str(&f.message);
-            }
-            Flags::Outline(f) => {
-                let f = &f[i];
-                o.push_str(f.term);
-                o.push_str(" (");
-                push_q(o, f.value, &f.unit);
-                o.push_str("): ");
-                f.push_message(o);
-            }
-        }
-        escape_tail(o, mark);
-        o.push('\n');
-    }
+/// The line of a flag.
+fn flag_line(f: &FlagRef<'_>, o: &mut String) {
+    o.push_str("  ! ");
+    let mark = o.len();
+    o.push_str(f.term);
+    o.push_str(" (");
+    push_q(o, f.value, &f.unit);
+    o.push_str("): ");
+    f.push_message(o);
+    escape_tail(o, mark);
+    o.push('\n');
 }
 
 /// The balance, the terms table, the expectations, the allowed warnings and the
@@ -303,7 +272,7 @@ fn head_text<'r>(
             o.push('\n');
         }
     }
-    if h.flags.len() > 0 {
+    if !h.flags.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Modelling choices flagged");
         out.write_all(o.as_bytes())?;
@@ -315,8 +284,8 @@ fn head_text<'r>(
             || (),
             |_, range, o: &mut String| {
                 o.clear();
-                for i in range {
-                    h.flags.line(i, o);
+                for f in &h.flags[range] {
+                    flag_line(f, o);
                 }
             },
         )?;
@@ -369,80 +338,27 @@ fn completeness_line(o: &mut String, c: &Completeness) {
 /// Terms per batch when the derivations are rendered on two threads.
 const BATCH: usize = 256;
 /// Terms whose data is read ahead together before they are written
-/// ([`crate::explain::Live::warm`]).
+/// ([`Walker::warm`]).
 const WARM: usize = 32;
 /// Lines per batch of the terms table and of the flags.
 const ROWS_BATCH: usize = 2048;
 
-/// The balance, the terms table and every term's derivation.
-pub fn text(r: &Report) -> String {
+/// The balance, the terms table and every term's derivation: [`text_to`] as a
+/// string.
+pub fn text(r: &Report<'_>) -> String {
     let mut v = Vec::new();
     let _ = text_to(&mut v, r);
     String::from_utf8(v).unwrap_or_default()
 }
 
-/// [`text`], written to `w` as it is produced (each term's derivation in turn).
-pub fn text_to(out: &mut impl std::io::Write, r: &Report) -> std::io::Result<()> {
+/// The text of `run --explain`: the balance, the terms table and every term's
+/// derivation, written to `out` as it is produced, each derivation computed while
+/// it is written (on two threads, in batches) and dropped after.
+pub fn text_to(out: &mut impl std::io::Write, r: &Report<'_>) -> std::io::Result<()> {
     let out = &mut Escaping(out);
     let mut o = String::new();
-    let head = Head {
-        inventory: &r.inventory,
-        site: r.site.as_deref(),
-        period: &r.period,
-        gwp: &r.gwp,
-        balance: &r.balance,
-        neutral: &r.neutral,
-        emissions: &r.emissions,
-        groups: r
-            .groups
-            .iter()
-            .map(|g| (&*g.title, g.value, &*g.unit, &*g.parts))
-            .collect(),
-        expectations: &r.expectations,
-        allowed: &r.allowed,
-        flags: Flags::Owned(&r.flags),
-        notation_keys: &r.notation_keys,
-        completeness: &r.completeness,
-    };
-    let keys: rustc_hash::FxHashMap<&str, &str> = r.notation_keys.iter().map(|n| (&*n.term, n.key)).collect();
-    let row = |i: usize| {
-        let t = &r.terms[i];
-        Row {
-            name: &t.name,
-            kind: t.kind.as_deref().unwrap_or(""),
-            group: t.group.as_deref().unwrap_or(""),
-            value: t.value,
-            unit: &t.unit,
-            share: t.share,
-            share_of_total: t.share_of_total,
-            key: keys.get(&*t.name).copied(),
-        }
-    };
-    head_text(out, &mut o, &head, r.terms.len(), row)?;
-    std::io::Write::write_all(out, o.as_bytes())?;
-    par::batched(
-        out,
-        r.terms.len(),
-        BATCH,
-        TextState::default,
-        |st: &mut TextState<&Node>, range, o: &mut String| {
-            o.clear();
-            for t in &r.terms[range] {
-                o.push('\n');
-                explain_tree(&mut Owned, t, o, st);
-            }
-        },
-    )
-}
-
-/// The text of `run`: [`text_to`] of the outline's report, with each term's
-/// derivation built only while it is written (on two threads, in batches) and
-/// dropped after. The output is the same.
-pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::Result<()> {
-    let out = &mut Escaping(out);
-    let mut o = String::new();
-    let head = outline_head(r);
-    let row = |i: usize| outline_row(r, i);
+    let head = head_of(r);
+    let row = |i: usize| row_of(r, i);
     head_text(out, &mut o, &head, r.terms.len(), row)?;
     std::io::Write::write_all(out, o.as_bytes())?;
     drop(o);
@@ -450,24 +366,37 @@ pub fn text_stream(out: &mut impl std::io::Write, r: &Outline<'_>) -> std::io::R
         out,
         r.terms.len(),
         BATCH,
-        || (Live::new(r.explainer), TextState::default()),
-        |(live, st), range, o: &mut String| {
+        || (Walker::new(r.explainer), TextState::default()),
+        |(walker, st), range, o: &mut String| {
             o.clear();
             let terms = &r.terms[range];
             for (k, t) in terms.iter().enumerate() {
                 if k % WARM == 0 {
-                    live.warm(&terms[k..(k + WARM).min(terms.len())]);
+                    walker.warm(&terms[k..(k + WARM).min(terms.len())]);
                 }
                 o.push('\n');
-                let root = live.term(t);
-                explain_tree(live, root, o, st);
+                let root = walker.term(t);
+                explain_tree(walker, root, &[], o, st);
             }
         },
     )
 }
 
-/// What the text shows of an outline before the derivations.
-fn outline_head<'r>(r: &'r Outline<'_>) -> Head<'r> {
+/// The balance, the terms table, the expectations and the flags: the text before
+/// the derivations, ending with a blank line (`:balance` in the REPL).
+pub fn balance_text(r: &Report<'_>) -> String {
+    let mut v = Vec::new();
+    let mut o = String::new();
+    let _ = head_text(&mut Escaping(&mut v), &mut o, &head_of(r), r.terms.len(), |i| {
+        row_of(r, i)
+    });
+    o.truncate(o.len() - "Explanation\n".len());
+    let _ = std::io::Write::write_all(&mut Escaping(&mut v), o.as_bytes());
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// What the text shows of a report before the derivations.
+fn head_of<'r>(r: &'r Report<'_>) -> Head<'r> {
     Head {
         inventory: r.inventory,
         site: r.site,
@@ -483,14 +412,14 @@ fn outline_head<'r>(r: &'r Outline<'_>) -> Head<'r> {
             .collect(),
         expectations: r.expectations,
         allowed: r.allowed,
-        flags: Flags::Outline(&r.flags),
+        flags: &r.flags,
         notation_keys: &r.notation_keys,
         completeness: &r.completeness,
     }
 }
 
-/// Row `i` of an outline's terms table.
-fn outline_row<'r>(r: &'r Outline<'_>, i: usize) -> Row<'r> {
+/// Row `i` of a report's terms table.
+fn row_of<'r>(r: &'r Report<'_>, i: usize) -> Row<'r> {
     let t = &r.terms[i];
     Row {
         name: t.name,
@@ -526,112 +455,29 @@ pub fn expectation_line(e: &ExpectResult) -> String {
     )
 }
 
-/// The owned [`Node`] tree.
-struct Owned;
-
-impl<'t> Tree<'t> for Owned {
-    type N = &'t Node;
-    fn name(&self, n: &'t Node) -> &'t str {
-        &n.name
-    }
-    fn quantity(&mut self, n: &'t Node, out: &mut String) {
-        push_q(out, n.value, &n.unit);
-    }
-    fn formula(&mut self, n: &'t Node, substituted: bool, out: &mut String) -> bool {
-        match (&n.formula, &n.substituted) {
-            (Some(f), Some(s)) => {
-                out.push_str(if substituted { s } else { f });
-                true
-            }
-            _ => false,
-        }
-    }
-    fn equation(&self, n: &'t Node) -> Option<&'t str> {
-        n.equation.as_deref()
-    }
-    fn sources(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
-        for s in &n.sources {
-            f(crate::explain::before_colon_space(s));
-        }
-    }
-    fn assumed(&self, n: &'t Node) -> Option<&'t str> {
-        n.assumed.as_deref()
-    }
-    fn children(&mut self, n: &'t Node, out: &mut Vec<&'t Node>) {
-        out.extend(&n.children);
-    }
-    fn kind(&self, n: &'t Node) -> Option<&'t str> {
-        n.kind.as_deref()
-    }
-    fn cut(&mut self, n: &'t Node, out: &mut String) -> bool {
-        match (n.more_levels, &n.continue_with) {
-            (Some(k), Some(c)) => {
-                crate::explain::push_more_levels(out, k);
-                out.push_str(c);
-                true
-            }
-            _ => false,
-        }
-    }
-    fn part(&mut self, n: &'t Node, out: &mut String) -> bool {
-        match &n.part {
-            Some(p) => {
-                out.push_str(p);
-                true
-            }
-            None => false,
-        }
-    }
-    fn location(&mut self, n: &'t Node, out: &mut String) {
-        out.push_str(&n.location);
-    }
-    fn group(&self, n: &'t Node) -> Option<&'t str> {
-        n.group.as_deref()
-    }
-    fn shares(&self, n: &'t Node) -> (Option<f64>, Option<f64>) {
-        (n.share, n.share_of_total)
-    }
-    fn flags(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
-        for x in &n.flags {
-            f(x);
-        }
-    }
-    fn expectations(&mut self, n: &'t Node, f: &mut dyn FnMut(&str)) {
-        for x in &n.expectations {
-            f(&expectation_line(x));
-        }
-    }
-}
-
 /// Buffers of the text renderer, reused from term to term.
-struct TextState<'t, N> {
-    stack: Vec<N>,
+#[derive(Default)]
+struct TextState<'t> {
+    stack: Vec<At>,
     seen: HashSet<&'t str>,
     prefix: String,
 }
 
-impl<N> Default for TextState<'_, N> {
-    fn default() -> Self {
-        TextState {
-            stack: Vec::new(),
-            seen: HashSet::default(),
-            prefix: String::new(),
-        }
-    }
-}
-
-/// One term's derivation as a tree.
-pub fn explain_text(n: &Node) -> String {
+/// A derivation as a tree (`carbon explain`, `:explain`).
+pub fn explain_text(d: &Derivation<'_>) -> String {
     let mut o = String::new();
-    explain_tree(&mut Owned, n, &mut o, &mut TextState::default());
+    let mut w = Walker::new(d.explainer);
+    let root = w.root(d);
+    explain_tree(&mut w, root, &d.expectations, &mut o, &mut TextState::default());
     match escape_controls(&o, true) {
         std::borrow::Cow::Borrowed(_) => o,
         std::borrow::Cow::Owned(x) => x,
     }
 }
 
-/// [`explain_text`] of any [`Tree`], appended to `o`.
-fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut TextState<'t, T::N>) {
+/// The derivation from `n` (a root), appended to `o`, with the lines of the
+/// expectations that read it.
+fn explain_tree<'t>(t: &mut Walker<'t>, n: At, expectations: &[ExpectResult], o: &mut String, st: &mut TextState<'t>) {
     st.stack.clear();
     st.seen.clear();
     st.prefix.clear();
@@ -701,16 +547,16 @@ fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut Te
     } else {
         o.truncate(mark);
     }
-    t.flags(n, &mut |f| {
+    t.flags(n, |f| {
         o.push_str("  ! ");
         push_text(o, f);
         o.push('\n');
     });
-    t.expectations(n, &mut |e| {
+    for e in expectations {
         o.push_str("  expectation ");
-        push_text(o, e);
+        push_text(o, &expectation_line(e));
         o.push('\n');
-    });
+    }
     t.children(n, &mut st.stack);
     let end = st.stack.len();
     st.prefix.push_str("  ");
@@ -723,7 +569,7 @@ fn explain_tree<'t, T: Tree<'t>>(t: &mut T, n: T::N, o: &mut String, st: &mut Te
     }
 }
 
-fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &mut TextState<'t, T::N>) {
+fn child<'t>(t: &mut Walker<'t>, n: At, last: bool, o: &mut String, st: &mut TextState<'t>) {
     let branch = if last { "└─ " } else { "├─ " };
     let cont = if last { "   " } else { "│  " };
     let name = t.name(n);
@@ -767,7 +613,7 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
     o.push_str(&st.prefix);
     o.push_str("  · from ");
     let mut count = 0;
-    t.sources(n, &mut |s| {
+    t.sources(n, |s| {
         if count > 0 {
             o.push_str(", ");
         }
@@ -786,7 +632,7 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         o.push('\n');
     }
     // A notation key written instead of a figure, with its reason.
-    t.flags(n, &mut |f| {
+    t.flags(n, |f| {
         o.push_str(&st.prefix);
         o.push_str("  · ");
         push_text(o, f);
@@ -801,6 +647,9 @@ fn child<'t, T: Tree<'t>>(t: &mut T, n: T::N, last: bool, o: &mut String, st: &m
         o.truncate(mark);
     }
     for i in first..end {
+        if crate::cancel::requested() {
+            break; // Ctrl-C in the REPL: the caller drops the text
+        }
         let c = st.stack[i];
         child(t, c, i + 1 == end, o, st);
     }

@@ -131,19 +131,12 @@ pub fn warning_summary(diags: &[Diag], allowed: usize, file: &str, width: usize)
 /// figures; prose is wrapped to `opts.width`.
 pub fn summary_stream(
     out: &mut impl std::io::Write,
-    r: &Outline<'_>,
+    r: &Report<'_>,
     diags: &[Diag],
     opts: SummaryOptions<'_>,
 ) -> std::io::Result<()> {
     let mut o = String::new();
-    summary_into(
-        &mut o,
-        &outline_head(r),
-        r.terms.len(),
-        |i| outline_row(r, i),
-        diags,
-        opts,
-    );
+    summary_into(&mut o, &head_of(r), r.terms.len(), |i| row_of(r, i), diags, opts);
     std::io::Write::write_all(&mut Escaping(out), o.as_bytes())
 }
 
@@ -333,10 +326,7 @@ pub(super) fn summary_into<'r>(
     }
     let flags = h.flags.len();
     if flags > 0 {
-        let names: Vec<&str> = match h.flags {
-            Flags::Owned(f) => f.iter().take(3).map(|f| &*f.term).collect(),
-            Flags::Outline(f) => f.iter().take(3).map(|f| f.term).collect(),
-        };
+        let names: Vec<&str> = h.flags.iter().take(3).map(|f| f.term).collect();
         let mut list = names.join(", ");
         if flags > names.len() {
             let _ = write!(list, ", … {} more", flags - names.len());

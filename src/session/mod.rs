@@ -414,7 +414,7 @@ impl Session {
         }
     }
 
-    fn report(&mut self) -> Option<crate::explain::Report> {
+    fn report(&mut self) -> Option<crate::explain::Report<'_>> {
         self.refresh_audit();
         self.current.report()
     }
@@ -671,11 +671,7 @@ fn split_assignment(t: &str) -> Option<(&str, Option<char>, &str)> {
 }
 
 /// The short balance shown by `:balance`.
-pub fn balance_summary(r: &crate::explain::Report) -> String {
-    let full = render::text(r);
+pub fn balance_summary(r: &crate::explain::Report<'_>) -> String {
     // Everything up to the explanation: balance, terms, expectations, flags.
-    match full.find("\nExplanation\n") {
-        Some(i) => full[..i + 1].to_string(),
-        None => full,
-    }
+    render::balance_text(r)
 }
