@@ -367,19 +367,8 @@ impl Namer {
 impl Namer {
     pub(super) fn placeholder(&mut self, name: SmolStr, kind: SymKind, span: Span) -> SymId {
         let short = name.rsplit('.').next().unwrap_or(&name);
-        self.new_sym(Symbol {
-            short_at: short_at(&name, short),
-            name,
-            kind,
-            span,
-            name_span: span,
-            value_at: NO_VALUE,
-            prov: Prov::default(),
-            meaning: Text::NONE,
-            eq: Text::NONE,
-            rule: DimRule::Any,
-            prelude: false,
-        })
+        let at = short_at(&name, short);
+        self.new_sym(Symbol::bare(name, at, kind, span, false))
     }
 
     pub(super) fn group_placeholder(&mut self, name: &str) -> Option<SymId> {

@@ -198,10 +198,16 @@ impl Symbol {
     /// A value the namer makes for itself (an expectation's side, a hidden
     /// operand): no provenance, meaning or rule of its own.
     pub(super) fn hidden(name: SmolStr, short_at: u32, span: Span, prelude: bool) -> Symbol {
+        Symbol::bare(name, short_at, SymKind::Hidden, span, prelude)
+    }
+
+    /// A symbol of `kind` with nothing but its name and span (the hidden values
+    /// above, the placeholders of derived values).
+    pub(super) fn bare(name: SmolStr, short_at: u32, kind: SymKind, span: Span, prelude: bool) -> Symbol {
         Symbol {
             name,
             short_at,
-            kind: SymKind::Hidden,
+            kind,
             span,
             name_span: span,
             value_at: NO_VALUE,
