@@ -278,11 +278,42 @@ pub const CODES: &[Code] = &[
         summary: "a unit whose size is zero or too large to represent",
         explain: "Example: `unit zip = 0 m`, or `unit big = 1e300 m` then `unit bigger = 1e300 big`.\nFix: correct the unit's factor.",
     },
+    // ---- function calls ------------------------------------------------------
+    Code {
+        code: "carbon::call::unknown",
+        summary: "a call of a function that does not exist",
+        explain: "The functions are exp, ln, log10, sqrt, min, max, abs and clamp; a value cannot be called.\nExample: `maxx(a, b)`.\nFix: correct the name (the help suggests the closest).",
+    },
+    Code {
+        code: "carbon::call::arity",
+        summary: "a function given the wrong number of arguments",
+        explain: "exp, ln, log10, sqrt and abs take one argument, min and max two or more, clamp three.\nExample: `clamp(x, 1 t)`.\nFix: call it as the help shows.",
+    },
+    Code {
+        code: "carbon::call::dimension",
+        summary: "exp, ln or log10 of a quantity with a dimension",
+        explain: "Example: `exp(-0.05 * t)` with t in years.\nFix: divide by a reference quantity of the same dimension (`exp(-k * t)` with k in 1/a).",
+    },
+    Code {
+        code: "carbon::call::sqrt",
+        summary: "sqrt of a dimension with an odd exponent",
+        explain: "sqrt halves the exponents of its argument's dimension: sqrt(4 m2) = 2 m, but sqrt(9 m3) has no unit.\nFix: correct the argument's unit.",
+    },
+    Code {
+        code: "carbon::call::mismatch",
+        summary: "min, max or clamp of quantities of different kinds",
+        explain: "Example: `min(3 t, 2 hm2)`.\nFix: give every argument the same dimension (convert one with a factor, or correct its unit).",
+    },
     // ---- evaluation ----------------------------------------------------------
     Code {
         code: "carbon::eval::division_by_zero",
         summary: "a division by zero",
         explain: "Example: `let x = 1 t / (2 - 2)`, or a period of 0 a.\nFix: correct the divisor.",
+    },
+    Code {
+        code: "carbon::eval::domain",
+        summary: "a function of a value outside its domain",
+        explain: "ln or log10 of a value that is not above zero, sqrt of a negative value, or clamp with its lower bound above its upper bound.\nFix: check the figures the argument is computed from.",
     },
     Code {
         code: "carbon::eval::not_finite",

@@ -3,7 +3,7 @@
 
 use crate::check::{Code, Op, Program};
 use crate::diag::Diag;
-use crate::ir::SymId;
+use crate::ir::{Func, SymId};
 use crate::names::Symbol;
 use crate::number::Sum;
 use crate::source::Span;
@@ -104,6 +104,7 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
             }
             x
         }
+        Op::Call(f, xs) => call(*f, xs, c.span, vals, syms)?,
         Op::Sum(xs) => {
             let mut s = Sum::default();
             for (neg, id) in xs.iter() {
@@ -113,6 +114,73 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
             s.value()
         }
     })
+}
+
+/// A builtin function of its arguments (in base units, as checked: a `%`
+/// argument is its fraction). A value outside the function's domain and a
+/// non-finite result are errors at the call.
+fn call(f: Func, xs: &[Code], span: Span, vals: &Values, syms: &[Symbol]) -> Result<f64, Option<Diag>> {
+    let mut v: smallvec::SmallVec<[f64; 3]> = smallvec::SmallVec::new();
+    for x in xs {
+        v.push(eval_code(x, vals, syms)?);
+    }
+    let x = v[0];
+    let outside = |what: &str, label: String, help: &str| {
+        Some(
+            Diag::error("carbon::eval::domain", format!("`{}` of {what}", f.name()))
+                .at(xs[0].span, label)
+                .help(help.to_string()),
+        )
+    };
+    let r = match f {
+        Func::Exp => x.exp(),
+        Func::Ln | Func::Log10 if x <= 0.0 => {
+            return Err(outside(
+                "a number that is not above zero",
+                format!("this is {}", crate::number::format(x)),
+                "a logarithm is defined only for numbers above zero; check the value it comes from",
+            ))
+        }
+        Func::Ln => x.ln(),
+        Func::Log10 => x.log10(),
+        Func::Sqrt if x < 0.0 => {
+            return Err(outside(
+                "a negative number",
+                "this is negative".into(),
+                "a square root is defined only for numbers of zero or more; check the value it comes from",
+            ))
+        }
+        Func::Sqrt => x.sqrt(),
+        Func::Abs => x.abs(),
+        Func::Min => v[1..].iter().fold(x, |a, &b| a.min(b)),
+        Func::Max => v[1..].iter().fold(x, |a, &b| a.max(b)),
+        Func::Clamp => {
+            let (lo, hi) = (v[1], v[2]);
+            if lo > hi {
+                return Err(Some(
+                    Diag::error(
+                        "carbon::eval::domain",
+                        "`clamp` with its lower bound above its upper bound",
+                    )
+                    .at(xs[1].span, "the lower bound")
+                    .also(xs[2].span, "is above the upper bound")
+                    .help("write `clamp(x, lo, hi)` with lo ≤ hi"),
+                ));
+            }
+            x.clamp(lo, hi)
+        }
+    };
+    if !r.is_finite() {
+        return Err(Some(
+            Diag::error(
+                "carbon::eval::not_finite",
+                format!("`{}` gives a number too large to represent", f.name()),
+            )
+            .at(span, "this is infinite")
+            .help("check the magnitudes of its arguments"),
+        ));
+    }
+    Ok(r)
 }
 
 /// `x op y`; `spans`: where the operands are (for a division by zero).

@@ -45,6 +45,80 @@ pub enum IrOp {
     Sum(Vec<(bool, SymId)>),
     /// Operations of one level in a row, left to right (`ast::ExprKind::Chain`).
     Chain(Box<Chained<Ir>>),
+    /// A builtin function of its arguments (`ast::ExprKind::Call`), resolved once.
+    Call(Func, Box<[Ir]>),
+}
+
+/// The builtin functions, resolved from their names once by the names stage:
+/// evaluation matches on this, never on a string.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Func {
+    Exp,
+    Ln,
+    Log10,
+    Sqrt,
+    Min,
+    Max,
+    Abs,
+    Clamp,
+}
+
+impl Func {
+    pub const ALL: [Func; 8] = [
+        Func::Exp,
+        Func::Ln,
+        Func::Log10,
+        Func::Sqrt,
+        Func::Min,
+        Func::Max,
+        Func::Abs,
+        Func::Clamp,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "exp",
+            Func::Ln => "ln",
+            Func::Log10 => "log10",
+            Func::Sqrt => "sqrt",
+            Func::Min => "min",
+            Func::Max => "max",
+            Func::Abs => "abs",
+            Func::Clamp => "clamp",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// How many arguments it takes: at least, at most.
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            Func::Min | Func::Max => (2, usize::MAX),
+            Func::Clamp => (3, 3),
+            _ => (1, 1),
+        }
+    }
+
+    /// How it is called, for a wrong number of arguments.
+    pub fn signature(self) -> &'static str {
+        match self {
+            Func::Exp => "exp(x), x a plain number",
+            Func::Ln => "ln(x), x a plain number above zero",
+            Func::Log10 => "log10(x), x a plain number above zero",
+            Func::Sqrt => "sqrt(x)",
+            Func::Min => "min(a, b, …), two or more quantities of one dimension",
+            Func::Max => "max(a, b, …), two or more quantities of one dimension",
+            Func::Abs => "abs(x)",
+            Func::Clamp => "clamp(x, lo, hi), three quantities of one dimension",
+        }
+    }
+
+    /// Whether its argument must be dimensionless.
+    pub fn plain(self) -> bool {
+        matches!(self, Func::Exp | Func::Ln | Func::Log10)
+    }
 }
 
 /// `first op₁ x₁ op₂ x₂ …`, left-associative, flat: a sum of any length costs
@@ -149,6 +223,7 @@ impl Ir {
                     x.syms(out);
                 }
             }
+            IrOp::Call(_, xs) => xs.iter().for_each(|x| x.syms(out)),
         }
     }
     /// Symbols this expression reads, in order of first appearance.
@@ -184,6 +259,7 @@ impl Ir {
                 }
                 push_new(out, 0, &all);
             }
+            IrOp::Call(_, xs) => xs.iter().for_each(|x| x.deps(out)),
         }
     }
 }

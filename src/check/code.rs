@@ -26,6 +26,8 @@ pub enum Op {
     Sum(Box<Terms>),
     /// Operations of one level in a row, left to right (`IrOp::Chain`).
     Chain(Box<Chained<Code>>),
+    /// A builtin function of its arguments (`IrOp::Call`).
+    Call(crate::ir::Func, Box<[Code]>),
 }
 
 /// The terms of a compensated sum: (subtracted, symbol).
@@ -83,6 +85,7 @@ pub fn code_syms(c: &Code, out: &mut Vec<SymId>) {
                 code_syms(x, out);
             }
         }
+        Op::Call(_, xs) => xs.iter().for_each(|x| code_syms(x, out)),
     }
 }
 
@@ -109,6 +112,7 @@ pub fn code_deps(c: &Code, out: &mut Vec<SymId>) {
             }
         }
         Op::Sum(xs) => out.extend(xs.iter().map(|(_, s)| *s)),
+        Op::Call(_, xs) => xs.iter().for_each(|x| code_deps(x, out)),
         Op::Chain(_) => {
             // All of its symbols, then those new (one by one would be quadratic
             // in a long chain).

@@ -224,6 +224,7 @@ impl<T: Table> Checker<'_, T> {
                 self.infer_bin(*op, a, b, span)
             }
             IrOp::Chain(c) => self.infer_chain(c, span),
+            IrOp::Call(f, args) => self.infer_call(*f, args, span),
             IrOp::Pair(op, [x, y], [ax, ay]) => {
                 // The operands as written (see `IrOp::Pair`).
                 let own = |id: SymId| self.res.syms.get(id as usize).map(|s| s.span);

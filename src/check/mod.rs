@@ -4,8 +4,10 @@
 //!
 //! The folder by job: the checker of one symbol here; expression inference
 //! (infer.rs); dimension errors and field rules (rules.rs); the whole program in
-//! order, on one thread or two (order.rs); compiled code (code.rs).
+//! order, on one thread or two (order.rs); compiled code (code.rs); builtin
+//! function calls (call.rs).
 
+mod call;
 mod code;
 mod infer;
 mod order;

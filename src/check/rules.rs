@@ -6,6 +6,17 @@ use super::*;
 
 impl<T: Table> Checker<'_, T> {
     pub(super) fn mismatch(&mut self, what: &str, a: (Span, &Dim, &DUnit), b: (Span, &Dim, &DUnit)) {
+        self.mismatch_as("carbon::units::mismatch", what, a, b)
+    }
+
+    /// [`Self::mismatch`] with its code.
+    pub(super) fn mismatch_as(
+        &mut self,
+        code: &'static str,
+        what: &str,
+        a: (Span, &Dim, &DUnit),
+        b: (Span, &Dim, &DUnit),
+    ) {
         let (da, db) = (self.units.describe_dim(a.1), self.units.describe_dim(b.1));
         let label = |units: &Units, d: &Dim, u: &DUnit, desc: &str| {
             let shown = units.format_dunit(u);
@@ -19,7 +30,7 @@ impl<T: Table> Checker<'_, T> {
         let lb = label(self.units, b.1, b.2, &db);
         let help = self.reconcile_help(a.1, b.1);
         self.diags.push(
-            Diag::error("carbon::units::mismatch", format!("cannot {what} {da} and {db}"))
+            Diag::error(code, format!("cannot {what} {da} and {db}"))
                 .at(a.0, la)
                 .also(b.0, lb)
                 .help(help),

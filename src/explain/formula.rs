@@ -120,6 +120,18 @@ impl<'a> Explainer<'a> {
                     out.push(')');
                 }
             }
+            Op::Call(f, xs) => {
+                // As written: `exp(−k × t)`, each argument a formula of its own.
+                out.push_str(f.name());
+                out.push('(');
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.print(m, x, ctx, sub, 0, out);
+                }
+                out.push(')');
+            }
             Op::Sum(xs) => {
                 let paren = outer >= 1 && xs.len() > 1;
                 if paren {

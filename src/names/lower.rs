@@ -7,6 +7,8 @@ use super::*;
 pub(crate) trait Lookup {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId>;
     fn scope(&self) -> &HashMap<SmolStr, SymId>;
+    /// Reports an error found while lowering (a call's).
+    fn report(&mut self, d: Diag);
     /// Whether a word after a number is a unit.
     fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
         units.lookup(atom).is_some()
@@ -27,6 +29,9 @@ pub(crate) trait Lookup {
 impl Lookup for Namer {
     fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
         Namer::lookup(self, parts)
+    }
+    fn report(&mut self, d: Diag) {
+        self.diags.push(d);
     }
     fn scope(&self) -> &HashMap<SmolStr, SymId> {
         &self.scope
@@ -228,6 +233,7 @@ pub(super) fn lower_tail<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
             ta.extend(tb);
             (ir, ta)
         }
+        ExprKind::Call(c) => (lower_call(l, c, e.span, units)?, Tail::new()),
         ExprKind::Convert(x, u) => (
             Ir {
                 op: IrOp::Convert(Box::new(lower_with(l, x, units)?), u.clone()),
@@ -245,6 +251,53 @@ pub(super) fn lower_tail<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
         return Some((Ir { span: e.span, ..ir }, Tail::new()));
     }
     Some((ir, tail))
+}
+
+/// A call: its builtin resolved once, every argument lowered (so that each
+/// unknown name is reported), the number of arguments checked.
+fn lower_call<L: Lookup>(l: &mut L, c: &ast::Call, span: Span, units: &mut Units) -> Option<Ir> {
+    let args: Vec<Option<Ir>> = c.args.iter().map(|a| lower_with(l, a, units)).collect();
+    let name = c.name.name.as_str();
+    let Some(f) = Func::from_name(name) else {
+        let d = Diag::error("carbon::call::unknown", format!("there is no function `{name}`"))
+            .at(c.name.span, "not a known function");
+        let names = Func::ALL.map(Func::name);
+        let list = names.join(", ");
+        let mut help = String::new();
+        if l.scope().contains_key(name) {
+            help.push_str(&format!("`{name}` is a value, not a function. "));
+        }
+        if let Some(near) = suggest::closest(name, names.iter().copied()) {
+            help.push_str(&format!("Did you mean `{near}`? "));
+        }
+        help.push_str(&format!("The functions are {list}"));
+        let d = d.help(help);
+        l.report(d);
+        return None;
+    };
+    let (lo, hi) = f.arity();
+    let n = c.args.len();
+    if n < lo || n > hi {
+        let want = match (lo, hi) {
+            (1, 1) => "one argument".to_string(),
+            (lo, hi) if lo == hi => format!("{lo} arguments"),
+            (lo, _) => format!("at least {lo} arguments"),
+        };
+        l.report(
+            Diag::error(
+                "carbon::call::arity",
+                format!("`{name}` takes {want}, but is given {n}"),
+            )
+            .at(span, format!("{n} argument{}", if n == 1 { "" } else { "s" }))
+            .help(format!("call it as {}", f.signature())),
+        );
+        return None;
+    }
+    let args: Option<Vec<Ir>> = args.into_iter().collect();
+    Some(Ir {
+        op: IrOp::Call(f, args?.into_boxed_slice()),
+        span,
+    })
 }
 
 /// `5 t / z`: after a number, a word that is not a unit but is a declared name
@@ -448,6 +501,9 @@ impl Lookup for ResolvedLookup<'_> {
     }
     fn scope(&self) -> &HashMap<SmolStr, SymId> {
         &self.res.scope
+    }
+    fn report(&mut self, d: Diag) {
+        self.diags.push(d);
     }
 }
 

@@ -16,7 +16,7 @@ pub use types::*;
 
 use crate::diag::Diag;
 use crate::domain::{FieldType, Group, Kind, Land};
-use crate::ir::{At, Chained, Ir, IrOp, SymId};
+use crate::ir::{At, Chained, Func, Ir, IrOp, SymId};
 use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};

@@ -163,6 +163,7 @@ pub(super) fn scan(ir: &Ir, out: &mut Vec<SymId>, from: usize, uses: &mut Uses) 
             scan(x, out, from, uses)
         }
         IrOp::Neg(x) | IrOp::Convert(x, _) => scan(x, out, from, uses),
+        IrOp::Call(_, xs) => xs.iter().for_each(|x| scan(x, out, from, uses)),
         IrOp::Bin(_, ab) => {
             scan(&ab[0], out, from, uses);
             scan(&ab[1], out, from, uses);
@@ -207,6 +208,7 @@ pub(super) fn uses_of(ir: &Ir, uses: &mut Uses) {
             uses_of(&ab[1], uses);
         }
         IrOp::Chain(c) => c.operands().for_each(|x| uses_of(x, uses)),
+        IrOp::Call(_, xs) => xs.iter().for_each(|x| uses_of(x, uses)),
         IrOp::Lit { .. } | IrOp::Sym(_) | IrOp::Pair(..) | IrOp::Sum(_) => {}
     }
 }

@@ -374,6 +374,16 @@ pub enum ExprKind {
     Chain(Box<Chain>),
     /// `expr to unit`
     Convert(Box<Expr>, Arc<UnitExpr>),
+    /// `name(args, …)`: a function call, spanning from its name to its `)`.
+    Call(Box<Call>),
+}
+
+/// A function call as written: the name (resolved to a builtin by the names
+/// stage) and its arguments.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub name: Ident,
+    pub args: Vec<Expr>,
 }
 
 /// A unit as written: an optional scale and a product of factors with exponents.

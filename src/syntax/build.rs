@@ -414,6 +414,25 @@ impl Builder {
                 let e = Expr::parenthesised(inner, span);
                 Ok((e, d))
             }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let name_pair = it.next().expect("call has a name");
+                let name = self.ident(name_pair.into_inner().next().expect("call_name holds an ident"));
+                let mut args = Vec::new();
+                let mut d = 0;
+                for q in it {
+                    let (a, da) = self.expr_d(q)?;
+                    d = d.max(da);
+                    args.push(a);
+                }
+                deeper(
+                    Expr {
+                        kind: ExprKind::Call(Box::new(Call { name, args })),
+                        span,
+                    },
+                    d + 1,
+                )
+            }
             Rule::path => {
                 let parts = p.into_inner().map(|q| self.ident(q)).collect();
                 Ok((

@@ -4,7 +4,7 @@
 //! The rule is pest's: such a span ends at the end of the last token *inside* its
 //! last non-empty part, so it leaves out a `;`, the blanks and comments after the
 //! last token, the `)` of a parenthesised expression or unit group, and the
-//! closing quote of a non-empty string. Every other node spans its tokens
+//! closing quote of a non-empty string (a function call keeps its `)`). Every other node spans its tokens
 //! (`source`, `dimension`, `unit` and block declarations also the blanks and
 //! comments after them, up to a `;` that ends them).
 
@@ -27,6 +27,8 @@ pub(super) fn expr_end(mut e: &Expr) -> u32 {
         match &e.kind {
             ExprKind::Quantity { unit: Some(u), .. } => return unit_end(u, u.start_in(e.span)),
             ExprKind::Quantity { unit: None, .. } => return e.span.end,
+            // A call's `)` is its own, not a parenthesis around it.
+            ExprKind::Call(_) => return e.span.end,
             // Its span, when parenthesised, is the parentheses'.
             ExprKind::Convert(_, u) => return convert_end(u),
             ExprKind::Path(parts) => return parts.last().map_or(e.span.end, |p| p.span.end),

@@ -60,7 +60,15 @@ impl Parser<'_> {
     /// `Builder::unit_factor` builds it.
     pub(super) fn unit_factor(&mut self) -> Option<UnitFactor> {
         let start = self.pos;
-        let base = if let Some((s, e)) = self.unit_atom() {
+        let atom = match self.unit_atom() {
+            // An atom followed by `(` is a function's name, not a unit.
+            Some(_) if self.here() == Some(b'(') => {
+                self.pos = start;
+                None
+            }
+            a => a,
+        };
+        let base = if let Some((s, e)) = atom {
             UnitBase::Atom(self.slice(s, e).into())
         } else {
             UnitBase::Group(Box::new(self.unit_group()?))
@@ -324,13 +332,60 @@ impl Parser<'_> {
         })
     }
 
-    /// `primary = _{ quantity | path | paren }` with `paren = { "(" ~ expr ~ ")" }`.
+    /// `call = { call_name ~ "(" ~ (expr ~ ("," ~ expr)*)? ~ ")" }` with
+    /// `call_name = ${ ident ~ &"(" }`: `None` where no name followed by `(` is
+    /// here (nothing consumed); `Some(None)` where the call does not parse.
+    pub(super) fn call(&mut self) -> Option<Option<(Expr, usize)>> {
+        let start = self.pos;
+        let name = self.ident()?;
+        if self.here() != Some(b'(') {
+            self.pos = start;
+            return None;
+        }
+        self.pos += 1;
+        self.reset_signs();
+        self.open();
+        self.skip();
+        let mut args = Vec::new();
+        let mut d = 0;
+        if self.here() != Some(b')') {
+            loop {
+                let Some((a, da)) = self.expr() else {
+                    return Some(None);
+                };
+                d = d.max(da);
+                args.push(a);
+                self.skip();
+                if self.here() != Some(b',') {
+                    break;
+                }
+                self.pos += 1;
+                self.skip();
+            }
+        }
+        if self.here() != Some(b')') {
+            return Some(None);
+        }
+        self.pos += 1;
+        self.close();
+        let e = Expr {
+            kind: ExprKind::Call(Box::new(Call { name, args })),
+            span: self.span(start, self.pos),
+        };
+        Some(Some(self.deeper(e, d + 1)))
+    }
+
+    /// `primary = _{ quantity | call | path | paren }` with `paren = { "(" ~ expr ~ ")" }`.
     /// Returns the expression and its depth (as `Builder::primary`).
     pub(super) fn primary(&mut self) -> Option<(Expr, usize)> {
         let start = self.pos;
         if let Some(e) = self.quantity() {
             self.reset_signs();
             return Some((e, 1));
+        }
+        if let Some(r) = self.call() {
+            self.reset_signs();
+            return r;
         }
         if let Some(e) = self.path() {
             self.reset_signs();
