@@ -126,6 +126,7 @@ fn gen(r: &mut Rng, depth: u32) -> String {
         7 => format!("{} ^ {}", gen(r, depth - 1), word(r, &["2", "3", "-1", "(1/2)", "-2"])),
         8 => format!("-{}", gen(r, depth - 1)),
         9 => format!("({} to {})", gen(r, depth - 1), gen_unit(r)),
+        10 => gen_call(r, depth),
         _ => {
             // `(` right after a unit's `/` or `*` followed by a number and a unit
             // word is a unit group (`5 t / (2 a)`): a parenthesised expression that
@@ -138,6 +139,36 @@ fn gen(r: &mut Rng, depth: u32) -> String {
             }
         }
     }
+}
+
+/// `(inner)`, as `gen` writes it (never a unit group).
+fn paren(inner: String) -> String {
+    if inner.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("(1 * {inner})")
+    } else {
+        format!("({inner})")
+    }
+}
+
+/// A call of a builtin function; the arguments of `min`, `max` and `clamp` are
+/// one expression scaled, so that they mostly share a dimension.
+fn gen_call(r: &mut Rng, depth: u32) -> String {
+    let f = word(r, &["exp", "ln", "log10", "sqrt", "abs", "min", "max", "clamp"]);
+    let base = gen(r, depth - 1);
+    let args = match f {
+        "min" | "max" | "clamp" => {
+            let n = if f == "clamp" { 3 } else { 2 + r.below(2) };
+            (0..n)
+                .map(|_| match r.below(4) {
+                    0 => base.clone(),
+                    1 => format!("-{}", paren(base.clone())),
+                    _ => format!("{} * {}", gen_number(r), paren(base.clone())),
+                })
+                .collect::<Vec<_>>()
+        }
+        _ => vec![base],
+    };
+    format!("{f}({})", args.join(", "))
 }
 
 // ---- the oracle: tokens, textbook parser, evaluator ------------------------------------
@@ -336,6 +367,17 @@ impl Parser<'_> {
                 }
                 Ok(Val { v: n, d: [0; 3] })
             }
+            Some(Tok::Word(w)) if self.peek_at(1) == Some(&Tok::Op('(')) => {
+                self.i += 2;
+                let mut args = vec![self.expr()?];
+                while self.eat(',') {
+                    args.push(self.expr()?);
+                }
+                if !self.eat(')') {
+                    return Err("unbalanced call".into());
+                }
+                call(&w, &args)
+            }
             Some(Tok::Word(w)) => {
                 self.i += 1;
                 let (_, _, v, d) = NAMES.iter().find(|n| n.0 == w).ok_or(format!("unknown name {w}"))?;
@@ -397,6 +439,52 @@ impl Parser<'_> {
         }
         Ok(x)
     }
+}
+
+/// A builtin function by the README's rules ("Functions"): exp, ln and log10 of
+/// plain numbers, sqrt halving even exponents, min, max and clamp of one
+/// dimension, values outside a function's domain refused.
+fn call(f: &str, args: &[Val]) -> Outcome {
+    let x = args[0];
+    let plain = |v: f64| {
+        if x.d != [0; 3] {
+            return Err("a function of a dimensioned argument".to_string());
+        }
+        Ok(Val { v, d: [0; 3] })
+    };
+    let same = || args.iter().all(|a| a.d == x.d);
+    let r = match (f, args.len()) {
+        ("exp", 1) => plain(x.v.exp())?,
+        ("ln" | "log10", 1) if x.v <= 0.0 => return Err("log of a value not above zero".into()),
+        ("ln", 1) => plain(x.v.ln())?,
+        ("log10", 1) => plain(x.v.log10())?,
+        ("sqrt", 1) if x.v < 0.0 => return Err("sqrt of a negative value".into()),
+        ("sqrt", 1) if x.d.iter().any(|e| e % 24 != 0) => return Err("an odd exponent".into()),
+        ("sqrt", 1) => Val {
+            v: x.v.sqrt(),
+            d: x.d.map(|e| e / 2),
+        },
+        ("abs", 1) => Val { v: x.v.abs(), d: x.d },
+        ("min" | "max" | "clamp", _) if !same() => return Err("arguments of different dimensions".into()),
+        ("min", n) if n >= 2 => Val {
+            v: args.iter().map(|a| a.v).fold(f64::INFINITY, f64::min),
+            d: x.d,
+        },
+        ("max", n) if n >= 2 => Val {
+            v: args.iter().map(|a| a.v).fold(f64::NEG_INFINITY, f64::max),
+            d: x.d,
+        },
+        ("clamp", 3) if args[1].v > args[2].v => return Err("clamp with lo above hi".into()),
+        ("clamp", 3) => Val {
+            v: x.v.max(args[1].v).min(args[2].v),
+            d: x.d,
+        },
+        _ => return Err(format!("no function {f} of {} arguments", args.len())),
+    };
+    if !r.v.is_finite() {
+        return Err("not finite".into());
+    }
+    Ok(r)
 }
 
 fn combine(x: Val, y: Val, div: bool) -> Outcome {
@@ -484,12 +572,19 @@ fn run(cases: usize, seed: u64) {
     let mut batch: Vec<(String, String, f64)> = Vec::new();
     let mut done = 0;
     let mut tried = 0;
+    let mut calls = 0;
     while done < cases {
         tried += 1;
         assert!(tried < cases * 50, "the generator makes too few valid expressions");
         let depth = 1 + r.below(4) as u32;
         let text = gen(&mut r, depth);
         let Ok(x) = oracle(&table, &text) else { continue };
+        calls += usize::from(
+            text.contains(['('])
+                && ["exp(", "ln(", "log10(", "sqrt(", "abs(", "min(", "max(", "clamp("]
+                    .iter()
+                    .any(|f| text.contains(f)),
+        );
         let (to, size) = target(&table, x.d);
         batch.push((text, to, x.v / size));
         done += 1;
@@ -498,7 +593,8 @@ fn run(cases: usize, seed: u64) {
             batch.clear();
         }
     }
-    eprintln!("{done} expressions agree with the oracle ({tried} generated, seed {seed:#x})");
+    eprintln!("{done} expressions agree with the oracle ({tried} generated, {calls} with calls, seed {seed:#x})");
+    assert!(calls * 50 > done, "too few expressions with function calls: {calls}");
 }
 
 fn check_batch(batch: &[(String, String, f64)]) {
@@ -543,6 +639,17 @@ fn the_oracle_reads_the_audit_list() {
     assert!(close(v("3 t^2").v, 3e12));
     assert!(close(v("2 ^ 3 ^ 2").v, 512.0));
     assert_eq!(v("5 t / area").d, [12, -24, 0]);
+    // Functions (README, "Functions").
+    assert!(close(v("exp(-0.05 / (1 a) * 10 a)").v, (-0.5f64).exp()));
+    assert!(close(v("sqrt(4 hm2)").v, 200.0));
+    assert_eq!(v("sqrt(4 hm2)").d, [0, 12, 0]);
+    assert!(close(v("min(3 t, 2500 kg)").v, 2.5e6));
+    assert!(close(v("5 t * max(2, 3)").v, 1.5e7));
+    assert!(close(v("clamp(120 %, 0 %, 100 %)").v, 1.0));
+    assert!(close(v("log10(1000)").v, 3.0));
+    assert!(oracle(&table, "ln(0)").is_err());
+    assert!(oracle(&table, "exp(1 t)").is_err());
+    assert!(oracle(&table, "sqrt(2 m)").is_err());
 }
 
 #[test]

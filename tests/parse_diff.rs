@@ -371,6 +371,13 @@ fn corners() {
         "x { a 1 } // }\ny { b 2 }",
         "",
         "   \n // only a comment",
+        "let d = exp(-k * t) from s",
+        "let m = min(3 t, 2500 kg) + max(a, b, c) ; let c = clamp(x, lo, hi)",
+        "let s = 5 t * min(a, b) / sqrt(4 m2) to m",
+        "x { a abs( - 3 t ) from s b ln(1)\n c log10(1000) }",
+        "let e = f() + g(,) + h(1,) + max (1, 2)",
+        "let e = exp(1)(2)",
+        "let e = exp(\n1 t // c\n, 2 )",
     ];
     big_stack(|| {
         for p in programs {
@@ -385,6 +392,13 @@ fn corners() {
             "",
             "1 +",
             "x to",
+            "exp(-k * t)",
+            "min(3 t, 2500 kg) to t",
+            "5 t*max(1, 2)",
+            "clamp(120 %, 0 %, 100 %)",
+            "sqrt(sqrt(16 m4))^2",
+            "max(",
+            "to(1)",
         ] {
             compare_expr(e).unwrap_or_else(|e| panic!("{e}"));
         }
@@ -503,6 +517,18 @@ fn expr() -> impl Strategy<Value = String> {
                 .prop_map(|(a, op, b)| format!("{a}{SEP}{op}{SEP}{b}")),
             1 => (pick(&["-", "−", "- -"]), inner.clone()).prop_map(|(s, e)| format!("{s}{SEP}{e}")),
             1 => inner.clone().prop_map(|e| format!("({SEP}{e}{SEP})")),
+            // Calls: builtins and other names (a value, a keyword), with no, one
+            // or several arguments; a blank before `(` makes it no call.
+            1 => (
+                pick(&["exp", "ln", "sqrt", "min", "max", "clamp", "abs", "log10", "a", "coal", "to", "é"]),
+                pick(&["(", "(", "(", " (", "\t("]),
+                proptest::collection::vec(inner.clone(), 0..4),
+                pick(&[",", ",", ", ", " ,", ",,"]),
+            )
+                .prop_map(|(f, open, args, comma)| {
+                    let comma = format!("{comma}{SEP}");
+                    format!("{f}{open}{SEP}{}{SEP})", args.join(&comma))
+                }),
             1 => (inner.clone(), proptest::option::of(number()), unit())
                 .prop_map(|(e, n, u)| match n {
                     Some(n) => format!("{e}{SEP}to{SEP}{n}{IWS}{u}"),

@@ -311,10 +311,10 @@ impl Parser<'_> {
         Some(e)
     }
 
-    /// `path = ${ ident ~ ("." ~ ident)* }`
-    pub(super) fn path(&mut self) -> Option<Expr> {
-        let start = self.pos;
-        let mut parts = vec![self.ident()?];
+    /// `path = ${ ident ~ ("." ~ ident)* }`, after its first name `first`
+    /// (read from `start`).
+    pub(super) fn path_after(&mut self, start: usize, first: Ident) -> Expr {
+        let mut parts = vec![first];
         while self.here() == Some(b'.') {
             let before = self.pos;
             self.pos += 1;
@@ -326,22 +326,16 @@ impl Parser<'_> {
                 }
             }
         }
-        Some(Expr {
+        Expr {
             kind: ExprKind::Path(parts),
             span: self.span(start, self.pos),
-        })
+        }
     }
 
     /// `call = { call_name ~ "(" ~ (expr ~ ("," ~ expr)*)? ~ ")" }` with
-    /// `call_name = ${ ident ~ &"(" }`: `None` where no name followed by `(` is
-    /// here (nothing consumed); `Some(None)` where the call does not parse.
-    pub(super) fn call(&mut self) -> Option<Option<(Expr, usize)>> {
-        let start = self.pos;
-        let name = self.ident()?;
-        if self.here() != Some(b'(') {
-            self.pos = start;
-            return None;
-        }
+    /// `call_name = ${ ident ~ &"(" }`, at its `(` after the name `name` (read
+    /// from `start`): `None` where the call does not parse.
+    pub(super) fn call_after(&mut self, start: usize, name: Ident) -> Option<(Expr, usize)> {
         self.pos += 1;
         self.reset_signs();
         self.open();
@@ -350,9 +344,7 @@ impl Parser<'_> {
         let mut d = 0;
         if self.here() != Some(b')') {
             loop {
-                let Some((a, da)) = self.expr() else {
-                    return Some(None);
-                };
+                let (a, da) = self.expr()?;
                 d = d.max(da);
                 args.push(a);
                 self.skip();
@@ -364,7 +356,7 @@ impl Parser<'_> {
             }
         }
         if self.here() != Some(b')') {
-            return Some(None);
+            return None;
         }
         self.pos += 1;
         self.close();
@@ -372,10 +364,11 @@ impl Parser<'_> {
             kind: ExprKind::Call(Box::new(Call { name, args })),
             span: self.span(start, self.pos),
         };
-        Some(Some(self.deeper(e, d + 1)))
+        Some(self.deeper(e, d + 1))
     }
 
-    /// `primary = _{ quantity | call | path | paren }` with `paren = { "(" ~ expr ~ ")" }`.
+    /// `primary = _{ quantity | call | path | paren }` (`call` and `path` start
+    /// with the same name, read once) with `paren = { "(" ~ expr ~ ")" }`.
     /// Returns the expression and its depth (as `Builder::primary`).
     pub(super) fn primary(&mut self) -> Option<(Expr, usize)> {
         let start = self.pos;
@@ -383,13 +376,15 @@ impl Parser<'_> {
             self.reset_signs();
             return Some((e, 1));
         }
-        if let Some(r) = self.call() {
+        if let Some(first) = self.ident() {
+            // A name directly before `(` is a call (`call` before `path`).
+            let r = if self.here() == Some(b'(') {
+                self.call_after(start, first)?
+            } else {
+                (self.path_after(start, first), 1)
+            };
             self.reset_signs();
-            return r;
-        }
-        if let Some(e) = self.path() {
-            self.reset_signs();
-            return Some((e, 1));
+            return Some(r);
         }
         if self.here() != Some(b'(') {
             return None;
