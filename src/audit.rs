@@ -903,7 +903,7 @@ fn quantity_literal(c: &crate::check::Code) -> Option<crate::source::Span> {
         Op::Neg(x) => quantity_literal(x),
         Op::Bin(_, ab) => quantity_literal(&ab[0]).or_else(|| quantity_literal(&ab[1])),
         Op::Chain(c) => c.operands().find_map(quantity_literal),
-        Op::Call(_, xs) => xs.iter().find_map(quantity_literal),
+        Op::Call(f) => f.args.iter().find_map(quantity_literal),
         Op::Sym(_) | Op::Pair(..) | Op::Sum(_) => None,
     }
 }

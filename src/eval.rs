@@ -104,7 +104,7 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
             }
             x
         }
-        Op::Call(f, xs) => call(*f, xs, c.span, vals, syms)?,
+        Op::Call(f) => call(f.func, &f.args, c.span, vals, syms)?,
         Op::Sum(xs) => {
             let mut s = Sum::default();
             for (neg, id) in xs.iter() {

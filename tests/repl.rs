@@ -547,3 +547,28 @@ fn the_verdict_follows_a_change_to_a_flagged_stock() {
         line.output
     );
 }
+
+#[test]
+fn calls_in_expressions_and_what_ifs() {
+    let mut s = yongning();
+    let t = transcript(
+        &mut s,
+        &[
+            "sqrt(4 hm2) to m",
+            "min(coal.amount, 2 kt) to t",
+            "let decay = exp(-0.05 a^-1 * 10 a)",
+            "decay",
+            "coal.amount = 1695.2 t * max(decay, 50 %)",
+            "coal.amount to t",
+            ":explain decay",
+            "ln(0)",
+            "exp(period)",
+        ],
+    );
+    assert!(t.contains("= 200 m"), "{t}");
+    assert!(t.contains("= 0.6065306597"), "{t}");
+    // 1695.2 t × e^−0.5 = 1028.190774 t
+    assert!(t.contains("coal.amount = 1028.190774 t"), "{t}");
+    assert!(t.contains("carbon::eval::domain"), "{t}");
+    assert!(t.contains("carbon::call::dimension"), "{t}");
+}

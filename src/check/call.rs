@@ -81,6 +81,10 @@ impl<T: Table> Checker<'_, T> {
             }
         };
         let codes: Vec<Code> = inferred.into_iter().map(|i| i.code).collect();
-        Ok(Inferred::new(Op::Call(f, codes.into_boxed_slice()), span, dim, unit))
+        let called = Called {
+            func: f,
+            args: codes.into_boxed_slice(),
+        };
+        Ok(Inferred::new(Op::Call(Box::new(called)), span, dim, unit))
     }
 }

@@ -14,7 +14,7 @@ mod order;
 mod rules;
 
 use code::const_value;
-pub use code::{code_deps, code_syms, Code, Op, Terms};
+pub use code::{code_deps, code_syms, Called, Code, Op, Terms};
 pub use order::{check, check_in, check_with, Results};
 use rules::rule_want;
 

@@ -292,6 +292,10 @@ impl<T: Table> Checker<'_, T> {
                 s
             }
             IrOp::Lit { value, .. } => number::format(*value),
+            IrOp::Call(f, xs) => {
+                let args: Vec<String> = xs.iter().map(|x| self.ir_text(x, ctx)).collect();
+                format!("{}({})", f.name(), args.join(", "))
+            }
             _ => "…".into(),
         }
     }

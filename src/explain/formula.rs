@@ -120,11 +120,11 @@ impl<'a> Explainer<'a> {
                     out.push(')');
                 }
             }
-            Op::Call(f, xs) => {
+            Op::Call(f) => {
                 // As written: `exp(−k × t)`, each argument a formula of its own.
-                out.push_str(f.name());
+                out.push_str(f.func.name());
                 out.push('(');
-                for (i, x) in xs.iter().enumerate() {
+                for (i, x) in f.args.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }

@@ -41,7 +41,8 @@ pub(super) fn rule_words(r: Rule) -> &'static str {
         Rule::field => "a field (a name and its value)",
         Rule::provenance | Rule::from_clause | Rule::kw_from => "`from` and a source",
         Rule::assumed_clause | Rule::kw_assumed => "`assumed \"reason\"`",
-        Rule::expr | Rule::expr_only | Rule::arith | Rule::primary | Rule::paren => "an expression",
+        Rule::expr | Rule::expr_only | Rule::arith | Rule::primary | Rule::paren | Rule::call => "an expression",
+        Rule::call_name => "a function's name",
         Rule::quantity | Rule::ratio | Rule::number => "a number",
         Rule::path | Rule::ident => "a name",
         Rule::unit_expr
