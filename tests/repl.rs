@@ -572,3 +572,30 @@ fn calls_in_expressions_and_what_ifs() {
     assert!(t.contains("carbon::eval::domain"), "{t}");
     assert!(t.contains("carbon::call::dimension"), "{t}");
 }
+
+/// A value in a reciprocal unit (`1/a`) is written back in a form that parses:
+/// a what-if that reads the value itself, and the line `:seek` offers to apply.
+#[test]
+fn a_reciprocal_unit_reads_back() {
+    let mut s = yongning();
+    let t = transcript(
+        &mut s,
+        &[
+            "let k = 0.05 a^-1",
+            "k *= 2",
+            "k",
+            "let decay = exp(-k * 10 a)",
+            ":seek k for decay = 0.5 in 0 a^-1 .. 1 a^-1",
+        ],
+    );
+    assert!(!t.contains("internal error"), "{t}");
+    assert!(t.contains("k = 0.1 a⁻¹"), "{t}");
+    // ln 2 / 10 a = 0.0693147… a⁻¹, and the line to apply it parses.
+    let apply = t
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("apply it with: "))
+        .unwrap_or_else(|| panic!("no line to apply: {t}"));
+    assert!(apply.starts_with("k = 0.06931"), "{apply}");
+    let after = transcript(&mut s, &[apply, "decay"]);
+    assert!(after.contains("> decay\n= 0.5\n"), "{after:?}");
+}

@@ -124,11 +124,23 @@ impl Units {
                 format!("{name}^{e}")
             });
         }
-        let mut s = if num.is_empty() && !den.is_empty() {
-            "1".to_string()
-        } else {
-            num.join("·")
-        };
+        if num.is_empty() && !den.is_empty() {
+            // `a⁻¹`, not `1/a`: after a number, `0.1 1/a` would not read back
+            // as a quantity (the REPL writes what-ifs and `:seek` answers so).
+            return u
+                .0
+                .iter()
+                .map(|&(a, e)| {
+                    let name = &self.atoms[a as usize].name;
+                    match (1..=4).find(|&k| e == Rat::int(-k)) {
+                        Some(k) => format!("{name}⁻{}", ["", "¹", "²", "³", "⁴"][k as usize]),
+                        None => format!("{name}^{e}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("·");
+        }
+        let mut s = num.join("·");
         for d in den {
             s.push('/');
             s.push_str(&d);
