@@ -117,7 +117,7 @@ struct Head<'r> {
     neutral: &'r Verdict,
     emissions: &'r Quantity,
     /// Title, value, unit and parts of each group.
-    groups: Vec<(&'r str, f64, &'r str, &'r [PartReport])>,
+    groups: Vec<(&'r str, f64, &'r str, &'r [PartReport], bool)>,
     expectations: &'r [ExpectResult],
     allowed: &'r [Allowed],
     flags: &'r [FlagRef<'r>],
@@ -408,7 +408,7 @@ fn head_of<'r>(r: &'r Report<'_>) -> Head<'r> {
         groups: r
             .groups
             .iter()
-            .map(|g| (g.title, g.value, &*g.unit, &*g.parts))
+            .map(|g| (g.title, g.value, &*g.unit, &*g.parts, g.terms.is_empty()))
             .collect(),
         expectations: r.expectations,
         allowed: r.allowed,

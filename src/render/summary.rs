@@ -142,6 +142,9 @@ pub fn summary_stream(
 
 /// The lines of the balance (Eq. 1): each group with its parts, the total
 /// emissions and the net, values formatted by `quantity` in a column `width` wide.
+/// What the balance shows for a group with no term.
+const NONE_DECLARED: &str = "none declared";
+
 pub(super) fn push_balance(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str) -> String, width: usize) {
     let w = h.groups.iter().map(|g| g.0.chars().count()).max().unwrap_or(20).max(44) + 2;
     let line = |o: &mut String, label: &str, v: f64, u: &str| {
@@ -150,7 +153,15 @@ pub(super) fn push_balance(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str)
         lpad_into(o, &quantity(v, u), width);
         o.push('\n');
     };
-    for &(title, value, unit, parts) in &h.groups {
+    for &(title, value, unit, parts, none) in &h.groups {
+        if none {
+            // No term in the group: say so, rather than a computed-looking 0.
+            o.push_str("  ");
+            pad_into(o, title, w);
+            lpad_into(o, NONE_DECLARED, width);
+            o.push('\n');
+            continue;
+        }
         line(o, title, value, unit);
         for p in parts {
             if p.value != 0.0 {
