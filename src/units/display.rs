@@ -109,21 +109,10 @@ impl Units {
     }
 
     pub fn format_dunit(&self, u: &DUnit) -> String {
-        let mut num: Vec<String> = Vec::new();
-        let mut den: Vec<String> = Vec::new();
-        for &(a, e) in &u.0 {
-            let name = &self.atoms[a as usize].name;
-            let (list, e) = if e.is_negative() {
-                (&mut den, e.negated())
-            } else {
-                (&mut num, e)
-            };
-            list.push(if e == Rat::ONE {
-                name.clone()
-            } else {
-                format!("{name}^{e}")
-            });
-        }
+        let (num, den) = num_den(
+            u.0.iter().map(|&(a, e)| (&*self.atoms[a as usize].name, e)),
+            |name, e| format!("{name}^{e}"),
+        );
         if num.is_empty() && !den.is_empty() {
             // `a⁻¹`, not `1/a`: after a number, `0.1 1/a` would not read back
             // as a quantity (the REPL writes what-ifs and `:seek` answers so).
@@ -194,21 +183,9 @@ impl Units {
         if d.is_one() {
             return "dimensionless".into();
         }
-        let mut num = Vec::new();
-        let mut den = Vec::new();
-        for (i, e) in d.factors() {
-            let name = &self.bases[i].name;
-            let (list, e) = if e.is_negative() {
-                (&mut den, e.negated())
-            } else {
-                (&mut num, e)
-            };
-            list.push(if e == Rat::ONE {
-                name.clone()
-            } else {
-                format!("{name}{}", superscript(e))
-            });
-        }
+        let (num, den) = num_den(d.factors().map(|(i, e)| (&*self.bases[i].name, e)), |name, e| {
+            format!("{name}{}", superscript(e))
+        });
         let mut s = if num.is_empty() {
             "1".to_string()
         } else {
@@ -289,4 +266,26 @@ fn superscript(r: Rat) -> String {
             _ => '⁹',
         })
         .collect()
+}
+
+/// The factors above and below the line, each with its exponent's size written
+/// by `power` when it is not 1.
+fn num_den<'n>(
+    factors: impl Iterator<Item = (&'n str, Rat)>,
+    power: impl Fn(&str, Rat) -> String,
+) -> (Vec<String>, Vec<String>) {
+    let (mut num, mut den) = (Vec::new(), Vec::new());
+    for (name, e) in factors {
+        let (list, e) = if e.is_negative() {
+            (&mut den, e.negated())
+        } else {
+            (&mut num, e)
+        };
+        list.push(if e == Rat::ONE {
+            name.to_string()
+        } else {
+            power(name, e)
+        });
+    }
+    (num, den)
 }
