@@ -26,7 +26,7 @@ use carbon::syntax::{
     self, parse_expr_fast_only, parse_expr_pest_only, parse_fast_only, parse_pest_only, parse_stream_only,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -813,11 +813,18 @@ fn run<S: Strategy>(
 {
     big_stack(|| {
         let strategy = make();
-        let mut runner = TestRunner::new(Config {
+        let config = Config {
             cases,
             failure_persistence: None,
             ..Config::default()
-        });
+        };
+        // The same cases on every run, so a tally's share is not luck; set
+        // PARSE_DIFF_RANDOM to draw new ones (as the fuzz targets do).
+        let mut runner = if std::env::var_os("PARSE_DIFF_RANDOM").is_some() {
+            TestRunner::new(config)
+        } else {
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+        };
         let r = runner.run(&strategy, |v| {
             let fast = check(v).map_err(TestCaseError::fail)?;
             tally.record(fast);
