@@ -132,6 +132,11 @@ pub const CODES: &[Code] = &[
         explain: "Example: `emision boiler { … }`.\nFix: use one of the kinds (energy, transport, gas, emission, capture, removal, cover, stand, offset, …); the help lists them.",
     },
     Code {
+        code: "carbon::kinds::unsupported",
+        summary: "a `kind` declaration, which is not supported yet",
+        explain: "Example: `kind landfill { field waste : mass \"…\" … }`.\nDeclaring kinds in the language is coming (issue 17); the grammar reads them already.\nFix: use one of the built-in kinds (energy, transport, gas, emission, cover, stand, capture, removal, offset).",
+    },
+    Code {
         code: "carbon::names::missing_name",
         summary: "a declaration without a name",
         explain: "Example: `emission { amount 5 tCO2/a }`.\nFix: write `emission some_name { … }`.",

@@ -235,6 +235,7 @@ impl Namer {
                 Decl::Let(l) => self.declare_let(l),
                 Decl::Block(b) => self.declare_block(b),
                 Decl::Expect(e) => self.declare_expect(e),
+                Decl::Kind(k) => self.diags.push(kind_unsupported(k)),
                 Decl::Source(s) if self.streaming => self.declare_source(s),
                 Decl::Unit(u) if !u.prov.allow.is_empty() => {
                     // A unit has no warning to silence: its `allow`s are reported.
@@ -396,4 +397,20 @@ impl Resolved {
         let did = *self.decl_scope.get(d)?;
         self.member(&self.decls[did as usize], m)
     }
+}
+
+/// `kind name { … }`: parsed, not declared yet (issue 17, docs/design/kinds.md §6).
+fn kind_unsupported(k: &ast::KindDecl) -> Diag {
+    let builtin = [Kind::Inventory, Kind::Gwp, Kind::Range];
+    let words: Vec<&str> = Kind::ALL
+        .iter()
+        .filter(|k| !builtin.contains(k))
+        .map(|k| k.word())
+        .collect();
+    Diag::error("carbon::kinds::unsupported", "declaring kinds is not supported yet")
+        .at(k.keyword, "a kind declaration")
+        .help(format!(
+            "the built-in kinds are {}; declare a use of one of them instead (`energy coal {{ … }}`)",
+            words.join(", ")
+        ))
 }

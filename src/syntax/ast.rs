@@ -31,6 +31,184 @@ pub enum Decl {
     Unit(Box<UnitDecl>),
     Block(Box<BlockDecl>),
     Expect(Box<ExpectDecl>),
+    Kind(Box<KindDecl>),
+}
+
+/// `kind name "title" { items }`: a declaration kind defined in the language
+/// (docs/design/kinds.md §1). Spans: the declaration's as a block's (up to a `;`
+/// that ends it); each item and clause from its first word to the end given by
+/// the span rule (src/syntax/span.rs, `kind_*_end`).
+#[derive(Clone, Debug)]
+pub struct KindDecl {
+    /// The word `kind`.
+    pub keyword: Span,
+    pub name: Ident,
+    pub title: Option<(String, Span)>,
+    pub override_reason: Option<(String, Span)>,
+    pub items: Vec<KindItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum KindItem {
+    Field(Box<KindField>),
+    Value(Box<KindValue>),
+    Term(Box<KindTerm>),
+    OneOf(Box<KindOneOf>),
+    Place(Box<KindPlace>),
+    Flag(Box<KindFlag>),
+    /// `notation help "…"`: the help of `notation_key` for this kind.
+    NotationHelp((String, Span), Span),
+}
+
+/// `field name? : shape = default "meaning" options provenance`
+#[derive(Clone, Debug)]
+pub struct KindField {
+    pub name: Ident,
+    /// Written with `?`.
+    pub optional: bool,
+    pub shape: Shape,
+    pub default: Option<Expr>,
+    pub meaning: (String, Span),
+    pub opts: Vec<FieldOpt>,
+    pub prov: Provenance,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Shape {
+    pub kind: ShapeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ShapeKind {
+    /// `one of w1 | w2 | …`
+    OneOf(Vec<Ident>),
+    /// `text`
+    Text,
+    /// A quantity: `flow` (an amount for the period or a rate) or not, of `what`.
+    Quantity { flow: bool, what: ShapeDim },
+}
+
+#[derive(Clone, Debug)]
+pub enum ShapeDim {
+    Substance,
+    Any,
+    /// A dimension over the dimension names: `C/length^2`; `1` is the atom `1`.
+    /// Its spans are absolute.
+    Dim(UnitExpr),
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldOpt {
+    pub kind: FieldOptKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldOptKind {
+    Min(Expr, Option<(String, Span)>),
+    Above(Expr, Option<(String, Span)>),
+    Max(Expr, Option<(String, Span)>),
+    /// `negative warn "help"`
+    NegativeWarn((String, Span)),
+    /// `key unit`: a notation key may stand for the field, as 0 in this unit.
+    Key(UnitExpr),
+    /// `is gwp`
+    IsGwp,
+    Help((String, Span)),
+    Want(Box<Want>),
+}
+
+/// `want "…" example "…"`: the texts of `units::wrong_kind`.
+#[derive(Clone, Debug)]
+pub struct Want {
+    pub want: (String, Span),
+    pub example: (String, Span),
+    pub span: Span,
+}
+
+/// The clauses after a value's or a term's meaning.
+#[derive(Clone, Debug, Default)]
+pub struct KindOpts {
+    pub eq: Option<(String, Span)>,
+    pub help: Option<(String, Span)>,
+    pub want: Option<Box<Want>>,
+    pub prov: Provenance,
+}
+
+/// `value name : shape = expr "meaning" eq "…" help "…" from … when …`
+#[derive(Clone, Debug)]
+pub struct KindValue {
+    pub name: Ident,
+    pub shape: Option<Shape>,
+    pub expr: Expr,
+    pub meaning: (String, Span),
+    pub opts: KindOpts,
+    pub guard: Option<Guard>,
+    pub span: Span,
+}
+
+/// `term expr "meaning" eq "…" when …`
+#[derive(Clone, Debug)]
+pub struct KindTerm {
+    pub expr: Expr,
+    pub meaning: (String, Span),
+    pub opts: KindOpts,
+    pub guard: Option<Guard>,
+    pub span: Span,
+}
+
+/// `one of a | b c "message" help "…"`: the alternatives, each a set of fields.
+#[derive(Clone, Debug)]
+pub struct KindOneOf {
+    pub sets: Vec<Vec<Ident>>,
+    pub message: (String, Span),
+    pub help: Option<(String, Span)>,
+    pub span: Span,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PlaceWord {
+    Group,
+    Part,
+    Scope,
+    Gas,
+}
+
+/// `group above`, `part land`, `scope 1`, `gas mass when volume`.
+#[derive(Clone, Debug)]
+pub struct KindPlace {
+    pub word: PlaceWord,
+    /// The name or number as written.
+    pub value: Ident,
+    pub guard: Option<Guard>,
+    pub span: Span,
+}
+
+/// `flag CODE "text" when …`
+#[derive(Clone, Debug)]
+pub struct KindFlag {
+    pub code: Ident,
+    pub text: (String, Span),
+    pub guard: Guard,
+    pub span: Span,
+}
+
+/// `when a, b = w`: all must hold.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    pub conditions: Vec<Condition>,
+    pub span: Span,
+}
+
+/// `field` (the field is given) or `field = word` (a word field's value).
+#[derive(Clone, Debug)]
+pub struct Condition {
+    pub field: Ident,
+    pub word: Option<Ident>,
+    pub span: Span,
 }
 
 /// `expect name: actual == published within tolerance known "reason" from source`

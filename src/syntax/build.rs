@@ -174,6 +174,7 @@ impl Builder {
                     span,
                 })))
             }
+            Rule::kind_decl => self.kind_decl(p, span),
             Rule::expect_decl => {
                 let mut name = None;
                 let mut exprs = Vec::new();
@@ -243,6 +244,350 @@ impl Builder {
         })
     }
 
+    /// `kind_decl = { kw_kind ~ ident ~ string? ~ override_clause? ~ "{" ~ (kind_item ~ ";"?)* ~ "}" ~ ";"? }`
+    fn kind_decl(&self, p: Pair<Rule>, span: Span) -> Built<Decl> {
+        let mut it = p.into_inner();
+        let keyword = self.span(&it.next().expect("kind has its keyword"));
+        let name = self.ident(it.next().expect("kind has a name"));
+        let mut title = None;
+        let mut override_reason = None;
+        let mut items = Vec::new();
+        for q in it {
+            match q.as_rule() {
+                Rule::string => title = Some(self.string(q)),
+                Rule::override_clause => override_reason = self.override_clause(q),
+                _ => items.push(self.kind_item(q)?),
+            }
+        }
+        Ok(Decl::Kind(Box::new(KindDecl {
+            keyword,
+            name,
+            title,
+            override_reason,
+            items,
+            span,
+        })))
+    }
+
+    fn kind_item(&self, p: Pair<Rule>) -> Built<KindItem> {
+        let start = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = p.into_inner().peekable();
+        let opening = it.next().map(|w| w.as_rule()); // the opening word
+        Ok(match rule {
+            Rule::kind_field => {
+                let name = self.ident(it.next().expect("field has a name"));
+                let mut optional = false;
+                let mut shape = None;
+                let mut default = None;
+                let mut meaning = None;
+                let mut opts = Vec::new();
+                let mut prov = Provenance::default();
+                for q in it {
+                    match q.as_rule() {
+                        Rule::opt_mark => optional = true,
+                        Rule::shape => shape = Some(self.shape(q)?),
+                        Rule::expr => default = Some(self.expr(q)?),
+                        Rule::string => meaning = Some(self.string(q)),
+                        Rule::field_opt => opts.push(self.field_opt(q)?),
+                        _ => self.provenance_clause(q, &mut prov),
+                    }
+                }
+                let meaning = meaning.expect("field has a meaning");
+                let span = span::ending(start, span::kind_field_end(&meaning, &opts, &prov));
+                KindItem::Field(Box::new(KindField {
+                    name,
+                    optional,
+                    shape: shape.expect("field has a shape"),
+                    default,
+                    meaning,
+                    opts,
+                    prov,
+                    span,
+                }))
+            }
+            Rule::kind_value => {
+                let name = self.ident(it.next().expect("value has a name"));
+                let mut shape = None;
+                let mut expr = None;
+                let mut meaning = None;
+                let mut opts = KindOpts::default();
+                let mut guard = None;
+                for q in it {
+                    match q.as_rule() {
+                        Rule::shape => shape = Some(self.shape(q)?),
+                        Rule::expr => expr = Some(self.expr(q)?),
+                        Rule::string => meaning = Some(self.string(q)),
+                        Rule::kind_opts => opts = self.kind_opts(q),
+                        Rule::guard => guard = Some(self.guard(q)),
+                        _ => {}
+                    }
+                }
+                let meaning = meaning.expect("value has a meaning");
+                let span = span::ending(start, span::kind_opts_end(&meaning, &opts, guard.as_ref()));
+                KindItem::Value(Box::new(KindValue {
+                    name,
+                    shape,
+                    expr: expr.expect("value has an expression"),
+                    meaning,
+                    opts,
+                    guard,
+                    span,
+                }))
+            }
+            Rule::kind_term => {
+                let expr = self.expr(it.next().expect("term has an expression"))?;
+                let meaning = self.string(it.next().expect("term has a meaning"));
+                let opts = self.kind_opts(it.next().expect("term has its clauses"));
+                let guard = it.next().map(|g| self.guard(g));
+                let span = span::ending(start, span::kind_opts_end(&meaning, &opts, guard.as_ref()));
+                KindItem::Term(Box::new(KindTerm {
+                    expr,
+                    meaning,
+                    opts,
+                    guard,
+                    span,
+                }))
+            }
+            Rule::kind_one_of => {
+                let mut sets = Vec::new();
+                let mut message = None;
+                let mut help = None;
+                for q in it {
+                    match q.as_rule() {
+                        Rule::one_of_set => sets.push(q.into_inner().map(|i| self.ident(i)).collect()),
+                        Rule::string => message = Some(self.string(q)),
+                        Rule::help_clause => help = Some(self.last_string(q)),
+                        _ => {}
+                    }
+                }
+                let message = message.expect("one of has a message");
+                let end = help.as_ref().map_or(span::text_end(&message), span::text_end);
+                KindItem::OneOf(Box::new(KindOneOf {
+                    sets,
+                    message,
+                    help,
+                    span: span::ending(start, end),
+                }))
+            }
+            Rule::kind_place => {
+                let word = match opening {
+                    Some(Rule::w_group) => PlaceWord::Group,
+                    Some(Rule::w_part) => PlaceWord::Part,
+                    Some(Rule::w_scope) => PlaceWord::Scope,
+                    _ => PlaceWord::Gas,
+                };
+                let value = self.ident(it.next().expect("place has a value"));
+                let guard = it.next().map(|g| self.guard(g));
+                let end = guard.as_ref().map_or(value.span.end, |g| g.span.end);
+                KindItem::Place(Box::new(KindPlace {
+                    word,
+                    value,
+                    guard,
+                    span: span::ending(start, end),
+                }))
+            }
+            Rule::kind_flag => {
+                let code = self.ident(it.next().expect("flag has a code"));
+                let text = self.string(it.next().expect("flag has a text"));
+                let guard = self.guard(it.next().expect("flag has a guard"));
+                let span = span::ending(start, guard.span.end);
+                KindItem::Flag(Box::new(KindFlag {
+                    code,
+                    text,
+                    guard,
+                    span,
+                }))
+            }
+            _ => {
+                // kind_key_help = { w_notation ~ w_help ~ string }
+                let text = self.string(it.nth(1).expect("notation help has a text"));
+                let end = span::text_end(&text);
+                KindItem::NotationHelp(text, span::ending(start, end))
+            }
+        })
+    }
+
+    /// The last string of a clause (`help "…"`, `eq "…"`).
+    fn last_string(&self, p: Pair<Rule>) -> (String, Span) {
+        let q = p.into_inner().filter(|q| q.as_rule() == Rule::string).last();
+        self.string(q.expect("the clause has a string"))
+    }
+
+    fn want(&self, p: Pair<Rule>) -> Want {
+        let start = self.span(&p);
+        let mut it = p.into_inner().filter(|q| q.as_rule() == Rule::string);
+        let want = self.string(it.next().expect("want has a text"));
+        let example = self.string(it.next().expect("want has an example"));
+        let span = span::ending(start, span::want_end(&example));
+        Want { want, example, span }
+    }
+
+    fn kind_opts(&self, p: Pair<Rule>) -> KindOpts {
+        let mut opts = KindOpts::default();
+        let mut prov = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::eq_clause => opts.eq = Some(self.last_string(q)),
+                Rule::help_clause => opts.help = Some(self.last_string(q)),
+                Rule::want_clause => opts.want = Some(Box::new(self.want(q))),
+                _ => prov.push(q),
+            }
+        }
+        for q in prov {
+            self.provenance_clause(q, &mut opts.prov);
+        }
+        opts
+    }
+
+    fn guard(&self, p: Pair<Rule>) -> Guard {
+        let start = self.span(&p);
+        let conditions: Vec<Condition> = p
+            .into_inner()
+            .filter(|q| q.as_rule() == Rule::condition)
+            .map(|q| {
+                let start = self.span(&q);
+                let mut it = q.into_inner();
+                let field = self.ident(it.next().expect("a condition names a field"));
+                let word = it.next().map(|w| self.ident(w));
+                let end = word.as_ref().map_or(field.span.end, |w| w.span.end);
+                Condition {
+                    field,
+                    word,
+                    span: span::ending(start, end),
+                }
+            })
+            .collect();
+        let end = conditions.last().map_or(start.end, |c| c.span.end);
+        Guard {
+            conditions,
+            span: span::ending(start, end),
+        }
+    }
+
+    fn shape(&self, p: Pair<Rule>) -> Built<Shape> {
+        let start = self.span(&p);
+        let mut it = p.into_inner();
+        let first = it.next().expect("a shape has a word");
+        let (kind, end) = match first.as_rule() {
+            Rule::w_one => {
+                let words: Vec<Ident> = it
+                    .filter(|q| q.as_rule() == Rule::ident)
+                    .map(|q| self.ident(q))
+                    .collect();
+                let end = words.last().map_or(start.end, |w| w.span.end);
+                (ShapeKind::OneOf(words), end)
+            }
+            Rule::w_text => (ShapeKind::Text, self.span(&first).end),
+            _ => {
+                let flow = first.as_rule() == Rule::w_flow;
+                let what = if flow {
+                    it.next().expect("flow of something")
+                } else {
+                    first
+                };
+                let end = self.span(&what).end;
+                let what = match what.as_rule() {
+                    Rule::w_substance => ShapeDim::Substance,
+                    Rule::w_any => ShapeDim::Any,
+                    _ => ShapeDim::Dim(self.dim_expr(what)?),
+                };
+                (ShapeKind::Quantity { flow, what }, end)
+            }
+        };
+        Ok(Shape {
+            kind,
+            span: span::ending(start, end),
+        })
+    }
+
+    /// `dim_expr`: a unit expression whose atoms are dimension names (and `1`).
+    fn dim_expr(&self, p: Pair<Rule>) -> Built<UnitExpr> {
+        let span = self.span(&p);
+        let mut factors = Vec::new();
+        let mut divide = false;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::unit_op => divide = q.as_str() == "/",
+                Rule::dim_factor => {
+                    let fspan = self.span(&q);
+                    let mut base = None;
+                    let mut exp = Rat::ONE;
+                    for x in q.into_inner() {
+                        match x.as_rule() {
+                            Rule::ident | Rule::dim_one => base = Some(UnitBase::Atom(x.as_str().into())),
+                            Rule::dim_expr => base = Some(UnitBase::Group(Box::new(self.dim_expr(x)?))),
+                            Rule::unit_power => {
+                                exp = parse_power(x.as_str())
+                                    .filter(|_| !x.as_str().ends_with("/0"))
+                                    .ok_or_else(|| {
+                                        Diag::error(
+                                            "carbon::units::exponent",
+                                            format!(
+                                                "the exponent `{}` is not a small whole number or fraction",
+                                                x.as_str()
+                                            ),
+                                        )
+                                        .at(
+                                            self.span(&x),
+                                            "exponents of dimensions must be small whole numbers or fractions",
+                                        )
+                                    })?
+                            }
+                            _ => {}
+                        }
+                    }
+                    if divide {
+                        exp = exp.negated();
+                    }
+                    factors.push(UnitFactor {
+                        base: base.expect("a dimension factor has a base"),
+                        exp,
+                        span: fspan,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(UnitExpr {
+            scale: None,
+            text: None,
+            factors,
+            span,
+        })
+    }
+
+    fn field_opt(&self, p: Pair<Rule>) -> Built<FieldOpt> {
+        let start = self.span(&p);
+        let mut it = p.into_inner();
+        let first = it.next().expect("an option has a word");
+        let mut word_end = self.span(&first).end;
+        let kind = match first.as_rule() {
+            Rule::want_clause => FieldOptKind::Want(Box::new(self.want(first))),
+            Rule::w_min | Rule::w_above | Rule::w_max => {
+                let e = self.expr(it.next().expect("a bound has an expression"))?;
+                let s = it.next().map(|q| self.string(q));
+                match first.as_rule() {
+                    Rule::w_min => FieldOptKind::Min(e, s),
+                    Rule::w_above => FieldOptKind::Above(e, s),
+                    _ => FieldOptKind::Max(e, s),
+                }
+            }
+            Rule::w_negative => FieldOptKind::NegativeWarn(self.string(it.nth(1).expect("negative warn has a text"))),
+            Rule::w_key => FieldOptKind::Key(self.scaled_unit(it.next().expect("key has a unit"))?),
+            Rule::w_is => {
+                word_end = self.span(&it.next().expect("is gwp")).end;
+                FieldOptKind::IsGwp
+            }
+            _ => FieldOptKind::Help(self.string(it.next().expect("help has a text"))),
+        };
+        let end = span::field_opt_end(&kind, word_end);
+        Ok(FieldOpt {
+            kind,
+            span: span::ending(start, end),
+        })
+    }
+
     /// `parts …`, provenance, `also …` after a value.
     fn statements(&self, it: pest::iterators::Pairs<Rule>) -> Built<(Statements, Provenance)> {
         let mut stmts = Statements::default();
@@ -296,6 +641,14 @@ impl Builder {
     fn provenance(&self, p: Pair<Rule>) -> Provenance {
         let mut prov = Provenance::default();
         for c in p.into_inner() {
+            self.provenance_clause(c, &mut prov);
+        }
+        prov
+    }
+
+    /// One clause of `provenance`, added to `prov`.
+    fn provenance_clause(&self, c: Pair<Rule>, prov: &mut Provenance) {
+        {
             match c.as_rule() {
                 Rule::from_clause => {
                     for q in c.into_inner() {
@@ -318,7 +671,6 @@ impl Builder {
                 _ => {}
             }
         }
-        prov
     }
 
     /// expr = arith ~ (kw_to ~ unit_target)?

@@ -60,8 +60,75 @@ pub(super) fn rule_words(r: Rule) -> &'static str {
         Rule::notation | Rule::notation_key => "an expression",
         Rule::prefixes | Rule::kw_prefixes => "`prefixes`",
         Rule::known_clause | Rule::kw_known => "`known \"reason\"`",
-        r => keyword_words(r).unwrap_or("something else"),
+        Rule::kind_field
+        | Rule::kind_value
+        | Rule::kind_term
+        | Rule::kind_one_of
+        | Rule::kind_place
+        | Rule::kind_flag
+        | Rule::kind_key_help
+        | Rule::w_field
+        | Rule::w_value
+        | Rule::w_term
+        | Rule::w_flag
+        | Rule::w_notation
+        | Rule::w_group
+        | Rule::w_part
+        | Rule::w_scope
+        | Rule::w_gas => "a part of a kind (`field`, `value`, `term`, `one of`, `group`, `flag`, …)",
+        Rule::opt_mark => "`:` and the field's shape (`?` before it for an optional field)",
+        Rule::shape => "a shape (a dimension, `flow`, `substance`, `any`, `text` or `one of`)",
+        Rule::dim_expr | Rule::dim_factor | Rule::dim_one => "a dimension",
+        Rule::field_opt => "a field option (`min`, `above`, `max`, `negative warn`, `key`, `is gwp`, `help`, `want`)",
+        Rule::kind_opts => "`eq`, `help`, `want`, `from` or `assumed`",
+        Rule::want_clause => "`want \"…\" example \"…\"`",
+        Rule::eq_clause => "`eq \"label\"`",
+        Rule::help_clause => "`help \"text\"`",
+        Rule::one_of_set => "a field name",
+        Rule::place_number => "a number",
+        Rule::guard => "`when` and a condition",
+        Rule::condition => "a field name",
+        r => keyword_words(r)
+            .or_else(|| context_words(r))
+            .unwrap_or("something else"),
     }
+}
+
+/// The contextual word of a kind body, in backticks, of its `w_` rule (`w_field`).
+fn context_words(r: Rule) -> Option<&'static str> {
+    const WORDS: &[&str] = &[
+        "`field`",
+        "`value`",
+        "`term`",
+        "`one`",
+        "`of`",
+        "`text`",
+        "`flow`",
+        "`substance`",
+        "`any`",
+        "`min`",
+        "`above`",
+        "`max`",
+        "`negative`",
+        "`warn`",
+        "`key`",
+        "`is`",
+        "`gwp`",
+        "`help`",
+        "`want`",
+        "`example`",
+        "`eq`",
+        "`group`",
+        "`part`",
+        "`scope`",
+        "`gas`",
+        "`flag`",
+        "`notation`",
+        "`when`",
+    ];
+    let name = format!("{r:?}");
+    let word = name.strip_prefix("w_")?;
+    WORDS.iter().copied().find(|q| q.trim_matches('`') == word)
 }
 
 /// The keyword, in backticks, of a rule named after it (`kw_to`, `parts_clause`,

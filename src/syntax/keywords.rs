@@ -13,7 +13,42 @@ include!(concat!(env!("OUT_DIR"), "/keywords.rs"));
 /// Words the grammar writes that are not keywords: they stay names wherever a
 /// name fits. `display` (in a dimension) and the IPCC notation keys (followed by
 /// a string, a field's figure).
-pub const CONTEXTUAL: &[&str] = &["display", "NE", "NO", "IE", "NA"];
+pub const CONTEXTUAL: &[&str] = &[
+    "display",
+    "NE",
+    "NO",
+    "IE",
+    "NA",
+    // The words of a kind body (`kind_decl`): names everywhere else.
+    "field",
+    "value",
+    "term",
+    "one",
+    "of",
+    "text",
+    "flow",
+    "substance",
+    "any",
+    "min",
+    "above",
+    "max",
+    "negative",
+    "warn",
+    "key",
+    "is",
+    "gwp",
+    "help",
+    "want",
+    "example",
+    "eq",
+    "group",
+    "part",
+    "scope",
+    "gas",
+    "flag",
+    "notation",
+    "when",
+];
 
 /// Names of the balance itself: names to the grammar, but no declaration may
 /// take them (`carbon::names::reserved`).

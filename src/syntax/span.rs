@@ -97,3 +97,48 @@ pub(super) fn expect_end(tolerance: &Expr, known: Option<&(String, Span)>, prov:
 pub(super) fn ending(span: Span, end: u32) -> Span {
     Span { end, ..span }
 }
+
+// ---- kinds: each node from its first word to the end of its last part -----
+
+/// A field option's end.
+pub(super) fn field_opt_end(o: &FieldOptKind, word_end: u32) -> u32 {
+    match o {
+        FieldOptKind::Min(e, s) | FieldOptKind::Above(e, s) | FieldOptKind::Max(e, s) => {
+            s.as_ref().map_or_else(|| expr_end(e), |(t, sp)| string_end(t, *sp))
+        }
+        FieldOptKind::NegativeWarn((t, sp)) | FieldOptKind::Help((t, sp)) => string_end(t, *sp),
+        FieldOptKind::Key(u) => convert_end(u),
+        FieldOptKind::IsGwp => word_end,
+        FieldOptKind::Want(w) => w.span.end,
+    }
+}
+
+/// The end of `want "…" example "…"`.
+pub(super) fn want_end(example: &(String, Span)) -> u32 {
+    string_end(&example.0, example.1)
+}
+
+/// A field's end: after its meaning, options and provenance.
+pub(super) fn kind_field_end(meaning: &(String, Span), opts: &[FieldOpt], prov: &Provenance) -> u32 {
+    let m = string_end(&meaning.0, meaning.1);
+    let o = opts.last().map_or(0, |o| o.span.end);
+    m.max(o).max(provenance_end(prov))
+}
+
+/// A value's or a term's end: after its meaning, clauses and guard.
+pub(super) fn kind_opts_end(meaning: &(String, Span), opts: &KindOpts, guard: Option<&Guard>) -> u32 {
+    let s = |x: &Option<(String, Span)>| x.as_ref().map_or(0, |(t, sp)| string_end(t, *sp));
+    let w = opts.want.as_ref().map_or(0, |w| w.span.end);
+    let g = guard.map_or(0, |g| g.span.end);
+    (string_end(&meaning.0, meaning.1))
+        .max(s(&opts.eq))
+        .max(s(&opts.help))
+        .max(w)
+        .max(provenance_end(&opts.prov))
+        .max(g)
+}
+
+/// A quoted string's end, by the rule above.
+pub(super) fn text_end(t: &(String, Span)) -> u32 {
+    string_end(&t.0, t.1)
+}

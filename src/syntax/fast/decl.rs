@@ -29,6 +29,7 @@ impl Parser<'_> {
             Some(b'd') if self.kw("dimension") => self.dimension_decl(out),
             Some(b'u') if self.kw("unit") => self.unit_decl(out),
             Some(b'e') if self.kw("expect") => self.expect_decl(out),
+            Some(b'k') if self.kw("kind") => self.kind_decl(out),
             _ => self.block_decl(out),
         }
     }
@@ -426,5 +427,549 @@ impl Parser<'_> {
         let (reason, sp) = self.string()?;
         let span = self.span(start, sp.end as usize);
         Some(Some(FieldValue::Notation(Box::new(Notation { key, reason, span }))))
+    }
+}
+
+/// `kind_decl` and its items (docs/design/kinds.md §1), as `Builder::kind_decl`.
+/// The words inside are contextual: `word` tests one as `kw` does a keyword.
+impl Parser<'_> {
+    /// Consumes the contextual word `w` (`w_x = @{ "x" ~ !ident_char }`) if it is here.
+    fn word(&mut self, w: &str) -> bool {
+        if self.kw(w) {
+            self.pos += w.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// `kind_decl = { kw_kind ~ ident ~ string? ~ override_clause? ~ "{" ~ (kind_item ~ ";"?)* ~ "}" ~ ";"? }`
+    pub(super) fn kind_decl(&mut self, out: &mut Vec<Decl>) -> Option<()> {
+        let start = self.pos;
+        self.pos += "kind".len();
+        let keyword = self.span(start, self.pos);
+        self.skip();
+        let name = self.ident()?;
+        self.skip();
+        let mut title = None;
+        if self.here() == Some(b'"') {
+            title = Some(self.string()?);
+            self.skip();
+        }
+        let override_reason = self.override_clause()?;
+        self.skip();
+        if self.here() != Some(b'{') {
+            return None;
+        }
+        self.pos += 1;
+        self.open();
+        let mut items = Vec::new();
+        loop {
+            self.skip();
+            if self.here() == Some(b'}') {
+                break;
+            }
+            items.push(self.kind_item()?);
+            self.skip();
+            self.semicolon();
+        }
+        self.pos += 1;
+        self.close();
+        let end = self.end_of_rule();
+        out.push(Decl::Kind(Box::new(KindDecl {
+            keyword,
+            name,
+            title,
+            override_reason,
+            items,
+            span: self.span(start, end),
+        })));
+        Some(())
+    }
+
+    fn kind_item(&mut self) -> Option<KindItem> {
+        let start = self.pos;
+        let at = |p: &Self, end: u32| span::ending(p.span(start, start), end);
+        if self.word("field") {
+            self.skip();
+            let name = self.ident()?;
+            self.skip();
+            let mut optional = false;
+            if self.here() == Some(b'?') {
+                self.pos += 1;
+                optional = true;
+                self.skip();
+            }
+            if self.here() != Some(b':') {
+                return None;
+            }
+            self.pos += 1;
+            self.skip();
+            let shape = self.shape()?;
+            self.skip();
+            let mut default = None;
+            if self.here() == Some(b'=') {
+                self.pos += 1;
+                self.skip();
+                default = Some(self.expr()?.0);
+                self.skip();
+            }
+            let meaning = self.string()?;
+            let mut opts = Vec::new();
+            let mut prov = Provenance::default();
+            loop {
+                self.skip();
+                if let Some(o) = self.field_opt()? {
+                    opts.push(o);
+                } else if !self.provenance_clause(&mut prov)? {
+                    break;
+                }
+            }
+            let end = span::kind_field_end(&meaning, &opts, &prov);
+            return Some(KindItem::Field(Box::new(KindField {
+                name,
+                optional,
+                shape,
+                default,
+                meaning,
+                opts,
+                prov,
+                span: at(self, end),
+            })));
+        }
+        if self.word("value") {
+            self.skip();
+            let name = self.ident()?;
+            self.skip();
+            let mut shape = None;
+            if self.here() == Some(b':') {
+                self.pos += 1;
+                self.skip();
+                shape = Some(self.shape()?);
+                self.skip();
+            }
+            if self.here() != Some(b'=') {
+                return None;
+            }
+            self.pos += 1;
+            self.skip();
+            let expr = self.expr()?.0;
+            self.skip();
+            let meaning = self.string()?;
+            let opts = self.kind_opts()?;
+            let guard = self.guard()?;
+            let end = span::kind_opts_end(&meaning, &opts, guard.as_ref());
+            return Some(KindItem::Value(Box::new(KindValue {
+                name,
+                shape,
+                expr,
+                meaning,
+                opts,
+                guard,
+                span: at(self, end),
+            })));
+        }
+        if self.word("term") {
+            self.skip();
+            let expr = self.expr()?.0;
+            self.skip();
+            let meaning = self.string()?;
+            let opts = self.kind_opts()?;
+            let guard = self.guard()?;
+            let end = span::kind_opts_end(&meaning, &opts, guard.as_ref());
+            return Some(KindItem::Term(Box::new(KindTerm {
+                expr,
+                meaning,
+                opts,
+                guard,
+                span: at(self, end),
+            })));
+        }
+        if self.word("one") {
+            self.skip();
+            if !self.word("of") {
+                return None;
+            }
+            let mut sets = Vec::new();
+            loop {
+                let mut set = Vec::new();
+                loop {
+                    self.skip();
+                    match self.ident() {
+                        Some(id) => set.push(id),
+                        None => break,
+                    }
+                }
+                if set.is_empty() {
+                    return None;
+                }
+                sets.push(set);
+                if self.here() != Some(b'|') {
+                    break;
+                }
+                self.pos += 1;
+            }
+            if sets.len() < 2 {
+                return None;
+            }
+            let message = self.string()?;
+            let before = self.pos;
+            self.skip();
+            let mut help = None;
+            if self.word("help") {
+                self.skip();
+                help = Some(self.string()?);
+            } else {
+                self.pos = before;
+            }
+            let end = span::text_end(help.as_ref().unwrap_or(&message));
+            return Some(KindItem::OneOf(Box::new(KindOneOf {
+                sets,
+                message,
+                help,
+                span: at(self, end),
+            })));
+        }
+        let place = [
+            ("group", PlaceWord::Group),
+            ("part", PlaceWord::Part),
+            ("scope", PlaceWord::Scope),
+            ("gas", PlaceWord::Gas),
+        ];
+        if let Some(&(_, word)) = place.iter().find(|(w, _)| self.kw(w)) {
+            self.word(place.iter().find(|(_, p)| *p == word)?.0);
+            self.skip();
+            let value = match self.ident() {
+                Some(id) => id,
+                None => {
+                    // place_number = @{ ASCII_DIGIT+ }
+                    let s = self.pos;
+                    let e = self.digits(s);
+                    if e == s {
+                        return None;
+                    }
+                    self.pos = e;
+                    Ident {
+                        name: self.slice(s, e).into(),
+                        span: self.span(s, e),
+                    }
+                }
+            };
+            let guard = self.guard()?;
+            let end = guard.as_ref().map_or(value.span.end, |g| g.span.end);
+            return Some(KindItem::Place(Box::new(KindPlace {
+                word,
+                value,
+                guard,
+                span: at(self, end),
+            })));
+        }
+        if self.word("flag") {
+            self.skip();
+            let code = self.ident()?;
+            self.skip();
+            let text = self.string()?;
+            let guard = self.guard()??;
+            let end = guard.span.end;
+            return Some(KindItem::Flag(Box::new(KindFlag {
+                code,
+                text,
+                guard,
+                span: at(self, end),
+            })));
+        }
+        if self.word("notation") {
+            self.skip();
+            if !self.word("help") {
+                return None;
+            }
+            self.skip();
+            let text = self.string()?;
+            let end = span::text_end(&text);
+            return Some(KindItem::NotationHelp(text, at(self, end)));
+        }
+        None
+    }
+
+    /// `shape = { w_one ~ w_of ~ ident ~ ("|" ~ ident)* | w_text | w_flow? ~ (w_substance | w_any | dim_expr) }`
+    fn shape(&mut self) -> Option<Shape> {
+        let start = self.pos;
+        let (kind, end) = if self.word("one") {
+            self.skip();
+            if !self.word("of") {
+                return None;
+            }
+            self.skip();
+            let mut words = vec![self.ident()?];
+            loop {
+                let before = self.pos;
+                self.skip();
+                if self.here() != Some(b'|') {
+                    self.pos = before;
+                    break;
+                }
+                self.pos += 1;
+                self.skip();
+                words.push(self.ident()?);
+            }
+            let end = self.pos;
+            (ShapeKind::OneOf(words), end)
+        } else if self.word("text") {
+            (ShapeKind::Text, self.pos)
+        } else {
+            let flow = self.word("flow");
+            if flow {
+                self.skip();
+            }
+            let what = if self.word("substance") {
+                ShapeDim::Substance
+            } else if self.word("any") {
+                ShapeDim::Any
+            } else {
+                ShapeDim::Dim(self.dim_expr()?)
+            };
+            (ShapeKind::Quantity { flow, what }, self.pos)
+        };
+        Some(Shape {
+            kind,
+            span: self.span(start, end),
+        })
+    }
+
+    /// `dim_expr = ${ dim_factor ~ (iws* ~ unit_op ~ iws* ~ dim_factor)* }` with
+    /// `dim_factor = ${ (ident | dim_one | "(" ~ iws* ~ dim_expr ~ iws* ~ ")") ~ unit_power? }`.
+    fn dim_expr(&mut self) -> Option<UnitExpr> {
+        if !self.enter() {
+            return None;
+        }
+        let start = self.pos;
+        let mut factors = Vec::new();
+        let mut divide = false;
+        loop {
+            let fs = self.pos;
+            let base = if let Some(id) = self.ident() {
+                UnitBase::Atom(id.name)
+            } else if self.here() == Some(b'1') && !self.at(self.pos + 1).is_some_and(|c| c.is_ascii_digit()) {
+                self.pos += 1;
+                UnitBase::Atom("1".into())
+            } else if self.here() == Some(b'(') {
+                self.pos += 1;
+                self.open();
+                self.iws();
+                let g = self.dim_expr()?;
+                self.iws();
+                if self.here() != Some(b')') {
+                    return None;
+                }
+                self.pos += 1;
+                self.close();
+                UnitBase::Group(Box::new(g))
+            } else {
+                return None;
+            };
+            let mut exp = Rat::ONE;
+            if let Some((ps, pe)) = self.unit_power() {
+                let text = self.slice(ps, pe);
+                if text.ends_with("/0") {
+                    return None;
+                }
+                exp = parse_power(text)?;
+            }
+            if divide {
+                exp = exp.negated();
+            }
+            factors.push(UnitFactor {
+                base,
+                exp,
+                span: self.span(fs, self.pos),
+            });
+            let before = self.pos;
+            self.iws();
+            let op = match self.here() {
+                Some(b'/') => Some(1),
+                Some(b'*') => Some(1),
+                _ if self.starts("·") => Some("·".len()),
+                _ if self.starts("×") => Some("×".len()),
+                _ => None,
+            };
+            match op {
+                Some(n) => {
+                    divide = self.here() == Some(b'/');
+                    self.pos += n;
+                    self.iws();
+                }
+                None => {
+                    self.pos = before;
+                    break;
+                }
+            }
+        }
+        self.leave();
+        Some(UnitExpr {
+            scale: None,
+            text: None,
+            factors,
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// `field_opt`, `Some(None)` when none is here (nothing consumed).
+    fn field_opt(&mut self) -> Option<Option<FieldOpt>> {
+        let start = self.pos;
+        let mut word_end = 0;
+        let bound = |p: &mut Self| -> Option<(Expr, Option<(String, Span)>)> {
+            p.skip();
+            let e = p.expr()?.0;
+            let before = p.pos;
+            p.skip();
+            if p.here() == Some(b'"') {
+                Some((e, Some(p.string()?)))
+            } else {
+                p.pos = before;
+                Some((e, None))
+            }
+        };
+        let kind = if self.word("min") {
+            let (e, s) = bound(self)?;
+            FieldOptKind::Min(e, s)
+        } else if self.word("above") {
+            let (e, s) = bound(self)?;
+            FieldOptKind::Above(e, s)
+        } else if self.word("max") {
+            let (e, s) = bound(self)?;
+            FieldOptKind::Max(e, s)
+        } else if self.word("negative") {
+            self.skip();
+            if !self.word("warn") {
+                return None;
+            }
+            self.skip();
+            FieldOptKind::NegativeWarn(self.string()?)
+        } else if self.word("key") {
+            self.skip();
+            FieldOptKind::Key(self.unit_target()?)
+        } else if self.word("is") {
+            self.skip();
+            if !self.word("gwp") {
+                return None;
+            }
+            word_end = self.pos as u32;
+            FieldOptKind::IsGwp
+        } else if self.word("help") {
+            self.skip();
+            FieldOptKind::Help(self.string()?)
+        } else if self.kw("want") {
+            FieldOptKind::Want(Box::new(self.want()?))
+        } else {
+            return Some(None);
+        };
+        let end = span::field_opt_end(&kind, word_end);
+        Some(Some(FieldOpt {
+            kind,
+            span: span::ending(self.span(start, start), end),
+        }))
+    }
+
+    /// `want_clause = { w_want ~ string ~ w_example ~ string }`
+    fn want(&mut self) -> Option<Want> {
+        let start = self.pos;
+        self.word("want");
+        self.skip();
+        let want = self.string()?;
+        self.skip();
+        if !self.word("example") {
+            return None;
+        }
+        self.skip();
+        let example = self.string()?;
+        let end = span::want_end(&example);
+        Some(Want {
+            want,
+            example,
+            span: span::ending(self.span(start, start), end),
+        })
+    }
+
+    /// `kind_opts = { (eq_clause | help_clause | want_clause | from_clause | assumed_clause | allow_clause)* }`
+    fn kind_opts(&mut self) -> Option<KindOpts> {
+        let mut opts = KindOpts::default();
+        loop {
+            self.skip();
+            if self.word("eq") {
+                self.skip();
+                opts.eq = Some(self.string()?);
+            } else if self.word("help") {
+                self.skip();
+                opts.help = Some(self.string()?);
+            } else if self.kw("want") {
+                opts.want = Some(Box::new(self.want()?));
+            } else if !self.provenance_clause(&mut opts.prov)? {
+                return Some(opts);
+            }
+        }
+    }
+
+    /// One clause of `provenance` added to `prov`: `Some(false)` when none is here.
+    fn provenance_clause(&mut self, prov: &mut Provenance) -> Option<bool> {
+        if self.kw("from") {
+            self.citations(&mut prov.from)?;
+        } else if self.kw("assumed") {
+            self.pos += "assumed".len();
+            self.skip();
+            prov.assumed = Some(Box::new(self.string()?));
+        } else if self.kw("allow") {
+            let a = self.allow_clause()?;
+            prov.allow.push(a);
+        } else {
+            return Some(false);
+        }
+        Some(true)
+    }
+
+    /// `guard = { w_when ~ condition ~ ("," ~ condition)* }` with
+    /// `condition = { ident ~ ("=" ~ ident)? }`, optional: `Some(None)` when absent.
+    fn guard(&mut self) -> Option<Option<Guard>> {
+        let before = self.pos;
+        self.skip();
+        let start = self.pos;
+        if !self.word("when") {
+            self.pos = before;
+            return Some(None);
+        }
+        let mut conditions = Vec::new();
+        loop {
+            self.skip();
+            let cs = self.pos;
+            let field = self.ident()?;
+            let after = self.pos;
+            self.skip();
+            let mut word = None;
+            if self.here() == Some(b'=') {
+                self.pos += 1;
+                self.skip();
+                word = Some(self.ident()?);
+            } else {
+                self.pos = after;
+            }
+            let end = word.as_ref().map_or(field.span.end, |w| w.span.end);
+            conditions.push(Condition {
+                field,
+                word,
+                span: span::ending(self.span(cs, cs), end),
+            });
+            let after = self.pos;
+            self.skip();
+            if self.here() == Some(b',') {
+                self.pos += 1;
+            } else {
+                self.pos = after;
+                break;
+            }
+        }
+        let end = conditions.last().map_or(self.pos as u32, |c| c.span.end);
+        Some(Some(Guard {
+            conditions,
+            span: span::ending(self.span(start, start), end),
+        }))
     }
 }
