@@ -145,13 +145,20 @@ fn corpus() -> Vec<(String, String)> {
     for d in ["examples", "prelude", "tests"] {
         carbon_files(&root.join(d), &mut files);
     }
-    files
+    let mut out: Vec<(String, String)> = files
         .into_iter()
         .filter_map(|p| {
             let text = String::from_utf8(std::fs::read(&p).ok()?).ok()?;
             Some((p.strip_prefix(root).unwrap_or(&p).display().to_string(), text))
         })
-        .collect()
+        .collect();
+    // The nine kinds written in the language (docs/design/kinds.md §2).
+    let doc = std::fs::read_to_string(root.join("docs/design/kinds.md")).unwrap_or_default();
+    if let Some(i) = doc.find("## 2. The nine kinds") {
+        let block = doc[i..].split("```carbon\n").nth(1).and_then(|b| b.split("```").next());
+        out.extend(block.map(|b| ("docs/design/kinds.md §2".to_string(), b.to_string())));
+    }
+    out
 }
 
 #[test]
@@ -459,9 +466,18 @@ fn ident() -> impl Strategy<Value = String> {
     prop_oneof![
         40 => pick(&["a", "b", "coal", "amount", "area", "x_1", "_y", "survey_3", "fold", "density", "gas"]),
         5 => pick(&["é", "Ωmega", "letter", "tonne", "units", "display", "lets"]),
-        1 => pick(&["let", "to", "from", "unit", "parts", "also", "allow", "within", "known", "expect"]),
+        1 => pick(&["let", "to", "from", "unit", "parts", "also", "allow", "within", "known", "expect", "kind"]),
     ]
     .prop_map(String::from)
+}
+
+/// A name, or one of the contextual words of a kind body (names elsewhere).
+fn kind_ident() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => ident(),
+        1 => pick(&["field", "value", "term", "when", "group", "scope", "one", "of", "min", "key", "help", "eq", "flow", "any"])
+            .prop_map(String::from),
+    ]
 }
 
 fn atom() -> impl Strategy<Value = String> {
@@ -632,6 +648,121 @@ fn decl() -> impl Strategy<Value = String> {
             }),
         3 => (ident(), prop_oneof![Just(String::new()), ident(), string()], proptest::collection::vec(field(), 0..4), pick(&["", ";"]))
             .prop_map(|(k, n, f, semi)| format!("{k}{SEP}{n}{SEP}{{{SEP}{}{SEP}}}{SEP}{semi}", f.join(&SEP.to_string()))),
+        1 => kind_decl(),
+    ]
+}
+
+// ---- kinds (docs/design/kinds.md §1) ----------------------------------------------------
+
+/// `kind name "title"? override_clause? { items }`
+fn kind_decl() -> impl Strategy<Value = String> {
+    (
+        kind_ident(),
+        proptest::option::of(string()),
+        proptest::option::of(string()),
+        proptest::collection::vec((kind_item(), pick(&["", "", ";"])), 0..5),
+        pick(&["", ";"]),
+    )
+        .prop_map(|(n, t, o, items, semi)| {
+            let items: Vec<String> = items.into_iter().map(|(i, s)| format!("{i}{SEP}{s}")).collect();
+            format!(
+                "kind{SEP}{n}{SEP}{}{SEP}{}{SEP}{{{SEP}{}{SEP}}}{SEP}{semi}",
+                t.unwrap_or_default(),
+                o.map(|o| format!("override{SEP}{o}")).unwrap_or_default(),
+                items.join(&SEP.to_string())
+            )
+        })
+}
+
+/// A dimension: names and `1` with exponents, between operators.
+fn dim() -> impl Strategy<Value = String> {
+    let factor =
+        (prop_oneof![4 => kind_ident(), 1 => Just("1".to_string())], power()).prop_map(|(a, p)| format!("{a}{p}"));
+    factor.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            3 => (inner.clone(), pick(&["/", "*", "·", " / ", "×"]), inner.clone()).prop_map(|(a, op, b)| format!("{a}{op}{b}")),
+            1 => (inner.clone(), power()).prop_map(|(d, p)| format!("({IWS}{d}{IWS}){p}")),
+        ]
+    })
+}
+
+fn shape() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => proptest::collection::vec(kind_ident(), 1..4).prop_map(|w| format!("one{SEP}of{SEP}{}", w.join(&format!("{SEP}|{SEP}")))),
+        1 => Just("text".to_string()),
+        4 => (pick(&["", "flow"]), prop_oneof![1 => Just("substance".to_string()), 1 => Just("any".to_string()), 4 => dim()])
+            .prop_map(|(f, d)| format!("{f}{SEP}{d}")),
+    ]
+}
+
+fn guard() -> impl Strategy<Value = String> {
+    proptest::collection::vec((kind_ident(), proptest::option::of(kind_ident())), 1..3).prop_map(|cs| {
+        let cs: Vec<String> = cs
+            .into_iter()
+            .map(|(f, w)| match w {
+                Some(w) => format!("{f}{SEP}={SEP}{w}"),
+                None => f,
+            })
+            .collect();
+        format!("when{SEP}{}", cs.join(&format!("{SEP},{SEP}")))
+    })
+}
+
+/// A field's options and provenance, a value's or a term's clauses.
+fn kind_clauses(field: bool) -> impl Strategy<Value = String> {
+    let clause = prop_oneof![
+        2 => (pick(&["min", "above", "max"]), expr(), proptest::option::of(string()))
+            .prop_map(|(w, e, s)| format!("{w}{SEP}{e}{SEP}{}", s.unwrap_or_default())),
+        1 => string().prop_map(|s| format!("negative{SEP}warn{SEP}{s}")),
+        1 => (proptest::option::of(number()), unit()).prop_map(|(n, u)| match n {
+            Some(n) => format!("key{SEP}{n}{IWS}{u}"),
+            None => format!("key{SEP}{u}"),
+        }),
+        1 => Just(format!("is{SEP}gwp")),
+        1 => string().prop_map(|s| format!("help{SEP}{s}")),
+        1 => (string(), string()).prop_map(|(a, b)| format!("want{SEP}{a}{SEP}example{SEP}{b}")),
+        1 => string().prop_map(|s| format!("eq{SEP}{s}")),
+        2 => provenance(),
+    ];
+    proptest::collection::vec(clause, 0..3).prop_map(move |v| {
+        // Kept to each item's own clauses, mostly (a few stray ones test the errors).
+        let field_only = ["min", "above", "max", "negative", "key", "is"];
+        let keep = |c: &String| {
+            c.len() % 7 == 0
+                || if field {
+                    !c.starts_with("eq")
+                } else {
+                    !field_only.iter().any(|w| c.starts_with(w))
+                }
+        };
+        v.into_iter().filter(keep).collect::<Vec<_>>().join(&SEP.to_string())
+    })
+}
+
+fn kind_item() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (kind_ident(), pick(&["", "?"]), shape(), proptest::option::of(expr()), string(), kind_clauses(true))
+            .prop_map(|(n, q, sh, d, m, c)| {
+                let d = d.map(|d| format!("={SEP}{d}")).unwrap_or_default();
+                format!("field{SEP}{n}{SEP}{q}{SEP}:{SEP}{sh}{SEP}{d}{SEP}{m}{SEP}{c}")
+            }),
+        3 => (kind_ident(), proptest::option::of(shape()), expr(), string(), kind_clauses(false), proptest::option::of(guard()))
+            .prop_map(|(n, sh, e, m, c, g)| {
+                let sh = sh.map(|s| format!(":{SEP}{s}")).unwrap_or_default();
+                format!("value{SEP}{n}{SEP}{sh}{SEP}={SEP}{e}{SEP}{m}{SEP}{c}{SEP}{}", g.unwrap_or_default())
+            }),
+        2 => (expr(), string(), kind_clauses(false), proptest::option::of(guard()))
+            .prop_map(|(e, m, c, g)| format!("term{SEP}{e}{SEP}{m}{SEP}{c}{SEP}{}", g.unwrap_or_default())),
+        1 => (proptest::collection::vec(proptest::collection::vec(kind_ident(), 1..3), 2..4), string(), proptest::option::of(string()))
+            .prop_map(|(sets, m, h)| {
+                let sets: Vec<String> = sets.into_iter().map(|s| s.join(&SEP.to_string())).collect();
+                let h = h.map(|h| format!("help{SEP}{h}")).unwrap_or_default();
+                format!("one{SEP}of{SEP}{}{SEP}{m}{SEP}{h}", sets.join(&format!("{SEP}|{SEP}")))
+            }),
+        2 => (pick(&["group", "part", "scope", "gas"]), prop_oneof![3 => kind_ident(), 1 => (0u32..10).prop_map(|n| n.to_string())], proptest::option::of(guard()))
+            .prop_map(|(w, v, g)| format!("{w}{SEP}{v}{SEP}{}", g.unwrap_or_default())),
+        1 => (kind_ident(), string(), guard()).prop_map(|(c, t, g)| format!("flag{SEP}{c}{SEP}{t}{SEP}{g}")),
+        1 => string().prop_map(|s| format!("notation{SEP}help{SEP}{s}")),
     ]
 }
 
@@ -698,7 +829,7 @@ const SNIPPETS: &[&str] = &[
     " ", "\n", "\t", "\r\n", "\u{FEFF}", "(", ")", "{", "}", "/", "*", "+", "-", "−", "×", "·", "^", "²", "³", "⁻",
     "₂", ".", ",", ";", ":", "=", "==", "\"", "\\", "#", "//", "/*", "*/", "0", "1", "9", ".5", "e", "E", "10^", "t",
     "a", "%", "µ", "°", "é", "_", "to", "let", "from", "also", "parts", "allow", "within", "known", "assumed",
-    "display", "prefixes", "unit", "x", "\u{00A0}", "€", "\u{0}",
+    "display", "prefixes", "unit", "x", "\u{00A0}", "€", "\u{0}", "kind", "field", "when", "?", "|",
 ];
 
 #[derive(Clone, Debug)]
@@ -850,6 +981,21 @@ fn random_programs_n(cases: u32) {
     run(cases, program, &T, 0.2, |p| compare(&p));
 }
 
+/// Programs of `kind` declarations only (docs/design/kinds.md §1).
+#[test]
+fn random_kinds() {
+    random_kinds_n(cases(300));
+}
+
+fn random_kinds_n(cases: u32) {
+    static T: Tally = Tally::new("random kinds");
+    let program = || {
+        (proptest::collection::vec(kind_decl(), 1..3), any::<u64>())
+            .prop_map(|(d, seed)| render(&d.join(&format!("{SEP}\n")), seed))
+    };
+    run(cases, program, &T, 0.1, |p| compare(&p));
+}
+
 #[test]
 fn random_expressions() {
     random_expressions_n(cases(1000));
@@ -940,6 +1086,7 @@ fn mutated_whole_examples_n(cases: u32) {
 fn long_run() {
     let n = cases(LONG_CASES);
     random_programs_n(n);
+    random_kinds_n(n);
     random_expressions_n(n);
     mutated_random_programs_n(n);
     mutated_files_n(n);
