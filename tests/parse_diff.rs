@@ -728,7 +728,7 @@ fn kind_clauses(field: bool) -> impl Strategy<Value = String> {
         // Kept to each item's own clauses, mostly (a few stray ones test the errors).
         let field_only = ["min", "above", "max", "negative", "key", "is"];
         let keep = |c: &String| {
-            c.len() % 7 == 0
+            c.len().is_multiple_of(7)
                 || if field {
                     !c.starts_with("eq")
                 } else {
