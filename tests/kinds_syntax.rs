@@ -121,6 +121,14 @@ fn contextual_words_stay_names() {
 }
 
 #[test]
+fn words_of_shapes_may_be_dimensions() {
+    // `one` not followed by `of` is a dimension named `one`.
+    same("kind x { field a : one \"m\"; field b : one^2/of \"m\" }\n");
+    // A comment after a dimension: `//` is no operator there.
+    same("kind x { field a : mass // c\n \"m\" }\n");
+}
+
+#[test]
 fn kind_is_a_keyword() {
     let p = parse_pest_only(SRC, "let kind = 1 t\n");
     assert!(!p.diags.is_empty());

@@ -70,6 +70,7 @@ pub(super) fn rule_words(r: Rule) -> &'static str {
         | Rule::w_field
         | Rule::w_value
         | Rule::w_term
+        | Rule::w_one
         | Rule::w_flag
         | Rule::w_notation
         | Rule::w_group

@@ -694,11 +694,15 @@ impl Parser<'_> {
     /// `shape = { w_one ~ w_of ~ ident ~ ("|" ~ ident)* | w_text | w_flow? ~ (w_substance | w_any | dim_expr) }`
     fn shape(&mut self) -> Option<Shape> {
         let start = self.pos;
-        let (kind, end) = if self.word("one") {
+        // `one` not followed by `of` is a dimension's name (the first choice fails).
+        let one_of = self.word("one") && {
             self.skip();
-            if !self.word("of") {
-                return None;
+            self.word("of") || {
+                self.pos = start;
+                false
             }
+        };
+        let (kind, end) = if one_of {
             self.skip();
             let mut words = vec![self.ident()?];
             loop {
@@ -736,79 +740,96 @@ impl Parser<'_> {
         })
     }
 
-    /// `dim_expr = ${ dim_factor ~ (iws* ~ unit_op ~ iws* ~ dim_factor)* }` with
-    /// `dim_factor = ${ (ident | dim_one | "(" ~ iws* ~ dim_expr ~ iws* ~ ")") ~ unit_power? }`.
+    /// `dim_expr = ${ dim_factor ~ (iws* ~ unit_op ~ iws* ~ dim_factor)* }`, as
+    /// `Builder::dim_expr` builds it; `None` (nothing to undo but `pos`) when it
+    /// does not match.
     fn dim_expr(&mut self) -> Option<UnitExpr> {
         if !self.enter() {
             return None;
         }
+        let r = self.dim_expr_inner();
+        self.leave();
+        r
+    }
+
+    fn dim_expr_inner(&mut self) -> Option<UnitExpr> {
         let start = self.pos;
-        let mut factors = Vec::new();
-        let mut divide = false;
+        let mut factors = vec![self.dim_factor()?];
         loop {
-            let fs = self.pos;
-            let base = if let Some(id) = self.ident() {
-                UnitBase::Atom(id.name)
-            } else if self.here() == Some(b'1') && !self.at(self.pos + 1).is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-                UnitBase::Atom("1".into())
-            } else if self.here() == Some(b'(') {
-                self.pos += 1;
-                self.open();
-                self.iws();
-                let g = self.dim_expr()?;
-                self.iws();
-                if self.here() != Some(b')') {
-                    return None;
-                }
-                self.pos += 1;
-                self.close();
-                UnitBase::Group(Box::new(g))
-            } else {
-                return None;
-            };
-            let mut exp = Rat::ONE;
-            if let Some((ps, pe)) = self.unit_power() {
-                let text = self.slice(ps, pe);
-                if text.ends_with("/0") {
-                    return None;
-                }
-                exp = parse_power(text)?;
-            }
-            if divide {
-                exp = exp.negated();
-            }
-            factors.push(UnitFactor {
-                base,
-                exp,
-                span: self.span(fs, self.pos),
-            });
             let before = self.pos;
             self.iws();
-            let op = match self.here() {
-                Some(b'/') => Some(1),
-                Some(b'*') => Some(1),
-                _ if self.starts("·") => Some("·".len()),
-                _ if self.starts("×") => Some("×".len()),
-                _ => None,
+            let n = match self.here() {
+                Some(b'/' | b'*') => 1,
+                _ if self.starts("·") => "·".len(),
+                _ if self.starts("×") => "×".len(),
+                _ => 0,
             };
-            match op {
-                Some(n) => {
-                    divide = self.here() == Some(b'/');
-                    self.pos += n;
-                    self.iws();
-                }
-                None => {
-                    self.pos = before;
-                    break;
-                }
+            if n == 0 {
+                self.pos = before;
+                break;
             }
+            let divide = self.here() == Some(b'/');
+            self.pos += n;
+            self.iws();
+            // The repetition's group fails as a whole: back to before the blanks.
+            let Some(mut f) = self.dim_factor() else {
+                self.pos = before;
+                break;
+            };
+            if divide {
+                f.exp = f.exp.negated();
+            }
+            factors.push(f);
         }
-        self.leave();
         Some(UnitExpr {
             scale: None,
             text: None,
             factors,
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// `dim_factor = ${ (ident | dim_one | "(" ~ iws* ~ dim_expr ~ iws* ~ ")") ~ unit_power? }`
+    /// with `dim_one = @{ "1" ~ !ASCII_DIGIT }`; `pos` restored when it does not match.
+    fn dim_factor(&mut self) -> Option<UnitFactor> {
+        let start = self.pos;
+        let base = if let Some(id) = self.ident() {
+            UnitBase::Atom(id.name)
+        } else if self.here() == Some(b'1') && !self.at(self.pos + 1).is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+            UnitBase::Atom("1".into())
+        } else if self.here() == Some(b'(') {
+            self.pos += 1;
+            self.open();
+            self.iws();
+            let g = self.dim_expr();
+            self.iws();
+            match g {
+                Some(g) if self.here() == Some(b')') => {
+                    self.pos += 1;
+                    self.close();
+                    UnitBase::Group(Box::new(g))
+                }
+                _ => {
+                    self.close();
+                    self.pos = start;
+                    return None;
+                }
+            }
+        } else {
+            return None;
+        };
+        let mut exp = Rat::ONE;
+        if let Some((s, e)) = self.unit_power() {
+            let written = self.slice(s, e);
+            match parse_power(written) {
+                Some(r) if !written.ends_with("/0") => exp = r,
+                _ => self.bad = true,
+            }
+        }
+        Some(UnitFactor {
+            base,
+            exp,
             span: self.span(start, self.pos),
         })
     }
