@@ -1,7 +1,8 @@
 //! Derives the keyword list from the grammar, so a new keyword is written in one
 //! file (`grammar/carbon.pest`): the words of its `keyword` rule become
 //! `KEYWORDS`, and the keyword that opens each `*_decl` rule becomes one of
-//! `DECLARATIONS` (see `src/syntax/keywords.rs`, which includes the result).
+//! `DECLARATIONS`, and every other word literal one of `CONTEXTUAL` (see
+//! `src/syntax/keywords.rs`, which includes the result).
 //! `tests/keywords.rs` checks the result against the grammar read by `pest_meta`.
 
 use std::fmt::Write as _;
@@ -22,6 +23,7 @@ fn main() {
             Some(first.strip_prefix("kw_")?.to_string())
         })
         .collect();
+    let contextual = contextual_words(&grammar, &keywords);
     let mut out = String::new();
     let list = |out: &mut String, name: &str, doc: &str, words: &[String]| {
         let _ = writeln!(out, "{doc}\npub const {name}: &[&str] = &[");
@@ -42,6 +44,12 @@ fn main() {
         "/// The keywords that begin a declaration (the first word of each `*_decl`\n/// rule): the REPL tells a declaration from an expression by them.",
         &declarations,
     );
+    list(
+        &mut out,
+        "CONTEXTUAL",
+        "/// Words the grammar writes that are not keywords: they stay names wherever a\n/// name fits (`display` in a dimension, the IPCC notation keys, the words of a\n/// kind's body). Every word literal of the grammar that is not a keyword.",
+        &contextual,
+    );
     let dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(Path::new(&dir).join("keywords.rs"), out).expect("OUT_DIR is writable");
 }
@@ -59,4 +67,20 @@ fn keyword_rule(grammar: &str) -> Vec<String> {
     let body = &text[text.find('{').map_or(0, |i| i + 1)..];
     let choice = &body[..body.find('~').unwrap_or(body.len())];
     choice.split('"').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// The word literals of the grammar (two or more letters or `_`, comments left
+/// out) that are not keywords, in the order they first appear.
+fn contextual_words(grammar: &str, keywords: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in grammar.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        for w in code.split('"').skip(1).step_by(2) {
+            let word = w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+            if word && !keywords.iter().any(|k| k == w) && !out.iter().any(|o| o == w) {
+                out.push(w.to_string());
+            }
+        }
+    }
+    out
 }

@@ -1,5 +1,5 @@
 //! The words of the language, in one place. `grammar/carbon.pest` defines the
-//! keywords and `build.rs` derives `KEYWORDS` and `DECLARATIONS` from it;
+//! keywords and `build.rs` derives `KEYWORDS`, `DECLARATIONS` and `CONTEXTUAL` from it;
 //! `tests/keywords.rs` reads the grammar and fails when these lists, the fuzz
 //! dictionary (`fuzz/dict.sh`) or REPL completion disagree with it.
 //!
@@ -7,48 +7,8 @@
 //! errors' hints and help (`… is a keyword of the language`), REPL completion and
 //! the name resolver (the balance's own names, below).
 
-// KEYWORDS and DECLARATIONS, derived from the grammar by build.rs.
+// KEYWORDS, DECLARATIONS and CONTEXTUAL, derived from the grammar by build.rs.
 include!(concat!(env!("OUT_DIR"), "/keywords.rs"));
-
-/// Words the grammar writes that are not keywords: they stay names wherever a
-/// name fits. `display` (in a dimension) and the IPCC notation keys (followed by
-/// a string, a field's figure).
-pub const CONTEXTUAL: &[&str] = &[
-    "display",
-    "NE",
-    "NO",
-    "IE",
-    "NA",
-    // The words of a kind body (`kind_decl`): names everywhere else.
-    "field",
-    "value",
-    "term",
-    "one",
-    "of",
-    "text",
-    "flow",
-    "substance",
-    "any",
-    "min",
-    "above",
-    "max",
-    "negative",
-    "warn",
-    "key",
-    "is",
-    "gwp",
-    "help",
-    "want",
-    "example",
-    "eq",
-    "group",
-    "part",
-    "scope",
-    "gas",
-    "flag",
-    "notation",
-    "when",
-];
 
 /// Names of the balance itself: names to the grammar, but no declaration may
 /// take them (`carbon::names::reserved`).
