@@ -517,23 +517,7 @@ impl Builder {
                         match x.as_rule() {
                             Rule::ident | Rule::dim_one => base = Some(UnitBase::Atom(x.as_str().into())),
                             Rule::dim_expr => base = Some(UnitBase::Group(Box::new(self.dim_expr(x)?))),
-                            Rule::unit_power => {
-                                exp = parse_power(x.as_str())
-                                    .filter(|_| !x.as_str().ends_with("/0"))
-                                    .ok_or_else(|| {
-                                        Diag::error(
-                                            "carbon::units::exponent",
-                                            format!(
-                                                "the exponent `{}` is not a small whole number or fraction",
-                                                x.as_str()
-                                            ),
-                                        )
-                                        .at(
-                                            self.span(&x),
-                                            "exponents of dimensions must be small whole numbers or fractions",
-                                        )
-                                    })?
-                            }
+                            Rule::unit_power => exp = self.exponent(&x, "dimensions")?,
                             _ => {}
                         }
                     }
@@ -917,6 +901,28 @@ impl Builder {
         })
     }
 
+    /// The exponent of a `unit_power` of `units` or `dimensions`.
+    fn exponent(&self, q: &Pair<Rule>, of: &str) -> Built<Rat> {
+        let qs = self.span(q);
+        if q.as_str().ends_with("/0") {
+            return Err(Diag::error(
+                "carbon::units::exponent",
+                format!("the exponent `{}` divides by zero", q.as_str()),
+            )
+            .at(qs, "a fraction with a zero denominator"));
+        }
+        parse_power(q.as_str()).ok_or_else(|| {
+            Diag::error(
+                "carbon::units::exponent",
+                format!("the exponent `{}` is too large", q.as_str()),
+            )
+            .at(
+                qs,
+                format!("exponents of {of} must be small whole numbers or fractions"),
+            )
+        })
+    }
+
     fn unit_factor(&self, p: Pair<Rule>) -> Built<UnitFactor> {
         let span = self.span(&p);
         let mut base = None;
@@ -935,23 +941,7 @@ impl Builder {
                     g.text = Some(text);
                     base = Some(UnitBase::Group(Box::new(g)));
                 }
-                Rule::unit_power => {
-                    let qs = self.span(&q);
-                    if q.as_str().ends_with("/0") {
-                        return Err(Diag::error(
-                            "carbon::units::exponent",
-                            format!("the exponent `{}` divides by zero", q.as_str()),
-                        )
-                        .at(qs, "a fraction with a zero denominator"));
-                    }
-                    exp = parse_power(q.as_str()).ok_or_else(|| {
-                        Diag::error(
-                            "carbon::units::exponent",
-                            format!("the exponent `{}` is too large", q.as_str()),
-                        )
-                        .at(qs, "exponents of units must be small whole numbers or fractions")
-                    })?;
-                }
+                Rule::unit_power => exp = self.exponent(&q, "units")?,
                 _ => {}
             }
         }

@@ -97,17 +97,7 @@ impl Parser<'_> {
         let mut prov = Provenance::default();
         loop {
             self.skip();
-            if self.kw("from") {
-                self.citations(&mut prov.from)?;
-            } else if self.kw("assumed") {
-                // assumed_clause = { kw_assumed ~ string }
-                self.pos += "assumed".len();
-                self.skip();
-                prov.assumed = Some(Box::new(self.string()?));
-            } else if self.kw("allow") {
-                let a = self.allow_clause()?;
-                prov.allow.push(a);
-            } else {
+            if !self.provenance_clause(&mut prov)? {
                 return Some(prov);
             }
         }
@@ -935,6 +925,7 @@ impl Parser<'_> {
         if self.kw("from") {
             self.citations(&mut prov.from)?;
         } else if self.kw("assumed") {
+            // assumed_clause = { kw_assumed ~ string }
             self.pos += "assumed".len();
             self.skip();
             prov.assumed = Some(Box::new(self.string()?));
