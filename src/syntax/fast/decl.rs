@@ -543,12 +543,7 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.skip();
-            let expr = self.expr()?.0;
-            self.skip();
-            let meaning = self.string()?;
-            let opts = self.kind_opts()?;
-            let guard = self.guard()?;
-            let end = span::kind_opts_end(&meaning, &opts, guard.as_ref());
+            let (expr, meaning, opts, guard, end) = self.kind_formula()?;
             return Some(KindItem::Value(Box::new(KindValue {
                 name,
                 shape,
@@ -561,12 +556,7 @@ impl Parser<'_> {
         }
         if self.word("term") {
             self.skip();
-            let expr = self.expr()?.0;
-            self.skip();
-            let meaning = self.string()?;
-            let opts = self.kind_opts()?;
-            let guard = self.guard()?;
-            let end = span::kind_opts_end(&meaning, &opts, guard.as_ref());
+            let (expr, meaning, opts, guard, end) = self.kind_formula()?;
             return Some(KindItem::Term(Box::new(KindTerm {
                 expr,
                 meaning,
@@ -899,6 +889,19 @@ impl Parser<'_> {
             example,
             span: span::ending(self.span(start, start), end),
         })
+    }
+
+    /// What a kind's `value` (after its `=`) and `term` share: the expression,
+    /// its meaning, options and guard, and where the item ends.
+    #[allow(clippy::type_complexity)]
+    fn kind_formula(&mut self) -> Option<(Expr, (String, Span), KindOpts, Option<Guard>, u32)> {
+        let expr = self.expr()?.0;
+        self.skip();
+        let meaning = self.string()?;
+        let opts = self.kind_opts()?;
+        let guard = self.guard()?;
+        let end = span::kind_opts_end(&meaning, &opts, guard.as_ref());
+        Some((expr, meaning, opts, guard, end))
     }
 
     /// `kind_opts = { (eq_clause | help_clause | want_clause | from_clause | assumed_clause | allow_clause)* }`
