@@ -799,19 +799,7 @@ impl Parser<'_> {
         } else {
             return None;
         };
-        let mut exp = Rat::ONE;
-        if let Some((s, e)) = self.unit_power() {
-            let written = self.slice(s, e);
-            match parse_power(written) {
-                Some(r) if !written.ends_with("/0") => exp = r,
-                _ => self.bad = true,
-            }
-        }
-        Some(UnitFactor {
-            base,
-            exp,
-            span: self.span(start, self.pos),
-        })
+        Some(self.factor_with_power(base, start))
     }
 
     /// `field_opt`, `Some(None)` when none is here (nothing consumed).

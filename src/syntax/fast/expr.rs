@@ -73,6 +73,12 @@ impl Parser<'_> {
         } else {
             UnitBase::Group(Box::new(self.unit_group()?))
         };
+        Some(self.factor_with_power(base, start))
+    }
+
+    /// A unit or dimension factor from `start`: `base` with the `unit_power` that
+    /// follows, if any (a power the builder would refuse marks the parse bad).
+    pub(super) fn factor_with_power(&mut self, base: UnitBase, start: usize) -> UnitFactor {
         let mut exp = Rat::ONE;
         if let Some((s, e)) = self.unit_power() {
             let written = self.slice(s, e);
@@ -81,11 +87,11 @@ impl Parser<'_> {
                 _ => self.bad = true,
             }
         }
-        Some(UnitFactor {
+        UnitFactor {
             base,
             exp,
             span: self.span(start, self.pos),
-        })
+        }
     }
 
     /// `unit_group = ${ "(" ~ iws* ~ (number ~ iws*)? ~ unit_expr ~ iws* ~ ")" }`,
