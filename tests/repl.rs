@@ -207,20 +207,11 @@ fn help_lists_every_command() {
 #[test]
 fn piped_stdin_end_to_end() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
+
     let dir = std::env::temp_dir().join(format!("carbon-pipe-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let saved = dir.join("out.carbon");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
-        .args(["repl", "examples/yongning.carbon"])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("CARBON_HISTORY", dir.join("history"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
+    let mut child = common::repl_child("examples/yongning.carbon", &dir);
     let script = format!(
         "sinks to tCO2e/a\ncoal.amount = 1200 t\nstand extra {{\n  area 10 hm2; volume 100 m3/hm2; a 5 t/hm2; b 0.7 t/m3\n  carbon 0.47 tC/t; method stock_as_removal\n}}\n:save {}\n:quit\nnet\n",
         saved.display()

@@ -6,7 +6,7 @@
 //! tests/repl_pty.rs.
 
 mod common;
-use common::{root, scratch};
+use common::{repl_child, root, scratch};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -17,16 +17,7 @@ struct Run {
 }
 
 fn repl(file: &str, script: &[u8], dir: &std::path::Path) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
-        .args(["repl", file])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("CARBON_HISTORY", dir.join("history"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
+    let mut child = repl_child(file, dir);
     child.stdin.take().unwrap().write_all(script).unwrap();
     let out = child.wait_with_output().unwrap();
     Run {
@@ -39,16 +30,7 @@ fn repl(file: &str, script: &[u8], dir: &std::path::Path) -> Run {
 #[test]
 fn a_closed_stdout_ends_the_session_quietly() {
     let dir = scratch("closed-stdout");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carbon"))
-        .args(["repl", "examples/yongning.carbon"])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("CARBON_HISTORY", dir.join("history"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
+    let mut child = repl_child("examples/yongning.carbon", &dir);
     // The reader goes away before anything is written (`| head -0`).
     drop(child.stdout.take());
     let script = ":explain sinks\n".repeat(50);

@@ -68,6 +68,20 @@ pub fn command() -> Command {
     c
 }
 
+/// `carbon repl FILE` started with every stream piped and its history kept in
+/// `dir` (not the user's).
+#[allow(dead_code)] // not every test file starts a REPL
+pub fn repl_child(file: &str, dir: &Path) -> std::process::Child {
+    command()
+        .args(["repl", file])
+        .env("CARBON_HISTORY", dir.join("history"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the carbon binary runs")
+}
+
 pub fn carbon(args: &[&str]) -> Output {
     let out = command()
         .args(args)
