@@ -132,9 +132,29 @@ pub const CODES: &[Code] = &[
         explain: "Example: `emision boiler { … }`.\nFix: use one of the kinds (energy, transport, gas, emission, capture, removal, cover, stand, offset, …); the help lists them.",
     },
     Code {
-        code: "carbon::kinds::unsupported",
-        summary: "a `kind` declaration, which is not supported yet",
-        explain: "Example: `kind landfill { field waste : mass \"…\" … }`.\nDeclaring kinds in the language is coming (issue 17); the grammar reads them already.\nFix: use one of the built-in kinds (energy, transport, gas, emission, cover, stand, capture, removal, offset).",
+        code: "carbon::kinds::duplicate",
+        summary: "a kind declared twice, a kind named like a built-in one, or a kind with two fields or a field and a value of one name",
+        explain: "Example: `kind pond { field area : length^2 \"…\"  field area : length^2 \"…\" … }`.\nFix: give each kind, and each field and value of a kind, its own name.",
+    },
+    Code {
+        code: "carbon::kinds::unknown_name",
+        summary: "a name in a kind that is neither one of its fields or values nor a global name",
+        explain: "Example: `value methane = area * rtae \"…\"` where the field is `rate`.\nInside a kind, a bare name is the kind's own field or value first, then a global name (`co2_per_c`, a `let`).\nFix: correct the name; the help suggests the nearest field or value.",
+    },
+    Code {
+        code: "carbon::kinds::no_term",
+        summary: "a kind with no term, or a use for which none of its kind's terms applies",
+        explain: "Example: every `term` of a kind has `when share`, and a use gives no `share`.\nA use contributes the first term whose `when` holds.\nFix: give the use what a term needs, or add a last term without `when`.",
+    },
+    Code {
+        code: "carbon::kinds::place",
+        summary: "a kind's group, part, flag or shape that the balance does not have",
+        explain: "Example: `group outside`.\nThe groups of Eq. 1 are above, under, sinks, sold and purchased; the parts of C_above mining, residential, road and agricultural; the flags stock_as_removal.\nFix: name one of them, or a `one of` field whose words are among them.",
+    },
+    Code {
+        code: "carbon::kinds::broken",
+        summary: "a use of a kind that has errors",
+        explain: "Example: `pond north { … }` where the kind `pond` has two fields `area`.\nThe use is not checked field by field: the kind's errors come first.\nFix: correct the kind's declaration.",
     },
     Code {
         code: "carbon::names::missing_name",
@@ -186,6 +206,11 @@ pub const CODES: &[Code] = &[
         code: "carbon::check::missing_field",
         summary: "a required field is missing",
         explain: "Example: `emission boiler { land mining }` without `amount`.\nFix: add the field the message names.",
+    },
+    Code {
+        code: "carbon::check::unused_field",
+        summary: "a field that the use's method (the term its kind selects) does not use",
+        explain: "Example: `forest north { method gain  increment … previous … }`: `previous` is for `method stock_difference`.\nA figure that does not enter the balance would look as if it did.\nFix: remove the field, or choose the method that uses it.",
     },
     Code {
         code: "carbon::check::conflicting_fields",

@@ -83,6 +83,8 @@ pub enum Kind {
     Offset,
     /// A plausible range for one field of one kind (the prelude states them).
     Range,
+    /// A kind declared in the language (`kind forest { … }`), by its name.
+    User(&'static str),
 }
 
 /// What a field holds.
@@ -152,6 +154,7 @@ impl Kind {
             Kind::Removal => "removal",
             Kind::Offset => "offset",
             Kind::Range => "range",
+            Kind::User(w) => w,
         }
     }
 
@@ -170,6 +173,7 @@ impl Kind {
             Kind::Removal => "removal term",
             Kind::Offset => "offset term",
             Kind::Range => "range term",
+            Kind::User(_) => "term",
         }
     }
 
@@ -183,7 +187,7 @@ impl Kind {
             Kind::Energy | Kind::Transport | Kind::Emission => Some(Group::Above),
             Kind::Gas => Some(Group::Under),
             Kind::Cover | Kind::Stand | Kind::Capture | Kind::Removal => Some(Group::Sinks),
-            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range => None,
+            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
         }
     }
 
@@ -197,7 +201,7 @@ impl Kind {
             Kind::Emission => "Eq. 2",
             Kind::Capture | Kind::Removal => "Eq. 6",
             Kind::Offset => "Eq. 1",
-            Kind::Inventory | Kind::Gwp | Kind::Range => "",
+            Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => "",
         }
     }
 
@@ -344,6 +348,8 @@ impl Kind {
                 q("purchased", false, "offsets purchased, C_c"),
                 note,
             ],
+            // Its fields are its template's (names::kinds).
+            Kind::User(_) => vec![],
         }
     }
 }

@@ -169,7 +169,7 @@ impl<T: Table> Checker<'_, T> {
                             (self.want.take(), u.factors.first().map(|f| &f.base))
                         {
                             if d.code == "carbon::units::unknown" {
-                                let (words, example) = rule_want(rule);
+                                let (words, example) = rule_want(self.res, rule);
                                 let unit = example.split_whitespace().nth(1).unwrap_or("");
                                 // (Looked up once a spelling and kind: `fits` reads the
                                 // checker, so the memo is filled after.)

@@ -21,7 +21,7 @@ use rules::rule_want;
 use crate::diag::Diag;
 use crate::domain::Kind;
 use crate::ir::{At, Chained, Ir, IrOp, SymId};
-use crate::names::{DimRule, Resolved, SymKind};
+use crate::names::{DimRule, PatternDim, Resolved, SymKind};
 use crate::number;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnitBase};
@@ -142,10 +142,6 @@ struct Checker<'a, T: Table> {
     /// its rule, for the help on an unknown unit (the dimension the field expects).
     want: Option<DimRule>,
 }
-
-/// How many `DimRule`s there are at most (`Checker::rules` is indexed by them).
-const RULES: usize = 16;
-const _: () = assert!((DimRule::Co2e as usize) < RULES, "a DimRule beyond RULES");
 
 /// What every checker of a program shares, found once.
 struct Setup {
@@ -338,7 +334,7 @@ impl<'a, T: Table> Checker<'a, T> {
         else {
             return;
         };
-        let at = dim.index() * RULES + sym.rule as usize;
+        let at = dim.index() * (DimRule::BUILTIN + self.res.patterns.len()) + sym.rule.index();
         let ok = match self.rules.get(at) {
             Some(1) => true,
             Some(2) => false,

@@ -79,7 +79,44 @@ pub fn check_with(res: Resolved, units: Units, threads: usize, quiet: usize) -> 
     check_on(res, units, threads, quiet, None)
 }
 
-fn check_on(
+fn check_on(res: Resolved, units: Units, threads: usize, quiet: usize, table: Option<Results>) -> (Program, Vec<Diag>) {
+    let (mut p, diags) = check_all(res, units, threads, quiet, table);
+    // The declared kinds' probes are checked, never evaluated.
+    for k in &p.res.kind_checks {
+        for &id in &k.probe {
+            if let Some(c) = p.checked.get_mut(id as usize) {
+                c.code = None;
+            }
+        }
+    }
+    let diags = once_per_kind(diags, &p.res.kind_checks);
+    (p, diags)
+}
+
+/// An error inside a declared kind's formulas is found by its probe and again
+/// by each use: kept once (uses give the same labels, inside the kind).
+fn once_per_kind(diags: Vec<Diag>, kinds: &[crate::names::KindCheck]) -> Vec<Diag> {
+    if kinds.is_empty() {
+        return diags;
+    }
+    let inside = |s: crate::source::Span| {
+        kinds
+            .iter()
+            .any(|k| k.span.src == s.src && k.span.start <= s.start && s.end <= k.span.end)
+    };
+    let mut seen: rustc_hash::FxHashSet<(&'static str, Vec<(u32, u32)>)> = Default::default();
+    diags
+        .into_iter()
+        .filter(|d| {
+            if d.labels.is_empty() || !d.labels.iter().all(|l| inside(l.span)) {
+                return true;
+            }
+            seen.insert((d.code, d.labels.iter().map(|l| (l.span.start, l.span.end)).collect()))
+        })
+        .collect()
+}
+
+fn check_all(
     mut res: Resolved,
     mut units: Units,
     threads: usize,

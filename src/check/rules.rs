@@ -208,12 +208,31 @@ impl<T: Table> Checker<'_, T> {
             }
             DimRule::Co2eRate => eq(&[(b.co2e, 1), (b.time, -1)]),
             DimRule::Co2e => eq(&[(b.co2e, 1)]),
+            DimRule::Pattern(i) => {
+                let Some(p) = self.res.patterns.get(i as usize) else {
+                    return true;
+                };
+                // `flow x`: x, or x per time.
+                let per_time = |x: &Dim| match b.time {
+                    Some(t) => x.times_base(t, Rat::int(-1)).is_some_and(|y| y == *d),
+                    None => false,
+                };
+                match &p.what {
+                    PatternDim::Any => true,
+                    PatternDim::Substance => {
+                        let d = if p.flow && amount_or_rate { rest } else { *d };
+                        self.single_base(&d)
+                            .is_some_and(|x| Some(x) != b.mass && Some(x) != b.length && Some(x) != b.time)
+                    }
+                    PatternDim::Dim(want) => *d == *want || (p.flow && per_time(want)),
+                }
+            }
         }
     }
 
     pub(super) fn rule_error(&mut self, id: SymId, ir: &Ir, d: &Dim) {
         let sym = &self.res.syms[id as usize];
-        let (want, example) = rule_want(sym.rule);
+        let (want, example) = rule_want(self.res, sym.rule);
         let got = self.units.describe_dim(d);
         let mut diag = if matches!(sym.kind, SymKind::Derived { .. }) {
             // Point at the operands the derived value is computed from.
@@ -302,8 +321,12 @@ impl<T: Table> Checker<'_, T> {
 }
 
 /// What a rule asks for, in words, and an example value.
-pub(super) fn rule_want(rule: DimRule) -> (&'static str, &'static str) {
+pub(super) fn rule_want(res: &Resolved, rule: DimRule) -> (&'static str, &'static str) {
     match rule {
+        DimRule::Pattern(i) => res
+            .patterns
+            .get(i as usize)
+            .map_or(("anything", ""), |p| (p.want, p.example)),
         DimRule::Any => ("anything", ""),
         DimRule::Area => ("an area", "10 hm2"),
         DimRule::Time => ("a duration", "1 a"),

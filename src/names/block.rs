@@ -4,8 +4,34 @@ use super::*;
 
 impl Namer {
     pub(super) fn declare_block(&mut self, b: &mut ast::BlockDecl) {
-        let Some(kind) = Kind::from_word(&b.kind.name) else {
-            let words: Vec<&str> = Kind::ALL.iter().map(|k| k.word()).collect();
+        let declared = self.kind_ix.get(b.kind.name.as_str()).copied();
+        let kind = match (Kind::from_word(&b.kind.name), declared) {
+            (Some(k), _) => Some(k),
+            (None, Some(t)) => Some(Kind::User(self.kinds[t as usize].name)),
+            (None, None) if self.broken_kinds.contains(&b.kind.name) => {
+                self.diags.push(
+                    Diag::error(
+                        "carbon::kinds::broken",
+                        format!("the kind `{}` has errors (see above)", b.kind.name),
+                    )
+                    .at(b.kind.span, "a use of a kind with errors")
+                    .help("fix the kind's declaration; its uses are checked once it has no errors"),
+                );
+                return;
+            }
+            (None, None) if self.streaming && !self.finishing => {
+                // Perhaps a kind declared further on: declared at `finish`.
+                self.parked.push(b.clone());
+                return;
+            }
+            (None, None) => None,
+        };
+        let Some(kind) = kind else {
+            let words: Vec<&str> = Kind::ALL
+                .iter()
+                .map(|k| k.word())
+                .chain(self.kinds.iter().map(|t| t.name))
+                .collect();
             let mut d = Diag::error(
                 "carbon::names::unknown_kind",
                 format!("unknown kind of declaration `{}`", b.kind.name),
@@ -96,6 +122,10 @@ impl Namer {
         // "missing" error would only repeat the did-you-mean.
         let mut near: Vec<String> = Vec::new();
         let mut range_target: Option<(Kind, String)> = None;
+        // A use of a declared kind: the word and the span of each field given.
+        let user = matches!(kind, Kind::User(_));
+        let mut given_words: Vec<Option<&'static str>> = if user { vec![None; specs.len()] } else { Vec::new() };
+        let mut spans: Vec<Option<Span>> = if user { vec![None; specs.len()] } else { Vec::new() };
         // Every `allow` of the block, wherever it is written (before the fields,
         // between them, in a field's clauses): each silences its code on the
         // whole declaration, its term and its fields.
@@ -131,6 +161,9 @@ impl Namer {
                 match specs.iter().position(|s| s.name == fname) {
                     Some(j) => {
                         matched |= 1u64.checked_shl(j as u32).unwrap_or(0);
+                        if let Some(s) = spans.get_mut(j) {
+                            *s = Some(f.name.span);
+                        }
                         specs.get(j).cloned()
                     }
                     None => None,
@@ -178,6 +211,11 @@ impl Namer {
                         _ => None,
                     };
                     match w.and_then(|w| words.iter().copied().find(|x| *x == w)) {
+                        Some(w) if user => {
+                            if let Some(j) = specs.iter().position(|s| s.name == fname) {
+                                given_words[j] = Some(w);
+                            }
+                        }
                         Some(w) => match fname {
                             "land" => info.land = Land::from_word(w),
                             "group" => {
@@ -203,7 +241,7 @@ impl Namer {
                             self.diags.push(d);
                         }
                     }
-                    if fname == "method" && !f.prov.is_empty() {
+                    if (fname == "method" || user) && !f.prov.is_empty() {
                         // A method's reason is shown with the term.
                         let p = self.prov(&f.prov);
                         if let Some(a) = p.assumed {
@@ -332,6 +370,13 @@ impl Namer {
                         dotted(&name, fname)
                     };
                     let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    if let Some(t) = self.template_of(kind) {
+                        if let Some(tf) = t.fields.iter().find(|x| x.name == fname) {
+                            if let kinds::TShape::Quantity(rule) = tf.shape {
+                                self.syms[id as usize].rule = rule;
+                            }
+                        }
+                    }
                     self.pending.push((id, e));
                     info.members.push(id);
                     if let Some(stmts) = f.stmts.as_deref_mut() {
@@ -442,6 +487,16 @@ impl Namer {
                 }
             }
         }
+        if let Kind::User(w) = kind {
+            let tid = self.kind_ix.get(w).copied().unwrap_or(0);
+            let given: Vec<bool> = (0..specs.len())
+                .map(|j| match 1u64.checked_shl(j as u32) {
+                    Some(bit) => matched & bit != 0,
+                    None => seen.iter().any(|(n, _)| *n == specs[j].name),
+                })
+                .collect();
+            self.select_use(tid, did, &mut info, &name, given, given_words, &spans, &near);
+        }
         if kind == Kind::Inventory {
             self.allow(&info.members, &allows);
             self.header = Some(header);
@@ -476,7 +531,10 @@ impl Namer {
         }
         self.decl_scope.insert(name.clone(), did);
         if kind != Kind::Gwp && kind != Kind::Range {
-            let (meaning, eq) = (self.text(kind.term_meaning()), self.text(kind.equation()));
+            let (meaning, eq) = match self.term_texts(did) {
+                Some((m, e)) => (self.text(m), self.text(e.unwrap_or(""))),
+                None => (self.text(kind.term_meaning()), self.text(kind.equation())),
+            };
             let id = self.new_sym(Symbol {
                 name: name.as_str().into(),
                 short_at: 0,
@@ -487,7 +545,7 @@ impl Namer {
                 prov: Prov::default(),
                 meaning,
                 eq,
-                rule: if kind == Kind::Offset {
+                rule: if matches!(info.group, Some(Group::Sold | Group::Purchased)) {
                     DimRule::Co2e
                 } else {
                     DimRule::Co2eRate

@@ -207,7 +207,7 @@ impl Namer {
                 let r = self.define(did, "removal", rate, "annual removal", None, DimRule::Any);
                 Some(Ir::sym(r, d.name_span).wrap(IrOp::Gwp))
             }
-            Kind::Inventory | Kind::Gwp | Kind::Range => None,
+            Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
         };
         if let (Some(ir), Some(id)) = (term_ir, d.term) {
             self.irs[id as usize] = Some(ir);
@@ -379,7 +379,11 @@ impl Namer {
 
     pub(super) fn derived_placeholder(&mut self, did: DeclId, name: &str) -> Option<SymId> {
         let d = &self.decls[did as usize];
-        if !derived_names(d.kind).contains(&name) {
+        let known = match d.kind {
+            Kind::User(_) => self.kind_members(d.kind).iter().any(|m| m == name),
+            k => derived_names(k).contains(&name),
+        };
+        if !known {
             return None;
         }
         let full = dotted(&d.name, name);

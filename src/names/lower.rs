@@ -258,6 +258,34 @@ pub(super) fn lower_tail<L: Lookup>(l: &mut L, e: &Expr, units: &mut Units) -> O
 fn lower_call<L: Lookup>(l: &mut L, c: &ast::Call, span: Span, units: &mut Units) -> Option<Ir> {
     let args: Vec<Option<Ir>> = c.args.iter().map(|a| lower_with(l, a, units)).collect();
     let name = c.name.name.as_str();
+    // The accounting builtins, as the kinds' formulas write them.
+    let wrap = match name {
+        "co2e" => Some(IrOp::Gwp as fn(Box<Ir>) -> IrOp),
+        "per_period" => Some(IrOp::PerPeriod as fn(Box<Ir>) -> IrOp),
+        "over_period" => Some(IrOp::OverPeriod as fn(Box<Ir>) -> IrOp),
+        _ => None,
+    };
+    if let Some(wrap) = wrap {
+        let n = args.len();
+        let mut args = args.into_iter();
+        return match (args.next(), args.next()) {
+            (Some(x), None) => Some(Ir {
+                op: wrap(Box::new(x?)),
+                span,
+            }),
+            _ => {
+                l.report(
+                    Diag::error(
+                        "carbon::call::arity",
+                        format!("`{name}` takes one argument, but is given {n}"),
+                    )
+                    .at(span, format!("{n} arguments"))
+                    .help(format!("call it as {name}(x)")),
+                );
+                None
+            }
+        };
+    }
     let Some(f) = Func::from_name(name) else {
         let d = Diag::error("carbon::call::unknown", format!("there is no function `{name}`"))
             .at(c.name.span, "not a known function");
@@ -270,7 +298,7 @@ fn lower_call<L: Lookup>(l: &mut L, c: &ast::Call, span: Span, units: &mut Units
         if let Some(near) = suggest::closest(name, names.iter().copied()) {
             help.push_str(&format!("Did you mean `{near}`? "));
         }
-        help.push_str(&format!("The functions are {list}"));
+        help.push_str(&format!("The functions are {list}, and co2e, per_period, over_period"));
         let d = d.help(help);
         l.report(d);
         return None;

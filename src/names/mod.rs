@@ -6,6 +6,7 @@
 mod block;
 mod declare;
 mod derive;
+mod kinds;
 mod lower;
 mod order;
 mod sources;
@@ -54,6 +55,22 @@ struct Namer {
     shadows: Vec<(SymId, SymId)>,
     ranges: Vec<RangeInfo>,
     notations: Vec<NotationInfo>,
+    /// Kinds declared in the language, and each one's index by name.
+    kinds: Vec<Arc<kinds::Template>>,
+    kind_ix: HashMap<SmolStr, u16>,
+    /// Kinds with errors: their uses are refused with one word each.
+    broken_kinds: Vec<SmolStr>,
+    /// Blocks of a kind not declared yet (streaming): declared at `finish`.
+    parked: Vec<ast::BlockDecl>,
+    /// Whether `finish` has begun (a kind unknown then is unknown).
+    finishing: bool,
+    /// What each use of a declared kind selected, until it is instantiated.
+    uses: HashMap<DeclId, kinds::Use>,
+    /// Shapes of the declared kinds' fields and values, and each one's written
+    /// dimension until `finish` resolves it.
+    patterns: Vec<Pattern>,
+    pattern_dims: Vec<Option<UnitExpr>>,
+    kind_checks: Vec<KindCheck>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
     /// Streaming (see [`Streaming`]): sources are declared as they come, and
@@ -104,6 +121,14 @@ pub fn resolve(files: Vec<File>, prelude_src: Option<SourceId>, units: &mut Unit
         for d in &f.decls {
             if let Decl::Source(s) = d {
                 n.declare_source(s);
+            }
+        }
+    }
+    // Kinds next: a use may come before its kind.
+    for f in &files {
+        for d in &f.decls {
+            if let Decl::Kind(k) = d {
+                n.declare_kind(k);
             }
         }
     }
@@ -167,7 +192,20 @@ impl Streaming {
     /// (a placeholder is one of them), the groups and their totals (`emissions`,
     /// `flows`, `integrated`, `net`), and a placeholder for each reserved name.
     pub fn symbols_bound(&self) -> usize {
-        let derived: usize = self.n.decls.iter().map(|d| derived_names(d.kind).len()).sum();
+        let size = |t: &kinds::Template| t.fields.len() + t.values.len() + t.terms.len();
+        let derived: usize = self
+            .n
+            .decls
+            .iter()
+            .map(|d| match self.n.template_of(d.kind) {
+                Some(t) => size(&t),
+                None => derived_names(d.kind).len(),
+            })
+            .sum();
+        // The probes of the kinds, and the uses parked until `finish`.
+        let derived = derived
+            + self.n.kinds.iter().map(|t| size(t)).sum::<usize>()
+            + self.n.parked.iter().map(|b| b.fields.len() + 8).sum::<usize>() * 4;
         self.n.syms.len() + derived + crate::domain::Group::ALL.len() + 4 + RESERVED.len()
     }
 
@@ -204,6 +242,15 @@ impl Namer {
             ranges: Vec::new(),
             unit_words: HashMap::default(),
             spec_cache: Vec::new(),
+            kinds: Vec::new(),
+            kind_ix: HashMap::default(),
+            broken_kinds: Vec::new(),
+            parked: Vec::new(),
+            finishing: false,
+            uses: HashMap::default(),
+            patterns: Vec::new(),
+            pattern_dims: Vec::new(),
+            kind_checks: Vec::new(),
             streaming,
             cites: Vec::new(),
             texts: Vec::new(),
@@ -235,7 +282,9 @@ impl Namer {
                 Decl::Let(l) => self.declare_let(l),
                 Decl::Block(b) => self.declare_block(b),
                 Decl::Expect(e) => self.declare_expect(e),
-                Decl::Kind(k) => self.diags.push(kind_unsupported(k)),
+                // Declared before the rest when the whole file is at hand.
+                Decl::Kind(k) if self.streaming => self.declare_kind(k),
+                Decl::Kind(_) => {}
                 Decl::Source(s) if self.streaming => self.declare_source(s),
                 Decl::Unit(u) if !u.prov.allow.is_empty() => {
                     // A unit has no warning to silence: its `allow`s are reported.
@@ -265,6 +314,11 @@ impl Namer {
     /// declaration is declared.
     fn finish(mut self, units: &mut Units) -> (Resolved, Vec<Diag>) {
         let n = &mut self;
+        n.finishing = true;
+        for mut b in std::mem::take(&mut n.parked) {
+            n.declare_block(&mut b);
+        }
+        n.resolve_patterns(units);
         n.settle_gwp();
         // Header fields are global names (`period`).
         let pending = std::mem::take(&mut n.pending);
@@ -272,9 +326,13 @@ impl Namer {
             let ir = n.lower(&e, units);
             n.irs[id as usize] = ir;
         }
+        n.probe_kinds(units);
         n.report_unknowns();
         for i in 0..n.decls.len() {
-            n.derive(i as DeclId);
+            match n.decls[i].kind {
+                Kind::User(_) => n.instantiate(i as DeclId, units),
+                _ => n.derive(i as DeclId),
+            }
         }
         let groups = n.build_groups();
         let co2_per_c = n.scope.get("co2_per_c").copied();
@@ -313,6 +371,8 @@ impl Namer {
             notations: self.notations,
             notation_at,
             texts: self.fixed,
+            patterns: self.patterns,
+            kind_checks: self.kind_checks,
         };
         (r, self.diags)
     }
@@ -372,7 +432,10 @@ impl Namer {
 
     /// The field specifications of a kind (built on first use).
     fn specs(&mut self, kind: Kind) -> Arc<[crate::domain::FieldSpec]> {
-        let i = kind as usize;
+        if let Some(t) = self.template_of(kind) {
+            return t.specs.clone();
+        }
+        let i = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
         if self.spec_cache.len() <= i {
             self.spec_cache.resize(i + 1, None);
         }
@@ -397,20 +460,4 @@ impl Resolved {
         let did = *self.decl_scope.get(d)?;
         self.member(&self.decls[did as usize], m)
     }
-}
-
-/// `kind name { … }`: parsed, not declared yet (issue 17, docs/design/kinds.md §6).
-fn kind_unsupported(k: &ast::KindDecl) -> Diag {
-    let builtin = [Kind::Inventory, Kind::Gwp, Kind::Range];
-    let words: Vec<&str> = Kind::ALL
-        .iter()
-        .filter(|k| !builtin.contains(k))
-        .map(|k| k.word())
-        .collect();
-    Diag::error("carbon::kinds::unsupported", "declaring kinds is not supported yet")
-        .at(k.keyword, "a kind declaration")
-        .help(format!(
-            "the built-in kinds are {}; declare a use of one of them instead (`energy coal {{ … }}`)",
-            words.join(", ")
-        ))
 }

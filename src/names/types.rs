@@ -133,6 +133,57 @@ pub enum DimRule {
     Co2eRate,
     /// CO2e
     Co2e,
+    /// The shape of a field or value of a kind declared in the language: an
+    /// index into [`Resolved::patterns`].
+    Pattern(u16),
+}
+
+impl DimRule {
+    /// How many rules there are besides patterns.
+    pub const BUILTIN: usize = 15;
+
+    /// A small number for the rule: the built-in rules first, then the patterns.
+    pub fn index(self) -> usize {
+        match self {
+            DimRule::Any => 0,
+            DimRule::Area => 1,
+            DimRule::Time => 2,
+            DimRule::Fraction => 3,
+            DimRule::CarbonDensity => 4,
+            DimRule::CarbonGain => 5,
+            DimRule::VolumePerArea => 6,
+            DimRule::MassPerArea => 7,
+            DimRule::MassPerVolume => 8,
+            DimRule::CarbonContent => 9,
+            DimRule::CarbonStock => 10,
+            DimRule::CoalEquivalent => 11,
+            DimRule::Substance => 12,
+            DimRule::Co2eRate => 13,
+            DimRule::Co2e => 14,
+            DimRule::Pattern(i) => Self::BUILTIN + i as usize,
+        }
+    }
+}
+
+/// The dimension a field or value of a kind declared in the language must have
+/// (`field area : length^2`), with the words of its error.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// `flow`: an amount for the period or a rate (per time) of `what`.
+    pub flow: bool,
+    pub what: PatternDim,
+    /// The error's "must be …" and its example (`an area`, `10 hm2`).
+    pub want: &'static str,
+    pub example: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternDim {
+    /// Not checked.
+    Any,
+    /// One base dimension other than mass, length and time.
+    Substance,
+    Dim(crate::units::Dim),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -320,6 +371,20 @@ pub struct Resolved {
     /// verdict's flagged terms, listed once so a what-if need not scan every
     /// declaration.
     pub stock_flagged: Vec<DeclId>,
+    /// The shapes of the fields and values of declared kinds (`DimRule::Pattern`).
+    pub patterns: Vec<Pattern>,
+    /// What the check stage checks once for each declared kind (see `names::kinds`).
+    pub kind_checks: Vec<KindCheck>,
+}
+
+/// A declared kind as the check stage sees it: where it is written, and the
+/// symbols of its probe, a use whose fields have the dimensions the kind
+/// declares, checked (never evaluated) so that an error in the kind's formulas
+/// is reported once, at the kind.
+#[derive(Clone, Debug)]
+pub struct KindCheck {
+    pub span: Span,
+    pub probe: Vec<SymId>,
 }
 
 impl Resolved {

@@ -289,3 +289,26 @@ fn num_den<'n>(
     }
     (num, den)
 }
+
+impl Units {
+    /// A written unit of a dimension, from each base's display unit (`tC/m2`
+    /// for carbon per area): `1` of it is a value of that dimension.
+    pub fn unit_expr_for_dim(&mut self, d: &Dim) -> crate::syntax::ast::UnitExpr {
+        use crate::syntax::ast::UnitFactor;
+        let du = self.dunit_for_dim(d);
+        UnitExpr {
+            scale: None,
+            text: None,
+            factors: du
+                .0
+                .iter()
+                .map(|&(a, e)| UnitFactor {
+                    base: UnitBase::Atom(self.atoms[a as usize].name.as_str().into()),
+                    exp: e,
+                    span: crate::source::Span::default(),
+                })
+                .collect(),
+            span: crate::source::Span::default(),
+        }
+    }
+}
