@@ -3,8 +3,9 @@
 # real evaluator before kinds exist. Usage: emul.py LIBRARY TEST > out.carbon
 import re, sys
 lib = open(sys.argv[1]).read(); test = open(sys.argv[2]).read()
-GAS = {'grid_power':'CO2','fuel_ndrc':'CO2','mine_methane':'CH4','landfill':'CH4','soil_n2o':'N2O','forest_growth':'CO2'}
+GAS = {'wastewater':'CH4','grid_power':'CO2','fuel_ndrc':'CO2','mine_methane':'CH4','landfill':'CH4','soil_n2o':'N2O','forest_growth':'CO2'}
 kinds = {}
+emulated = set()
 out_lib = []
 skip = None
 for line in lib.splitlines():
@@ -22,7 +23,11 @@ for line in lib.splitlines():
         m = re.match(r'value (\w+)\s*(?::[^=]*)?=\s*([^"]*)', s)
         if m:
             g = re.search(r'\bwhen (.*)$', s)
-            k['values'].append((m.group(1), m.group(2).strip(), g.group(1) if g else None)); continue
+            pv = re.search(r'\bfrom \w+', re.sub(r'"[^"]*"', '""', s)) or re.search(r'\bassumed "[^"]*"', s)
+            k['values'].append((m.group(1), m.group(2).strip(), g.group(1) if g else None, pv.group(0) if pv else '')); continue
+        m = re.match(r'group (\w+)(?:\s+when (.*?))?\s*(?:;|$)', s) or re.search(r'; group (\w+)(?:\s+when ([^;]*?))?\s*(?:;|$)', s)
+        for gm in re.finditer(r'(?:^|;\s*)group (\w+)(?:\s+when ([^;]*?))?\s*(?=;|$)', s):
+            k.setdefault('groups', []).append((gm.group(1), gm.group(2)))
         m = re.match(r'term (.*?)\s*"', s)
         if m:
             g = re.search(r'\bwhen (.*)$', s)
@@ -42,10 +47,10 @@ for m in re.finditer(r'^(\w+) (\w+) \{(.*?)\}', test, re.S | re.M):
     if kind not in kinds: continue
     body = body.replace(m.group(0), '')
     K = kinds[kind]; given = {}
-    for it in re.split(r'[;\n]', items):
+    for it in re.findall(r'(?:[^;\n"]|"[^"]*")+', items):
         it = it.strip()
         if not it: continue
-        f, rest = it.split(None, 1); given[f] = strip_prov(rest)
+        f, rest = it.split(None, 1); given[f] = re.sub(r'\s*//.*$', '', rest).strip()
     words = {f: given.get(f, K['fields'][f]) for f in K['words']}
     names = set(K['fields']) | {v[0] for v in K['values']}
     def sub(e):
@@ -63,19 +68,22 @@ for m in re.finditer(r'^(\w+) (\w+) \{(.*?)\}', test, re.S | re.M):
     for f, d in K['fields'].items():
         if f in K['words']: continue
         v = given.get(f, d)
-        if v is not None: print(f'let {use}__{f} = {v} allow unused "emulation"')
+        if v is not None: print(f'let {use}__{f} = {v}' + ('' if f in given else ' assumed "the kind\'s default"'))
     done = set()
-    for (v, e, g) in K['values']:
+    for (v, e, g, pv) in K['values']:
         if v in done or not holds(g): continue
-        done.add(v); print(f'let {use}__{v} = {sub(e)} allow unused "emulation"')
+        done.add(v); print(f'let {use}__{v} = {sub(e)} {pv}')
     for (e, g) in K['terms']:
         if holds(g):
             e = re.sub(r'co2e\((.*)\)$', lambda mm: f'({mm.group(1)}) * {gwpset}.{GAS[kind]}', e)
             e = re.sub(r'per_period\((\w+)\)', r'\1', e)
-            print(f'let {use}__TERM = {sub(e)} allow unused "emulation"'); break
+            print(f'let {use}__TERM = {sub(e)}'); break
+    grp = next(g for g, c in K.get('groups', []) if holds(c))
+    if grp == 'sinks': print(f'removal {use} {{ amount {use}__TERM }}')
+    else: print(f'emission {use} {{ amount {use}__TERM; group {grp} }}')
+    emulated.add(use)
 print(body)
 for m in re.finditer(r'^// expect: (\w+)(?:\.(\w+))? = (\S+) (\S+) within (\S+) %', test, re.M):
     use, v, num, unit, tol = m.groups()
-    if use in ('net','above','under','sinks','emissions','removals'): continue
-    name = f'{use}__{v}' if v else f'{use}__TERM'
-    print(f'expect {name} == {num} {unit} within {tol} % from s')
+    name = f'{use}__{v}' if v and use in emulated else (f'{use}.{v}' if v else use)
+    print(f'expect {name} == {num} {unit} within {tol} % assumed "hand calculation in the program header"')
