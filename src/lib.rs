@@ -33,8 +33,14 @@ pub mod units;
 use diag::Diag;
 use source::{SourceId, SourceMap, Span};
 
-/// The standard library, written in the language, embedded in the binary.
-pub const PRELUDE: &str = include_str!("../prelude/prelude.carbon");
+/// The standard library, written in the language, embedded in the binary: the
+/// units, GWP sets and constants, then the method library (kinds with their
+/// default factors and sources, docs/methods.md).
+pub const PRELUDE: &str = concat!(
+    include_str!("../prelude/prelude.carbon"),
+    "\n",
+    include_str!("../prelude/methods.carbon")
+);
 pub const PRELUDE_NAME: &str = "<prelude>";
 
 /// Everything known about one program after analysis.

@@ -274,6 +274,20 @@ impl<T: Table> Checker<'_, T> {
                 if Some(sub) == self.bases.co2e {
                     return Ok(Inferred { precision: None, ..i });
                 }
+                if self.probing {
+                    // A kind's formula: the factor is each use's to find; here
+                    // only the dimension counts (CO2e, per time if x is).
+                    let (t, _) = self.split_time(&d);
+                    let co2e = self.bases.co2e.map(crate::units::Dim::base);
+                    let dim = co2e.and_then(|c| match self.bases.time {
+                        Some(tb) => c.times_base(tb, t),
+                        None => Some(c),
+                    });
+                    let dim = self.dim_op(dim, span)?;
+                    let dim = self.units.intern_dim(dim);
+                    let du = self.units.dunit_for_dim_id(dim);
+                    return Ok(Inferred::new(i.code.op, span, dim, du));
+                }
                 if self.gwp_name.is_empty() {
                     // No header or no `gwp` field: that error is already reported.
                     return Err(());

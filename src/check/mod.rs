@@ -141,6 +141,8 @@ struct Checker<'a, T: Table> {
     /// While a symbol whose whole value is one quantity with one unit is inferred:
     /// its rule, for the help on an unknown unit (the dimension the field expects).
     want: Option<DimRule>,
+    /// Whether the symbol checked is a declared kind's probe (see `Resolved::probes`).
+    probing: bool,
 }
 
 /// What every checker of a program shares, found once.
@@ -287,6 +289,7 @@ impl<'a, T: Table> Checker<'a, T> {
             one: setup.one,
             rules: Vec::new(),
             want: None,
+            probing: false,
         }
     }
 
@@ -298,6 +301,7 @@ impl<'a, T: Table> Checker<'a, T> {
     }
 
     fn check_sym(&mut self, id: SymId, ir: &Ir) {
+        self.probing = !self.res.probes.is_empty() && self.res.probes.contains(&id);
         let sym = &self.res.syms[id as usize];
         let inferred = match &ir.op {
             // An empty group has the dimension its rule asks for.
@@ -362,12 +366,36 @@ impl<'a, T: Table> Checker<'a, T> {
             {
                 du = self.units.dunit_for_dim_id(dim)
             }
+            // A declared kind's value that is one substance, or one per time,
+            // likewise (tCO2/a, not kgCO2/a from t × kgCO2/t).
+            _ if self.declared_kind_value(sym) && self.substance_flow(&self.units.dim(dim)) => {
+                du = self.units.dunit_for_dim_id(dim)
+            }
             _ => {}
         }
         if du == UnitId::default() && dim != self.one {
             du = self.units.dunit_for_dim_id(dim);
         }
         self.checked.set(id, Checked::new(Some(code), Some(dim), du, precision));
+    }
+
+    fn declared_kind_value(&self, sym: &crate::names::Symbol) -> bool {
+        match sym.kind {
+            SymKind::Derived { decl } => {
+                matches!(self.res.decls.get(decl as usize).map(|d| d.kind), Some(Kind::User(_)))
+            }
+            _ => false,
+        }
+    }
+
+    /// One substance (not mass, length or time), or one per time.
+    fn substance_flow(&self, d: &Dim) -> bool {
+        let (t, rest) = self.split_time(d);
+        let b = self.bases;
+        (t.is_zero() || t == Rat::int(-1))
+            && self
+                .single_base(&rest)
+                .is_some_and(|x| Some(x) != b.mass && Some(x) != b.length && Some(x) != b.time)
     }
 
     fn dim_op<V>(&mut self, d: Option<V>, span: Span) -> Result<V, ()> {

@@ -208,11 +208,14 @@ impl<'a> Explainer<'a> {
         let group_ix = |grp: Group| Group::ALL.iter().position(|&x| x == grp);
         let mut by_group: [Vec<&DeclInfo>; Group::ALL.len()] = Default::default();
         let mut by_land: [Vec<f64>; Land::ALL.len()] = Default::default();
+        // Above-ground terms of no part of Eq. 2 (a declared kind without `part`).
+        let mut no_part: Vec<f64> = Vec::new();
         for d in &res.decls {
             let Some(grp) = d.group else { continue };
             if grp == Group::Above {
-                if let Some(l) = d.land.and_then(|land| Land::ALL.iter().position(|&x| x == land)) {
-                    by_land[l].extend(d.term.and_then(|t| self.vals.get(t)));
+                match d.land.and_then(|land| Land::ALL.iter().position(|&x| x == land)) {
+                    Some(l) => by_land[l].extend(d.term.and_then(|t| self.vals.get(t))),
+                    None => no_part.extend(d.term.and_then(|t| self.vals.get(t))),
                 }
             }
             if d.kind != Kind::Inventory {
@@ -234,6 +237,15 @@ impl<'a> Explainer<'a> {
                         name: land.name().into(),
                         symbol: land.symbol().into(),
                         value: sum / scale,
+                        unit: u.clone(),
+                    });
+                }
+                if !no_part.is_empty() {
+                    let scale = p.units.scale_of(p.units.dunit(p.checked[gid as usize].dunit));
+                    parts.push(PartReport {
+                        name: "other (no part of Eq. 2)".into(),
+                        symbol: String::new(),
+                        value: number::sum(no_part.iter().copied()) / scale,
                         unit: u.clone(),
                     });
                 }

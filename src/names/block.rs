@@ -4,8 +4,12 @@ use super::*;
 
 impl Namer {
     pub(super) fn declare_block(&mut self, b: &mut ast::BlockDecl) {
-        let declared = self.kind_ix.get(b.kind.name.as_str()).copied();
-        let kind = match (Kind::from_word(&b.kind.name), declared) {
+        let builtin = Kind::from_word(&b.kind.name);
+        let declared = match builtin {
+            Some(_) => None,
+            None => self.kind_ix.get(b.kind.name.as_str()).copied(),
+        };
+        let kind = match (builtin, declared) {
             (Some(k), _) => Some(k),
             (None, Some(t)) => Some(Kind::User(self.kinds[t as usize].name)),
             (None, None) if self.broken_kinds.contains(&b.kind.name) => {
@@ -531,7 +535,11 @@ impl Namer {
         }
         self.decl_scope.insert(name.clone(), did);
         if kind != Kind::Gwp && kind != Kind::Range {
-            let (meaning, eq) = match self.term_texts(did) {
+            let texts = match kind {
+                Kind::User(_) => self.term_texts(did),
+                _ => None,
+            };
+            let (meaning, eq) = match texts {
                 Some((m, e)) => (self.text(m), self.text(e.unwrap_or(""))),
                 None => (self.text(kind.term_meaning()), self.text(kind.equation())),
             };

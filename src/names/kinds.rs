@@ -898,7 +898,11 @@ impl Namer {
             };
             let ir = lower_with(self, e, units);
             let full = dotted(&dname, &f.name);
-            let prov = self.prov(&f.prov);
+            let mut prov = self.prov(&f.prov);
+            if f.prov.is_empty() {
+                // Not a figure of the use: the kind's, and said so.
+                prov.assumed = Some(Box::new(format!("the default of `{}`", t.name)));
+            }
             let meaning = self.text(f.meaning);
             let rule = match f.shape {
                 TShape::Quantity(r) => r,

@@ -372,6 +372,7 @@ impl Namer {
             notation_at,
             texts: self.fixed,
             patterns: self.patterns,
+            probes: self.kind_checks.iter().flat_map(|k| k.probe.iter().copied()).collect(),
             kind_checks: self.kind_checks,
         };
         (r, self.diags)

@@ -375,6 +375,9 @@ pub struct Resolved {
     pub patterns: Vec<Pattern>,
     /// What the check stage checks once for each declared kind (see `names::kinds`).
     pub kind_checks: Vec<KindCheck>,
+    /// Every symbol of the probes, for the checker (a probe's `co2e` needs no
+    /// factor of the header's GWP set: each use's does).
+    pub probes: rustc_hash::FxHashSet<SymId>,
 }
 
 /// A declared kind as the check stage sees it: where it is written, and the

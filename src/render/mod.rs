@@ -165,9 +165,11 @@ fn head_text<'r>(
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
     let nw = (0..rows).map(|i| width(row(i).name)).max().unwrap_or(4).max(4) + 2;
+    // The built-in kinds' words fit in 10; a declared kind's may not.
+    let kw = (0..rows).map(|i| width(row(i).kind)).max().unwrap_or(0).max(10) + 1;
     o.push_str("  ");
     pad_into(o, "term", nw);
-    pad_into(o, "kind", 11);
+    pad_into(o, "kind", kw);
     pad_into(o, "group", 8);
     lpad_into(o, "value", 26);
     lpad_into(o, "of group  of emissions  of removals", 38);
@@ -185,7 +187,7 @@ fn head_text<'r>(
                 let t = row(i);
                 o.push_str("  ");
                 pad_into(o, t.name, nw);
-                pad_into(o, t.kind, 11);
+                pad_into(o, t.kind, kw);
                 pad_into(o, t.group, 8);
                 cell.clear();
                 match t.key {

@@ -165,7 +165,11 @@ pub(super) fn push_balance(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str)
         line(o, title, value, unit);
         for p in parts {
             if p.value != 0.0 {
-                line(o, &format!("  {} {}", p.symbol, p.name), p.value, &p.unit);
+                let label = match p.symbol.is_empty() {
+                    true => format!("  {}", p.name),
+                    false => format!("  {} {}", p.symbol, p.name),
+                };
+                line(o, &label, p.value, &p.unit);
             }
         }
     }
@@ -231,9 +235,11 @@ pub(super) fn summary_into<'r>(
     let _ = writeln!(o, "Terms");
     let nw = cells.iter().map(|(t, _)| width(t.name)).max().unwrap_or(4).max(4) + 2;
     let vw = cells.iter().map(|(_, c)| width(c)).max().unwrap_or(5).max(5) + 2;
+    // The built-in kinds' words fit in 10; a declared kind's may not.
+    let kw = cells.iter().map(|(t, _)| width(t.kind)).max().unwrap_or(0).max(10) + 1;
     o.push_str("  ");
     pad_into(o, "term", nw);
-    pad_into(o, "kind", 11);
+    pad_into(o, "kind", kw);
     pad_into(o, "group", 8);
     lpad_into(o, "value", vw);
     lpad_into(o, "of group  of emissions  of removals", 38);
@@ -242,7 +248,7 @@ pub(super) fn summary_into<'r>(
     for (t, value) in &cells {
         o.push_str("  ");
         pad_into(o, t.name, nw);
-        pad_into(o, t.kind, 11);
+        pad_into(o, t.kind, kw);
         pad_into(o, t.group, 8);
         lpad_into(o, value, vw);
         let shown = t.key.is_none();
