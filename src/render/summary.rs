@@ -225,7 +225,7 @@ pub(super) fn push_subtotals(o: &mut String, h: &Head<'_>, quantity: fn(f64, &st
 }
 
 /// The heading of the subtotals by scope and by gas.
-pub const SUBTOTALS: &str = "By scope and gas (offsets aside)";
+const SUBTOTALS: &str = "By scope and gas (offsets aside)";
 
 pub(super) fn summary_into<'r>(
     o: &mut String,
