@@ -225,7 +225,7 @@ pub const CODES: &[Code] = &[
     Code {
         code: "carbon::check::field_word",
         summary: "a field's word is not one of its allowed words",
-        explain: "Example: `land moon`.\nFix: use one of the words the label lists (the help suggests the closest).",
+        explain: "Example: `land moon`, or `scope 4` (a scope is 1, 2 or 3).\nFix: use one of the words the label lists (the help suggests the closest).",
     },
     Code {
         code: "carbon::check::out_of_range",

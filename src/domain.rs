@@ -100,6 +100,8 @@ pub enum FieldType {
     Ref(Kind),
     /// `kind.field`, e.g. `stand.carbon`.
     Target,
+    /// The scope of a term: a plain number 1, 2 or 3 (see [`Kind::default_scope`]).
+    Scope,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +193,24 @@ impl Kind {
         }
     }
 
+    /// The scope (1 direct, 2 purchased energy, 3 other indirect) of a term of this
+    /// kind when its declaration gives no `scope` field; `None` for kinds whose
+    /// terms have no scope (offsets) or no term. Kinds with a scope take the
+    /// field `scope` (see [`Kind::fields`]).
+    pub fn default_scope(self) -> Option<u8> {
+        match self {
+            Kind::Energy
+            | Kind::Transport
+            | Kind::Gas
+            | Kind::Emission
+            | Kind::Cover
+            | Kind::Stand
+            | Kind::Capture
+            | Kind::Removal => Some(1),
+            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range => None,
+        }
+    }
+
     pub fn equation(self) -> &'static str {
         match self {
             Kind::Energy => "Eq. 3",
@@ -205,8 +225,22 @@ impl Kind {
         }
     }
 
-    /// Field specifications. `Gwp` takes any substance name as a field.
+    /// Field specifications. `Gwp` takes any substance name as a field. Every
+    /// kind with a [`Kind::default_scope`] also takes `scope`, last.
     pub fn fields(self) -> Vec<FieldSpec> {
+        let mut fields = self.own_fields();
+        if self.default_scope().is_some() {
+            fields.push(FieldSpec {
+                name: "scope",
+                ty: FieldType::Scope,
+                required: false,
+                meaning: "the term's scope: 1 (direct), 2 (purchased energy) or 3 (other indirect)",
+            });
+        }
+        fields
+    }
+
+    fn own_fields(self) -> Vec<FieldSpec> {
         let land = FieldSpec {
             name: "land",
             ty: FieldType::Word(LANDS),

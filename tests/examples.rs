@@ -110,7 +110,12 @@ fn summary_wraps_prose_to_the_width_not_tables() {
     for width in [50, 60, 80, 100] {
         let s = summary(YONGNING, width);
         // The tables are the same at any width; every other line fits.
-        let tables: Vec<&str> = [section(&s, "Balance (Eq. 1)"), section(&s, "Terms")].concat();
+        let tables: Vec<&str> = [
+            section(&s, "Balance (Eq. 1)"),
+            section(&s, "By scope and gas (offsets aside)"),
+            section(&s, "Terms"),
+        ]
+        .concat();
         let rows = |s: &str| -> Vec<String> {
             let t = section(s, "Terms");
             t.iter().filter(|l| l.contains("   ")).map(|l| l.to_string()).collect()

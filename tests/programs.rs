@@ -326,6 +326,13 @@ fn check_program(path: &Path) -> Vec<String> {
                 let node = match name.as_str() {
                     "net" => v["balance"].clone(),
                     "emissions" | "removals" => v[name.as_str()].clone(),
+                    _ if name.starts_with("by_scope.") || name.starts_with("by_gas.") => match subtotal(&v, name) {
+                        Some(x) => x,
+                        None => {
+                            out.push(format!("{}: no subtotal `{name}` in the JSON", at(*n)));
+                            continue;
+                        }
+                    },
                     _ => {
                         let e = carbon_json(path, h.stdin, &["explain", "FILE", name, "--format", "json"]);
                         match e.json {
@@ -372,6 +379,21 @@ fn check_program(path: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// `by_scope.2.emissions` or `by_gas.CH4.net`: the quantity `emissions`,
+/// `removals` or `net` of the entry of `by_scope` (by its `scope`) or `by_gas` (by
+/// its `gas`) in the JSON of `run`.
+fn subtotal(v: &Value, name: &str) -> Option<Value> {
+    let mut parts = name.split('.');
+    let (list, which, what) = (parts.next()?, parts.next()?, parts.next()?);
+    let key = if list == "by_scope" { "scope" } else { "gas" };
+    let entry = v[list].as_array()?.iter().find(|e| match &e[key] {
+        Value::Number(n) => n.to_string() == which,
+        Value::String(s) => s == which,
+        _ => false,
+    })?;
+    Some(entry[what].clone())
 }
 
 fn programs() -> Vec<PathBuf> {

@@ -85,6 +85,60 @@ impl Program {
     pub fn dim(&self, id: SymId) -> Option<Dim> {
         self.checked[id as usize].dim.map(|d| self.units.dim(d))
     }
+
+    /// The gas of a term: the substance its CO2e factor converts, the base
+    /// dimension X of a symbol of its code in CO2e per X — the GWP set's factor
+    /// that its conversion to CO2e (`IrOp::Gwp`) multiplied in, or a `gas`'s own
+    /// `gwp` — such as `CO2`, `CH4` or `N2O`; `CO2e` when the code has none (the
+    /// figure was already in CO2e), `mixed` when two factors convert different
+    /// substances. `None` when the term has no code (an error) or the program no
+    /// CO2e dimension. Read from the term's code (a few nodes) when a report is
+    /// built, so that nothing is kept per checked symbol.
+    pub fn gas(&self, term: SymId) -> Option<&str> {
+        let co2e = self.units.base_index("CO2e")?;
+        let time = self.units.base_index("time");
+        let code = self.checked.as_slice().get(term as usize)?.code.as_ref()?;
+        let mut gas = None;
+        let mut mixed = false;
+        each_sym(code, &mut |s| {
+            let Some(d) = self.dim(s) else { return };
+            if d.exp(co2e) != Rat::ONE {
+                return;
+            }
+            let Some(per) = d.times_base(co2e, Rat::int(-1)) else {
+                return;
+            };
+            let mut f = per.factors();
+            if let (Some((b, e)), None) = (f.next(), f.next()) {
+                if e == Rat::int(-1) && Some(b) != time {
+                    mixed |= gas.is_some_and(|g| g != b);
+                    gas = Some(b);
+                }
+            }
+        });
+        Some(match gas {
+            _ if mixed => "mixed",
+            Some(b) => self.units.bases.get(b)?.name.as_str(),
+            None => "CO2e",
+        })
+    }
+}
+
+/// Calls `f` on each symbol `c` reads.
+fn each_sym(c: &Code, f: &mut impl FnMut(SymId)) {
+    match &c.op {
+        Op::Const(..) => {}
+        Op::Sym(s) => f(*s),
+        Op::Neg(x) => each_sym(x, f),
+        Op::Bin(_, ab) => ab.iter().for_each(|x| each_sym(x, f)),
+        Op::Pair(_, xy, _) => xy.iter().for_each(|&s| f(s)),
+        Op::Sum(xs) => xs.iter().for_each(|&(_, s)| f(s)),
+        Op::Chain(ch) => {
+            each_sym(&ch.first, f);
+            ch.rest.iter().for_each(|(_, x)| each_sym(x, f));
+        }
+        Op::Call(c) => c.args.iter().for_each(|x| each_sym(x, f)),
+    }
 }
 
 /// Base dimensions the domain kinds refer to by name (declared in the prelude).

@@ -42,6 +42,31 @@ pub struct PartReport {
     pub unit: String,
 }
 
+/// The emissions and removals of one scope or one gas (see [`Report::by_scope`]).
+/// Removals are positive, as `removals` of the balance, and subtracted: `net` is
+/// `emissions − removals`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Subtotal<K> {
+    /// The scope (1, 2 or 3), or the gas (`CO2`, `CH4`, `N2O`, `CO2e`, `mixed`).
+    #[serde(flatten)]
+    pub key: K,
+    pub emissions: Quantity,
+    pub removals: Quantity,
+    pub net: Quantity,
+}
+
+/// The key of a [`Subtotal`] by scope.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ScopeKey {
+    pub scope: u8,
+}
+
+/// The key of a [`Subtotal`] by gas.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct GasKey<'a> {
+    pub gas: &'a str,
+}
+
 /// A modelling choice flagged on a term of a [`Report`] (a stock reported as the
 /// period's removal, the one choice a report flags), borrowed from the analysis:
 /// its message is written where it is shown (a large inventory flags many terms,
@@ -79,6 +104,13 @@ pub struct Report<'a> {
     pub emissions: Quantity,
     pub removals: Quantity,
     pub groups: Vec<GroupReport<'a>>,
+    /// The emission and removal terms (C_above, C_under, C_min) summed by their
+    /// scope, in the order 1, 2, 3: rates, in the unit of `emissions`. Only terms
+    /// with a figure count (not a notation key); offsets have no scope.
+    pub by_scope: Vec<Subtotal<ScopeKey>>,
+    /// The same terms summed by their gas ([`crate::check::Program::gas`]), in
+    /// the order of the gases' dimensions (CO2, CH4, N2O, CO2e), `mixed` last.
+    pub by_gas: Vec<Subtotal<GasKey<'a>>>,
     pub terms: Vec<TermRow<'a>>,
     pub flags: Vec<FlagRef<'a>>,
     /// Published figures checked (filled in from the audit).
@@ -225,6 +257,9 @@ impl<'a> Explainer<'a> {
             }
         }
         terms.reserve(by_group.iter().map(Vec::len).sum());
+        // Emissions and removals by scope (index scope − 1) and by gas.
+        let mut scopes: [Option<[number::Sum; 2]>; 3] = Default::default();
+        let mut gases: Vec<(&str, [number::Sum; 2])> = Vec::new();
         for &(grp, gid) in &g.groups {
             let (v, u) = self.value_in_unit(gid);
             let mut names = Vec::with_capacity(group_ix(grp).map_or(0, |i| by_group[i].len()));
@@ -267,6 +302,29 @@ impl<'a> Explainer<'a> {
                     });
                 }
                 let key = p.notation(t);
+                let side = match grp {
+                    Group::Above | Group::Under => Some(0),
+                    Group::Sinks => Some(1),
+                    Group::Sold | Group::Purchased => None,
+                };
+                if let (Some(side), None) = (side, key) {
+                    let scope = td
+                        .and_then(|d| d.scope)
+                        .and_then(|s| scopes.get_mut(usize::from(s).wrapping_sub(1)));
+                    if let Some(sums) = scope {
+                        sums.get_or_insert_with(Default::default)[side].add(tv);
+                    }
+                    if let Some(gas) = p.gas(t) {
+                        let i = match gases.iter().position(|(x, _)| *x == gas) {
+                            Some(i) => i,
+                            None => {
+                                gases.push((gas, Default::default()));
+                                gases.len() - 1
+                            }
+                        };
+                        gases[i].1[side].add(tv);
+                    }
+                }
                 if let Some(n) = key {
                     notation_keys.push(NotationReport {
                         term: name.to_owned(),
@@ -298,6 +356,41 @@ impl<'a> Explainer<'a> {
                 terms: names,
             });
         }
+        // The subtotals, in the unit of the emissions.
+        let scale = p.units.scale_of(p.units.dunit(p.checked[g.emissions as usize].dunit));
+        let subtotal = |sums: &[number::Sum; 2]| {
+            let (e, r) = (sums[0].value() / scale, sums[1].value() / scale);
+            let q = |value| Quantity {
+                value,
+                unit: eu.clone(),
+            };
+            (q(e), q(r), q(e - r))
+        };
+        let by_scope = (1..)
+            .zip(&scopes)
+            .filter_map(|(scope, sums)| {
+                let (emissions, removals, net) = subtotal(sums.as_ref()?);
+                Some(Subtotal {
+                    key: ScopeKey { scope },
+                    emissions,
+                    removals,
+                    net,
+                })
+            })
+            .collect();
+        gases.sort_by_key(|(gas, _)| p.units.base_index(gas).unwrap_or(usize::MAX));
+        let by_gas = gases
+            .iter()
+            .map(|(gas, sums)| {
+                let (emissions, removals, net) = subtotal(sums);
+                Subtotal {
+                    key: GasKey { gas },
+                    emissions,
+                    removals,
+                    net,
+                }
+            })
+            .collect();
         let gwp = h.gwp.map(|g| &*res.decls[g as usize].name).unwrap_or_default();
         let mut completeness = Completeness {
             terms: terms.len(),
@@ -326,6 +419,8 @@ impl<'a> Explainer<'a> {
             emissions: Quantity { value: ev, unit: eu },
             removals: Quantity { value: rv, unit: ru },
             groups,
+            by_scope,
+            by_gas,
             terms,
             flags,
             expectations: &[],

@@ -99,6 +99,7 @@ impl Namer {
                 Kind::Emission => Some(Land::Mining),
                 _ => None,
             },
+            scope: kind.default_scope(),
             method: None,
             ecosystem: None,
             note: None,
@@ -256,6 +257,21 @@ impl Namer {
                         }
                     }
                 }
+                (FieldType::Scope, FieldValue::Expr(e)) => match &e.kind {
+                    ExprKind::Quantity {
+                        value,
+                        unit: None,
+                        ..
+                    } if [1.0, 2.0, 3.0].contains(value) => info.scope = Some(*value as u8),
+                    _ => self.diags.push(
+                        Diag::error(
+                            "carbon::check::field_word",
+                            format!("`{}` is not a valid `scope`", self_text(e)),
+                        )
+                        .at(e.span, "expected one of: 1, 2, 3")
+                        .help("a scope is 1 (direct emissions and removals), 2 (purchased electricity, heat or steam) or 3 (other indirect emissions), written as a plain number: `scope 2`"),
+                    ),
+                },
                 (FieldType::Target, FieldValue::Expr(e)) => {
                     let target = match &e.kind {
                         ExprKind::Path(p) if p.len() == 2 => Kind::from_word(&p[0].name)
@@ -287,7 +303,10 @@ impl Namer {
                             .at(e.span, "expected a name such as AR6"),
                     ),
                 },
-                (FieldType::Word(_) | FieldType::Ref(_) | FieldType::Target, FieldValue::Text(_, sp))
+                (
+                    FieldType::Word(_) | FieldType::Ref(_) | FieldType::Target | FieldType::Scope,
+                    FieldValue::Text(_, sp),
+                )
                 | (FieldType::Quantity, FieldValue::Text(_, sp)) => {
                     self.diags.push(
                         Diag::error(

@@ -302,6 +302,9 @@ pub struct DeclInfo {
     pub name_span: Span,
     pub group: Option<Group>,
     pub land: Option<Land>,
+    /// The term's scope, 1, 2 or 3: the `scope` field, else the kind's
+    /// [`Kind::default_scope`]; `None` for a kind whose terms have none (offsets).
+    pub scope: Option<u8>,
     pub method: Option<&'static str>,
     pub ecosystem: Option<&'static str>,
     pub note: Option<String>,

@@ -259,6 +259,8 @@ pub fn json_to(
     m.field("emissions", &r.emissions)?;
     m.field("removals", &r.removals)?;
     m.field("groups", &r.groups)?;
+    m.field("by_scope", &r.by_scope)?;
+    m.field("by_gas", &r.by_gas)?;
     m.key("terms")?;
     batched_list(
         m.w,

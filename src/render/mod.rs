@@ -8,8 +8,8 @@ use crate::diag::{Diag, Severity};
 use crate::escape::next_hidden;
 pub use crate::escape::{escape_controls, Escaping};
 use crate::explain::{
-    At, Completeness, Derivation, FlagRef, KeepWith, Node, NotationReport, PartReport, Quantity, RawFlag, Report,
-    Verdict, Walker, RAW_JSON,
+    At, Completeness, Derivation, FlagRef, GasKey, KeepWith, Node, NotationReport, PartReport, Quantity, RawFlag,
+    Report, ScopeKey, Subtotal, Verdict, Walker, RAW_JSON,
 };
 use crate::number;
 use crate::par;
@@ -118,6 +118,8 @@ struct Head<'r> {
     emissions: &'r Quantity,
     /// Title, value, unit and parts of each group.
     groups: Vec<(&'r str, f64, &'r str, &'r [PartReport], bool)>,
+    by_scope: &'r [Subtotal<ScopeKey>],
+    by_gas: &'r [Subtotal<GasKey<'r>>],
     expectations: &'r [ExpectResult],
     allowed: &'r [Allowed],
     flags: &'r [FlagRef<'r>],
@@ -162,6 +164,7 @@ fn head_text<'r>(
     let _ = writeln!(o, "Balance (Eq. 1)");
     push_balance(o, h, q, 24);
     let _ = writeln!(o, "  {}", verdict(h, q, "\n  "));
+    push_subtotals(o, h, q);
     let _ = writeln!(o);
     let _ = writeln!(o, "Terms");
     let nw = (0..rows).map(|i| width(row(i).name)).max().unwrap_or(4).max(4) + 2;
@@ -412,6 +415,8 @@ fn head_of<'r>(r: &'r Report<'_>) -> Head<'r> {
             .iter()
             .map(|g| (g.title, g.value, &*g.unit, &*g.parts, g.terms.is_empty()))
             .collect(),
+        by_scope: &r.by_scope,
+        by_gas: &r.by_gas,
         expectations: r.expectations,
         allowed: r.allowed,
         flags: &r.flags,

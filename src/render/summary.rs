@@ -187,6 +187,50 @@ pub(super) fn push_balance(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str)
     );
 }
 
+/// The subtotals by scope and by gas, one table after a blank line (nothing when
+/// there is no emission or removal with a figure), values formatted by
+/// `quantity`. Its columns state the sign: emissions − removals = net.
+pub(super) fn push_subtotals(o: &mut String, h: &Head<'_>, quantity: fn(f64, &str) -> String) {
+    fn cells<K>(s: &Subtotal<K>, quantity: fn(f64, &str) -> String) -> [String; 3] {
+        [&s.emissions, &s.removals, &s.net].map(|x| quantity(x.value, &x.unit))
+    }
+    let rows: Vec<(String, [String; 3])> = h
+        .by_scope
+        .iter()
+        .map(|s| (format!("scope {}", s.key.scope), cells(s, quantity)))
+        .chain(h.by_gas.iter().map(|s| (s.key.gas.to_string(), cells(s, quantity))))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let lw = rows.iter().map(|(l, _)| width(l)).max().unwrap_or(0).max(7) + 2;
+    let vw = rows
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|x| width(x)))
+        .max()
+        .unwrap_or(0)
+        .max(10)
+        + 2;
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{SUBTOTALS}");
+    spaces(o, 2 + lw);
+    for h in ["emissions", "− removals", "= net"] {
+        lpad_into(o, h, vw);
+    }
+    o.push('\n');
+    for (label, c) in &rows {
+        o.push_str("  ");
+        pad_into(o, label, lw);
+        for x in c {
+            lpad_into(o, x, vw);
+        }
+        o.push('\n');
+    }
+}
+
+/// The heading of the subtotals by scope and by gas.
+const SUBTOTALS: &str = "By scope and gas (offsets aside)";
+
 pub(super) fn summary_into<'r>(
     o: &mut String,
     h: &Head<'r>,
@@ -210,6 +254,7 @@ pub(super) fn summary_into<'r>(
     let _ = writeln!(o, "Balance (Eq. 1)");
     push_balance(o, h, qs, 20);
     prose(o, &verdict(h, qs, " "));
+    push_subtotals(o, h, qs);
 
     // The terms table: every term, or the largest of a large inventory.
     let mut shown: Vec<usize> = (0..rows).collect();
