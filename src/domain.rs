@@ -207,7 +207,8 @@ impl Kind {
             | Kind::Stand
             | Kind::Capture
             | Kind::Removal => Some(1),
-            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range => None,
+            // A declared kind's is its template's (names::kinds).
+            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
         }
     }
 

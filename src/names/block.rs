@@ -99,7 +99,7 @@ impl Namer {
                 Kind::Emission => Some(Land::Mining),
                 _ => None,
             },
-            scope: kind.default_scope(),
+            scope: self.default_scope(kind),
             method: None,
             ecosystem: None,
             note: None,

@@ -47,6 +47,8 @@ pub(super) struct Template {
     pub groups: Vec<(PlaceVal, Vec<Cond>)>,
     pub parts: Vec<(PlaceVal, Vec<Cond>)>,
     pub flags: Vec<Vec<Cond>>,
+    /// The scope of its terms, unless a use says `scope`.
+    pub scope: Option<u8>,
     pub prelude: bool,
 }
 
@@ -161,6 +163,7 @@ impl Namer {
             groups: Vec::new(),
             parts: Vec::new(),
             flags: Vec::new(),
+            scope: None,
             prelude,
         };
         let mut ok = true;
@@ -387,8 +390,22 @@ impl Namer {
                         ast::PlaceWord::Part => Some(PARTS),
                         ast::PlaceWord::Scope | ast::PlaceWord::Gas => None,
                     };
+                    if p.word == ast::PlaceWord::Scope {
+                        match v {
+                            "1" | "2" | "3" => t.scope = v.parse().ok(),
+                            _ => {
+                                self.diags.push(
+                                    Diag::error("carbon::kinds::place", format!("`{v}` is not a scope"))
+                                        .at(p.value.span, "expected 1, 2 or 3")
+                                        .help("a scope is 1 (direct), 2 (purchased electricity, heat or steam) or 3 (other indirect)"),
+                                );
+                                ok = false;
+                            }
+                        }
+                        continue;
+                    }
                     let Some(list) = list else {
-                        // `scope` and `gas`: read by the report (issue 17, point 5).
+                        // `gas`: the report finds each term's gas from its code.
                         continue;
                     };
                     let what = if p.word == ast::PlaceWord::Group {
@@ -464,6 +481,12 @@ impl Namer {
             self.broken_kinds.push(SmolStr::new(name));
             return;
         }
+        let scope = t.scope.map(|_| FieldSpec {
+            name: "scope",
+            ty: FieldType::Scope,
+            required: false,
+            meaning: "the term's scope: 1 (direct), 2 (purchased energy) or 3 (other indirect)",
+        });
         t.specs = t
             .fields
             .iter()
@@ -477,6 +500,7 @@ impl Namer {
                 required: false,
                 meaning: f.meaning,
             })
+            .chain(scope)
             .collect();
         let id = self.kinds.len() as u16;
         self.kind_ix.insert(SmolStr::new(name), id);
@@ -858,6 +882,14 @@ impl Namer {
             .map(|v| v.name.clone())
             .chain(t.fields.iter().filter(|f| f.default.is_some()).map(|f| f.name.clone()))
             .collect()
+    }
+
+    /// The scope of a declaration's term unless it says `scope`.
+    pub(super) fn default_scope(&self, kind: Kind) -> Option<u8> {
+        match self.template_of(kind) {
+            Some(t) => t.scope,
+            None => kind.default_scope(),
+        }
     }
 
     pub(super) fn template_of(&self, kind: Kind) -> Option<Arc<Template>> {
