@@ -115,10 +115,25 @@ pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static s
     let s = p.res.syms.get(id as usize)?;
     let SymKind::Field { decl } = s.kind else { return None };
     let kind = p.res.decls.get(decl as usize)?.kind;
+    if let Some(b) = declared_bound(&p.res, kind, s.short()) {
+        return b.negative.is_none().then_some((b.lo, b.hi, b.open, b.why));
+    }
     if negative_is_a_correction(kind, s.short()) {
         return None;
     }
     valid_range_of(kind, s.short(), s.rule)
+}
+
+/// The bounds of a field of a declared kind (`min`, `max`, `negative warn`).
+fn declared_bound<'r>(
+    res: &'r crate::names::Resolved,
+    kind: Kind,
+    field: &str,
+) -> Option<&'r crate::names::FieldBound> {
+    match kind {
+        Kind::User(w) => res.bounds.iter().find(|b| b.kind == w && b.field == field),
+        _ => None,
+    }
 }
 
 /// The one rule behind `out_of_range` and [`valid_range`].
@@ -395,7 +410,12 @@ impl Auditor<'_> {
         let SymKind::Field { decl } = s.kind else { return };
         let Some(v) = self.vals.get(i) else { return };
         let kind = res.decls[decl as usize].kind;
-        if v < 0.0 && negative_is_a_correction(kind, s.short()) {
+        let declared = declared_bound(res, kind, s.short());
+        let correction = match declared {
+            Some(b) => b.negative,
+            None => negative_is_a_correction(kind, s.short()).then(|| negative_help(kind, s.short())),
+        };
+        if let (true, Some(help)) = (v < 0.0, correction) {
             let term = res.decls[decl as usize].term;
             if !self.allowed(i, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
                 let (shown, unit) = self.show(i);
@@ -405,12 +425,16 @@ impl Auditor<'_> {
                         format!("`{}` = {} is negative", s.name, Self::q(shown, &unit)),
                     )
                     .at(s.span, "negative: a correction, or a sign error?")
-                    .help(negative_help(kind, s.short())),
+                    .help(help),
                 );
             }
             return;
         }
-        let problem = match valid_range_of(kind, s.short(), s.rule) {
+        let range = match declared {
+            Some(b) => Some((b.lo, b.hi, b.open, b.why)),
+            None => valid_range_of(kind, s.short(), s.rule),
+        };
+        let problem = match range {
             Some((lo, hi, open, why)) if v < lo || v > hi || (open && v == lo) => Some(why),
             _ => None,
         };

@@ -318,15 +318,46 @@ impl Namer {
                     );
                 }
                 (_, FieldValue::Notation(n)) => {
-                    let unit = notation_unit(kind, fname);
-                    let (Some(unit), false) = (unit, n.reason.trim().is_empty()) else {
-                        let d = if unit.is_none() {
+                    // Zero in the unit the field takes, exact.
+                    let unit: Option<UnitExpr> = match self.template_of(kind) {
+                        Some(t) => t.fields.iter().find(|x| x.name == fname).and_then(|x| x.key.clone()),
+                        None => notation_unit(kind, fname).map(|unit| UnitExpr {
+                            scale: None,
+                            text: None,
+                            factors: unit
+                                .iter()
+                                .map(|&(a, e)| ast::UnitFactor {
+                                    base: UnitBase::Atom(a.into()),
+                                    exp: Rat::int(e),
+                                    span: Span::default(),
+                                })
+                                .collect(),
+                            span: Span::default(),
+                        }),
+                    };
+                    let keyed = |t: &kinds::Template| {
+                        let ks: Vec<String> = t
+                            .fields
+                            .iter()
+                            .filter(|x| x.key.is_some())
+                            .map(|x| format!("`{}`", x.name))
+                            .collect();
+                        match ks.is_empty() {
+                            true => format!("no field of `{}` takes a notation key (a kind gives a field `key UNIT` for that)", t.name),
+                            false => format!("a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: here {}", ks.join(", ")),
+                        }
+                    };
+                    let user_help = self.template_of(kind).map(|t| keyed(&t));
+                    let no_unit = unit.is_none();
+                    let (Some(u), false) = (unit, n.reason.trim().is_empty()) else {
+                        let d = if no_unit {
                             Diag::error(
                                 "carbon::names::notation_key",
                                 format!("a notation key cannot stand for `{fname}` of `{}`", kind.word()),
                             )
                             .at(n.span, format!("{} ({}) here", n.key.word(), n.key.meaning()))
                             .help(match kind {
+                                Kind::User(_) => user_help.unwrap_or_default(),
                                 Kind::Energy | Kind::Transport => "a notation key stands for the figure a term is proportional to, in a fixed unit; an energy use's unit depends on its `fold`: state a use without a figure as `emission name { amount NE \"reason\" }`".to_string(),
                                 _ => "a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: the `amount` of an emission, gas, capture or removal, `sold` or `purchased` of an offset, the `area` of a cover or stand".to_string(),
                             })
@@ -347,20 +378,6 @@ impl Namer {
                     let prov = self.prov(&f.prov);
                     let full = dotted(&name, fname);
                     let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
-                    // Zero in the unit the field takes, exact.
-                    let u = UnitExpr {
-                        scale: None,
-                        text: None,
-                        factors: unit
-                            .iter()
-                            .map(|&(a, e)| ast::UnitFactor {
-                                base: UnitBase::Atom(a.into()),
-                                exp: Rat::int(e),
-                                span: Span::default(),
-                            })
-                            .collect(),
-                        span: Span::default(),
-                    };
                     self.irs[id as usize] = Some(Ir {
                         op: IrOp::Lit {
                             value: 0.0,

@@ -6,6 +6,7 @@
 mod block;
 mod declare;
 mod derive;
+mod instantiate;
 mod kinds;
 mod lower;
 mod order;
@@ -71,6 +72,7 @@ struct Namer {
     patterns: Vec<Pattern>,
     pattern_dims: Vec<Option<UnitExpr>>,
     kind_checks: Vec<KindCheck>,
+    bounds: Vec<FieldBound>,
     /// Each kind's field specifications, built once.
     spec_cache: Vec<Option<Arc<[crate::domain::FieldSpec]>>>,
     /// Streaming (see [`Streaming`]): sources are declared as they come, and
@@ -251,6 +253,7 @@ impl Namer {
             patterns: Vec::new(),
             pattern_dims: Vec::new(),
             kind_checks: Vec::new(),
+            bounds: Vec::new(),
             streaming,
             cites: Vec::new(),
             texts: Vec::new(),
@@ -319,6 +322,7 @@ impl Namer {
             n.declare_block(&mut b);
         }
         n.resolve_patterns(units);
+        n.resolve_bounds(units);
         n.settle_gwp();
         // Header fields are global names (`period`).
         let pending = std::mem::take(&mut n.pending);
@@ -374,6 +378,7 @@ impl Namer {
             patterns: self.patterns,
             probes: self.kind_checks.iter().flat_map(|k| k.probe.iter().copied()).collect(),
             kind_checks: self.kind_checks,
+            bounds: self.bounds,
         };
         (r, self.diags)
     }

@@ -381,6 +381,22 @@ pub struct Resolved {
     /// Every symbol of the probes, for the checker (a probe's `co2e` needs no
     /// factor of the header's GWP set: each use's does).
     pub probes: rustc_hash::FxHashSet<SymId>,
+    pub bounds: Vec<FieldBound>,
+}
+
+/// The values a field of a declared kind may take (`min`, `above`, `max`, in
+/// base units) and why; or, with `negative`, that a value below zero is a
+/// warning with this help rather than an error.
+#[derive(Clone, Debug)]
+pub struct FieldBound {
+    pub kind: &'static str,
+    pub field: &'static str,
+    pub lo: f64,
+    pub hi: f64,
+    /// The low end excluded (`above`).
+    pub open: bool,
+    pub why: &'static str,
+    pub negative: Option<&'static str>,
 }
 
 /// A declared kind as the check stage sees it: where it is written, and the
