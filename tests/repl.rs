@@ -590,3 +590,28 @@ fn a_reciprocal_unit_reads_back() {
     let after = transcript(&mut s, &[apply, "decay"]);
     assert!(after.contains("> decay\n= 0.5\n"), "{after:?}");
 }
+
+/// Issue 17: a kind declared in the session, a use of it, a what-if on the use's
+/// field, and `:save`, whose file declares the kind and the changed use.
+#[test]
+fn a_kind_declared_in_the_session_is_used_changed_and_saved() {
+    let mut s = yongning();
+    let before = net(&mut s);
+    let t = transcript(
+        &mut s,
+        &[
+            "kind pond \"a pond\" { field area : length^2 \"surface\"  field rate : CH4/length^2/time \"rate\"  term co2e(area * rate) \"pond term\"  group above }",
+            "pond north { area 2 hm2 assumed \"survey\"  rate 1 tCH4/hm2/a assumed \"survey\" }",
+            "north.area = 3 hm2",
+            "north",
+        ],
+    );
+    assert!(!t.contains("error"), "{t}");
+    // 3 hm2 × 1 tCH4/hm2/a × 21 (SAR, Yongning's set) = 63 tCO2e/a.
+    assert!(t.contains("= 63 tCO2e/a"), "{t}");
+    let text = save(&mut s);
+    assert!(text.contains("kind pond"), "{text}");
+    assert!(text.contains("pond north { area 3 hm2 assumed"), "{text}");
+    let after = saved_net(&text);
+    assert!((after - before - 63.0).abs() < 1e-6, "{before} → {after}");
+}

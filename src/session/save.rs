@@ -43,6 +43,18 @@ impl Session {
                         .what_if_reason(target)
                         .map(|r| format!(" assumed \"{}\"", escape(&r)))
                         .unwrap_or_default();
+                    // A field of a declaration added in this session: changed there.
+                    if let Some((decl, field)) = target.split_once('.') {
+                        if let Some(a) = added.iter_mut().find(|(n, _)| n.as_deref() == Some(decl)) {
+                            if let Some((fs, fe)) = field_value_at(&a.1, field) {
+                                let w = written_at(&a.1, fs, fe, None);
+                                let reason = self.what_if_reason(target).unwrap_or_else(|| "what-if".into());
+                                let new = format!("{text} assumed \"{}\"{}", escape(&reason), w.allows);
+                                a.1.replace_range(w.start..w.end, &new);
+                                continue;
+                            }
+                        }
+                    }
                     if let Some(a) = added.iter_mut().find(|(n, _)| n.as_deref() == Some(target)) {
                         a.1 = format!("let {target} = {text}{assumed}");
                     } else {
@@ -358,6 +370,19 @@ pub(super) fn declared_name(t: &str) -> Option<String> {
 }
 
 /// The byte range of the value of `field` inside a block's text.
+/// The byte range of a field's value in the text of one block declaration.
+fn field_value_at(block: &str, field: &str) -> Option<(usize, usize)> {
+    let parsed = crate::syntax::parse(crate::source::SourceId(0), block);
+    let crate::syntax::ast::Decl::Block(b) = parsed.file.decls.first()? else {
+        return None;
+    };
+    let f = b.fields.iter().find(|f| f.name.name == field)?;
+    match &f.value {
+        crate::syntax::ast::FieldValue::Expr(e) => Some((e.span.start as usize, e.span.end as usize)),
+        _ => None,
+    }
+}
+
 pub(super) fn find_field(block: &str, field: &str) -> Option<(usize, usize)> {
     let mut search = 0;
     while let Some(i) = block[search..].find(field) {
