@@ -131,7 +131,7 @@ fn declared_bound<'r>(
     field: &str,
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
-        Kind::User(w) => res.bounds.iter().find(|b| b.kind == w && b.field == field),
+        Kind::User(w) => res.bounds.iter().find(|b| b.kind == w.name() && b.field == field),
         _ => None,
     }
 }

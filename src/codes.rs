@@ -152,6 +152,11 @@ pub const CODES: &[Code] = &[
         explain: "Example: `group outside`.\nThe groups of Eq. 1 are above, under, sinks, sold and purchased; the parts of C_above mining, residential, road and agricultural; the flags stock_as_removal.\nFix: name one of them, or a `one of` field whose words are among them.",
     },
     Code {
+        code: "carbon::kinds::too_many",
+        summary: "more different field shapes (256) or kind names (65,535) than carbon holds",
+        explain: "Example: 257 fields of 257 different dimensions.\nEqual shapes are shared, so real kinds stay far below the limit.\nFix: write the same dimension the same way, or split the kinds.",
+    },
+    Code {
         code: "carbon::kinds::broken",
         summary: "a use of a kind that has errors",
         explain: "Example: `pond north { … }` where the kind `pond` has two fields `area`.\nThe use is not checked field by field: the kind's errors come first.\nFix: correct the kind's declaration.",

@@ -84,7 +84,33 @@ pub enum Kind {
     /// A plausible range for one field of one kind (the prelude states them).
     Range,
     /// A kind declared in the language (`kind forest { … }`), by its name.
-    User(&'static str),
+    User(KindName),
+}
+
+/// The name of a kind declared in the language, as a small number (a
+/// declaration keeps its kind: two bytes, where a `&str` takes sixteen). Names
+/// are registered for the life of the process, the same name once.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KindName(u16);
+
+static KIND_NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+impl KindName {
+    /// The number of a name (`None` past 65,535 distinct names).
+    pub fn of(name: &'static str) -> Option<KindName> {
+        let mut names = KIND_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = names.iter().position(|n| *n == name) {
+            return u16::try_from(i).ok().map(KindName);
+        }
+        let i = u16::try_from(names.len()).ok()?;
+        names.push(name);
+        Some(KindName(i))
+    }
+
+    pub fn name(self) -> &'static str {
+        let names = KIND_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        names.get(self.0 as usize).copied().unwrap_or("kind")
+    }
 }
 
 /// What a field holds.
@@ -156,7 +182,7 @@ impl Kind {
             Kind::Removal => "removal",
             Kind::Offset => "offset",
             Kind::Range => "range",
-            Kind::User(w) => w,
+            Kind::User(w) => w.name(),
         }
     }
 

@@ -11,7 +11,7 @@ impl Namer {
         };
         let kind = match (builtin, declared) {
             (Some(k), _) => Some(k),
-            (None, Some(t)) => Some(Kind::User(self.kinds[t as usize].name)),
+            (None, Some(t)) => Some(Kind::User(self.kinds[t as usize].kind_name)),
             (None, None) if self.broken_kinds.contains(&b.kind.name) => {
                 self.diags.push(
                     Diag::error(
@@ -528,7 +528,7 @@ impl Namer {
             }
         }
         if let Kind::User(w) = kind {
-            let tid = self.kind_ix.get(w).copied().unwrap_or(0);
+            let tid = self.kind_ix.get(w.name()).copied().unwrap_or(0);
             let given: Vec<bool> = (0..specs.len())
                 .map(|j| match 1u64.checked_shl(j as u32) {
                     Some(bit) => matched & bit != 0,

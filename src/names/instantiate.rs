@@ -245,7 +245,7 @@ impl Namer {
 
     pub(super) fn template_of(&self, kind: Kind) -> Option<Arc<Template>> {
         match kind {
-            Kind::User(w) => self.kind_ix.get(w).map(|&i| self.kinds[i as usize].clone()),
+            Kind::User(w) => self.kind_ix.get(w.name()).map(|&i| self.kinds[i as usize].clone()),
             _ => None,
         }
     }

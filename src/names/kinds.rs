@@ -32,6 +32,7 @@ pub(crate) fn intern(s: &str) -> &'static str {
 #[derive(Debug)]
 pub(super) struct Template {
     pub name: &'static str,
+    pub kind_name: crate::domain::KindName,
     pub span: Span,
     pub fields: Vec<TField>,
     /// The fields as `declare_block` reads them, in the same order.
@@ -151,8 +152,17 @@ impl Namer {
             }
         }
         let prelude = self.is_prelude(k.span);
+        let Some(kind_name) = crate::domain::KindName::of(intern(name)) else {
+            self.diags.push(
+                Diag::error("carbon::kinds::too_many", "too many kinds")
+                    .at(k.name.span, "one kind too many")
+                    .help("carbon holds 65,535 kind names a process"),
+            );
+            return;
+        };
         let mut t = Template {
             name: intern(name),
+            kind_name,
             span: k.span,
             fields: Vec::new(),
             specs: Arc::from(Vec::new()),
@@ -207,7 +217,7 @@ impl Namer {
                         ast::FieldOptKind::Want(w) => Some(w),
                         _ => None,
                     });
-                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w)))
+                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w), f.shape.span))
                 }
             };
             let mut default = None;
@@ -344,7 +354,7 @@ impl Namer {
             };
             let rule = match shape {
                 Some(s) => match &s.kind {
-                    ast::ShapeKind::Quantity { flow, what } => self.pattern(*flow, what, opts.want.as_deref()),
+                    ast::ShapeKind::Quantity { flow, what } => self.pattern(*flow, what, opts.want.as_deref(), s.span),
                     _ => {
                         self.diags.push(
                             Diag::error("carbon::kinds::place", "a value is a quantity")
@@ -605,7 +615,7 @@ impl Namer {
     }
 
     /// The rule of a quantity's shape: a new pattern, resolved at `finish`.
-    fn pattern(&mut self, flow: bool, what: &ast::ShapeDim, want: Option<&ast::Want>) -> DimRule {
+    fn pattern(&mut self, flow: bool, what: &ast::ShapeDim, want: Option<&ast::Want>, span: Span) -> DimRule {
         let (w, e) = match want {
             Some(w) => (intern(&w.want.0), intern(&w.example.0)),
             None => ("", ""),
@@ -618,9 +628,27 @@ impl Namer {
         if !flow && what == PatternDim::Any && want.is_none() {
             return DimRule::Any;
         }
-        let Ok(i) = u16::try_from(self.patterns.len()) else {
+        // Equal shapes (with equal words) share a pattern.
+        let key = format!(
+            "{flow} {} {w}\u{0} {e}",
+            expr.as_ref().map_or(format!("{what:?}"), shape_key)
+        );
+        if let Some(&i) = self.pattern_ix.get(&key) {
+            return DimRule::Pattern(i);
+        }
+        let Ok(i) = u8::try_from(self.patterns.len()) else {
+            // Once: every shape after it is refused alike.
+            if self.diags.iter().any(|d| d.code == "carbon::kinds::too_many") {
+                return DimRule::Any;
+            }
+            self.diags.push(
+                Diag::error("carbon::kinds::too_many", "more than 256 different field shapes")
+                    .at(span, "one shape too many")
+                    .help("kinds share equal shapes: write the same dimension the same way"),
+            );
             return DimRule::Any;
         };
+        self.pattern_ix.insert(key, i);
         self.patterns.push(Pattern {
             flow,
             what,
@@ -738,6 +766,23 @@ impl Namer {
 }
 
 /// The dimension of a shape (`C/length^2`), or the unknown name and its span.
+/// A dimension as written, without its spans: `C^1 length^-2`.
+fn shape_key(u: &UnitExpr) -> String {
+    let mut k = String::new();
+    for f in &u.factors {
+        match &f.base {
+            UnitBase::Atom(a) => k.push_str(a),
+            UnitBase::Group(g) => {
+                k.push('(');
+                k.push_str(&shape_key(g));
+                k.push(')');
+            }
+        }
+        k.push_str(&format!("^{:?} ", f.exp));
+    }
+    k
+}
+
 /// A bound as written (`0`, `100 %`, `-5 t`), in base units.
 fn bound_value(e: &Expr, units: &mut Units) -> Option<f64> {
     match &e.kind {

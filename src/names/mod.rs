@@ -71,6 +71,7 @@ struct Namer {
     /// dimension until `finish` resolves it.
     patterns: Vec<Pattern>,
     pattern_dims: Vec<Option<UnitExpr>>,
+    pattern_ix: HashMap<String, u8>,
     kind_checks: Vec<KindCheck>,
     bounds: Vec<FieldBound>,
     /// Each kind's field specifications, built once.
@@ -252,6 +253,7 @@ impl Namer {
             uses: HashMap::default(),
             patterns: Vec::new(),
             pattern_dims: Vec::new(),
+            pattern_ix: HashMap::default(),
             kind_checks: Vec::new(),
             bounds: Vec::new(),
             streaming,

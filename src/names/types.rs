@@ -134,8 +134,9 @@ pub enum DimRule {
     /// CO2e
     Co2e,
     /// The shape of a field or value of a kind declared in the language: an
-    /// index into [`Resolved::patterns`].
-    Pattern(u16),
+    /// index into [`Resolved::patterns`] (one byte, so that a symbol stays the
+    /// size it was: equal shapes share one).
+    Pattern(u8),
 }
 
 impl DimRule {
