@@ -191,21 +191,7 @@ impl Namer {
                 continue;
             }
             seen.push((fname, f.name.span));
-            if RESERVED.contains(&fname) {
-                self.diags.push(
-                    Diag::error(
-                        "carbon::names::reserved",
-                        format!("`{fname}` is a name of the balance itself"),
-                    )
-                    .at(f.name.span, "reserved name")
-                    .help(format!(
-                        "`{fname}` is one of {}; choose another name",
-                        RESERVED.join(", ")
-                    )),
-                );
-                ok = false;
-                continue;
-            }
+            // A field is a member (`x.sold`), so a name of the balance is free here.
             let shape = match &f.shape.kind {
                 ast::ShapeKind::OneOf(words) => {
                     let ws: Vec<&'static str> = words.iter().map(|w| intern(&w.name)).collect();
@@ -444,11 +430,13 @@ impl Namer {
                     } else {
                         "part"
                     };
-                    let place = match (field_ix(&t, v), list.iter().copied().find(|w| *w == v)) {
-                        (Some(j), _) => match &t.fields[j].shape {
-                            TShape::Words(ws) if ws.iter().all(|w| list.contains(w)) => Some(PlaceVal::Field(j)),
-                            _ => None,
-                        },
+                    // A word field whose words are groups (parts), else the word itself.
+                    let word_field = field_ix(&t, v).filter(|&j| match &t.fields[j].shape {
+                        TShape::Words(ws) => ws.iter().all(|w| list.contains(w)),
+                        _ => false,
+                    });
+                    let place = match (word_field, list.iter().copied().find(|w| *w == v)) {
+                        (Some(j), _) => Some(PlaceVal::Field(j)),
                         (None, Some(w)) => Some(PlaceVal::Word(w)),
                         (None, None) => None,
                     };
