@@ -838,7 +838,8 @@ impl Auditor<'_> {
                     Diag::warning("carbon::audit::implausible", format!("`{}` = {} is outside the plausible range", sym.name, Self::q(shown, &unit)))
                         .at(sym.span, format!("expected {bounds}"))
                         .help(format!(
-                            "the prelude's range `{}` for {}.{} is {bounds}{cite}; check the figure and its unit, or keep it with `allow implausible \"reason\"`",
+                            "the {}range `{}` for {}.{} is {bounds}{cite}; check the figure and its unit, or keep it with `allow implausible \"reason\"`",
+                            if range_decl.prelude { "prelude's " } else { "" },
                             range_decl.name,
                             r.kind.word(),
                             r.field
