@@ -352,6 +352,9 @@ impl Namer {
                         }),
                     };
                     let keyed = |t: &kinds::Template| {
+                        if let Some(h) = &t.notation_help {
+                            return h.clone();
+                        }
                         let ks: Vec<String> = t
                             .fields
                             .iter()

@@ -45,6 +45,8 @@ pub(super) struct Template {
     pub flags: Vec<Vec<Cond>>,
     /// The scope of its terms, unless a use says `scope`.
     pub scope: Option<u8>,
+    /// `notation help "…"`: the help of `notation_key` on a field without `key`.
+    pub notation_help: Option<String>,
     pub prelude: bool,
 }
 
@@ -173,6 +175,7 @@ impl Namer {
             parts: Vec::new(),
             flags: Vec::new(),
             scope: None,
+            notation_help: None,
             prelude,
         };
         let mut ok = true;
@@ -488,6 +491,7 @@ impl Namer {
                         t.flags.push(g);
                     }
                 }
+                ast::KindItem::NotationHelp((h, _), _) => t.notation_help = Some(h.clone()),
                 _ => {}
             }
         }
