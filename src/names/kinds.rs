@@ -68,6 +68,8 @@ pub(super) struct TField {
     pub key: Option<UnitExpr>,
     /// `min`, `above`, `max` and `negative warn`, checked by the audit.
     pub bounds: Vec<ast::FieldOptKind>,
+    /// `is gwp`: audited against the IPCC sets, like a `gas`'s `gwp`.
+    pub gwp: bool,
 }
 
 #[derive(Debug)]
@@ -294,6 +296,7 @@ impl Namer {
                 read: false,
                 key,
                 bounds,
+                gwp: f.opts.iter().any(|o| matches!(o.kind, ast::FieldOptKind::IsGwp)),
             });
         }
         if !t.fields.iter().any(|f| f.name == "note") {
@@ -309,6 +312,7 @@ impl Namer {
                 read: false,
                 key: None,
                 bounds: Vec::new(),
+                gwp: false,
             });
         }
         let field_ix = |t: &Template, n: &str| t.fields.iter().position(|f| f.name == n);
@@ -717,7 +721,7 @@ impl Namer {
     pub(super) fn resolve_bounds(&mut self, units: &mut Units) {
         for ti in 0..self.kinds.len() {
             let t = self.kinds[ti].clone();
-            for f in t.fields.iter().filter(|f| !f.bounds.is_empty()) {
+            for f in t.fields.iter().filter(|f| !f.bounds.is_empty() || f.gwp) {
                 let mut b = FieldBound {
                     kind: t.name,
                     field: intern(&f.name),
@@ -726,6 +730,7 @@ impl Namer {
                     open: false,
                     why: "",
                     negative: None,
+                    gwp: f.gwp,
                 };
                 for o in &f.bounds {
                     let (e, why) = match o {

@@ -398,6 +398,8 @@ pub struct FieldBound {
     pub open: bool,
     pub why: &'static str,
     pub negative: Option<&'static str>,
+    /// `is gwp`: checked against the IPCC sets (`implausible`).
+    pub gwp: bool,
 }
 
 /// A declared kind as the check stage sees it: where it is written, and the
