@@ -222,7 +222,7 @@ impl Namer {
                         ast::FieldOptKind::Want(w) => Some(w),
                         _ => None,
                     });
-                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w), f.shape.span))
+                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w), None, f.shape.span))
                 }
             };
             let mut default = None;
@@ -361,7 +361,10 @@ impl Namer {
             };
             let rule = match shape {
                 Some(s) => match &s.kind {
-                    ast::ShapeKind::Quantity { flow, what } => self.pattern(*flow, what, opts.want.as_deref(), s.span),
+                    ast::ShapeKind::Quantity { flow, what } => {
+                        let help = opts.help.as_ref().map(|(h, _)| h.as_str());
+                        self.pattern(*flow, what, opts.want.as_deref(), help, s.span)
+                    }
                     _ => {
                         self.diags.push(
                             Diag::error("carbon::kinds::place", "a value is a quantity")
@@ -622,8 +625,16 @@ impl Namer {
         self.diags.push(d);
     }
 
-    /// The rule of a quantity's shape: a new pattern, resolved at `finish`.
-    fn pattern(&mut self, flow: bool, what: &ast::ShapeDim, want: Option<&ast::Want>, span: Span) -> DimRule {
+    /// The rule of a quantity's shape: a new pattern, resolved at `finish`;
+    /// `help`, a value's `help "…"`: the help of `wrong_kind` when it fails.
+    fn pattern(
+        &mut self,
+        flow: bool,
+        what: &ast::ShapeDim,
+        want: Option<&ast::Want>,
+        help: Option<&str>,
+        span: Span,
+    ) -> DimRule {
         let (w, e) = match want {
             Some(w) => (intern(&w.want.0), intern(&w.example.0)),
             None => ("", ""),
@@ -636,9 +647,10 @@ impl Namer {
         if !flow && what == PatternDim::Any && want.is_none() {
             return DimRule::Any;
         }
+        let help = help.map_or("", intern);
         // Equal shapes (with equal words) share a pattern.
         let key = format!(
-            "{flow} {} {w}\u{0} {e}",
+            "{flow} {} {w}\u{0} {e}\u{0} {help}",
             expr.as_ref().map_or(format!("{what:?}"), shape_key)
         );
         if let Some(&i) = self.pattern_ix.get(&key) {
@@ -662,6 +674,7 @@ impl Namer {
             what,
             want: w,
             example: e,
+            help,
         });
         self.pattern_dims.push(expr);
         DimRule::Pattern(i)
