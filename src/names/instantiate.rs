@@ -313,6 +313,9 @@ impl Namer {
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
             let Some(ir) = ir else { continue };
             let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+            if let Some(p) = t.cited.get().and_then(|c| c.get(vi)) {
+                self.syms[id as usize].prov = p.clone(); // the kind's citation
+            }
             local.push((v.name.clone(), id));
         }
         let term = self.decls[did as usize].term;

@@ -47,6 +47,9 @@ pub(super) struct Template {
     pub scope: Option<u8>,
     /// `notation help "…"`: the help of `notation_key` on a field without `key`.
     pub notation_help: Option<String>,
+    /// Each value's citation (`from`, `assumed`), by index, numbered at `finish`
+    /// (see [`Namer::resolve_citations`]).
+    pub cited: std::sync::OnceLock<Vec<Prov>>,
     pub prelude: bool,
 }
 
@@ -93,6 +96,8 @@ pub(super) struct TItem {
     pub reads: Vec<usize>,
     pub values: Vec<SmolStr>,
     pub span: Span,
+    /// `from …` or `assumed "…"`: the citation of each use's value.
+    pub prov: ast::Provenance,
 }
 
 /// A condition of a guard: the field is given, or a word field has this word.
@@ -178,6 +183,7 @@ impl Namer {
             flags: Vec::new(),
             scope: None,
             notation_help: None,
+            cited: std::sync::OnceLock::new(),
             prelude,
         };
         let mut ok = true;
@@ -395,6 +401,7 @@ impl Namer {
                 reads,
                 values,
                 span,
+                prov: opts.prov.clone(),
             };
             if is_value {
                 t.values.push(it);
@@ -727,6 +734,20 @@ impl Namer {
                 self.patterns[i].example = intern(&example);
             }
         }
+    }
+
+    /// Numbers the citations of the kinds' values, once every source is declared
+    /// (and, streaming, every citation settled): each use's value gets its kind's.
+    /// Before `report_unknowns`, which reports a source no one declared.
+    pub(super) fn resolve_citations(&mut self) {
+        // Every source is known now: number each citation at once.
+        let streaming = std::mem::replace(&mut self.streaming, false);
+        for ti in 0..self.kinds.len() {
+            let t = self.kinds[ti].clone();
+            let cited = t.values.iter().map(|v| self.prov(&v.prov)).collect();
+            let _ = t.cited.set(cited);
+        }
+        self.streaming = streaming;
     }
 
     /// The bounds of the declared kinds' fields, in base units (the units are
