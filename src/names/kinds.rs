@@ -47,9 +47,9 @@ pub(super) struct Template {
     pub scope: Option<u8>,
     /// `notation help "…"`: the help of `notation_key` on a field without `key`.
     pub notation_help: Option<String>,
-    /// Each value's citation (`from`, `assumed`), by index, numbered at `finish`
-    /// (see [`Namer::resolve_citations`]).
-    pub cited: std::sync::OnceLock<Vec<Prov>>,
+    /// The citations of each value and each field's default, numbered at
+    /// `finish` (see [`Namer::resolve_citations`]).
+    pub cited: std::sync::OnceLock<Cited>,
     pub prelude: bool,
 }
 
@@ -80,6 +80,14 @@ pub(super) enum TShape {
     Words(&'static [&'static str]),
     Text,
     Quantity(DimRule),
+}
+
+/// The citations of a kind's uses' members, by index (`from`, `assumed`).
+#[derive(Debug, Default)]
+pub(super) struct Cited {
+    /// Each field's default (none for a field without one).
+    pub fields: Vec<Prov>,
+    pub values: Vec<Prov>,
 }
 
 /// A value or a term of a kind.
@@ -736,16 +744,27 @@ impl Namer {
         }
     }
 
-    /// Numbers the citations of the kinds' values, once every source is declared
-    /// (and, streaming, every citation settled): each use's value gets its kind's.
-    /// Before `report_unknowns`, which reports a source no one declared.
+    /// Numbers the citations of the kinds' values and defaults, once every
+    /// source is declared (and, streaming, every citation settled): each use's
+    /// value or default gets its kind's. Before `report_unknowns`, which reports
+    /// a source no one declared.
     pub(super) fn resolve_citations(&mut self) {
         // Every source is known now: number each citation at once.
         let streaming = std::mem::replace(&mut self.streaming, false);
         for ti in 0..self.kinds.len() {
             let t = self.kinds[ti].clone();
-            let cited = t.values.iter().map(|v| self.prov(&v.prov)).collect();
-            let _ = t.cited.set(cited);
+            let fields = t
+                .fields
+                .iter()
+                .map(|f| match (&f.default, f.prov.is_empty()) {
+                    (None, _) => Prov::default(),
+                    (Some(_), false) => self.prov(&f.prov),
+                    // Not a figure of the use: the kind's, and said so.
+                    (Some(_), true) => Prov::assumption(format!("the default of `{}`", t.name)),
+                })
+                .collect();
+            let values = t.values.iter().map(|v| self.prov(&v.prov)).collect();
+            let _ = t.cited.set(Cited { fields, values });
         }
         self.streaming = streaming;
     }
