@@ -131,7 +131,12 @@ fn declared_bound<'r>(
     field: &str,
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
-        Kind::User(w) => res.bounds.iter().find(|b| b.kind == w.name() && b.field == field),
+        // An `is gwp` field without bounds has none here.
+        Kind::User(w) => res.bounds.iter().find(|b| {
+            b.kind == w.name()
+                && b.field == field
+                && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())
+        }),
         _ => None,
     }
 }
@@ -838,7 +843,8 @@ impl Auditor<'_> {
                     Diag::warning("carbon::audit::implausible", format!("`{}` = {} is outside the plausible range", sym.name, Self::q(shown, &unit)))
                         .at(sym.span, format!("expected {bounds}"))
                         .help(format!(
-                            "the prelude's range `{}` for {}.{} is {bounds}{cite}; check the figure and its unit, or keep it with `allow implausible \"reason\"`",
+                            "the {}range `{}` for {}.{} is {bounds}{cite}; check the figure and its unit, or keep it with `allow implausible \"reason\"`",
+                            if range_decl.prelude { "prelude's " } else { "" },
                             range_decl.name,
                             r.kind.word(),
                             r.field
@@ -913,9 +919,45 @@ impl Auditor<'_> {
                         }
                     }
                 }
+                Kind::User(w) => {
+                    for b in res.bounds.iter().filter(|b| b.gwp && b.kind == w.name()) {
+                        let Some(id) = res.member(d, b.field) else { continue };
+                        if let Some(g) = self.gas_of_gwp(d, id, &known) {
+                            check(&g, id, self);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
+    }
+}
+
+impl Auditor<'_> {
+    /// The gas an `is gwp` field of a declared kind is the GWP of: the substance
+    /// it is per (`tCO2e/tCH4`), else the first substance of a set among the
+    /// use's other fields and values (`amount 10 tCH4/a`).
+    fn gas_of_gwp(
+        &self,
+        d: &crate::names::DeclInfo,
+        gwp: SymId,
+        known: &HashMap<String, Vec<(String, f64)>>,
+    ) -> Option<String> {
+        let bases = &self.p.units.bases;
+        let gas = |id: SymId, per: bool| {
+            self.p.dim(id).and_then(|dim| {
+                dim.factors()
+                    .find(|(i, e)| e.is_negative() == per && known.contains_key(&bases[*i].name))
+                    .map(|(i, _)| bases[i].name.clone())
+            })
+        };
+        gas(gwp, true).or_else(|| {
+            self.p
+                .res
+                .members(d)
+                .filter(|&(_, m)| m != gwp)
+                .find_map(|(_, m)| gas(m, false))
+        })
     }
 }
 

@@ -265,7 +265,14 @@ impl<T: Table> Checker<'_, T> {
             )
             .at(sym.span, format!("this is {got}"))
         };
-        if let SymKind::Derived { decl } | SymKind::Term { decl } = sym.kind {
+        let declared_help = match sym.rule {
+            DimRule::Pattern(i) => self.res.patterns.get(i as usize).map_or("", |p| p.help),
+            _ => "",
+        };
+        if !declared_help.is_empty() {
+            // A declared kind's value says what to check (`help "…"`).
+            diag = diag.help(declared_help);
+        } else if let SymKind::Derived { decl } | SymKind::Term { decl } = sym.kind {
             let decl = &self.res.decls[decl as usize];
             if decl.kind == Kind::Energy || decl.kind == Kind::Transport {
                 diag = diag.help(format!(

@@ -50,6 +50,11 @@ impl Namer {
             self.diags.push(d);
             return;
         };
+        if kind == Kind::Range && self.streaming && !self.finishing && self.range_of_later_kind(b) {
+            // `applies k.f` of a kind declared further on: declared at `finish`.
+            self.parked.push(b.clone());
+            return;
+        }
         let prelude = self.is_prelude(b.span);
         // The name is moved out of the syntax tree (dropped after this).
         let name = match (kind, &mut b.name, &mut b.title) {
@@ -273,10 +278,21 @@ impl Namer {
                     ),
                 },
                 (FieldType::Target, FieldValue::Expr(e)) => {
+                    // A built-in kind's field, or a declared kind's.
                     let target = match &e.kind {
-                        ExprKind::Path(p) if p.len() == 2 => Kind::from_word(&p[0].name)
-                            .filter(|k| k.fields().iter().any(|s| s.name == p[1].name))
-                            .map(|k| (k, p[1].name.to_string())),
+                        ExprKind::Path(p) if p.len() == 2 => {
+                            let (k, f) = (p[0].name.as_str(), p[1].name.as_str());
+                            match Kind::from_word(k) {
+                                Some(k) => k.fields().iter().any(|s| s.name == f).then_some(k),
+                                None => self
+                                    .kind_ix
+                                    .get(k)
+                                    .map(|&t| &self.kinds[t as usize])
+                                    .filter(|t| t.fields.iter().any(|x| x.name == f))
+                                    .map(|t| Kind::User(t.kind_name)),
+                            }
+                            .map(|k| (k, f.to_string()))
+                        }
                         _ => None,
                     };
                     match target {
@@ -336,6 +352,9 @@ impl Namer {
                         }),
                     };
                     let keyed = |t: &kinds::Template| {
+                        if let Some(h) = &t.notation_help {
+                            return h.clone();
+                        }
                         let ks: Vec<String> = t
                             .fields
                             .iter()
@@ -603,6 +622,22 @@ impl Namer {
         self.allow(&targets, &allows);
         info.name = name;
         self.decls.push(info);
+    }
+}
+
+impl Namer {
+    /// Whether a `range` names (`applies k.f`) a kind that is neither built in
+    /// nor declared yet.
+    fn range_of_later_kind(&self, b: &ast::BlockDecl) -> bool {
+        b.fields.iter().any(|f| match (&*f.name.name, &f.value) {
+            ("applies", FieldValue::Expr(e)) => match &e.kind {
+                ExprKind::Path(p) if p.len() == 2 => {
+                    Kind::from_word(&p[0].name).is_none() && !self.kind_ix.contains_key(p[0].name.as_str())
+                }
+                _ => false,
+            },
+            _ => false,
+        })
     }
 }
 

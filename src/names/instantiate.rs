@@ -281,11 +281,7 @@ impl Namer {
             };
             let ir = lower_with(self, e, units);
             let full = dotted(&dname, &f.name);
-            let mut prov = self.prov(&f.prov);
-            if f.prov.is_empty() {
-                // Not a figure of the use: the kind's, and said so.
-                prov.assumed = Some(Box::new(format!("the default of `{}`", t.name)));
-            }
+            let prov = t.cited.get().and_then(|c| c.fields.get(j)).cloned().unwrap_or_default();
             let meaning = self.text(f.meaning);
             let rule = match f.shape {
                 TShape::Quantity(r) => r,
@@ -313,6 +309,9 @@ impl Namer {
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
             let Some(ir) = ir else { continue };
             let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+            if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
+                self.syms[id as usize].prov = p.clone(); // the kind's citation
+            }
             local.push((v.name.clone(), id));
         }
         let term = self.decls[did as usize].term;

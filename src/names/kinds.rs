@@ -45,6 +45,11 @@ pub(super) struct Template {
     pub flags: Vec<Vec<Cond>>,
     /// The scope of its terms, unless a use says `scope`.
     pub scope: Option<u8>,
+    /// `notation help "…"`: the help of `notation_key` on a field without `key`.
+    pub notation_help: Option<String>,
+    /// The citations of each value and each field's default, numbered at
+    /// `finish` (see [`Namer::resolve_citations`]).
+    pub cited: std::sync::OnceLock<Cited>,
     pub prelude: bool,
 }
 
@@ -66,6 +71,8 @@ pub(super) struct TField {
     pub key: Option<UnitExpr>,
     /// `min`, `above`, `max` and `negative warn`, checked by the audit.
     pub bounds: Vec<ast::FieldOptKind>,
+    /// `is gwp`: audited against the IPCC sets, like a `gas`'s `gwp`.
+    pub gwp: bool,
 }
 
 #[derive(Debug)]
@@ -73,6 +80,14 @@ pub(super) enum TShape {
     Words(&'static [&'static str]),
     Text,
     Quantity(DimRule),
+}
+
+/// The citations of a kind's uses' members, by index (`from`, `assumed`).
+#[derive(Debug, Default)]
+pub(super) struct Cited {
+    /// Each field's default (none for a field without one).
+    pub fields: Vec<Prov>,
+    pub values: Vec<Prov>,
 }
 
 /// A value or a term of a kind.
@@ -89,6 +104,8 @@ pub(super) struct TItem {
     pub reads: Vec<usize>,
     pub values: Vec<SmolStr>,
     pub span: Span,
+    /// `from …` or `assumed "…"`: the citation of each use's value.
+    pub prov: ast::Provenance,
 }
 
 /// A condition of a guard: the field is given, or a word field has this word.
@@ -173,6 +190,8 @@ impl Namer {
             parts: Vec::new(),
             flags: Vec::new(),
             scope: None,
+            notation_help: None,
+            cited: std::sync::OnceLock::new(),
             prelude,
         };
         let mut ok = true;
@@ -203,7 +222,7 @@ impl Namer {
                         ast::FieldOptKind::Want(w) => Some(w),
                         _ => None,
                     });
-                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w), f.shape.span))
+                    TShape::Quantity(self.pattern(*flow, what, want.map(|w| &**w), None, f.shape.span))
                 }
             };
             let mut default = None;
@@ -277,6 +296,7 @@ impl Namer {
                 read: false,
                 key,
                 bounds,
+                gwp: f.opts.iter().any(|o| matches!(o.kind, ast::FieldOptKind::IsGwp)),
             });
         }
         if !t.fields.iter().any(|f| f.name == "note") {
@@ -292,6 +312,7 @@ impl Namer {
                 read: false,
                 key: None,
                 bounds: Vec::new(),
+                gwp: false,
             });
         }
         let field_ix = |t: &Template, n: &str| t.fields.iter().position(|f| f.name == n);
@@ -340,7 +361,10 @@ impl Namer {
             };
             let rule = match shape {
                 Some(s) => match &s.kind {
-                    ast::ShapeKind::Quantity { flow, what } => self.pattern(*flow, what, opts.want.as_deref(), s.span),
+                    ast::ShapeKind::Quantity { flow, what } => {
+                        let help = opts.help.as_ref().map(|(h, _)| h.as_str());
+                        self.pattern(*flow, what, opts.want.as_deref(), help, s.span)
+                    }
                     _ => {
                         self.diags.push(
                             Diag::error("carbon::kinds::place", "a value is a quantity")
@@ -371,6 +395,7 @@ impl Namer {
                 reads,
                 values,
                 span,
+                prov: opts.prov.clone(),
             };
             if is_value {
                 t.values.push(it);
@@ -476,6 +501,7 @@ impl Namer {
                         t.flags.push(g);
                     }
                 }
+                ast::KindItem::NotationHelp((h, _), _) => t.notation_help = Some(h.clone()),
                 _ => {}
             }
         }
@@ -602,8 +628,16 @@ impl Namer {
         self.diags.push(d);
     }
 
-    /// The rule of a quantity's shape: a new pattern, resolved at `finish`.
-    fn pattern(&mut self, flow: bool, what: &ast::ShapeDim, want: Option<&ast::Want>, span: Span) -> DimRule {
+    /// The rule of a quantity's shape: a new pattern, resolved at `finish`;
+    /// `help`, a value's `help "…"`: the help of `wrong_kind` when it fails.
+    fn pattern(
+        &mut self,
+        flow: bool,
+        what: &ast::ShapeDim,
+        want: Option<&ast::Want>,
+        help: Option<&str>,
+        span: Span,
+    ) -> DimRule {
         let (w, e) = match want {
             Some(w) => (intern(&w.want.0), intern(&w.example.0)),
             None => ("", ""),
@@ -616,9 +650,10 @@ impl Namer {
         if !flow && what == PatternDim::Any && want.is_none() {
             return DimRule::Any;
         }
+        let help = help.map_or("", intern);
         // Equal shapes (with equal words) share a pattern.
         let key = format!(
-            "{flow} {} {w}\u{0} {e}",
+            "{flow} {} {w}\u{0} {e}\u{0} {help}",
             expr.as_ref().map_or(format!("{what:?}"), shape_key)
         );
         if let Some(&i) = self.pattern_ix.get(&key) {
@@ -642,6 +677,7 @@ impl Namer {
             what,
             want: w,
             example: e,
+            help,
         });
         self.pattern_dims.push(expr);
         DimRule::Pattern(i)
@@ -696,12 +732,37 @@ impl Namer {
         }
     }
 
+    /// Numbers the citations of the kinds' values and defaults, once every
+    /// source is declared (and, streaming, every citation settled): each use's
+    /// value or default gets its kind's. Before `report_unknowns`, which reports
+    /// a source no one declared.
+    pub(super) fn resolve_citations(&mut self) {
+        // Every source is known now: number each citation at once.
+        let streaming = std::mem::replace(&mut self.streaming, false);
+        for ti in 0..self.kinds.len() {
+            let t = self.kinds[ti].clone();
+            let fields = t
+                .fields
+                .iter()
+                .map(|f| match (&f.default, f.prov.is_empty()) {
+                    (None, _) => Prov::default(),
+                    (Some(_), false) => self.prov(&f.prov),
+                    // Not a figure of the use: the kind's, and said so.
+                    (Some(_), true) => Prov::assumption(format!("the default of `{}`", t.name)),
+                })
+                .collect();
+            let values = t.values.iter().map(|v| self.prov(&v.prov)).collect();
+            let _ = t.cited.set(Cited { fields, values });
+        }
+        self.streaming = streaming;
+    }
+
     /// The bounds of the declared kinds' fields, in base units (the units are
     /// built): what the audit's `out_of_range` and `negative` read.
     pub(super) fn resolve_bounds(&mut self, units: &mut Units) {
         for ti in 0..self.kinds.len() {
             let t = self.kinds[ti].clone();
-            for f in t.fields.iter().filter(|f| !f.bounds.is_empty()) {
+            for f in t.fields.iter().filter(|f| !f.bounds.is_empty() || f.gwp) {
                 let mut b = FieldBound {
                     kind: t.name,
                     field: intern(&f.name),
@@ -710,6 +771,7 @@ impl Namer {
                     open: false,
                     why: "",
                     negative: None,
+                    gwp: f.gwp,
                 };
                 for o in &f.bounds {
                     let (e, why) = match o {

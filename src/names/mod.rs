@@ -325,6 +325,7 @@ impl Namer {
         }
         n.resolve_patterns(units);
         n.resolve_bounds(units);
+        n.resolve_citations();
         n.settle_gwp();
         // Header fields are global names (`period`).
         let pending = std::mem::take(&mut n.pending);

@@ -176,6 +176,8 @@ pub struct Pattern {
     /// The error's "must be …" and its example (`an area`, `10 hm2`).
     pub want: &'static str,
     pub example: &'static str,
+    /// A value's `help "…"`: the help of `wrong_kind` (empty: the example).
+    pub help: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -398,6 +400,8 @@ pub struct FieldBound {
     pub open: bool,
     pub why: &'static str,
     pub negative: Option<&'static str>,
+    /// `is gwp`: checked against the IPCC sets (`implausible`).
+    pub gwp: bool,
 }
 
 /// A declared kind as the check stage sees it: where it is written, and the
