@@ -8,9 +8,11 @@
 //!
 //! `--declared` writes the same W(N) with twins of the four kinds it uses
 //! (`cover_d`, `stand_d`, `energy_d`, `gas_d`: the built-in kinds' fields, values
-//! and terms written as `kind` declarations, after docs/design/kinds.md §2) at the
-//! end of the file, and the declarations using them: the same numbers, the same
-//! balance, through declared-kind instantiation instead of the built-in kinds.
+//! and terms written as `kind` declarations, after docs/design/kinds.md §2) before
+//! the declarations, which use them: the same numbers, the same balance, through
+//! declared-kind instantiation instead of the built-in kinds. (Kinds declared
+//! before their uses, as the prelude's will be: a use read before its kind waits,
+//! whole, until the end of the file.)
 //!
 //! N may be written `10000`, `10k` or `1M`. The expected balance is computed by the
 //! generator itself, in f64, independently of the interpreter.
@@ -124,12 +126,19 @@ kind gas_d "gas released, Eq. 5 (declared twin of gas)" {
 /// W(N) with its declarations using the declared twins of the kinds.
 fn declared(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 20 + DECLARED_KINDS.len());
+    let mut kinds = false;
     for line in text.split_inclusive('\n') {
         match ["cover ", "stand ", "energy ", "gas "]
             .iter()
             .find(|k| line.starts_with(**k))
         {
             Some(k) => {
+                if !kinds {
+                    // Before the first use.
+                    out.push_str(DECLARED_KINDS.trim_start());
+                    out.push('\n');
+                    kinds = true;
+                }
                 out.push_str(k.trim_end());
                 out.push_str("_d ");
                 out.push_str(&line[k.len()..]);
@@ -137,7 +146,9 @@ fn declared(text: &str) -> String {
             None => out.push_str(line),
         }
     }
-    out.push_str(DECLARED_KINDS);
+    if !kinds {
+        out.push_str(DECLARED_KINDS);
+    }
     out
 }
 
