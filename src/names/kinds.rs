@@ -46,6 +46,8 @@ pub(super) struct Template {
     /// The scope of its terms, unless a use says `scope`.
     pub scope: Option<u8>,
     pub prelude: bool,
+    /// What its uses share, worked out once (`instantiate.rs`).
+    pub cache: super::instantiate::Cache,
 }
 
 #[derive(Debug)]
@@ -174,6 +176,7 @@ impl Namer {
             flags: Vec::new(),
             scope: None,
             prelude,
+            cache: Default::default(),
         };
         let mut ok = true;
         let mut seen: Vec<(&str, Span)> = Vec::new();
