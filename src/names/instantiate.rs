@@ -570,7 +570,12 @@ fn compile(n: &mut Namer, t: &Template, units: &mut Units) -> Compiled {
         };
         value_name.push(i as u32);
     }
+    // Placeholders for every name, below `SymId::MAX`.
+    usable &= names.len() < 1 << 20;
     let mut one = |n: &mut Namer, e: &Expr| {
+        if !usable {
+            return None;
+        }
         let mut p = Proto {
             n,
             names: &names,
