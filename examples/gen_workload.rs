@@ -3,7 +3,16 @@
 //! ```sh
 //! cargo run --release --example gen_workload -- N [SEED] > w.carbon   # expectation on stderr
 //! cargo run --release --example gen_workload -- N [SEED] --expect     # expectation only, JSON on stdout
+//! cargo run --release --example gen_workload -- N [SEED] --declared   # the kinds declared in the file
 //! ```
+//!
+//! `--declared` writes the same W(N) with twins of the four kinds it uses
+//! (`cover_d`, `stand_d`, `energy_d`, `gas_d`: the built-in kinds' fields, values
+//! and terms written as `kind` declarations, after docs/design/kinds.md §2) before
+//! the declarations, which use them: the same numbers, the same balance, through
+//! declared-kind instantiation instead of the built-in kinds. (Kinds declared
+//! before their uses, as the prelude's will be: a use read before its kind waits,
+//! whole, until the end of the file.)
 //!
 //! N may be written `10000`, `10k` or `1M`. The expected balance is computed by the
 //! generator itself, in f64, independently of the interpreter.
@@ -23,9 +32,129 @@ fn parse_n(s: &str) -> Option<usize> {
     num.replace('_', "").parse::<usize>().ok()?.checked_mul(mul)
 }
 
+/// Twins of the four built-in kinds of W(N), declared in the language.
+const DECLARED_KINDS: &str = r#"
+// Twins of the built-in kinds `cover`, `stand`, `energy` and `gas`, declared in the
+// language (docs/design/kinds.md §2): `--declared` of examples/gen_workload.rs.
+kind cover_d "land cover, Eq. 10–12 (declared twin of cover)" {
+  field area : length^2 "area S (Eq. 10–12)" min 0 "an area cannot be negative" key hm2
+  field density : C/length^2 "carbon density Cρ (stock per area)" min 0 "a density cannot be negative"
+  field method : one of stock_as_removal | gain | stock_difference "how the stock becomes an annual removal"
+    help "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`"
+  field increment? : C/length^2/time "annual carbon gain per area (method gain)"
+    negative warn "a negative increment is a loss of carbon: check the sign, or keep it with `allow negative \"reason\"`"
+  field previous? : C/length^2 "earlier carbon density (method stock_difference)" min 0 "a density cannot be negative"
+  field interval? : time "years between the two densities (method stock_difference)" above 0 a "a duration must be positive"
+  field ecosystem? : one of farmland | shrub | grassland | forest | other
+    "farmland (Eq. 10), shrub (Eq. 11), grassland (Eq. 12), forest or other"
+  value stock : C = area * density "carbon stock S·Cρ" eq "Eq. 10–12"
+  value co2 = stock * co2_per_c "carbon stock as CO2 (× 44/12)" eq "Eq. 10–12"
+  value removal = per_period(co2) "annual removal" when method = stock_as_removal
+  value removal = area * increment * co2_per_c "annual removal" when method = gain
+  value removal = area * (density - previous) / interval * co2_per_c "annual removal" when method = stock_difference
+  term co2e(removal) "cover term" eq "Eq. 10" when ecosystem = farmland
+  term co2e(removal) "cover term" eq "Eq. 11" when ecosystem = shrub
+  term co2e(removal) "cover term" eq "Eq. 12" when ecosystem = grassland
+  term co2e(removal) "cover term" eq "Eq. 10–12"
+  group sinks; scope 1
+  flag stock_as_removal "stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)" when method = stock_as_removal
+}
+
+kind stand_d "tree stand, Eq. 8–9 (declared twin of stand)" {
+  field area : length^2 "afforested area S_i (Eq. 8)" min 0 "an area cannot be negative" key hm2
+  field volume : length "unit volume V_i (Eq. 9)" min 0 "a volume cannot be negative"
+  field a : mass/length^2 "intercept a of B = a + b·V (Eq. 9)"
+  field b : mass/length^3 "slope b of B = a + b·V (Eq. 9)"
+  field carbon : C/mass "carbon content rate Cρ_i (Eq. 8)" min 0 "a coefficient cannot be negative"
+    help "add `carbon 0.47 tC/t`, or the prelude's default `carbon carbon_fraction`"
+  field soil? : C/length^2 "soil carbon density Cρ_s (Eq. 8)" min 0 "a density cannot be negative"
+  field method : one of stock_as_removal | gain | stock_difference "how the stock becomes an annual removal"
+    help "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`"
+  field increment? : C/length^2/time "annual carbon gain per area (method gain)"
+    negative warn "a negative increment is a loss of carbon: check the sign, or keep it with `allow negative \"reason\"`"
+  field previous? : C/length^2 "earlier carbon density (method stock_difference)" min 0 "a density cannot be negative"
+  field interval? : time "years between the two densities (method stock_difference)" above 0 a "a duration must be positive"
+  value biomass : mass/length^2 = a + b * volume "biomass per area B = a + b·V" eq "Eq. 9"
+  value vegetation : C = biomass * area * carbon "carbon in biomass B·S·Cρ" eq "Eq. 8"
+  value soil_stock : C = area * soil "soil carbon S·Cρ_s" eq "Eq. 8" when soil
+  value stock : C = vegetation + soil_stock "carbon stock B·S·Cρ + S·Cρ_s" eq "Eq. 8" when soil
+  value stock : C = vegetation "carbon stock B·S·Cρ + S·Cρ_s" eq "Eq. 8"
+  value density : C/length^2 = stock / area "carbon stock per area" eq "Eq. 8" when method = stock_difference
+  value co2 = stock * co2_per_c "carbon stock as CO2 (× 44/12)" eq "Eq. 8"
+  value removal = per_period(co2) "annual removal" when method = stock_as_removal
+  value removal = area * increment * co2_per_c "annual removal" when method = gain
+  value removal = area * (density - previous) / interval * co2_per_c "annual removal" when method = stock_difference
+  term co2e(removal) "stand term" eq "Eq. 8–9"
+  group sinks; scope 1
+  flag stock_as_removal "stock treated as the period's removal: the carbon stock is reported as a removal over the inventory period (method stock_as_removal)" when method = stock_as_removal
+}
+
+kind energy_d "energy use, Eq. 3 (declared twin of energy)" {
+  field amount : any "energy consumed E_m (a period amount or a rate)" min 0 "an amount cannot be negative"
+  field fold : any "standard-coal folding coefficient (tce per unit of amount)" min 0 "a coefficient cannot be negative"
+    help "add `fold 0.7143 tce/t`, or a prelude coefficient such as `fold fold_raw_coal` or `fold fold_diesel`"
+  field factor : any "emission factor (e.g. tCO2/tce)" min 0 "a coefficient cannot be negative"
+    help "add `factor 2.66 tCO2/tce` with its source, or `assumed \"reason\"`"
+  field land? : one of mining | residential | road | agricultural = mining
+    "part of C_above (Eq. 2): mining, residential, road or agricultural"
+  value equivalent : flow ce = amount * fold "standard-coal equivalent K·E" eq "Table 1"
+  value emission : flow substance = equivalent * factor "emission of the energy use" eq "Eq. 3"
+  term co2e(per_period(emission)) "energy term" eq "Eq. 3"
+  group above; part land; scope 1
+}
+
+kind gas_d "gas released, Eq. 5 (declared twin of gas)" {
+  field amount? : flow substance "mass of gas released (tCH4, tCO2, … per period or per year)"
+    min 0 "an amount cannot be negative" key tCO2e/a
+  field volume? : any "volume of gas released" min 0 "a volume cannot be negative"
+  field density? : any "density of the gas (mass of substance per volume)" min 0 "a density cannot be negative"
+  field gwp? : any "GWP override (tCO2e per tonne of substance)" min 0 "a coefficient cannot be negative"
+  field group? : one of above | under | sinks = under "Eq. 1 group: above, under or sinks"
+  field land? : one of mining | residential | road | agricultural = mining
+    "part of C_above (Eq. 2): mining, residential, road or agricultural"
+  one of amount | volume density "needs `amount`, or `volume` and `density`"
+    help "add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"
+  value mass : flow substance = volume * density "mass of gas V·ρ" eq "Eq. 5" when volume
+  term per_period(amount) * gwp "gas term" eq "Eq. 5" when amount, gwp
+  term per_period(mass) * gwp   "gas term" eq "Eq. 5" when volume, gwp
+  term co2e(per_period(amount)) "gas term" eq "Eq. 5" when amount
+  term co2e(per_period(mass))   "gas term" eq "Eq. 5" when volume
+  group group; part land; scope 1
+}
+"#;
+
+/// W(N) with its declarations using the declared twins of the kinds.
+fn declared(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 20 + DECLARED_KINDS.len());
+    let mut kinds = false;
+    for line in text.split_inclusive('\n') {
+        match ["cover ", "stand ", "energy ", "gas "]
+            .iter()
+            .find(|k| line.starts_with(**k))
+        {
+            Some(k) => {
+                if !kinds {
+                    // Before the first use.
+                    out.push_str(DECLARED_KINDS.trim_start());
+                    out.push('\n');
+                    kinds = true;
+                }
+                out.push_str(k.trim_end());
+                out.push_str("_d ");
+                out.push_str(&line[k.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    if !kinds {
+        out.push_str(DECLARED_KINDS);
+    }
+    out
+}
+
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: gen_workload N [SEED] [--expect]   (N like 1000, 10k, 1M; default seed {})",
+        "usage: gen_workload N [SEED] [--expect] [--declared]   (N like 1000, 10k, 1M; default seed {})",
         workload::DEFAULT_SEED
     );
     ExitCode::from(2)
@@ -33,10 +162,12 @@ fn usage() -> ExitCode {
 
 fn main() -> ExitCode {
     let mut expect_only = false;
+    let mut declared_kinds = false;
     let mut pos = Vec::new();
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--expect" => expect_only = true,
+            "--declared" => declared_kinds = true,
             "-h" | "--help" => return usage(),
             _ => pos.push(a),
         }
@@ -54,7 +185,10 @@ fn main() -> ExitCode {
     if pos.len() > 2 {
         return usage();
     }
-    let (text, expect) = workload::generate(n, seed);
+    let (mut text, expect) = workload::generate(n, seed);
+    if declared_kinds {
+        text = declared(&text);
+    }
     let json = expect.to_json();
     if expect_only {
         println!("{json}");

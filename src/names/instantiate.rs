@@ -1,13 +1,15 @@
 //! Uses of the kinds declared in the language: the selection of a use's values
 //! and term by its words and fields ([`Namer::select_use`], with the errors of
 //! missing and unused fields), its values and term built at `finish`
-//! ([`Namer::instantiate`]: each formula lowered with the kind's names bound to
-//! the use's members), and the probes that check each kind once
+//! ([`Namer::instantiate`]: each formula lowered once per kind, its own names
+//! as placeholders ([`Compiled`]), then copied for each use with the use's
+//! members in their place), and the probes that check each kind once
 //! ([`Namer::probe_kinds`]).
 
 use super::kinds::{Cond, PlaceVal, TItem, TShape, Template, Use};
 use super::lower::Lookup;
 use super::*;
+use smallvec::SmallVec;
 
 impl Namer {
     /// Checks a use of a declared kind once its fields are declared: the words
@@ -32,6 +34,43 @@ impl Namer {
                 words[j] = f.default_word;
             }
         }
+        // The same fields and words select the same: the first use of a
+        // selection works it out, the next copy it, unless it is in error (each
+        // use reports its own).
+        let key = (near.is_empty() && given.len() <= 64).then(|| {
+            given
+                .iter()
+                .enumerate()
+                .fold(0u64, |b, (j, &g)| b | (u64::from(g) << j))
+        });
+        if let Some(bits) = key {
+            let hit = t
+                .cache
+                .selections
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .find(|s| s.given == bits && s.words == words)
+                .map(|s| (s.values.clone(), s.term, s.group, s.land, s.flagged));
+            if let Some((values, term, group, land, flagged)) = hit {
+                info.group = group;
+                info.land = land;
+                if flagged {
+                    info.method = Some("stock_as_removal");
+                }
+                self.uses.insert(
+                    did,
+                    Use {
+                        template: tid,
+                        given,
+                        values: values.to_vec(),
+                        term,
+                    },
+                );
+                return;
+            }
+        }
+        let diags = self.diags.len();
         let holds = |g: &[Cond]| {
             g.iter().all(|c| match c.word {
                 None => given[c.field],
@@ -208,8 +247,23 @@ impl Namer {
         } else {
             None
         };
-        if t.flags.iter().any(|g| holds(g)) {
+        let flagged = t.flags.iter().any(|g| holds(g));
+        if flagged {
             info.method = Some("stock_as_removal");
+        }
+        if let (Some(bits), true) = (key, self.diags.len() == diags) {
+            let mut sel = t.cache.selections.lock().unwrap_or_else(|p| p.into_inner());
+            if sel.len() < SELECTIONS {
+                sel.push(Selection {
+                    given: bits,
+                    words: words.clone(),
+                    values: values.as_slice().into(),
+                    term,
+                    group: info.group,
+                    land: info.land,
+                    flagged,
+                });
+            }
         }
         self.uses.insert(
             did,
@@ -243,9 +297,13 @@ impl Namer {
         }
     }
 
+    /// The template of a declared kind: the last declared under its name (a
+    /// program's kind over the prelude's), as `kind_ix` holds. By its number,
+    /// among the few kinds, not by its name (which takes a lock): it is read
+    /// several times for each use.
     pub(super) fn template_of(&self, kind: Kind) -> Option<Arc<Template>> {
         match kind {
-            Kind::User(w) => self.kind_ix.get(w.name()).map(|&i| self.kinds[i as usize].clone()),
+            Kind::User(w) => self.kinds.iter().rev().find(|t| t.kind_name == w).cloned(),
             _ => None,
         }
     }
@@ -259,20 +317,41 @@ impl Namer {
     }
 
     /// Builds the values and the term of a use of a declared kind, from the
-    /// selection of `select_use`.
+    /// selection of `select_use`: each formula is the kind's, lowered once
+    /// ([`Compiled`]), with this use's members in place of the kind's names;
+    /// one the kind could not lower once is lowered here, for this use.
     pub(super) fn instantiate(&mut self, did: DeclId, units: &mut Units) {
         let Some(u) = self.uses.remove(&did) else { return };
         let t = self.kinds[u.template as usize].clone();
+        let c = t.cache.compiled.get_or_init(|| compile(self, &t, units));
         let (dname, name_span, prelude) = {
             let d = &self.decls[did as usize];
             (d.name.clone(), d.name_span, d.prelude)
         };
-        // The kind's names bound to this use's members.
-        let mut local: Vec<(SmolStr, SymId)> = Vec::new();
+        // The kind's names bound to this use's members: by placeholder (`map`),
+        // or by name (`local`) for a use whose formulas are lowered here.
+        let mut map: SmallVec<[Option<SymId>; 24]> = SmallVec::from_elem(None, c.names.len());
+        let mut fast = c.usable
+            && u.values.iter().all(|&vi| c.values[vi].is_some())
+            && u.term.is_none_or(|ti| c.terms[ti].is_some());
         for &m in &self.decls[did as usize].members {
             let s = &self.syms[m as usize];
             if matches!(s.kind, SymKind::Field { .. }) {
-                local.push((SmolStr::new(s.short()), m));
+                match t.fields.iter().position(|f| f.name == s.short()) {
+                    Some(j) if map[j].is_none() => map[j] = Some(m),
+                    Some(_) => {}
+                    // Not a field of the kind: looked up by name.
+                    None => fast = false,
+                }
+            }
+        }
+        let mut local: Vec<(SmolStr, SymId)> = Vec::new();
+        if !fast {
+            for &m in &self.decls[did as usize].members {
+                let s = &self.syms[m as usize];
+                if matches!(s.kind, SymKind::Field { .. }) {
+                    local.push((SmolStr::new(s.short()), m));
+                }
             }
         }
         for (j, f) in t.fields.iter().enumerate() {
@@ -302,7 +381,28 @@ impl Namer {
             s.rule = rule;
             s.prelude = prelude;
             self.irs[id as usize] = ir;
-            local.push((f.name.clone(), id));
+            if fast {
+                if map[j].is_none() {
+                    map[j] = Some(id);
+                }
+            } else {
+                local.push((f.name.clone(), id));
+            }
+        }
+        if fast {
+            for &vi in &u.values {
+                let v = &t.values[vi];
+                let Some(ir) = c.values[vi].as_ref().and_then(|ir| subst(ir, &map)) else {
+                    continue;
+                };
+                let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+                map[c.value_name[vi] as usize] = Some(id);
+            }
+            let term = self.decls[did as usize].term;
+            if let (Some(ti), Some(term)) = (u.term, term) {
+                self.irs[term as usize] = c.terms[ti].as_ref().and_then(|ir| subst(ir, &map));
+            }
+            return;
         }
         for &vi in &u.values {
             let v = &t.values[vi];
@@ -394,6 +494,182 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// What the uses of a kind share, worked out once: its formulas lowered
+/// ([`Compiled`], at the first use), and the selections of values and term
+/// its uses make ([`Selection`]). Valid for the namer that built the kind
+/// (each namer builds its kinds).
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    compiled: std::sync::OnceLock<Compiled>,
+    selections: std::sync::Mutex<Vec<Selection>>,
+}
+
+/// How many distinct selections a kind remembers (a kind has a handful:
+/// its methods and optional fields; looked through one by one).
+const SELECTIONS: usize = 32;
+
+/// What [`Namer::select_use`] worked out for a use without error, by the
+/// fields it gives (a bit each) and its words (defaults filled in).
+#[derive(Debug)]
+struct Selection {
+    given: u64,
+    words: Vec<Option<&'static str>>,
+    values: Arc<[usize]>,
+    term: Option<usize>,
+    group: Option<Group>,
+    land: Option<Land>,
+    flagged: bool,
+}
+
+/// Placeholder symbols in a kind's compiled formulas: `PLACE + i` stands for
+/// its own name `i` ([`Compiled::names`]); far above any real symbol (a program
+/// has fewer than 4,293,918,720 symbols: each costs tens of bytes).
+const PLACE: SymId = SymId::MAX - (1 << 20);
+
+/// A kind's values and terms lowered once, in the global scope of the program,
+/// with its own names (fields and values) as placeholder symbols; each use
+/// copies them with its members in their place ([`subst`]). Built at the first
+/// use, when every global name is declared: lowering for each use would
+/// resolve the same global names to the same symbols (a group or a derived
+/// member read by name gets its placeholder at the first lookup, and keeps it).
+#[derive(Debug, Default)]
+pub(super) struct Compiled {
+    /// Whether the placeholders stand for the names: not when a value is named
+    /// like a field (an error of the kind), then each use lowers its formulas.
+    usable: bool,
+    /// The kind's own names: its fields, in order, then its values' names.
+    names: Vec<SmolStr>,
+    /// For each value, the index of its name in `names`.
+    value_name: Vec<u32>,
+    /// Each value's and each term's formula, or `None` where it is lowered for
+    /// each use: it failed (an error of the kind, which the probe reports) or it
+    /// writes one of the kind's names that is also a unit after a number (read
+    /// as a name where the use has it, as a unit where it does not).
+    values: Vec<Option<Ir>>,
+    terms: Vec<Option<Ir>>,
+}
+
+/// Lowers a kind's formulas once, over placeholders (see [`Compiled`]).
+fn compile(n: &mut Namer, t: &Template, units: &mut Units) -> Compiled {
+    let mut names: Vec<SmolStr> = t.fields.iter().map(|f| f.name.clone()).collect();
+    let mut value_name = Vec::with_capacity(t.values.len());
+    let mut usable = true;
+    for v in &t.values {
+        let i = match names.iter().position(|x| *x == v.name) {
+            Some(i) => {
+                usable &= i >= t.fields.len();
+                i
+            }
+            None => {
+                names.push(v.name.clone());
+                names.len() - 1
+            }
+        };
+        value_name.push(i as u32);
+    }
+    // Placeholders for every name, below `SymId::MAX`.
+    usable &= names.len() < 1 << 20;
+    let mut one = |n: &mut Namer, e: &Expr| {
+        if !usable {
+            return None;
+        }
+        let mut p = Proto {
+            n,
+            names: &names,
+            redo: false,
+        };
+        let ir = lower_with(&mut p, e, units);
+        if p.redo {
+            None
+        } else {
+            ir
+        }
+    };
+    let values = t.values.iter().map(|v| one(n, &v.expr)).collect();
+    let terms = t.terms.iter().map(|x| one(n, &x.expr)).collect();
+    Compiled {
+        usable,
+        names,
+        value_name,
+        values,
+        terms,
+    }
+}
+
+/// Name lookup for [`compile`]: as [`Local`] for a use that has every name of
+/// the kind, quiet.
+struct Proto<'a> {
+    n: &'a mut Namer,
+    names: &'a [SmolStr],
+    /// The formula depends on which names a use has, or is in error: lowered
+    /// for each use instead.
+    redo: bool,
+}
+
+impl Lookup for Proto<'_> {
+    fn lookup(&mut self, parts: &[ast::Ident]) -> Option<SymId> {
+        if parts.len() == 1 {
+            let name = parts[0].name.as_str();
+            if let Some(i) = self.names.iter().position(|n| *n == name) {
+                return Some(PLACE + i as SymId);
+            }
+            if !self.n.scope.contains_key(name) && !RESERVED.contains(&name) {
+                return None;
+            }
+        }
+        self.n.lookup(parts)
+    }
+    fn scope(&self) -> &HashMap<SmolStr, SymId> {
+        &self.n.scope
+    }
+    fn report(&mut self, _: Diag) {
+        self.redo = true;
+    }
+    fn is_unit(&mut self, units: &mut Units, atom: &str) -> bool {
+        let unit = units.lookup(atom).is_some();
+        if self.names.iter().any(|n| n == atom) {
+            // A use that lacks it reads it as a unit.
+            self.redo |= unit;
+            return false;
+        }
+        unit
+    }
+}
+
+/// A copy of a compiled formula with the placeholders replaced by `map`'s
+/// symbols; `None` if it reads a name the use does not have (a field its
+/// guard leaves out, a value that was not built), as lowering would give.
+fn subst(ir: &Ir, map: &[Option<SymId>]) -> Option<Ir> {
+    let s = |id: SymId| match id.checked_sub(PLACE) {
+        Some(i) => map.get(i as usize).copied().flatten(),
+        None => Some(id),
+    };
+    let sub = |x: &Ir| subst(x, map).map(Box::new);
+    let op = match &ir.op {
+        IrOp::Lit { .. } => ir.op.clone(),
+        IrOp::Sym(x) => IrOp::Sym(s(*x)?),
+        IrOp::Neg(x) => IrOp::Neg(sub(x)?),
+        IrOp::Bin(op, ab) => IrOp::Bin(*op, Box::new([subst(&ab[0], map)?, subst(&ab[1], map)?])),
+        // Not made by lowering; kept whole.
+        IrOp::Pair(op, [x, y], at) => IrOp::Pair(*op, [s(*x)?, s(*y)?], *at),
+        IrOp::Convert(x, u) => IrOp::Convert(sub(x)?, u.clone()),
+        IrOp::Gwp(x) => IrOp::Gwp(sub(x)?),
+        IrOp::PerPeriod(x) => IrOp::PerPeriod(sub(x)?),
+        IrOp::OverPeriod(x) => IrOp::OverPeriod(sub(x)?),
+        IrOp::Sum(xs) => IrOp::Sum(xs.iter().map(|&(b, x)| Some((b, s(x)?))).collect::<Option<_>>()?),
+        IrOp::Chain(c) => IrOp::Chain(Box::new(Chained {
+            first: subst(&c.first, map)?,
+            rest: c
+                .rest
+                .iter()
+                .map(|(op, x)| Some((*op, subst(x, map)?)))
+                .collect::<Option<_>>()?,
+        })),
+        IrOp::Call(f, xs) => IrOp::Call(*f, xs.iter().map(|x| subst(x, map)).collect::<Option<_>>()?),
+    };
+    Some(Ir { op, span: ir.span })
 }
 
 /// Lowers a formula of a kind with its names bound to `local` (a use's members,

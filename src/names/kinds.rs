@@ -51,6 +51,8 @@ pub(super) struct Template {
     /// `finish` (see [`Namer::resolve_citations`]).
     pub cited: std::sync::OnceLock<Cited>,
     pub prelude: bool,
+    /// What its uses share, worked out once (`instantiate.rs`).
+    pub cache: super::instantiate::Cache,
 }
 
 #[derive(Debug)]
@@ -193,6 +195,7 @@ impl Namer {
             notation_help: None,
             cited: std::sync::OnceLock::new(),
             prelude,
+            cache: Default::default(),
         };
         let mut ok = true;
         let mut seen: Vec<(&str, Span)> = Vec::new();
