@@ -396,6 +396,9 @@ impl Namer {
                     continue;
                 };
                 let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+                if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
+                    self.syms[id as usize].prov = p.clone(); // the kind's citation
+                }
                 map[c.value_name[vi] as usize] = Some(id);
             }
             let term = self.decls[did as usize].term;
