@@ -133,7 +133,7 @@ fn declared_bound<'r>(
     match kind {
         // An `is gwp` field without bounds has none here.
         Kind::User(w) => res.bounds.iter().find(|b| {
-            b.kind == w.name()
+            b.kind == w
                 && b.field == field
                 && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())
         }),
@@ -920,7 +920,7 @@ impl Auditor<'_> {
                     }
                 }
                 Kind::User(w) => {
-                    for b in res.bounds.iter().filter(|b| b.gwp && b.kind == w.name()) {
+                    for b in res.bounds.iter().filter(|b| b.gwp && b.kind == w) {
                         let Some(id) = res.member(d, b.field) else { continue };
                         if let Some(g) = self.gas_of_gwp(d, id, &known) {
                             check(&g, id, self);

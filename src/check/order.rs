@@ -104,12 +104,20 @@ fn once_per_kind(diags: Vec<Diag>, kinds: &[crate::names::KindCheck]) -> Vec<Dia
             .iter()
             .any(|k| k.span.src == s.src && k.span.start <= s.start && s.end <= k.span.end)
     };
+    let at_kind = |d: &Diag| !d.labels.is_empty() && d.labels.iter().all(|l| inside(l.span));
+    // The kinds' own errors (their probes'), by code and message: a use's error
+    // with the same words is that error again, labelled at the use.
+    let kinds_own: rustc_hash::FxHashSet<(&'static str, String)> = diags
+        .iter()
+        .filter(|d| at_kind(d))
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
     let mut seen: rustc_hash::FxHashSet<(&'static str, Vec<(u32, u32)>)> = Default::default();
     diags
         .into_iter()
         .filter(|d| {
-            if d.labels.is_empty() || !d.labels.iter().all(|l| inside(l.span)) {
-                return true;
+            if !at_kind(d) {
+                return !kinds_own.contains(&(d.code, d.message.clone()));
             }
             seen.insert((d.code, d.labels.iter().map(|l| (l.span.start, l.span.end)).collect()))
         })

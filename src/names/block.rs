@@ -547,7 +547,7 @@ impl Namer {
             }
         }
         if let Kind::User(w) = kind {
-            let tid = self.kind_ix.get(w.name()).copied().unwrap_or(0);
+            let tid = self.kinds.iter().position(|t| t.kind_name == w).unwrap_or(0) as u16;
             let given: Vec<bool> = (0..specs.len())
                 .map(|j| match 1u64.checked_shl(j as u32) {
                     Some(bit) => matched & bit != 0,

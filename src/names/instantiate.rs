@@ -88,10 +88,16 @@ impl Namer {
         let term = t.terms.iter().position(|x| holds(&x.guard));
         // What the term reads, through the values.
         let mut reads = vec![false; t.fields.len()];
+        // The word condition that brought each field in (`method gain`), if any.
+        let mut by_word: Vec<Option<(usize, &'static str)>> = vec![None; t.fields.len()];
         let mut stack: Vec<&TItem> = term.map(|i| &t.terms[i]).into_iter().collect();
         let mut seen_values: Vec<&str> = Vec::new();
         while let Some(it) = stack.pop() {
+            let word = it.guard.iter().find_map(|c| c.word.map(|w| (c.field, w)));
             for &r in &it.reads {
+                if !reads[r] {
+                    by_word[r] = word;
+                }
                 reads[r] = true;
             }
             for v in &it.values {
@@ -105,8 +111,67 @@ impl Namer {
             }
         }
         let mut lacking = false;
+        // `one of`: exactly one set of fields given (its fields are then not
+        // each reported missing).
+        let mut in_one_of = vec![false; t.fields.len()];
+        let ix = |n: &str| t.fields.iter().position(|x| x.name == n);
+        for o in &t.one_ofs {
+            for f in o.sets.iter().flatten() {
+                if let Some(j) = ix(&f.name) {
+                    in_one_of[j] = true;
+                }
+            }
+            let full: Vec<usize> = (0..o.sets.len())
+                .filter(|&k| o.sets[k].iter().all(|f| ix(&f.name).is_some_and(|j| given[j])))
+                .collect();
+            if full.len() == 1 {
+                continue;
+            }
+            lacking = true;
+            let d = match full[..] {
+                [] => {
+                    let mut d = Diag::error(
+                        "carbon::check::missing_field",
+                        format!("{} `{uname}` {}", t.name, o.message.0),
+                    )
+                    .at(name, "none of them given");
+                    if let Some((h, _)) = &o.help {
+                        d = d.help(h.clone());
+                    }
+                    d
+                }
+                [a, b, ..] => {
+                    // The first field of two sets given: both figures would count.
+                    let (fa, fb) = (&o.sets[a][0], &o.sets[b][0]);
+                    let at = |f: &ast::Ident| ix(&f.name).and_then(|j| spans[j]).unwrap_or(name);
+                    let sets: Vec<String> = o
+                        .sets
+                        .iter()
+                        .map(|s| {
+                            s.iter()
+                                .map(|f| format!("`{}`", f.name))
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        })
+                        .collect();
+                    Diag::error(
+                        "carbon::check::conflicting_fields",
+                        format!("{} `{uname}` has both `{}` and `{}`", t.name, fa.name, fb.name),
+                    )
+                    .at(at(fb), format!("`{}` is given…", fb.name))
+                    .also(at(fa), format!("…and `{}` too", fa.name))
+                    .help(format!(
+                        "keep one: {}; to check one against the other, state the second as `also` on the first",
+                        sets.join(", or ")
+                    ))
+                }
+                [_] => continue,
+            };
+            self.diags.push(d);
+        }
         for (j, f) in t.fields.iter().enumerate() {
             if given[j]
+                || in_one_of[j]
                 || !matches!(f.shape, TShape::Quantity(_) | TShape::Words(_))
                 || near.iter().any(|n| *n == f.name)
             {
@@ -117,55 +182,39 @@ impl Namer {
                 // Read by this use's term, or (a required field) by no term at all.
                 _ => f.default.is_none() && (reads[j] || (!f.optional && !f.read)),
             };
-            if needed {
-                lacking = true;
-                let help = f
-                    .help
-                    .clone()
-                    .unwrap_or_else(|| format!("add `{} …` inside the braces", f.name));
-                self.diags.push(
+            if !needed {
+                continue;
+            }
+            lacking = true;
+            let d = match by_word[j].filter(|_| f.optional) {
+                // A field the method asks for.
+                Some((wf, w)) => {
+                    let wname = &t.fields[wf].name;
+                    let others = match &t.fields[wf].shape {
+                        TShape::Words(ws) => ws.join(", "),
+                        _ => String::new(),
+                    };
+                    Diag::error(
+                        "carbon::check::missing_field",
+                        format!("{wname} `{w}` needs the field `{}`", f.name),
+                    )
+                    .at(name, format!("`{uname}` has no `{}`", f.name))
+                    .help(format!("add `{} …`, or choose another {wname}: {others}", f.name))
+                }
+                None => {
+                    let help = f
+                        .help
+                        .clone()
+                        .unwrap_or_else(|| format!("add `{} …` inside the braces", f.name));
                     Diag::error(
                         "carbon::check::missing_field",
                         format!("`{}` `{uname}` lacks the field `{}`", t.name, f.name),
                     )
                     .at(name, format!("needs `{}`: {}", f.name, f.meaning))
-                    .help(help),
-                );
-            }
-        }
-        for o in &t.one_ofs {
-            let full: Vec<bool> = o
-                .sets
-                .iter()
-                .map(|s| {
-                    s.iter()
-                        .all(|f| t.fields.iter().position(|x| x.name == f.name).is_some_and(|j| given[j]))
-                })
-                .collect();
-            let n = full.iter().filter(|x| **x).count();
-            if n != 1 {
-                lacking = true;
-                let mut d = Diag::error(
-                    if n == 0 {
-                        "carbon::check::missing_field"
-                    } else {
-                        "carbon::check::conflicting_fields"
-                    },
-                    format!("`{}` `{uname}` {}", t.name, o.message.0),
-                )
-                .at(
-                    name,
-                    if n == 0 {
-                        "none of them given"
-                    } else {
-                        "more than one given"
-                    },
-                );
-                if let Some((h, _)) = &o.help {
-                    d = d.help(h.clone());
+                    .help(help)
                 }
-                self.diags.push(d);
-            }
+            };
+            self.diags.push(d);
         }
         if term.is_none() && !lacking {
             self.diags.push(
@@ -207,29 +256,51 @@ impl Namer {
         }
         // Unused: a quantity some term or value reads, given, that this use's
         // term does not read (another method's field).
-        if term.is_some() {
+        // Unused: a quantity given that neither the term nor any value this use
+        // has reads (another method's field). A field read only by a value (a
+        // stand's volume, for its stock under `gain`) is shown with that value.
+        let mut used = reads.clone();
+        for &k in &values {
+            for &r in &t.values[k].reads {
+                used[r] = true;
+            }
+        }
+        if term.is_some() && !lacking {
             for (j, f) in t.fields.iter().enumerate() {
-                if given[j] && f.read && !reads[j] && matches!(f.shape, TShape::Quantity(_)) {
-                    let users: Vec<String> = t
-                        .terms
-                        .iter()
-                        .chain(&t.values)
-                        .filter(|x| x.reads.contains(&j))
-                        .flat_map(|x| {
-                            x.guard
-                                .iter()
-                                .filter_map(|c| c.word.map(|w| format!("`{} {w}`", t.fields[c.field].name)))
-                        })
-                        .collect();
+                if given[j] && f.read && !used[j] && matches!(f.shape, TShape::Quantity(_)) {
+                    // The other words of the word fields that guards test, under
+                    // which the term would read the field.
+                    let mut users: Vec<String> = Vec::new();
+                    for (wf, x) in t.fields.iter().enumerate() {
+                        let TShape::Words(ws) = x.shape else { continue };
+                        let tested = t
+                            .values
+                            .iter()
+                            .chain(&t.terms)
+                            .any(|it| it.guard.iter().any(|c| c.field == wf && c.word.is_some()));
+                        if !tested {
+                            continue;
+                        }
+                        for &w in ws.iter().filter(|&&w| words[wf] != Some(w)) {
+                            let mut other = words.clone();
+                            other[wf] = Some(w);
+                            if reads_of(&t, &given, &other)[j] {
+                                users.push(format!("`{} {w}`", x.name));
+                            }
+                        }
+                    }
                     let mut d = Diag::error(
                         "carbon::check::unused_field",
-                        format!("`{}` `{uname}` gives `{}`, which its term does not use", t.name, f.name),
+                        format!(
+                            "`{}` `{uname}` gives `{}`, which neither its term nor its values use",
+                            t.name, f.name
+                        ),
                     )
                     .at(spans[j].unwrap_or(name), "not used");
                     d = d.help(if users.is_empty() {
                         format!("remove `{}`", f.name)
                     } else {
-                        format!("remove it, or choose what uses it: {}", dedup(users).join(", "))
+                        format!("remove it, or choose what uses it: {}", users.join(", "))
                     });
                     self.diags.push(d);
                 }
@@ -392,9 +463,10 @@ impl Namer {
         if fast {
             for &vi in &u.values {
                 let v = &t.values[vi];
-                let Some(ir) = c.values[vi].as_ref().and_then(|ir| subst(ir, &map)) else {
+                let Some(mut ir) = c.values[vi].as_ref().and_then(|ir| subst(ir, &map)) else {
                     continue;
                 };
+                self.relocate(&mut ir, t.span, did, name_span);
                 let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
                 if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                     self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -403,14 +475,19 @@ impl Namer {
             }
             let term = self.decls[did as usize].term;
             if let (Some(ti), Some(term)) = (u.term, term) {
-                self.irs[term as usize] = c.terms[ti].as_ref().and_then(|ir| subst(ir, &map));
+                let mut ir = c.terms[ti].as_ref().and_then(|ir| subst(ir, &map));
+                if let Some(ir) = ir.as_mut() {
+                    self.relocate(ir, t.span, did, name_span);
+                }
+                self.irs[term as usize] = ir;
             }
             return;
         }
         for &vi in &u.values {
             let v = &t.values[vi];
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
-            let Some(ir) = ir else { continue };
+            let Some(mut ir) = ir else { continue };
+            self.relocate(&mut ir, t.span, did, name_span);
             let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
             if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                 self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -419,9 +496,64 @@ impl Namer {
         }
         let term = self.decls[did as usize].term;
         if let (Some(ti), Some(term)) = (u.term, term) {
-            let ir = lower_local(self, &t, &t.terms[ti].expr, &local, true, units);
+            let mut ir = lower_local(self, &t, &t.terms[ti].expr, &local, true, units);
+            if let Some(ir) = ir.as_mut() {
+                self.relocate(ir, t.span, did, name_span);
+            }
             self.irs[term as usize] = ir;
         }
+    }
+
+    /// Moves the spans of a use's formula from the kind (perhaps the prelude's)
+    /// to the use, so that an error in it labels what the use wrote: a field of
+    /// the use at its line, an operation over the operands' spans, anything else
+    /// (a value of the use, a global, a number of the formula) at the use's name.
+    fn relocate(&self, ir: &mut Ir, kind: Span, did: DeclId, name: Span) {
+        let inside = |s: Span| s.src == kind.src && kind.start <= s.start && s.end <= kind.end;
+        if !inside(ir.span) {
+            return;
+        }
+        let join = |a: Span, b: Span| {
+            if a.src == b.src && a.start <= b.end {
+                a.to(b)
+            } else {
+                name
+            }
+        };
+        ir.span = match &mut ir.op {
+            IrOp::Sym(id) => match self.syms.get(*id as usize) {
+                Some(s) if s.kind == (SymKind::Field { decl: did }) => s.span,
+                _ => name,
+            },
+            IrOp::Neg(x) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) | IrOp::Convert(x, _) => {
+                self.relocate(x, kind, did, name);
+                x.span
+            }
+            IrOp::Bin(_, ab) => {
+                let [a, b] = &mut **ab;
+                self.relocate(a, kind, did, name);
+                self.relocate(b, kind, did, name);
+                join(a.span, b.span)
+            }
+            IrOp::Chain(c) => {
+                self.relocate(&mut c.first, kind, did, name);
+                for (_, x) in c.rest.iter_mut() {
+                    self.relocate(x, kind, did, name);
+                }
+                let last = c.rest.last().map_or(c.first.span, |(_, x)| x.span);
+                join(c.first.span, last)
+            }
+            IrOp::Call(_, xs) => {
+                for x in xs.iter_mut() {
+                    self.relocate(x, kind, did, name);
+                }
+                match (xs.first(), xs.last()) {
+                    (Some(a), Some(b)) => join(a.span, b.span),
+                    _ => name,
+                }
+            }
+            _ => name,
+        };
     }
 
     /// Lowers each kind's formulas once over a probe, a use whose fields have the
@@ -489,14 +621,36 @@ impl Namer {
     }
 }
 
-fn dedup(mut v: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for x in v.drain(..) {
-        if !out.contains(&x) {
-            out.push(x);
+/// Which fields the term of a use reads (through its values), for these words
+/// and fields given.
+fn reads_of(t: &Template, given: &[bool], words: &[Option<&'static str>]) -> Vec<bool> {
+    let holds = |g: &[Cond]| {
+        g.iter().all(|c| match c.word {
+            None => given[c.field],
+            Some(w) => words[c.field] == Some(w),
+        })
+    };
+    let mut reads = vec![false; t.fields.len()];
+    let Some(term) = t.terms.iter().find(|x| holds(&x.guard)) else {
+        return reads;
+    };
+    let mut stack = vec![term];
+    let mut seen: Vec<&str> = Vec::new();
+    while let Some(it) = stack.pop() {
+        for &r in &it.reads {
+            reads[r] = true;
+        }
+        for v in &it.values {
+            if seen.contains(&v.as_str()) {
+                continue;
+            }
+            seen.push(v);
+            if let Some(x) = t.values.iter().find(|x| x.name == *v && holds(&x.guard)) {
+                stack.push(x);
+            }
         }
     }
-    out
+    reads
 }
 
 /// What the uses of a kind share, worked out once: its formulas lowered

@@ -767,7 +767,7 @@ impl Namer {
             let t = self.kinds[ti].clone();
             for f in t.fields.iter().filter(|f| !f.bounds.is_empty() || f.gwp) {
                 let mut b = FieldBound {
-                    kind: t.name,
+                    kind: t.kind_name,
                     field: intern(&f.name),
                     lo: f64::NEG_INFINITY,
                     hi: f64::INFINITY,

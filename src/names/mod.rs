@@ -282,13 +282,21 @@ impl Namer {
     /// own memory faster than this thread can).
     fn declare_all(&mut self, decls: Vec<Decl>, mut units: Option<&mut Vec<Decl>>, mut rest: Option<&mut Vec<Decl>>) {
         self.fed += decls.len();
+        if self.streaming {
+            // Kinds first, as `resolve` declares them: a block or a `range` of
+            // this piece may come before its kind.
+            for d in &decls {
+                if let Decl::Kind(k) = d {
+                    self.declare_kind(k);
+                }
+            }
+        }
         for mut d in decls {
             match &mut d {
                 Decl::Let(l) => self.declare_let(l),
                 Decl::Block(b) => self.declare_block(b),
                 Decl::Expect(e) => self.declare_expect(e),
-                // Declared before the rest when the whole file is at hand.
-                Decl::Kind(k) if self.streaming => self.declare_kind(k),
+                // Declared before the rest (above, or in `resolve`).
                 Decl::Kind(_) => {}
                 Decl::Source(s) if self.streaming => self.declare_source(s),
                 Decl::Unit(u) if !u.prov.allow.is_empty() => {

@@ -392,7 +392,7 @@ pub struct Resolved {
 /// warning with this help rather than an error.
 #[derive(Clone, Debug)]
 pub struct FieldBound {
-    pub kind: &'static str,
+    pub kind: crate::domain::KindName,
     pub field: &'static str,
     pub lo: f64,
     pub hi: f64,
