@@ -4,20 +4,10 @@
 //! every example the same numbers as the built-in kinds: each field, derived
 //! value, term, group and the balance, symbol by symbol.
 
+mod common;
+
 use carbon::names::SymKind;
 use carbon::{analyze, Options};
-
-const KINDS: [&str; 9] = [
-    "energy",
-    "transport",
-    "gas",
-    "emission",
-    "cover",
-    "stand",
-    "capture",
-    "removal",
-    "offset",
-];
 
 /// The program with each declaration of a built-in kind moved to its twin.
 fn twin(text: &str) -> String {
@@ -27,7 +17,7 @@ fn twin(text: &str) -> String {
         let indent = &line[..line.len() - rest.len()];
         let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         let after = &rest[word.len()..];
-        if KINDS.contains(&word.as_str()) && after.starts_with(' ') {
+        if common::NINE_KINDS.contains(&word.as_str()) && after.starts_with(' ') {
             out.push_str(&format!("{indent}{word}_k{after}\n"));
         } else {
             out.push_str(line);

@@ -37,6 +37,20 @@ pub fn rel(p: &Path) -> String {
 
 /// The folders of whole programs: the examples and the test programs of every
 /// kind (errors, warnings, expectations, programs with their outcome).
+/// The nine kinds of declaration of the paper's method (docs/design/kinds.md §2),
+/// in the order of the design.
+pub const NINE_KINDS: [&str; 9] = [
+    "energy",
+    "transport",
+    "gas",
+    "emission",
+    "cover",
+    "stand",
+    "capture",
+    "removal",
+    "offset",
+];
+
 pub const PROGRAM_FOLDERS: [&str; 5] = [
     "examples",
     "tests/errors",
