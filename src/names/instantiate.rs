@@ -467,6 +467,7 @@ impl Namer {
                     continue;
                 };
                 self.relocate(&mut ir, t.span, did, name_span);
+                let ir = self.compact(ir);
                 let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
                 if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                     self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -479,7 +480,7 @@ impl Namer {
                 if let Some(ir) = ir.as_mut() {
                     self.relocate(ir, t.span, did, name_span);
                 }
-                self.irs[term as usize] = ir;
+                self.irs[term as usize] = ir.map(|ir| self.compact(ir));
             }
             return;
         }
@@ -488,6 +489,7 @@ impl Namer {
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
             let Some(mut ir) = ir else { continue };
             self.relocate(&mut ir, t.span, did, name_span);
+            let ir = self.compact(ir);
             let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
             if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                 self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -500,7 +502,7 @@ impl Namer {
             if let Some(ir) = ir.as_mut() {
                 self.relocate(ir, t.span, did, name_span);
             }
-            self.irs[term as usize] = ir;
+            self.irs[term as usize] = ir.map(|ir| self.compact(ir));
         }
     }
 
@@ -554,6 +556,40 @@ impl Namer {
             }
             _ => name,
         };
+    }
+
+    /// A use's formula in the shapes the built-in kinds build (`derive`): an
+    /// operation on two symbols inline (`IrOp::Pair`, no allocation), a chain of
+    /// operations of one level nested to the left. Values and text are the same.
+    fn compact(&self, ir: Ir) -> Ir {
+        let span = ir.span;
+        match ir.op {
+            IrOp::Bin(op, ab) => {
+                let [a, b] = *ab;
+                let (a, b) = (self.compact(a), self.compact(b));
+                Ir {
+                    span,
+                    ..self.bin(op, a, b)
+                }
+            }
+            IrOp::Chain(c) => {
+                let Chained { first, rest } = *c;
+                let mut acc = self.compact(first);
+                for (op, x) in rest.into_vec() {
+                    let x = self.compact(x);
+                    acc = self.bin(op, acc, x);
+                }
+                Ir { span, ..acc }
+            }
+            IrOp::Neg(x) => Ir {
+                op: IrOp::Neg(Box::new(self.compact(*x))),
+                span,
+            },
+            IrOp::Gwp(x) => self.compact(*x).wrap(IrOp::Gwp),
+            IrOp::PerPeriod(x) => self.compact(*x).wrap(IrOp::PerPeriod),
+            IrOp::OverPeriod(x) => self.compact(*x).wrap(IrOp::OverPeriod),
+            op => Ir { op, span },
+        }
     }
 
     /// Lowers each kind's formulas once over a probe, a use whose fields have the
