@@ -195,20 +195,40 @@ impl Streaming {
     /// (a placeholder is one of them), the groups and their totals (`emissions`,
     /// `flows`, `integrated`, `net`), and a placeholder for each reserved name.
     pub fn symbols_bound(&self) -> usize {
-        let size = |t: &kinds::Template| t.fields.len() + t.values.len() + t.terms.len();
+        // A use of a declared kind adds its values (one a name) and the
+        // defaults it does not give; a probe, every field, value and term.
+        let per_use = |t: &kinds::Template| {
+            let mut names: Vec<&str> = t.values.iter().map(|v| v.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names.len() + t.fields.iter().filter(|f| f.default.is_some()).count()
+        };
+        let per_kind: Vec<usize> = self.n.kinds.iter().map(|t| per_use(t)).collect();
         let derived: usize = self
             .n
             .decls
             .iter()
-            .map(|d| match self.n.template_of(d.kind) {
-                Some(t) => size(&t),
-                None => derived_names(d.kind).len(),
+            .map(|d| match d.kind {
+                Kind::User(w) => self
+                    .n
+                    .kinds
+                    .iter()
+                    .position(|t| t.kind_name == w)
+                    .map_or(0, |i| per_kind[i]),
+                k => derived_names(k).len(),
             })
             .sum();
-        // The probes of the kinds, and the uses parked until `finish`.
-        let derived = derived
-            + self.n.kinds.iter().map(|t| size(t)).sum::<usize>()
-            + self.n.parked.iter().map(|b| b.fields.len() + 8).sum::<usize>() * 4;
+        let probes: usize = self
+            .n
+            .kinds
+            .iter()
+            .map(|t| t.fields.len() + t.values.len() + t.terms.len())
+            .sum();
+        // A parked use: its fields, its term and, its kind unknown yet, the most
+        // any kind adds (or a generous guess).
+        let most = per_kind.iter().copied().max().unwrap_or(0).max(64);
+        let parked: usize = self.n.parked.iter().map(|b| b.fields.len() + 1 + most).sum();
+        let derived = derived + probes + parked;
         self.n.syms.len() + derived + crate::domain::Group::ALL.len() + 4 + RESERVED.len()
     }
 
