@@ -63,7 +63,7 @@ impl Namer {
                     Use {
                         template: tid,
                         given,
-                        values: values.to_vec(),
+                        values,
                         term,
                     },
                 );
@@ -322,13 +322,14 @@ impl Namer {
         if flagged {
             info.method = Some("stock_as_removal");
         }
+        let values: Arc<[usize]> = values.into();
         if let (Some(bits), true) = (key, self.diags.len() == diags) {
             let mut sel = t.cache.selections.lock().unwrap_or_else(|p| p.into_inner());
             if sel.len() < SELECTIONS {
                 sel.push(Selection {
                     given: bits,
                     words: words.clone(),
-                    values: values.as_slice().into(),
+                    values: values.clone(),
                     term,
                     group: info.group,
                     land: info.land,
@@ -461,7 +462,7 @@ impl Namer {
             }
         }
         if fast {
-            for &vi in &u.values {
+            for &vi in u.values.iter() {
                 let v = &t.values[vi];
                 let Some(mut ir) = c.values[vi].as_ref().and_then(|ir| subst(ir, &map)) else {
                     continue;
@@ -484,7 +485,7 @@ impl Namer {
             }
             return;
         }
-        for &vi in &u.values {
+        for &vi in u.values.iter() {
             let v = &t.values[vi];
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
             let Some(mut ir) = ir else { continue };

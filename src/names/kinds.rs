@@ -129,8 +129,8 @@ pub(super) struct Use {
     pub template: u16,
     /// Which fields are given, by index.
     pub given: Vec<bool>,
-    /// Values, by index, in order.
-    pub values: Vec<usize>,
+    /// Values, by index, in order (shared by the uses that select alike).
+    pub values: Arc<[usize]>,
     pub term: Option<usize>,
 }
 
