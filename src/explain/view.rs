@@ -208,6 +208,12 @@ impl<'a> Walker<'a> {
         self.e.term_decl(n.0).map(|d| d.kind.word())
     }
 
+    /// A term's scope (1, 2, 3) and gas (`CO2`, `CH4`, `CO2e`, `mixed`).
+    pub(crate) fn scope_gas(&self, n: At) -> Option<(Option<u8>, Option<&'a str>)> {
+        let d = self.e.term_decl(n.0)?;
+        Some((d.scope, self.e.p.gas(n.0)))
+    }
+
     /// Writes `… K more levels: carbon explain FILE NAME` when the derivation is
     /// cut at this node; false, writing nothing, if not.
     pub(crate) fn cut(&mut self, n: At, out: &mut String) -> bool {
@@ -377,6 +383,10 @@ impl<'w, 'a> Node<'w, 'a> {
                 w.scratch.clear();
                 part.push_to(&mut w.scratch);
                 m.serialize_entry("part", &plain(raw, &w.scratch))?;
+            }
+            m.serialize_entry("scope", &d.scope)?;
+            if let Some(g) = e.p.gas(id) {
+                m.serialize_entry("gas", &plain(raw, g))?;
             }
         }
         if let Some(k) = e.cut(id, depth) {

@@ -513,6 +513,18 @@ fn explain_tree<'t>(t: &mut Walker<'t>, n: At, expectations: &[ExpectResult], o:
     } else {
         o.truncate(before);
     }
+    if let Some((scope, gas)) = t.scope_gas(n) {
+        for tag in [scope.map(|s| format!("scope {s}")), gas.map(str::to_string)]
+            .into_iter()
+            .flatten()
+        {
+            if tags > 0 {
+                o.push_str(", ");
+            }
+            o.push_str(&tag);
+            tags += 1;
+        }
+    }
     if tags > 0 {
         o.push(']');
     } else {
