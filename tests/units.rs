@@ -101,14 +101,18 @@ fn prelude_checks_and_evaluates_on_its_own() {
     assert!(!a.has_errors(), "{msgs:?}");
     let vals = a.values.as_ref().expect("the prelude evaluates");
     let prog = a.program.as_ref().expect("the prelude checks");
+    // A kind whose fields all have a declared dimension is typed by its probe.
+    let forest = prog.res.syms.iter().position(|s| s.name == "forest_growth term");
+    let forest = forest.expect("the probe of the library's forest_growth kind");
+    assert!(prog.res.probes.contains(&(forest as u32)));
+    assert!(
+        prog.checked[forest].dim.is_some(),
+        "forest_growth's term does not check"
+    );
     // Every value the prelude declares is computed and finite.
     for (i, s) in prog.res.syms.iter().enumerate() {
         if prog.res.probes.contains(&(i as u32)) {
             // A kind's formula: checked once (no error above), never evaluated.
-            // One whose fields all have a declared dimension gets one too.
-            if s.name == "forest_growth term" {
-                assert!(prog.checked[i].dim.is_some(), "{} does not check", s.name);
-            }
             continue;
         }
         if s.value().is_some() {

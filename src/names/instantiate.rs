@@ -58,15 +58,7 @@ impl Namer {
                 if flagged {
                     info.method = Some("stock_as_removal");
                 }
-                self.uses.insert(
-                    did,
-                    Use {
-                        template: tid,
-                        given,
-                        values,
-                        term,
-                    },
-                );
+                self.keep_use(did, tid, given, values, term);
                 return;
             }
         }
@@ -337,10 +329,15 @@ impl Namer {
                 });
             }
         }
+        self.keep_use(did, tid, given, values, term);
+    }
+
+    /// Keeps a use's selection until `instantiate`.
+    fn keep_use(&mut self, did: DeclId, template: u16, given: Vec<bool>, values: Arc<[usize]>, term: Option<usize>) {
         self.uses.insert(
             did,
             Use {
-                template: tid,
+                template,
                 given,
                 values,
                 term,
