@@ -34,10 +34,13 @@ use diag::Diag;
 use source::{SourceId, SourceMap, Span};
 
 /// The standard library, written in the language, embedded in the binary: the
-/// units, GWP sets and constants, then the method library (kinds with their
-/// default factors and sources, docs/methods.md).
+/// units, GWP sets and constants, the paper's nine kinds of declaration, then
+/// the method library (kinds with their default factors and sources,
+/// docs/methods.md).
 pub const PRELUDE: &str = concat!(
     include_str!("../prelude/prelude.carbon"),
+    "\n",
+    include_str!("../prelude/kinds.carbon"),
     "\n",
     include_str!("../prelude/methods.carbon")
 );
