@@ -208,7 +208,9 @@ impl Kind {
     /// The built-in declaration forms (`inventory`, `gwp`, `range`); the kinds
     /// of the balance are declared in the prelude (prelude/kinds.carbon).
     pub fn from_word(w: &str) -> Option<Kind> {
-        [Kind::Inventory, Kind::Gwp, Kind::Range].into_iter().find(|k| k.word() == w)
+        [Kind::Inventory, Kind::Gwp, Kind::Range]
+            .into_iter()
+            .find(|k| k.word() == w)
     }
 
     /// The Eq. 1 group a declaration of this kind belongs to by default.

@@ -397,6 +397,11 @@ impl Namer {
             let d = &self.decls[did as usize];
             (d.name.clone(), d.name_span, d.prelude)
         };
+        let at = Place {
+            kind: t.span,
+            did,
+            name: name_span,
+        };
         // The kind's names bound to this use's members: by placeholder (`map`),
         // or by name (`local`) for a use whose formulas are lowered here.
         let mut map: SmallVec<[Option<SymId>; 24]> = SmallVec::from_elem(None, c.names.len());
@@ -461,11 +466,9 @@ impl Namer {
         if fast {
             for &vi in u.values.iter() {
                 let v = &t.values[vi];
-                let Some(mut ir) = c.values[vi].as_ref().and_then(|ir| subst(ir, &map)) else {
+                let Some(ir) = c.values[vi].as_ref().and_then(|ir| self.build(ir, &map, &at, true)) else {
                     continue;
                 };
-                self.relocate(&mut ir, t.span, did, name_span);
-                let ir = self.compact(ir);
                 let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
                 if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                     self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -474,20 +477,16 @@ impl Namer {
             }
             let term = self.decls[did as usize].term;
             if let (Some(ti), Some(term)) = (u.term, term) {
-                let mut ir = c.terms[ti].as_ref().and_then(|ir| subst(ir, &map));
-                if let Some(ir) = ir.as_mut() {
-                    self.relocate(ir, t.span, did, name_span);
-                }
-                self.irs[term as usize] = ir.map(|ir| self.compact(ir));
+                self.irs[term as usize] = c.terms[ti].as_ref().and_then(|ir| self.build(ir, &map, &at, true));
             }
             return;
         }
         for &vi in u.values.iter() {
             let v = &t.values[vi];
             let ir = lower_local(self, &t, &v.expr, &local, true, units);
-            let Some(mut ir) = ir else { continue };
-            self.relocate(&mut ir, t.span, did, name_span);
-            let ir = self.compact(ir);
+            let Some(ir) = ir.and_then(|ir| self.build(&ir, &[], &at, true)) else {
+                continue;
+            };
             let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
             if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                 self.syms[id as usize].prov = p.clone(); // the kind's citation
@@ -496,98 +495,106 @@ impl Namer {
         }
         let term = self.decls[did as usize].term;
         if let (Some(ti), Some(term)) = (u.term, term) {
-            let mut ir = lower_local(self, &t, &t.terms[ti].expr, &local, true, units);
-            if let Some(ir) = ir.as_mut() {
-                self.relocate(ir, t.span, did, name_span);
-            }
-            self.irs[term as usize] = ir.map(|ir| self.compact(ir));
+            let ir = lower_local(self, &t, &t.terms[ti].expr, &local, true, units);
+            self.irs[term as usize] = ir.and_then(|ir| self.build(&ir, &[], &at, true));
         }
     }
 
-    /// Moves the spans of a use's formula from the kind (perhaps the prelude's)
-    /// to the use, so that an error in it labels what the use wrote: a field of
-    /// the use at its line, an operation over the operands' spans, anything else
-    /// (a value of the use, a global, a number of the formula) at the use's name.
-    fn relocate(&self, ir: &mut Ir, kind: Span, did: DeclId, name: Span) {
-        let inside = |s: Span| s.src == kind.src && kind.start <= s.start && s.end <= kind.end;
-        if !inside(ir.span) {
-            return;
-        }
-        let join = |a: Span, b: Span| {
-            if a.src == b.src && a.start <= b.end {
-                a.to(b)
-            } else {
-                name
-            }
-        };
-        ir.span = match &mut ir.op {
-            IrOp::Sym(id) => match self.syms.get(*id as usize) {
-                Some(s) if s.kind == (SymKind::Field { decl: did }) => s.span,
-                _ => name,
-            },
-            IrOp::Neg(x) | IrOp::Gwp(x) | IrOp::PerPeriod(x) | IrOp::OverPeriod(x) | IrOp::Convert(x, _) => {
-                self.relocate(x, kind, did, name);
-                x.span
-            }
-            IrOp::Bin(_, ab) => {
-                let [a, b] = &mut **ab;
-                self.relocate(a, kind, did, name);
-                self.relocate(b, kind, did, name);
-                join(a.span, b.span)
-            }
-            IrOp::Chain(c) => {
-                self.relocate(&mut c.first, kind, did, name);
-                for (_, x) in c.rest.iter_mut() {
-                    self.relocate(x, kind, did, name);
-                }
-                let last = c.rest.last().map_or(c.first.span, |(_, x)| x.span);
-                join(c.first.span, last)
-            }
-            IrOp::Call(_, xs) => {
-                for x in xs.iter_mut() {
-                    self.relocate(x, kind, did, name);
-                }
-                match (xs.first(), xs.last()) {
-                    (Some(a), Some(b)) => join(a.span, b.span),
-                    _ => name,
-                }
-            }
-            _ => name,
-        };
-    }
-
-    /// A use's formula in the shapes the built-in kinds build (`derive`): an
-    /// operation on two symbols inline (`IrOp::Pair`, no allocation), a chain of
-    /// operations of one level nested to the left. Values and text are the same.
-    fn compact(&self, ir: Ir) -> Ir {
+    /// A use's copy of a kind's formula, in one pass: the kind's names
+    /// (placeholders, [`Compiled`]) replaced by `map`'s symbols (`None` if it
+    /// reads a name the use does not have: a field its guard leaves out, a value
+    /// that was not built, as lowering would give); its spans moved from the
+    /// kind to the use, so that an error labels what the use wrote (a field of
+    /// the use at its line, an operation over its operands, anything else at
+    /// the use's name); and in the shapes the built-in kinds built: an operation
+    /// on two symbols inline (`IrOp::Pair`), a chain nested to the left.
+    fn build(&self, ir: &Ir, map: &[Option<SymId>], at: &Place, under: bool) -> Option<Ir> {
         let span = ir.span;
-        match ir.op {
-            IrOp::Bin(op, ab) => {
-                let [a, b] = *ab;
-                let (a, b) = (self.compact(a), self.compact(b));
+        // What the kind wrote moves, below a node that moved (`under`).
+        let moves = under && span.src == at.kind.src && at.kind.start <= span.start && span.end <= at.kind.end;
+        let s = |id: SymId| match id.checked_sub(PLACE) {
+            Some(i) => map.get(i as usize).copied().flatten(),
+            None => Some(id),
+        };
+        let join = |a: Span, b: Span| match moves {
+            false => span,
+            true if a.src == b.src && a.start <= b.end => a.to(b),
+            true => at.name,
+        };
+        let other = if moves { at.name } else { span };
+        let b = |x: &Ir| self.build(x, map, at, moves);
+        Some(match &ir.op {
+            IrOp::Lit { .. } => Ir {
+                op: ir.op.clone(),
+                span: other,
+            },
+            IrOp::Sym(x) => {
+                let id = s(*x)?;
+                let span = match self.syms.get(id as usize) {
+                    Some(s) if moves && s.kind == (SymKind::Field { decl: at.did }) => s.span,
+                    _ => other,
+                };
+                Ir::sym(id, span)
+            }
+            IrOp::Neg(x) => {
+                let x = b(x)?;
                 Ir {
-                    span,
-                    ..self.bin(op, a, b)
+                    span: if moves { x.span } else { span },
+                    op: IrOp::Neg(Box::new(x)),
+                }
+            }
+            IrOp::Gwp(x) => b(x)?.wrap(IrOp::Gwp),
+            IrOp::PerPeriod(x) => b(x)?.wrap(IrOp::PerPeriod),
+            IrOp::OverPeriod(x) => b(x)?.wrap(IrOp::OverPeriod),
+            IrOp::Convert(x, u) => {
+                let x = b(x)?;
+                Ir {
+                    span: if moves { x.span } else { span },
+                    op: IrOp::Convert(Box::new(x), u.clone()),
+                }
+            }
+            IrOp::Bin(op, xy) => {
+                let (x, y) = (b(&xy[0])?, b(&xy[1])?);
+                Ir {
+                    span: join(x.span, y.span),
+                    ..self.bin(*op, x, y)
                 }
             }
             IrOp::Chain(c) => {
-                let Chained { first, rest } = *c;
-                let mut acc = self.compact(first);
-                for (op, x) in rest.into_vec() {
-                    let x = self.compact(x);
-                    acc = self.bin(op, acc, x);
+                let mut acc = b(&c.first)?;
+                let first = acc.span;
+                let mut last = first;
+                for (op, x) in c.rest.iter() {
+                    let x = b(x)?;
+                    last = x.span;
+                    acc = self.bin(*op, acc, x);
                 }
-                Ir { span, ..acc }
+                Ir {
+                    span: join(first, last),
+                    ..acc
+                }
             }
-            IrOp::Neg(x) => Ir {
-                op: IrOp::Neg(Box::new(self.compact(*x))),
-                span,
+            IrOp::Call(f, xs) => {
+                let xs: Box<[Ir]> = xs.iter().map(b).collect::<Option<_>>()?;
+                let span = match (xs.first(), xs.last()) {
+                    (Some(a), Some(z)) => join(a.span, z.span),
+                    _ => other,
+                };
+                Ir {
+                    op: IrOp::Call(*f, xs),
+                    span,
+                }
+            }
+            // Not made by lowering; kept whole.
+            IrOp::Pair(op, [x, y], ats) => Ir {
+                op: IrOp::Pair(*op, [s(*x)?, s(*y)?], *ats),
+                span: other,
             },
-            IrOp::Gwp(x) => self.compact(*x).wrap(IrOp::Gwp),
-            IrOp::PerPeriod(x) => self.compact(*x).wrap(IrOp::PerPeriod),
-            IrOp::OverPeriod(x) => self.compact(*x).wrap(IrOp::OverPeriod),
-            op => Ir { op, span },
-        }
+            IrOp::Sum(xs) => Ir {
+                op: IrOp::Sum(xs.iter().map(|&(b, x)| Some((b, s(x)?))).collect::<Option<_>>()?),
+                span: other,
+            },
+        })
     }
 
     /// Lowers each kind's formulas once over a probe, a use whose fields have the
@@ -829,38 +836,13 @@ impl Lookup for Proto<'_> {
     }
 }
 
-/// A copy of a compiled formula with the placeholders replaced by `map`'s
-/// symbols; `None` if it reads a name the use does not have (a field its
-/// guard leaves out, a value that was not built), as lowering would give.
-fn subst(ir: &Ir, map: &[Option<SymId>]) -> Option<Ir> {
-    let s = |id: SymId| match id.checked_sub(PLACE) {
-        Some(i) => map.get(i as usize).copied().flatten(),
-        None => Some(id),
-    };
-    let sub = |x: &Ir| subst(x, map).map(Box::new);
-    let op = match &ir.op {
-        IrOp::Lit { .. } => ir.op.clone(),
-        IrOp::Sym(x) => IrOp::Sym(s(*x)?),
-        IrOp::Neg(x) => IrOp::Neg(sub(x)?),
-        IrOp::Bin(op, ab) => IrOp::Bin(*op, Box::new([subst(&ab[0], map)?, subst(&ab[1], map)?])),
-        // Not made by lowering; kept whole.
-        IrOp::Pair(op, [x, y], at) => IrOp::Pair(*op, [s(*x)?, s(*y)?], *at),
-        IrOp::Convert(x, u) => IrOp::Convert(sub(x)?, u.clone()),
-        IrOp::Gwp(x) => IrOp::Gwp(sub(x)?),
-        IrOp::PerPeriod(x) => IrOp::PerPeriod(sub(x)?),
-        IrOp::OverPeriod(x) => IrOp::OverPeriod(sub(x)?),
-        IrOp::Sum(xs) => IrOp::Sum(xs.iter().map(|&(b, x)| Some((b, s(x)?))).collect::<Option<_>>()?),
-        IrOp::Chain(c) => IrOp::Chain(Box::new(Chained {
-            first: subst(&c.first, map)?,
-            rest: c
-                .rest
-                .iter()
-                .map(|(op, x)| Some((*op, subst(x, map)?)))
-                .collect::<Option<_>>()?,
-        })),
-        IrOp::Call(f, xs) => IrOp::Call(*f, xs.iter().map(|x| subst(x, map)).collect::<Option<_>>()?),
-    };
-    Some(Ir { op, span: ir.span })
+/// Where a use's formulas go ([`Namer::build`]): from the kind's text to the
+/// use's declaration and name.
+#[derive(Clone, Copy)]
+struct Place {
+    kind: Span,
+    did: DeclId,
+    name: Span,
 }
 
 /// Lowers a formula of a kind with its names bound to `local` (a use's members,
