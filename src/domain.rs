@@ -90,7 +90,7 @@ pub enum Kind {
 /// The name of a kind declared in the language, as a small number (a
 /// declaration keeps its kind: two bytes, where a `&str` takes sixteen). Names
 /// are registered for the life of the process, the same name once.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KindName(u16);
 
 static KIND_NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());

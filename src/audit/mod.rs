@@ -134,11 +134,10 @@ fn declared_bound<'r>(
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
         // An `is gwp` field without bounds has none here.
-        Kind::User(w) => res.bounds.iter().find(|b| {
-            b.kind == w
-                && b.field == field
-                && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())
-        }),
+        Kind::User(w) => res
+            .bounds_of(w)
+            .iter()
+            .find(|b| b.field == field && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())),
         _ => None,
     }
 }

@@ -123,7 +123,7 @@ impl Auditor<'_> {
                     }
                 }
                 Kind::User(w) => {
-                    for b in res.bounds.iter().filter(|b| b.gwp && b.kind == w) {
+                    for b in res.bounds_of(w).iter().filter(|b| b.gwp) {
                         let Some(id) = res.member(d, b.field) else { continue };
                         if let Some(g) = self.gas_of_gwp(d, id, &known) {
                             check(&g, id, self);

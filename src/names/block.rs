@@ -1,5 +1,6 @@
 //! Declaring a block (`energy coal { … }`): its fields, notation keys, citations and checks of what is missing.
 
+use super::kinds::{NOT_GIVEN, NO_SYMBOL};
 use super::*;
 
 impl Namer {
@@ -134,6 +135,9 @@ impl Namer {
         let mut range_target: Option<(Kind, String)> = None;
         // A use of a declared kind: the word and the span of each field given.
         let user = matches!(kind, Kind::User(_));
+        // Its template, and the symbol of each field given (`NOT_GIVEN` if none).
+        let tmpl = self.template_of(kind);
+        let mut slots: Vec<SymId> = if user { vec![NOT_GIVEN; specs.len()] } else { Vec::new() };
         let mut given_words: Vec<Option<&'static str>> = if user { vec![None; specs.len()] } else { Vec::new() };
         let mut spans: Vec<Option<Span>> = if user { vec![None; specs.len()] } else { Vec::new() };
         // Every `allow` of the block, wherever it is written (before the fields,
@@ -158,7 +162,8 @@ impl Namer {
                 continue;
             }
             seen.push((fname, f.name.span));
-            // The specification.
+            // The specification, and its index.
+            let mut spec_ix = None;
             let spec = if kind == Kind::Gwp && fname != "note" {
                 let gwp = crate::domain::FieldSpec {
                     name: "",
@@ -170,6 +175,7 @@ impl Namer {
             } else {
                 match specs.iter().position(|s| s.name == fname) {
                     Some(j) => {
+                        spec_ix = Some(j);
                         matched |= 1u64.checked_shl(j as u32).unwrap_or(0);
                         if let Some(s) = spans.get_mut(j) {
                             *s = Some(f.name.span);
@@ -222,7 +228,7 @@ impl Namer {
                     };
                     match w.and_then(|w| words.iter().copied().find(|x| *x == w)) {
                         Some(w) if user => {
-                            if let Some(j) = specs.iter().position(|s| s.name == fname) {
+                            if let Some(j) = spec_ix {
                                 given_words[j] = Some(w);
                             }
                         }
@@ -335,8 +341,8 @@ impl Namer {
                 }
                 (_, FieldValue::Notation(n)) => {
                     // Zero in the unit the field takes, exact.
-                    let unit: Option<UnitExpr> = match self.template_of(kind) {
-                        Some(t) => t.fields.iter().find(|x| x.name == fname).and_then(|x| x.key.clone()),
+                    let unit: Option<UnitExpr> = match &tmpl {
+                        Some(t) => spec_ix.and_then(|j| t.fields.get(j)).and_then(|x| x.key.clone()),
                         None => notation_unit(kind, fname).map(|unit| UnitExpr {
                             scale: None,
                             text: None,
@@ -366,7 +372,7 @@ impl Namer {
                             false => format!("a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: here {}", ks.join(", ")),
                         }
                     };
-                    let user_help = self.template_of(kind).map(|t| keyed(&t));
+                    let user_help = tmpl.as_ref().map(|t| keyed(t));
                     let no_unit = unit.is_none();
                     let (Some(u), false) = (unit, n.reason.trim().is_empty()) else {
                         let d = if no_unit {
@@ -397,6 +403,9 @@ impl Namer {
                     let prov = self.prov(&f.prov);
                     let full = dotted(&name, fname);
                     let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
+                        *s = id;
+                    }
                     self.irs[id as usize] = Some(Ir {
                         op: IrOp::Lit {
                             value: 0.0,
@@ -429,11 +438,12 @@ impl Namer {
                         dotted(&name, fname)
                     };
                     let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
-                    if let Some(t) = self.template_of(kind) {
-                        if let Some(tf) = t.fields.iter().find(|x| x.name == fname) {
-                            if let kinds::TShape::Quantity(rule) = tf.shape {
-                                self.syms[id as usize].rule = rule;
-                            }
+                    if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
+                        *s = id;
+                    }
+                    if let Some(tf) = tmpl.as_ref().zip(spec_ix).and_then(|(t, j)| t.fields.get(j)) {
+                        if let kinds::TShape::Quantity(rule) = tf.shape {
+                            self.syms[id as usize].rule = rule;
                         }
                     }
                     self.pending.push((id, e));
@@ -554,7 +564,12 @@ impl Namer {
                     None => seen.iter().any(|(n, _)| *n == specs[j].name),
                 })
                 .collect();
-            self.select_use(tid, did, &mut info, &name, given, given_words, &spans, &near);
+            for (s, &g) in slots.iter_mut().zip(&given) {
+                if g && *s == NOT_GIVEN {
+                    *s = NO_SYMBOL;
+                }
+            }
+            self.select_use(tid, did, &mut info, &name, (given, slots), given_words, &spans, &near);
         }
         if kind == Kind::Inventory {
             self.allow(&info.members, &allows);

@@ -6,7 +6,7 @@
 //! members in their place), and the probes that check each kind once
 //! ([`Namer::probe_kinds`]).
 
-use super::kinds::{Cond, PlaceVal, TItem, TShape, Template, Use};
+use super::kinds::{Cond, PlaceVal, TItem, TShape, Template, Use, NOT_GIVEN, NO_SYMBOL};
 use super::lower::Lookup;
 use super::*;
 use smallvec::SmallVec;
@@ -22,7 +22,7 @@ impl Namer {
         did: DeclId,
         info: &mut DeclInfo,
         uname: &str,
-        given: Vec<bool>,
+        (given, slots): (Vec<bool>, Vec<SymId>),
         mut words: Vec<Option<&'static str>>,
         spans: &[Option<Span>],
         near: &[String],
@@ -50,7 +50,7 @@ impl Namer {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
-                .find(|s| s.given == bits && s.words == words)
+                .find(|s| s.given == bits && same_words(&s.words, &words))
                 .map(|s| (s.values.clone(), s.term, s.group, s.land, s.flagged));
             if let Some((values, term, group, land, flagged)) = hit {
                 info.group = group;
@@ -58,7 +58,7 @@ impl Namer {
                 if flagged {
                     info.method = Some("stock_as_removal");
                 }
-                self.keep_use(did, tid, given, values, term);
+                self.keep_use(did, tid, slots, values, term);
                 return;
             }
         }
@@ -329,20 +329,21 @@ impl Namer {
                 });
             }
         }
-        self.keep_use(did, tid, given, values, term);
+        self.keep_use(did, tid, slots, values, term);
     }
 
     /// Keeps a use's selection until `instantiate`.
-    fn keep_use(&mut self, did: DeclId, template: u16, given: Vec<bool>, values: Arc<[usize]>, term: Option<usize>) {
-        self.uses.insert(
-            did,
-            Use {
-                template,
-                given,
-                values,
-                term,
-            },
-        );
+    fn keep_use(&mut self, did: DeclId, template: u16, slots: Vec<SymId>, values: Arc<[usize]>, term: Option<usize>) {
+        let i = did as usize;
+        if self.uses.len() <= i {
+            self.uses.resize_with(i + 1, || None);
+        }
+        self.uses[i] = Some(Use {
+            template,
+            slots,
+            values,
+            term,
+        });
     }
 
     /// The names a use of a declared kind has besides its fields (its values, and
@@ -379,7 +380,7 @@ impl Namer {
 
     /// The term's meaning and equation of a use of a declared kind.
     pub(super) fn term_texts(&self, did: DeclId) -> Option<(&'static str, Option<&'static str>)> {
-        let u = self.uses.get(&did)?;
+        let u = self.uses.get(did as usize)?.as_ref()?;
         let t = &self.kinds[u.template as usize];
         let term = &t.terms[u.term?];
         Some((term.meaning, term.eq))
@@ -390,7 +391,9 @@ impl Namer {
     /// ([`Compiled`]), with this use's members in place of the kind's names;
     /// one the kind could not lower once is lowered here, for this use.
     pub(super) fn instantiate(&mut self, did: DeclId, units: &mut Units) {
-        let Some(u) = self.uses.remove(&did) else { return };
+        let Some(u) = self.uses.get_mut(did as usize).and_then(Option::take) else {
+            return;
+        };
         let t = self.kinds[u.template as usize].clone();
         let c = t.cache.compiled.get_or_init(|| compile(self, &t, units));
         let (dname, name_span, prelude) = {
@@ -408,17 +411,21 @@ impl Namer {
         let mut fast = c.usable
             && u.values.iter().all(|&vi| c.values[vi].is_some())
             && u.term.is_none_or(|ti| c.terms[ti].is_some());
-        for &m in &self.decls[did as usize].members {
-            let s = &self.syms[m as usize];
-            if matches!(s.kind, SymKind::Field { .. }) {
-                match t.fields.iter().position(|f| f.name == s.short()) {
-                    Some(j) if map[j].is_none() => map[j] = Some(m),
-                    Some(_) => {}
-                    // Not a field of the kind: looked up by name.
-                    None => fast = false,
-                }
+        // The fields' symbols, as `declare_block` kept them; a field member it
+        // did not keep (none is expected) sends the use to lowering by name.
+        let mut kept = 0;
+        for (j, &m) in u.slots.iter().enumerate().take(t.fields.len()) {
+            if m < NO_SYMBOL {
+                map[j] = Some(m);
+                kept += 1;
             }
         }
+        let fields = self.decls[did as usize]
+            .members
+            .iter()
+            .filter(|&&m| matches!(self.syms[m as usize].kind, SymKind::Field { .. }))
+            .count();
+        fast &= fields == kept;
         let mut local: Vec<(SmolStr, SymId)> = Vec::new();
         if !fast {
             for &m in &self.decls[did as usize].members {
@@ -429,7 +436,7 @@ impl Namer {
             }
         }
         for (j, f) in t.fields.iter().enumerate() {
-            let (Some(e), false) = (&f.default, u.given[j]) else {
+            let (Some(e), false) = (&f.default, u.slots.get(j).is_some_and(|&m| m != NOT_GIVEN)) else {
                 continue;
             };
             let ir = lower_with(self, e, units);
@@ -660,6 +667,17 @@ impl Namer {
             self.kind_checks.push(KindCheck { span: t.span, probe });
         }
     }
+}
+
+/// Whether two uses have the same words: the kind's own (`TShape::Words`),
+/// so the same pointer, as a rule.
+fn same_words(a: &[Option<&'static str>], b: &[Option<&'static str>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Some(x), Some(y)) => std::ptr::eq(*x, *y) || x == y,
+            (None, None) => true,
+            _ => false,
+        })
 }
 
 /// Which fields the term of a use reads (through its values), for these words

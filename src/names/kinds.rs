@@ -127,12 +127,18 @@ pub(super) enum PlaceVal {
 #[derive(Debug)]
 pub(super) struct Use {
     pub template: u16,
-    /// Which fields are given, by index.
-    pub given: Vec<bool>,
+    /// The symbol of each field, by index: `NOT_GIVEN`, or `NO_SYMBOL` for a
+    /// field given without one (a word, a text).
+    pub slots: Vec<SymId>,
     /// Values, by index, in order (shared by the uses that select alike).
     pub values: Arc<[usize]>,
     pub term: Option<usize>,
 }
+
+/// [`Use::slots`] of a field not given.
+pub(super) const NOT_GIVEN: SymId = SymId::MAX;
+/// [`Use::slots`] of a field given without a symbol (a word, a text).
+pub(super) const NO_SYMBOL: SymId = SymId::MAX - 1;
 
 const GROUPS: &[&str] = &["above", "under", "sinks", "sold", "purchased"];
 const PARTS: &[&str] = &["mining", "residential", "road", "agricultural"];
@@ -765,6 +771,10 @@ impl Namer {
     pub(super) fn resolve_bounds(&mut self, units: &mut Units) {
         for ti in 0..self.kinds.len() {
             let t = self.kinds[ti].clone();
+            if self.kinds[ti + 1..].iter().any(|x| x.kind_name == t.kind_name) {
+                // Shadowed by a later kind of the same name: its uses are the later's.
+                continue;
+            }
             for f in t.fields.iter().filter(|f| !f.bounds.is_empty() || f.gwp) {
                 let mut b = FieldBound {
                     kind: t.kind_name,
@@ -815,6 +825,8 @@ impl Namer {
                 self.bounds.push(b);
             }
         }
+        // By kind, for `Resolved::bounds_of`.
+        self.bounds.sort_by_key(|b| b.kind);
     }
 }
 

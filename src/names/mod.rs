@@ -66,7 +66,7 @@ struct Namer {
     /// Whether `finish` has begun (a kind unknown then is unknown).
     finishing: bool,
     /// What each use of a declared kind selected, until it is instantiated.
-    uses: HashMap<DeclId, kinds::Use>,
+    uses: Vec<Option<kinds::Use>>,
     /// Shapes of the declared kinds' fields and values, and each one's written
     /// dimension until `finish` resolves it.
     patterns: Vec<Pattern>,
@@ -270,7 +270,7 @@ impl Namer {
             broken_kinds: Vec::new(),
             parked: Vec::new(),
             finishing: false,
-            uses: HashMap::default(),
+            uses: Vec::new(),
             patterns: Vec::new(),
             pattern_dims: Vec::new(),
             pattern_ix: HashMap::default(),

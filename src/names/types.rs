@@ -384,6 +384,8 @@ pub struct Resolved {
     /// Every symbol of the probes, for the checker (a probe's `co2e` needs no
     /// factor of the header's GWP set: each use's does).
     pub probes: rustc_hash::FxHashSet<SymId>,
+    /// The bounds of the declared kinds' fields, ordered by kind
+    /// ([`Resolved::bounds_of`]).
     pub bounds: Vec<FieldBound>,
 }
 
@@ -415,6 +417,13 @@ pub struct KindCheck {
 }
 
 impl Resolved {
+    /// The bounds of a declared kind's fields (those of the kind in force: a
+    /// program's kind over the prelude's of the same name).
+    pub fn bounds_of(&self, kind: crate::domain::KindName) -> &[FieldBound] {
+        let lo = self.bounds.partition_point(|b| b.kind < kind);
+        let hi = lo + self.bounds[lo..].partition_point(|b| b.kind == kind);
+        &self.bounds[lo..hi]
+    }
     /// A symbol's meaning (empty when it has none).
     pub fn meaning(&self, s: &Symbol) -> &'static str {
         self.texts.get(s.meaning.0 as usize).copied().unwrap_or("")
