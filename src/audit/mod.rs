@@ -117,7 +117,7 @@ pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static s
     let s = p.res.syms.get(id as usize)?;
     let SymKind::Field { decl } = s.kind else { return None };
     let kind = p.res.decls.get(decl as usize)?.kind;
-    if let Some(b) = declared_bound(&p.res, kind, s.short()) {
+    if let Some(b) = declared_bound(&p.res, kind, s) {
         return b.negative.is_none().then_some((b.lo, b.hi, b.open, b.why));
     }
     if negative_is_a_correction(kind, s.short()) {
@@ -130,14 +130,14 @@ pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static s
 fn declared_bound<'r>(
     res: &'r crate::names::Resolved,
     kind: Kind,
-    field: &str,
+    s: &crate::names::Symbol,
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
         // An `is gwp` field without bounds has none here.
         Kind::User(w) => res
             .bounds_of(w)
             .iter()
-            .find(|b| b.field == field && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())),
+            .find(|b| b.is_of(s) && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())),
         _ => None,
     }
 }
@@ -416,7 +416,7 @@ impl Auditor<'_> {
         let SymKind::Field { decl } = s.kind else { return };
         let Some(v) = self.vals.get(i) else { return };
         let kind = res.decls[decl as usize].kind;
-        let declared = declared_bound(res, kind, s.short());
+        let declared = declared_bound(res, kind, s);
         let correction = match declared {
             Some(b) => b.negative,
             None => negative_is_a_correction(kind, s.short()).then(|| negative_help(kind, s.short())),

@@ -98,6 +98,9 @@ impl Auditor<'_> {
                     .help(format!("the IPCC GWP-100 values of {gas} are: {sets}; use one of the prelude's sets, or keep it with `allow implausible \"reason\"`")),
             );
         };
+        // The declared kinds with an `is gwp` field (a few, often one).
+        let mut gwp_kinds: Vec<crate::domain::KindName> = res.bounds.iter().filter(|b| b.gwp).map(|b| b.kind).collect();
+        gwp_kinds.dedup();
         for d in res.decls.iter().filter(|d| !d.prelude) {
             match d.kind {
                 Kind::Gwp => {
@@ -122,7 +125,7 @@ impl Auditor<'_> {
                         }
                     }
                 }
-                Kind::User(w) => {
+                Kind::User(w) if gwp_kinds.contains(&w) => {
                     for b in res.bounds_of(w).iter().filter(|b| b.gwp) {
                         let Some(id) = res.member(d, b.field) else { continue };
                         if let Some(g) = self.gas_of_gwp(d, id, &known) {

@@ -92,7 +92,14 @@ impl Namer {
             }
         }
         let did = self.decls.len() as DeclId;
-        let specs = self.specs(kind);
+        // A declared kind's template, by the index `kind_ix` holds (a
+        // program's kind over the prelude's of the same name).
+        let tid: Option<u16> = declared;
+        let tmpl = tid.map(|t| self.kinds[t as usize].clone());
+        let specs = match &tmpl {
+            Some(t) => t.specs.clone(),
+            None => self.specs(kind),
+        };
         let mut info = DeclInfo {
             kind,
             name: SmolStr::default(), // set once the name is no longer needed here
@@ -105,7 +112,10 @@ impl Namer {
                 Kind::Emission => Some(Land::Mining),
                 _ => None,
             },
-            scope: self.default_scope(kind),
+            scope: match &tmpl {
+                Some(t) => t.scope,
+                None => kind.default_scope(),
+            },
             method: None,
             ecosystem: None,
             note: None,
@@ -135,8 +145,7 @@ impl Namer {
         let mut range_target: Option<(Kind, String)> = None;
         // A use of a declared kind: the word and the span of each field given.
         let user = matches!(kind, Kind::User(_));
-        // Its template, and the symbol of each field given (`NOT_GIVEN` if none).
-        let tmpl = self.template_of(kind);
+        // The symbol of each field given (`NOT_GIVEN` if none).
         let mut slots: Vec<SymId> = if user { vec![NOT_GIVEN; specs.len()] } else { Vec::new() };
         let mut given_words: Vec<Option<&'static str>> = if user { vec![None; specs.len()] } else { Vec::new() };
         let mut spans: Vec<Option<Span>> = if user { vec![None; specs.len()] } else { Vec::new() };
@@ -556,20 +565,18 @@ impl Namer {
                 }
             }
         }
-        if let Kind::User(w) = kind {
-            let tid = self.kinds.iter().position(|t| t.kind_name == w).unwrap_or(0) as u16;
-            let given: Vec<bool> = (0..specs.len())
-                .map(|j| match 1u64.checked_shl(j as u32) {
+        if let Some(tid) = tid {
+            // A field given without a symbol (a word, a text) is given.
+            for (j, s) in slots.iter_mut().enumerate() {
+                let given = match 1u64.checked_shl(j as u32) {
                     Some(bit) => matched & bit != 0,
                     None => seen.iter().any(|(n, _)| *n == specs[j].name),
-                })
-                .collect();
-            for (s, &g) in slots.iter_mut().zip(&given) {
-                if g && *s == NOT_GIVEN {
+                };
+                if given && *s == NOT_GIVEN {
                     *s = NO_SYMBOL;
                 }
             }
-            self.select_use(tid, did, &mut info, &name, (given, slots), given_words, &spans, &near);
+            self.select_use(tid, did, &mut info, &name, slots, given_words, &spans, &near);
         }
         if kind == Kind::Inventory {
             self.allow(&info.members, &allows);

@@ -22,7 +22,7 @@ impl Namer {
         did: DeclId,
         info: &mut DeclInfo,
         uname: &str,
-        (given, slots): (Vec<bool>, Vec<SymId>),
+        slots: Vec<SymId>,
         mut words: Vec<Option<&'static str>>,
         spans: &[Option<Span>],
         near: &[String],
@@ -37,11 +37,11 @@ impl Namer {
         // The same fields and words select the same: the first use of a
         // selection works it out, the next copy it, unless it is in error (each
         // use reports its own).
-        let key = (near.is_empty() && given.len() <= 64).then(|| {
-            given
+        let key = (near.is_empty() && slots.len() <= 64).then(|| {
+            slots
                 .iter()
                 .enumerate()
-                .fold(0u64, |b, (j, &g)| b | (u64::from(g) << j))
+                .fold(0u64, |b, (j, &m)| b | (u64::from(m != NOT_GIVEN) << j))
         });
         if let Some(bits) = key {
             let hit = t
@@ -62,6 +62,7 @@ impl Namer {
                 return;
             }
         }
+        let given: Vec<bool> = slots.iter().map(|&m| m != NOT_GIVEN).collect();
         let diags = self.diags.len();
         let holds = |g: &[Cond]| {
             g.iter().all(|c| match c.word {
@@ -336,7 +337,9 @@ impl Namer {
     fn keep_use(&mut self, did: DeclId, template: u16, slots: Vec<SymId>, values: Arc<[usize]>, term: Option<usize>) {
         let i = did as usize;
         if self.uses.len() <= i {
-            self.uses.resize_with(i + 1, || None);
+            // Grown for the declarations to come (amortized).
+            let len = (i + 1).max(self.uses.len() * 2);
+            self.uses.resize_with(len, || None);
         }
         self.uses[i] = Some(Use {
             template,
@@ -357,14 +360,6 @@ impl Namer {
             .map(|v| v.name.clone())
             .chain(t.fields.iter().filter(|f| f.default.is_some()).map(|f| f.name.clone()))
             .collect()
-    }
-
-    /// The scope of a declaration's term unless it says `scope`.
-    pub(super) fn default_scope(&self, kind: Kind) -> Option<u8> {
-        match self.template_of(kind) {
-            Some(t) => t.scope,
-            None => kind.default_scope(),
-        }
     }
 
     /// The template of a declared kind: the last declared under its name (a
@@ -535,14 +530,7 @@ impl Namer {
                 op: ir.op.clone(),
                 span: other,
             },
-            IrOp::Sym(x) => {
-                let id = s(*x)?;
-                let span = match self.syms.get(id as usize) {
-                    Some(s) if moves && s.kind == (SymKind::Field { decl: at.did }) => s.span,
-                    _ => other,
-                };
-                Ir::sym(id, span)
-            }
+            IrOp::Sym(x) => self.leaf(*x, span, map, at, moves)?,
             IrOp::Neg(x) => {
                 let x = b(x)?;
                 Ir {
@@ -561,7 +549,14 @@ impl Namer {
                 }
             }
             IrOp::Bin(op, xy) => {
-                let (x, y) = (b(&xy[0])?, b(&xy[1])?);
+                // Most formulas are an operation on two names: built here.
+                let (x, y) = match (&xy[0].op, &xy[1].op) {
+                    (IrOp::Sym(x), IrOp::Sym(y)) => (
+                        self.leaf(*x, xy[0].span, map, at, moves)?,
+                        self.leaf(*y, xy[1].span, map, at, moves)?,
+                    ),
+                    _ => (b(&xy[0])?, b(&xy[1])?),
+                };
                 Ir {
                     span: join(x.span, y.span),
                     ..self.bin(*op, x, y)
@@ -602,6 +597,23 @@ impl Namer {
                 span: other,
             },
         })
+    }
+
+    /// [`Self::build`] of a name written at `span`, below a node that moved
+    /// (`under`).
+    #[inline(always)]
+    fn leaf(&self, x: SymId, span: Span, map: &[Option<SymId>], at: &Place, under: bool) -> Option<Ir> {
+        let id = match x.checked_sub(PLACE) {
+            Some(i) => map.get(i as usize).copied().flatten()?,
+            None => x,
+        };
+        let moves = under && span.src == at.kind.src && at.kind.start <= span.start && span.end <= at.kind.end;
+        let span = match self.syms.get(id as usize) {
+            Some(s) if moves && s.kind == (SymKind::Field { decl: at.did }) => s.span,
+            _ if moves => at.name,
+            _ => span,
+        };
+        Some(Ir::sym(id, span))
     }
 
     /// Lowers each kind's formulas once over a probe, a use whose fields have the

@@ -779,6 +779,7 @@ impl Namer {
                 let mut b = FieldBound {
                     kind: t.kind_name,
                     field: intern(&f.name),
+                    meaning: self.text(f.meaning),
                     lo: f64::NEG_INFINITY,
                     hi: f64::INFINITY,
                     open: false,

@@ -396,6 +396,9 @@ pub struct Resolved {
 pub struct FieldBound {
     pub kind: crate::domain::KindName,
     pub field: &'static str,
+    /// The field's meaning, as its symbols have it: compared before the name
+    /// ([`FieldBound::is_of`]).
+    pub meaning: Text,
     pub lo: f64,
     pub hi: f64,
     /// The low end excluded (`above`).
@@ -414,6 +417,13 @@ pub struct FieldBound {
 pub struct KindCheck {
     pub span: Span,
     pub probe: Vec<SymId>,
+}
+
+impl FieldBound {
+    /// Whether these are the bounds of the field `s` of a use of its kind.
+    pub fn is_of(&self, s: &Symbol) -> bool {
+        self.meaning == s.meaning && self.field == s.short()
+    }
 }
 
 impl Resolved {
