@@ -272,13 +272,8 @@ impl<T: Table> Checker<'_, T> {
         if !declared_help.is_empty() {
             // A declared kind's value says what to check (`help "…"`).
             diag = diag.help(declared_help);
-        } else if let SymKind::Derived { decl } | SymKind::Term { decl } = sym.kind {
-            let decl = &self.res.decls[decl as usize];
-            if decl.kind == Kind::Energy || decl.kind == Kind::Transport {
-                diag = diag.help(format!(
-                    "check the units of `amount` and `fold`: their product must be in tce (for example {example})"
-                ));
-            } else if !example.is_empty() {
+        } else if let SymKind::Derived { .. } | SymKind::Term { .. } = sym.kind {
+            if !example.is_empty() {
                 diag = diag.help(format!("for example `{example}`"));
             }
         } else if !example.is_empty() {
