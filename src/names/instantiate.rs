@@ -361,10 +361,7 @@ impl Namer {
 
     /// The scope of a declaration's term unless it says `scope`.
     pub(super) fn default_scope(&self, kind: Kind) -> Option<u8> {
-        match self.template_of(kind) {
-            Some(t) => t.scope,
-            None => kind.default_scope(),
-        }
+        self.template_of(kind).and_then(|t| t.scope)
     }
 
     /// The template of a declared kind: the last declared under its name (a

@@ -306,10 +306,9 @@ pub struct DeclInfo {
     pub group: Option<Group>,
     pub land: Option<Land>,
     /// The term's scope, 1, 2 or 3: the `scope` field, else the kind's
-    /// [`Kind::default_scope`]; `None` for a kind whose terms have none (offsets).
+    /// (`scope` in its declaration); `None` for a kind whose terms have none (offsets).
     pub scope: Option<u8>,
     pub method: Option<&'static str>,
-    pub ecosystem: Option<&'static str>,
     pub note: Option<String>,
     /// Field and derived symbols, in the order they were declared; each one's
     /// short name is its symbol's [`Symbol::short`] (see [`Resolved::members`]).
@@ -469,17 +468,6 @@ impl Resolved {
             return None;
         }
         self.notations.get(*self.notation_at.get(&id)? as usize)
-    }
-}
-
-/// The unit of zero a notation key stands for in `kind.field`, when the key can
-/// stand there: the fields a term is proportional to, whose dimension is fixed.
-pub(super) fn notation_unit(kind: Kind, field: &str) -> Option<&'static [(&'static str, i16)]> {
-    match (kind, field) {
-        (Kind::Emission | Kind::Gas | Kind::Capture | Kind::Removal, "amount") => Some(&[("tCO2e", 1), ("a", -1)]),
-        (Kind::Offset, "sold" | "purchased") => Some(&[("tCO2e", 1)]),
-        (Kind::Cover | Kind::Stand, "area") => Some(&[("hm2", 1)]),
-        _ => None,
     }
 }
 
