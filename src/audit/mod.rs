@@ -120,7 +120,7 @@ pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static s
     if let Some(b) = declared_bound(&p.res, kind, s.short()) {
         return b.negative.is_none().then_some((b.lo, b.hi, b.open, b.why));
     }
-    valid_range_of(s.short(), s.rule)
+    valid_range_of(s.short())
 }
 
 /// The bounds of a field of a declared kind (`min`, `max`, `negative warn`).
@@ -140,12 +140,11 @@ fn declared_bound<'r>(
 }
 
 /// The one rule behind `out_of_range` and [`valid_range`] for a field without
-/// declared bounds (a kind's bounds are its declaration's, `min`, `max`).
-fn valid_range_of(field: &str, rule: crate::names::DimRule) -> Option<(f64, f64, bool, &'static str)> {
-    const INF: f64 = f64::INFINITY;
-    match (field, rule) {
-        (_, crate::names::DimRule::Area) => Some((0.0, INF, false, "an area cannot be negative")),
-        ("period" | "interval", _) => Some((0.0, INF, true, "a duration must be positive")),
+/// declared bounds (a kind's bounds are its declaration's, `min`, `max`): a
+/// period or an interval is positive.
+fn valid_range_of(field: &str) -> Option<(f64, f64, bool, &'static str)> {
+    match field {
+        "period" | "interval" => Some((0.0, f64::INFINITY, true, "a duration must be positive")),
         _ => None,
     }
 }
@@ -398,8 +397,7 @@ impl Auditor<'_> {
     }
 
     /// Values no inventory can have: a value outside its kind's bounds (`min`,
-    /// `max`), a negative area, a period or interval that is not positive.
-    /// These are errors.
+    /// `max`), a period or interval that is not positive. These are errors.
     fn impossible_values(&mut self) {
         for i in 0..self.p.res.syms.len() {
             self.impossible_value(i as SymId);
@@ -432,7 +430,7 @@ impl Auditor<'_> {
         }
         let range = match declared {
             Some(b) => Some((b.lo, b.hi, b.open, b.why)),
-            None => valid_range_of(s.short(), s.rule),
+            None => valid_range_of(s.short()),
         };
         let problem = match range {
             Some((lo, hi, open, why)) if v < lo || v > hi || (open && v == lo) => Some(why),

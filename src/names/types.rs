@@ -105,30 +105,8 @@ pub struct SourceInfo {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum DimRule {
     Any,
-    /// length²
-    Area,
-    /// time
+    /// time (the inventory's `period`)
     Time,
-    /// dimensionless
-    Fraction,
-    /// C per length²
-    CarbonDensity,
-    /// C per length² per time
-    CarbonGain,
-    /// length³ per length² (m3/hm2)
-    VolumePerArea,
-    /// mass per length²
-    MassPerArea,
-    /// mass per length³
-    MassPerVolume,
-    /// C per mass
-    CarbonContent,
-    /// C
-    CarbonStock,
-    /// ce, or ce per time
-    CoalEquivalent,
-    /// one substance, or one substance per time
-    Substance,
     /// CO2e per time
     Co2eRate,
     /// CO2e
@@ -141,26 +119,15 @@ pub enum DimRule {
 
 impl DimRule {
     /// How many rules there are besides patterns.
-    pub const BUILTIN: usize = 15;
+    pub const BUILTIN: usize = 4;
 
     /// A small number for the rule: the built-in rules first, then the patterns.
     pub fn index(self) -> usize {
         match self {
             DimRule::Any => 0,
-            DimRule::Area => 1,
-            DimRule::Time => 2,
-            DimRule::Fraction => 3,
-            DimRule::CarbonDensity => 4,
-            DimRule::CarbonGain => 5,
-            DimRule::VolumePerArea => 6,
-            DimRule::MassPerArea => 7,
-            DimRule::MassPerVolume => 8,
-            DimRule::CarbonContent => 9,
-            DimRule::CarbonStock => 10,
-            DimRule::CoalEquivalent => 11,
-            DimRule::Substance => 12,
-            DimRule::Co2eRate => 13,
-            DimRule::Co2e => 14,
+            DimRule::Time => 1,
+            DimRule::Co2eRate => 2,
+            DimRule::Co2e => 3,
             DimRule::Pattern(i) => Self::BUILTIN + i as usize,
         }
     }
