@@ -1,5 +1,6 @@
-//! The declaration kinds of the language: which fields each takes, which are
-//! required, what each field means, and which equation of the paper it instantiates.
+//! The declaration forms built into the language (`inventory`, `gwp`, `range`)
+//! and their fields, the groups of Eq. 1 and the parts of C_above; every other
+//! kind is declared in the language (the prelude's in prelude/kinds.carbon).
 
 /// Groups of Eq. 1.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -72,18 +73,10 @@ impl Land {
 pub enum Kind {
     Inventory,
     Gwp,
-    Energy,
-    Transport,
-    Gas,
-    Emission,
-    Cover,
-    Stand,
-    Capture,
-    Removal,
-    Offset,
     /// A plausible range for one field of one kind (the prelude states them).
     Range,
-    /// A kind declared in the language (`kind forest { … }`), by its name.
+    /// A kind declared in the language (`kind forest { … }`), by its name; the
+    /// kinds of the balance are declared in the prelude (prelude/kinds.carbon).
     User(KindName),
 }
 
@@ -126,7 +119,7 @@ pub enum FieldType {
     Ref(Kind),
     /// `kind.field`, e.g. `stand.carbon`.
     Target,
-    /// The scope of a term: a plain number 1, 2 or 3 (see [`Kind::default_scope`]).
+    /// The scope of a term: a plain number 1, 2 or 3 (a kind's `scope`).
     Scope,
 }
 
@@ -147,155 +140,28 @@ const fn q(name: &'static str, required: bool, meaning: &'static str) -> FieldSp
     }
 }
 
-pub const METHODS: &[&str] = &["stock_as_removal", "gain", "stock_difference"];
-const LANDS: &[&str] = &["mining", "residential", "road", "agricultural"];
-const GROUPS: &[&str] = &["above", "under", "sinks"];
-const ECOSYSTEMS: &[&str] = &["farmland", "shrub", "grassland", "forest", "other"];
-
 impl Kind {
-    pub const ALL: [Kind; 12] = [
-        Kind::Inventory,
-        Kind::Gwp,
-        Kind::Energy,
-        Kind::Transport,
-        Kind::Gas,
-        Kind::Emission,
-        Kind::Cover,
-        Kind::Stand,
-        Kind::Capture,
-        Kind::Removal,
-        Kind::Offset,
-        Kind::Range,
-    ];
+    /// The built-in declaration forms.
+    pub const ALL: [Kind; 3] = [Kind::Inventory, Kind::Gwp, Kind::Range];
 
     pub fn word(self) -> &'static str {
         match self {
             Kind::Inventory => "inventory",
             Kind::Gwp => "gwp",
-            Kind::Energy => "energy",
-            Kind::Transport => "transport",
-            Kind::Gas => "gas",
-            Kind::Emission => "emission",
-            Kind::Cover => "cover",
-            Kind::Stand => "stand",
-            Kind::Capture => "capture",
-            Kind::Removal => "removal",
-            Kind::Offset => "offset",
             Kind::Range => "range",
             Kind::User(w) => w.name(),
-        }
-    }
-
-    /// What a declaration's term is, in words (`energy term`).
-    pub fn term_meaning(self) -> &'static str {
-        match self {
-            Kind::Inventory => "inventory term",
-            Kind::Gwp => "gwp term",
-            Kind::Energy => "energy term",
-            Kind::Transport => "transport term",
-            Kind::Gas => "gas term",
-            Kind::Emission => "emission term",
-            Kind::Cover => "cover term",
-            Kind::Stand => "stand term",
-            Kind::Capture => "capture term",
-            Kind::Removal => "removal term",
-            Kind::Offset => "offset term",
-            Kind::Range => "range term",
-            Kind::User(_) => "term",
         }
     }
 
     /// The built-in declaration forms (`inventory`, `gwp`, `range`); the kinds
     /// of the balance are declared in the prelude (prelude/kinds.carbon).
     pub fn from_word(w: &str) -> Option<Kind> {
-        [Kind::Inventory, Kind::Gwp, Kind::Range]
-            .into_iter()
-            .find(|k| k.word() == w)
+        Kind::ALL.into_iter().find(|k| k.word() == w)
     }
 
-    /// The Eq. 1 group a declaration of this kind belongs to by default.
-    pub fn default_group(self) -> Option<Group> {
-        match self {
-            Kind::Energy | Kind::Transport | Kind::Emission => Some(Group::Above),
-            Kind::Gas => Some(Group::Under),
-            Kind::Cover | Kind::Stand | Kind::Capture | Kind::Removal => Some(Group::Sinks),
-            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
-        }
-    }
-
-    /// The scope (1 direct, 2 purchased energy, 3 other indirect) of a term of this
-    /// kind when its declaration gives no `scope` field; `None` for kinds whose
-    /// terms have no scope (offsets) or no term. Kinds with a scope take the
-    /// field `scope` (see [`Kind::fields`]).
-    pub fn default_scope(self) -> Option<u8> {
-        match self {
-            Kind::Energy
-            | Kind::Transport
-            | Kind::Gas
-            | Kind::Emission
-            | Kind::Cover
-            | Kind::Stand
-            | Kind::Capture
-            | Kind::Removal => Some(1),
-            // A declared kind's is its template's (names::kinds).
-            Kind::Offset | Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
-        }
-    }
-
-    pub fn equation(self) -> &'static str {
-        match self {
-            Kind::Energy => "Eq. 3",
-            Kind::Transport => "Eq. 4",
-            Kind::Gas => "Eq. 5",
-            Kind::Cover => "Eq. 10–12",
-            Kind::Stand => "Eq. 8–9",
-            Kind::Emission => "Eq. 2",
-            Kind::Capture | Kind::Removal => "Eq. 6",
-            Kind::Offset => "Eq. 1",
-            Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => "",
-        }
-    }
-
-    /// Field specifications. `Gwp` takes any substance name as a field. Every
-    /// kind with a [`Kind::default_scope`] also takes `scope`, last.
+    /// Field specifications of a built-in form. `Gwp` takes any substance name
+    /// as a field; a declared kind's fields are its template's (names::kinds).
     pub fn fields(self) -> Vec<FieldSpec> {
-        let mut fields = self.own_fields();
-        if self.default_scope().is_some() {
-            fields.push(FieldSpec {
-                name: "scope",
-                ty: FieldType::Scope,
-                required: false,
-                meaning: "the term's scope: 1 (direct), 2 (purchased energy) or 3 (other indirect)",
-            });
-        }
-        fields
-    }
-
-    fn own_fields(self) -> Vec<FieldSpec> {
-        let land = FieldSpec {
-            name: "land",
-            ty: FieldType::Word(LANDS),
-            required: false,
-            meaning: "part of C_above (Eq. 2): mining, residential, road or agricultural",
-        };
-        let group = FieldSpec {
-            name: "group",
-            ty: FieldType::Word(GROUPS),
-            required: false,
-            meaning: "Eq. 1 group: above, under or sinks",
-        };
-        let method = FieldSpec {
-            name: "method",
-            ty: FieldType::Word(METHODS),
-            required: true,
-            meaning: "how the stock becomes an annual removal",
-        };
-        let ecosystem = FieldSpec {
-            name: "ecosystem",
-            ty: FieldType::Word(ECOSYSTEMS),
-            required: false,
-            meaning: "farmland (Eq. 10), shrub (Eq. 11), grassland (Eq. 12), forest or other",
-        };
         let note = FieldSpec {
             name: "note",
             ty: FieldType::Text,
@@ -320,83 +186,6 @@ impl Kind {
                 note,
             ],
             Kind::Gwp => vec![note],
-            Kind::Energy => vec![
-                q("amount", true, "energy consumed E_m (a period amount or a rate)"),
-                q(
-                    "fold",
-                    true,
-                    "standard-coal folding coefficient (tce per unit of amount)",
-                ),
-                q("factor", true, "emission factor (e.g. tCO2/tce)"),
-                land,
-                note,
-            ],
-            Kind::Transport => vec![
-                q("amount", true, "energy consumed by vehicles E_s"),
-                q("fold", true, "standard-coal folding coefficient"),
-                q("factor", true, "emission factor (e.g. tCO2/tce)"),
-                q("excluded", true, "B_s of Eq. 4: the share excluded"),
-                land,
-                note,
-            ],
-            Kind::Gas => vec![
-                q(
-                    "amount",
-                    false,
-                    "mass of gas released (tCH4, tCO2, … per period or per year)",
-                ),
-                q("volume", false, "volume of gas released"),
-                q("density", false, "density of the gas (mass of substance per volume)"),
-                q("gwp", false, "GWP override (tCO2e per tonne of substance)"),
-                group,
-                land,
-                note,
-            ],
-            Kind::Emission => vec![
-                q("amount", true, "greenhouse gas emitted (per period or per year)"),
-                group,
-                land,
-                note,
-            ],
-            Kind::Cover => vec![
-                q("area", true, "area S (Eq. 10–12)"),
-                q("density", true, "carbon density Cρ (stock per area)"),
-                method,
-                q("increment", false, "annual carbon gain per area (method gain)"),
-                q("previous", false, "earlier carbon density (method stock_difference)"),
-                q(
-                    "interval",
-                    false,
-                    "years between the two densities (method stock_difference)",
-                ),
-                ecosystem,
-                note,
-            ],
-            Kind::Stand => vec![
-                q("area", true, "afforested area S_i (Eq. 8)"),
-                q("volume", true, "unit volume V_i (Eq. 9)"),
-                q("a", true, "intercept a of B = a + b·V (Eq. 9)"),
-                q("b", true, "slope b of B = a + b·V (Eq. 9)"),
-                q("carbon", true, "carbon content rate Cρ_i (Eq. 8)"),
-                q("soil", false, "soil carbon density Cρ_s (Eq. 8)"),
-                method,
-                q("increment", false, "annual carbon gain per area (method gain)"),
-                q("previous", false, "earlier carbon density (method stock_difference)"),
-                q(
-                    "interval",
-                    false,
-                    "years between the two densities (method stock_difference)",
-                ),
-                note,
-            ],
-            Kind::Capture => vec![
-                q("amount", true, "CO2 captured and stored (per period or per year)"),
-                note,
-            ],
-            Kind::Removal => vec![
-                q("amount", true, "greenhouse gas removed (per period or per year)"),
-                note,
-            ],
             Kind::Range => vec![
                 FieldSpec {
                     name: "applies",
@@ -408,12 +197,6 @@ impl Kind {
                 q("max", false, "largest plausible value"),
                 note,
             ],
-            Kind::Offset => vec![
-                q("sold", false, "offsets sold, C_S"),
-                q("purchased", false, "offsets purchased, C_c"),
-                note,
-            ],
-            // Its fields are its template's (names::kinds).
             Kind::User(_) => vec![],
         }
     }

@@ -152,3 +152,104 @@ fn the_reader_sees_a_back_edge() {
         "a \n   crate::z"
     );
 }
+
+/// Every file under `src/` (any depth), with its text.
+fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+    for e in std::fs::read_dir(dir).expect("a source folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if let Ok(text) = std::fs::read_to_string(&p) {
+            out.push((p.display().to_string(), text));
+        }
+    }
+}
+
+/// The labels of Eq. 3–12 in `text` (`Eq. 3`, `Eq.10–12`, `Eqs. 8`), each as
+/// written up to its number: the formulas of those equations belong to the
+/// prelude's kinds, not to the interpreter.
+fn kind_equations(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices("Eq") {
+        let rest = &text[i + 2..];
+        let rest = rest.strip_prefix('s').unwrap_or(rest);
+        let rest = rest.strip_prefix('.').unwrap_or(rest).trim_start_matches(' ');
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if let Ok(n) = digits.parse::<u32>() {
+            if (3..=12).contains(&n) {
+                found.push(format!("Eq. {n}"));
+            }
+        }
+    }
+    found
+}
+
+/// The titles of Eq. 1's groups name the equation each group's total is
+/// (`C_under (Eq. 5)`): a name, not a formula.
+const GROUP_TITLES: &[&str] = &["C_under (Eq. 5)", "C_min (Eq. 6)"];
+
+/// The kinds of the balance, declared in prelude/kinds.carbon.
+const PRELUDE_KINDS: &[&str] = &[
+    "energy",
+    "transport",
+    "gas",
+    "emission",
+    "cover",
+    "stand",
+    "capture",
+    "removal",
+    "offset",
+];
+
+/// The prelude's kind words `text` holds as string literals (`"stand"`).
+fn kind_words(text: &str) -> Vec<&'static str> {
+    PRELUDE_KINDS
+        .iter()
+        .copied()
+        .filter(|k| text.contains(&format!("\"{k}\"")))
+        .collect()
+}
+
+#[test]
+fn src_holds_no_formula_and_no_list_of_the_prelude_kinds() {
+    let mut files = Vec::new();
+    sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    assert!(files.len() > 20, "found only {} files under src/", files.len());
+    let mut wrong = Vec::new();
+    for (path, text) in &files {
+        let mut text = text.clone();
+        for t in GROUP_TITLES {
+            text = text.replace(t, "");
+        }
+        let eqs = kind_equations(&text);
+        if !eqs.is_empty() {
+            wrong.push(format!("{path}: {} (the prelude's kinds hold these)", eqs.join(", ")));
+        }
+        // One word may be something else (`gas` in `gas mass when volume`);
+        // three are a list of kinds.
+        let words = kind_words(&text);
+        if words.len() >= 3 {
+            wrong.push(format!(
+                "{path}: the kinds {words:?} (declared in prelude/kinds.carbon)"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "src/ holds what belongs to the prelude's kinds:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_kind_checks_can_fail() {
+    assert_eq!(kind_equations("Some(\"Eq. 3\")"), ["Eq. 3"]);
+    assert_eq!(kind_equations("area S (Eq. 10–12)"), ["Eq. 10"]);
+    assert_eq!(kind_equations("Eqs. 8–9, Eq.12"), ["Eq. 8", "Eq. 12"]);
+    assert!(kind_equations("Eq. 1, Eq. 2, Eq. 13, Eq. 20, Equal 5").is_empty());
+    assert_eq!(
+        kind_words("Kind::Stand => \"stand\", Kind::Cover => \"cover\", Kind::Gas => \"gas\""),
+        ["gas", "cover", "stand"]
+    );
+    assert!(kind_words("(\"gas\", PlaceWord::Gas), energy, stand").len() < 3);
+}

@@ -120,10 +120,7 @@ pub fn valid_range(p: &Program, id: SymId) -> Option<(f64, f64, bool, &'static s
     if let Some(b) = declared_bound(&p.res, kind, s) {
         return b.negative.is_none().then_some((b.lo, b.hi, b.open, b.why));
     }
-    if negative_is_a_correction(kind, s.short()) {
-        return None;
-    }
-    valid_range_of(kind, s.short(), s.rule)
+    valid_range_of(s.short())
 }
 
 /// The bounds of a field of a declared kind (`min`, `max`, `negative warn`).
@@ -142,14 +139,12 @@ fn declared_bound<'r>(
     }
 }
 
-/// The one rule behind `out_of_range` and [`valid_range`].
-fn valid_range_of(kind: Kind, field: &str, rule: crate::names::DimRule) -> Option<(f64, f64, bool, &'static str)> {
-    const INF: f64 = f64::INFINITY;
-    match (kind, field, rule) {
-        (_, _, crate::names::DimRule::Area) => Some((0.0, INF, false, "an area cannot be negative")),
-        (_, name, _) if never_negative(kind, name) => Some((0.0, INF, false, never_negative_why(kind, name))),
-        (Kind::Transport, "excluded", _) => Some((0.0, 1.0, false, "a share must lie between 0 % and 100 %")),
-        (_, "period" | "interval", _) => Some((0.0, INF, true, "a duration must be positive")),
+/// The one rule behind `out_of_range` and [`valid_range`] for a field without
+/// declared bounds (a kind's bounds are its declaration's, `min`, `max`): a
+/// period or an interval is positive.
+fn valid_range_of(field: &str) -> Option<(f64, f64, bool, &'static str)> {
+    match field {
+        "period" | "interval" => Some((0.0, f64::INFINITY, true, "a duration must be positive")),
         _ => None,
     }
 }
@@ -401,8 +396,8 @@ impl Auditor<'_> {
         Vec::new()
     }
 
-    /// Values no inventory can have: a negative area, a share outside 0–100 %,
-    /// a period or interval that is not positive. These are errors.
+    /// Values no inventory can have: a value outside its kind's bounds (`min`,
+    /// `max`), a period or interval that is not positive. These are errors.
     fn impossible_values(&mut self) {
         for i in 0..self.p.res.syms.len() {
             self.impossible_value(i as SymId);
@@ -417,10 +412,7 @@ impl Auditor<'_> {
         let Some(v) = self.vals.get(i) else { return };
         let kind = res.decls[decl as usize].kind;
         let declared = declared_bound(res, kind, s);
-        let correction = match declared {
-            Some(b) => b.negative,
-            None => negative_is_a_correction(kind, s.short()).then(|| negative_help(kind, s.short())),
-        };
+        let correction = declared.and_then(|b| b.negative);
         if let (true, Some(help)) = (v < 0.0, correction) {
             let term = res.decls[decl as usize].term;
             if !self.allowed(i, "negative") && !term.is_some_and(|t| self.allowed(t, "negative")) {
@@ -438,7 +430,7 @@ impl Auditor<'_> {
         }
         let range = match declared {
             Some(b) => Some((b.lo, b.hi, b.open, b.why)),
-            None => valid_range_of(kind, s.short(), s.rule),
+            None => valid_range_of(s.short()),
         };
         let problem = match range {
             Some((lo, hi, open, why)) if v < lo || v > hi || (open && v == lo) => Some(why),
@@ -813,47 +805,5 @@ fn quantity_literal(c: &crate::check::Code) -> Option<crate::source::Span> {
         Op::Chain(c) => c.operands().find_map(quantity_literal),
         Op::Call(f) => f.args.iter().find_map(quantity_literal),
         Op::Sym(_) | Op::Pair(..) | Op::Sum(_) => None,
-    }
-}
-
-/// Fields whose negative value is legitimate only as a correction (warning `negative`):
-/// an emission or removal restated downwards, a carbon gain that is a loss.
-fn negative_is_a_correction(kind: Kind, field: &str) -> bool {
-    matches!(
-        (kind, field),
-        (Kind::Emission | Kind::Removal, "amount") | (Kind::Cover | Kind::Stand, "increment")
-    )
-}
-
-fn negative_help(kind: Kind, field: &str) -> &'static str {
-    match (kind, field) {
-        (Kind::Emission, _) => "a negative emission lowers the balance: keep it only as a correction of an earlier figure, with `allow negative \"reason\"`; a removal is a `removal`, `capture` or `cover`",
-        (Kind::Removal, _) => "a negative removal is an emission: declare it as an `emission`, or keep it as a correction with `allow negative \"reason\"`",
-        _ => "a negative increment is a loss of carbon: check the sign, or keep it with `allow negative \"reason\"`",
-    }
-}
-
-/// Fields that no inventory can have negative (error `out_of_range`): amounts of
-/// fuel, gas and captured CO2, coefficients, densities, volumes, GWPs and offsets.
-/// A stand's regression coefficients `a` and `b` may be negative.
-fn never_negative(kind: Kind, field: &str) -> bool {
-    match kind {
-        Kind::Energy | Kind::Transport => matches!(field, "amount" | "fold" | "factor"),
-        Kind::Gas => matches!(field, "amount" | "volume" | "density" | "gwp"),
-        Kind::Capture => field == "amount",
-        Kind::Cover => matches!(field, "density" | "previous"),
-        Kind::Stand => matches!(field, "volume" | "carbon" | "soil" | "previous"),
-        Kind::Offset => matches!(field, "sold" | "purchased"),
-        _ => false,
-    }
-}
-
-fn never_negative_why(kind: Kind, field: &str) -> &'static str {
-    match (kind, field) {
-        (Kind::Offset, _) => "offsets sold or purchased cannot be negative (say which way with `sold` or `purchased`)",
-        (_, "volume") => "a volume cannot be negative",
-        (_, "density" | "previous" | "soil") => "a density cannot be negative",
-        (_, "fold" | "factor" | "carbon" | "gwp") => "a coefficient cannot be negative",
-        _ => "an amount cannot be negative",
     }
 }

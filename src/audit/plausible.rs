@@ -108,23 +108,6 @@ impl Auditor<'_> {
                         check(gas, id, self);
                     }
                 }
-                Kind::Gas => {
-                    if let Some(id) = res.member(d, "gwp") {
-                        // The gas's substance decides which set of values applies.
-                        let gas = res
-                            .members(d)
-                            .find(|(n, _)| *n == "amount" || *n == "mass")
-                            .and_then(|(_, m)| self.p.dim(m))
-                            .and_then(|dim| {
-                                dim.factors()
-                                    .find(|(i, _)| self.p.units.bases[*i].name != "time")
-                                    .map(|(i, _)| self.p.units.bases[i].name.clone())
-                            });
-                        if let Some(g) = gas {
-                            check(&g, id, self);
-                        }
-                    }
-                }
                 Kind::User(w) if gwp_kinds.contains(&w) => {
                     for b in res.bounds_of(w).iter().filter(|b| b.gwp) {
                         let Some(id) = res.member(d, b.field) else { continue };

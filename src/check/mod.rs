@@ -149,7 +149,6 @@ struct Bases {
     time: Option<usize>,
     c: Option<usize>,
     co2e: Option<usize>,
-    ce: Option<usize>,
 }
 
 /// Where a checker finds the symbols checked before the one it checks, and puts
@@ -218,7 +217,6 @@ impl Setup {
             time: units.base_index("time"),
             c: units.base_index("C"),
             co2e: units.base_index("CO2e"),
-            ce: units.base_index("ce"),
         };
         let (gwp_members, gwp_name) = match res.header.as_ref().and_then(|h| h.gwp) {
             Some(g) => {
@@ -413,15 +411,9 @@ impl<'a, T: Table> Checker<'a, T> {
         match sym.rule {
             DimRule::Co2eRate => du = self.rate_unit,
             DimRule::Co2e => du = self.amount_unit,
-            // Derived amounts of a substance are shown in its tonne unit (tce, tCO2,
-            // tC), not in whatever the unit algebra left (kgce from t × kgce/kg).
-            DimRule::CoalEquivalent | DimRule::Substance | DimRule::CarbonStock
-                if matches!(sym.kind, SymKind::Derived { .. }) =>
-            {
-                du = self.units.dunit_for_dim_id(dim)
-            }
-            // A declared kind's value that is one substance, or one per time,
-            // likewise (tCO2/a, not kgCO2/a from t × kgCO2/t).
+            // A declared kind's value that is one substance, or one per time, is
+            // shown in its tonne unit (tCO2/a), not in whatever the unit algebra
+            // left (kgCO2/a from t × kgCO2/t).
             _ if self.declared_kind_value(sym) && self.substance_flow(&self.units.dim(dim)) => {
                 du = self.units.dunit_for_dim_id(dim)
             }

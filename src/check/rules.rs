@@ -189,23 +189,7 @@ impl<T: Table> Checker<'_, T> {
         let amount_or_rate = t.is_zero() || t == Rat::int(-1);
         match rule {
             DimRule::Any => true,
-            DimRule::Area => eq(&[(b.length, 2)]),
             DimRule::Time => eq(&[(b.time, 1)]),
-            DimRule::Fraction => d.is_one(),
-            DimRule::CarbonDensity => eq(&[(b.c, 1), (b.length, -2)]),
-            DimRule::CarbonGain => eq(&[(b.c, 1), (b.length, -2), (b.time, -1)]),
-            DimRule::VolumePerArea => eq(&[(b.length, 1)]),
-            DimRule::MassPerArea => eq(&[(b.mass, 1), (b.length, -2)]),
-            DimRule::MassPerVolume => eq(&[(b.mass, 1), (b.length, -3)]),
-            DimRule::CarbonContent => eq(&[(b.c, 1), (b.mass, -1)]),
-            DimRule::CarbonStock => eq(&[(b.c, 1)]),
-            DimRule::CoalEquivalent => amount_or_rate && self.dim_from(&[(b.ce, 1)]) == Some(rest),
-            DimRule::Substance => {
-                amount_or_rate
-                    && self
-                        .single_base(&rest)
-                        .is_some_and(|x| Some(x) != b.mass && Some(x) != b.length)
-            }
             DimRule::Co2eRate => eq(&[(b.co2e, 1), (b.time, -1)]),
             DimRule::Co2e => eq(&[(b.co2e, 1)]),
             DimRule::Pattern(i) => {
@@ -272,13 +256,8 @@ impl<T: Table> Checker<'_, T> {
         if !declared_help.is_empty() {
             // A declared kind's value says what to check (`help "…"`).
             diag = diag.help(declared_help);
-        } else if let SymKind::Derived { decl } | SymKind::Term { decl } = sym.kind {
-            let decl = &self.res.decls[decl as usize];
-            if decl.kind == Kind::Energy || decl.kind == Kind::Transport {
-                diag = diag.help(format!(
-                    "check the units of `amount` and `fold`: their product must be in tce (for example {example})"
-                ));
-            } else if !example.is_empty() {
+        } else if let SymKind::Derived { .. } | SymKind::Term { .. } = sym.kind {
+            if !example.is_empty() {
                 diag = diag.help(format!("for example `{example}`"));
             }
         } else if !example.is_empty() {
@@ -335,24 +314,7 @@ pub(super) fn rule_want(res: &Resolved, rule: DimRule) -> (&'static str, &'stati
             .get(i as usize)
             .map_or(("anything", ""), |p| (p.want, p.example)),
         DimRule::Any => ("anything", ""),
-        DimRule::Area => ("an area", "10 hm2"),
         DimRule::Time => ("a duration", "1 a"),
-        DimRule::Fraction => ("a plain number or percentage", "20 %"),
-        DimRule::CarbonDensity => ("a carbon density (carbon per area)", "7.09 tC/hm2"),
-        DimRule::CarbonGain => ("an annual carbon gain per area", "0.5 tC/hm2/a"),
-        DimRule::VolumePerArea => ("a stand volume per area", "193.47 m3/hm2"),
-        DimRule::MassPerArea => ("a biomass per area", "47.4999 t/hm2"),
-        DimRule::MassPerVolume => ("a biomass per volume", "0.4642 t/m3"),
-        DimRule::CarbonContent => ("a carbon content rate (carbon per dry mass)", "0.4889 tC/t"),
-        DimRule::CarbonStock => ("a carbon stock", "100 tC"),
-        DimRule::CoalEquivalent => (
-            "standard-coal equivalent (tce), per period or per year",
-            "0.902 tce/t as the fold",
-        ),
-        DimRule::Substance => (
-            "an amount of one substance (tCO2, tCH4, …), per period or per year",
-            "647.96 tCH4/a",
-        ),
         DimRule::Co2eRate => ("CO2-equivalent per year", "100 tCO2e/a"),
         DimRule::Co2e => ("CO2-equivalent", "100 tCO2e"),
     }

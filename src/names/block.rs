@@ -105,22 +105,13 @@ impl Namer {
             name: SmolStr::default(), // set once the name is no longer needed here
             span: b.span,
             name_span,
-            group: kind.default_group(),
-            land: match kind {
-                Kind::Energy => Some(Land::Mining),
-                Kind::Transport => Some(Land::Road),
-                Kind::Emission => Some(Land::Mining),
-                _ => None,
-            },
-            scope: match &tmpl {
-                Some(t) => t.scope,
-                None => kind.default_scope(),
-            },
+            group: None,
+            land: None,
+            scope: tmpl.as_ref().and_then(|t| t.scope),
             method: None,
-            ecosystem: None,
             note: None,
             // Its fields and derived values, at their final size.
-            members: Vec::with_capacity(b.fields.len() + derived_names(kind).len()),
+            members: Vec::with_capacity(b.fields.len()),
             term: None,
             prelude,
         };
@@ -241,17 +232,8 @@ impl Namer {
                                 given_words[j] = Some(w);
                             }
                         }
-                        Some(w) => match fname {
-                            "land" => info.land = Land::from_word(w),
-                            "group" => {
-                                info.group = Group::from_word(w);
-                                if info.group != Some(Group::Above) && kind != Kind::Emission && kind != Kind::Gas {
-                                    info.land = None;
-                                }
-                            }
-                            "method" => info.method = Some(w),
-                            _ => info.ecosystem = Some(w),
-                        },
+                        // The built-in forms have no word fields.
+                        Some(_) => {}
                         None => {
                             let mut d = Diag::error(
                                 "carbon::check::field_word",
@@ -266,8 +248,8 @@ impl Namer {
                             self.diags.push(d);
                         }
                     }
-                    if (fname == "method" || user) && !f.prov.is_empty() {
-                        // A method's reason is shown with the term.
+                    if user && !f.prov.is_empty() {
+                        // A word's reason is shown with the term.
                         let p = self.prov(&f.prov);
                         if let Some(a) = p.assumed {
                             info.note = Some(match info.note.take() {
@@ -352,19 +334,7 @@ impl Namer {
                     // Zero in the unit the field takes, exact.
                     let unit: Option<UnitExpr> = match &tmpl {
                         Some(t) => spec_ix.and_then(|j| t.fields.get(j)).and_then(|x| x.key.clone()),
-                        None => notation_unit(kind, fname).map(|unit| UnitExpr {
-                            scale: None,
-                            text: None,
-                            factors: unit
-                                .iter()
-                                .map(|&(a, e)| ast::UnitFactor {
-                                    base: UnitBase::Atom(a.into()),
-                                    exp: Rat::int(e),
-                                    span: Span::default(),
-                                })
-                                .collect(),
-                            span: Span::default(),
-                        }),
+                        None => None,
                     };
                     let keyed = |t: &kinds::Template| {
                         if let Some(h) = &t.notation_help {
@@ -392,8 +362,7 @@ impl Namer {
                             .at(n.span, format!("{} ({}) here", n.key.word(), n.key.meaning()))
                             .help(match kind {
                                 Kind::User(_) => user_help.unwrap_or_default(),
-                                Kind::Energy | Kind::Transport => "a notation key stands for the figure a term is proportional to, in a fixed unit; an energy use's unit depends on its `fold`: state a use without a figure as `emission name { amount NE \"reason\" }`".to_string(),
-                                _ => "a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to: the `amount` of an emission, gas, capture or removal, `sold` or `purchased` of an offset, the `area` of a cover or stand".to_string(),
+                                _ => format!("a notation key (NE, NO, IE, NA) stands for the figure a term is proportional to; no field of `{}` takes one", kind.word()),
                             })
                         } else {
                             Diag::error(
@@ -478,11 +447,8 @@ impl Namer {
             if s.required && !given && !near.iter().any(|n| n == s.name) {
                 let help = match s.name {
                     "period" => "add `period 1 a` inside the braces".to_string(),
-                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil, AR6_non_fossil) inside the braces".to_string(),
-                    "method" => "add `method stock_as_removal assumed \"reason\"`, `method gain` with `increment`, or `method stock_difference` with `previous` and `interval`".to_string(),
-                    "fold" => "add `fold 0.7143 tce/t`, or a prelude coefficient such as `fold fold_raw_coal` or `fold fold_diesel`".to_string(),
-                    "factor" => "add `factor 2.66 tCO2/tce` with its source, or `assumed \"reason\"`".to_string(),
-                    "carbon" => "add `carbon 0.47 tC/t`, or the prelude's default `carbon carbon_fraction`".to_string(),
+                    "gwp" => "add `gwp AR6` (or SAR, TAR, AR4, AR5, AR6_fossil, AR6_non_fossil) inside the braces"
+                        .to_string(),
                     other => format!("add `{other} …` inside the braces"),
                 };
                 self.diags.push(
@@ -493,76 +459,6 @@ impl Namer {
                     .at(name_span, format!("needs `{}`: {}", s.name, s.meaning))
                     .help(help),
                 );
-            }
-        }
-        if kind == Kind::Gas
-            && !seen.iter().any(|(n, _)| *n == "amount")
-            && !(seen.iter().any(|(n, _)| *n == "volume") && seen.iter().any(|(n, _)| *n == "density"))
-        {
-            self.diags.push(
-                Diag::error(
-                    "carbon::check::missing_field",
-                    format!("gas `{name}` needs `amount`, or `volume` and `density`"),
-                )
-                .at(name_span, "no amount of gas")
-                .help("add `amount 647.96 tCH4/a`, or `volume … m3/a` with `density 0.67 kgCH4/m3`"),
-            );
-        }
-        if kind == Kind::Gas {
-            let amount = seen.iter().find(|(n, _)| *n == "amount");
-            let other = seen.iter().find(|(n, _)| *n == "volume" || *n == "density");
-            if let (Some(&(_, a)), Some(&(field, o))) = (amount, other) {
-                // One of the two would be silently ignored.
-                self.diags.push(
-                    Diag::error(
-                        "carbon::check::conflicting_fields",
-                        format!("gas `{name}` has both `amount` and `{field}`"),
-                    )
-                    .at(o, "the mass of gas is given by `volume` × `density`…")
-                    .also(a, "…and again by `amount`")
-                    .help("keep one: `amount`, or `volume` and `density`; to check one against the other, state the second as `also`: `amount 647.96 tCH4/a from t1 also 967000 m3/a * ch4_density_20c from t2`"),
-                );
-            }
-        }
-        if kind == Kind::Offset
-            && (seen.iter().any(|(n, _)| *n == "sold") == seen.iter().any(|(n, _)| *n == "purchased"))
-        {
-            self.diags.push(
-                Diag::error(
-                    "carbon::check::missing_field",
-                    format!("offset `{name}` needs exactly one of `sold` or `purchased`"),
-                )
-                .at(name_span, "say which way the offset goes")
-                .help("write `sold 500 tCO2e` or `purchased 500 tCO2e`"),
-            );
-        }
-        if kind == Kind::Offset {
-            info.group = Some(if seen.iter().any(|(n, _)| *n == "sold") {
-                Group::Sold
-            } else {
-                Group::Purchased
-            });
-        }
-        if let Some(m) = &info.method {
-            let need: &[&str] = match *m {
-                "gain" => &["increment"],
-                "stock_difference" => &["previous", "interval"],
-                _ => &[],
-            };
-            for f in need {
-                if !seen.iter().any(|(n, _)| *n == *f) {
-                    self.diags.push(
-                        Diag::error(
-                            "carbon::check::missing_field",
-                            format!("method `{m}` needs the field `{f}`"),
-                        )
-                        .at(name_span, format!("`{name}` has no `{f}`"))
-                        .help(format!(
-                            "add `{f} …`, or choose another method: {}",
-                            crate::domain::METHODS.join(", ")
-                        )),
-                    );
-                }
             }
         }
         if let Some(tid) = tid {
@@ -618,7 +514,7 @@ impl Namer {
             };
             let (meaning, eq) = match texts {
                 Some((m, e)) => (self.text(m), self.text(e.unwrap_or(""))),
-                None => (self.text(kind.term_meaning()), self.text(kind.equation())),
+                None => (self.text("term"), Text::NONE),
             };
             let id = self.new_sym(Symbol {
                 name: name.as_str().into(),

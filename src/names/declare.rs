@@ -215,22 +215,11 @@ pub(super) fn take(e: &mut Expr) -> Expr {
     )
 }
 
+/// The dimension rule of a field of a built-in form: the inventory's `period`
+/// is a duration. A declared kind's field takes its template's (block.rs).
 fn field_rule(kind: Kind, field: &str) -> DimRule {
     match (kind, field) {
         (Kind::Inventory, "period") => DimRule::Time,
-        (_, "area") => DimRule::Area,
-        (Kind::Cover, "density") | (_, "soil") | (_, "previous") => DimRule::CarbonDensity,
-        (_, "increment") => DimRule::CarbonGain,
-        (_, "interval") => DimRule::Time,
-        (Kind::Stand, "volume") => DimRule::VolumePerArea,
-        (Kind::Stand, "a") => DimRule::MassPerArea,
-        (Kind::Stand, "b") => DimRule::MassPerVolume,
-        (Kind::Stand, "carbon") => DimRule::CarbonContent,
-        (Kind::Transport, "excluded") => DimRule::Fraction,
-        (Kind::Gas, "amount") | (Kind::Emission, "amount") | (Kind::Capture, "amount") | (Kind::Removal, "amount") => {
-            DimRule::Substance
-        }
-        (Kind::Offset, _) => DimRule::Substance,
         _ => DimRule::Any,
     }
 }

@@ -1,244 +1,11 @@
-//! Each kind's derived values (Eq. 3–12) built from its fields, and the groups of the balance.
+//! Defining a declaration's derived values (`define`, with `bin` to build
+//! their formulas; the formulas are the kinds', see instantiate.rs), the
+//! placeholders of values read before they are defined, and the groups of the
+//! balance (Eq. 1).
 
 use super::*;
 
 impl Namer {
-    /// Builds the derived values and the term of one declaration.
-    pub(super) fn derive(&mut self, did: DeclId) {
-        use BinOp::*;
-        // What the formulas need of the declaration (not a clone of its members).
-        struct D {
-            kind: Kind,
-            name_span: Span,
-            method: Option<&'static str>,
-            ecosystem: Option<&'static str>,
-            term: Option<SymId>,
-        }
-        let d = {
-            let x = &self.decls[did as usize];
-            D {
-                kind: x.kind,
-                name_span: x.name_span,
-                method: x.method,
-                ecosystem: x.ecosystem,
-                term: x.term,
-            }
-        };
-        // A field of this declaration as an expression (a short linear look-up).
-        macro_rules! f {
-            ($n:expr) => {
-                self.f(did, $n)
-            };
-        }
-        let term_ir: Option<Ir> = match d.kind {
-            Kind::Energy | Kind::Transport => {
-                let (Some(amount), Some(fold), Some(factor)) = (f!("amount"), f!("fold"), f!("factor")) else {
-                    return;
-                };
-                let eqv = self.define(
-                    did,
-                    "equivalent",
-                    self.bin(Mul, amount, fold),
-                    "standard-coal equivalent K·E",
-                    Some("Table 1"),
-                    DimRule::CoalEquivalent,
-                );
-                let mut em = self.bin(Mul, Ir::sym(eqv, d.name_span), factor);
-                if d.kind == Kind::Transport {
-                    let Some(ex) = f!("excluded") else { return };
-                    let one = Ir {
-                        op: IrOp::Lit {
-                            value: 1.0,
-                            unit: None,
-                            precision: 0.0,
-                        },
-                        span: ex.span,
-                    };
-                    em = self.bin(Mul, em, self.bin(Sub, one, ex));
-                }
-                let eq = if d.kind == Kind::Energy { "Eq. 3" } else { "Eq. 4" };
-                let e = self.define(
-                    did,
-                    "emission",
-                    em,
-                    "emission of the energy use",
-                    Some(eq),
-                    DimRule::Substance,
-                );
-                Some(Ir::sym(e, d.name_span).wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
-            }
-            Kind::Gas => {
-                let mass = match (f!("amount"), f!("volume"), f!("density")) {
-                    (Some(a), _, _) => a,
-                    (None, Some(v), Some(rho)) => {
-                        let m = self.define(
-                            did,
-                            "mass",
-                            self.bin(Mul, v, rho),
-                            "mass of gas V·ρ",
-                            Some("Eq. 5"),
-                            DimRule::Substance,
-                        );
-                        Ir::sym(m, d.name_span)
-                    }
-                    _ => return,
-                };
-                let rate = mass.wrap(IrOp::PerPeriod);
-                Some(match f!("gwp") {
-                    Some(g) => self.bin(Mul, rate, g),
-                    None => rate.wrap(IrOp::Gwp),
-                })
-            }
-            Kind::Emission | Kind::Capture | Kind::Removal => {
-                let Some(a) = f!("amount") else { return };
-                Some(a.wrap(IrOp::PerPeriod).wrap(IrOp::Gwp))
-            }
-            Kind::Offset => {
-                let a = f!("sold").or_else(|| f!("purchased"));
-                let Some(a) = a else { return };
-                Some(a.wrap(IrOp::OverPeriod).wrap(IrOp::Gwp))
-            }
-            Kind::Cover | Kind::Stand => {
-                let Some(area) = f!("area") else { return };
-                let (stock, density_now) = if d.kind == Kind::Cover {
-                    let Some(density) = f!("density") else { return };
-                    let eq = match d.ecosystem {
-                        Some("farmland") => "Eq. 10",
-                        Some("shrub") => "Eq. 11",
-                        Some("grassland") => "Eq. 12",
-                        _ => "Eq. 10–12",
-                    };
-                    let s = self.define(
-                        did,
-                        "stock",
-                        self.bin(Mul, area.clone(), density.clone()),
-                        "carbon stock S·Cρ",
-                        Some(eq),
-                        DimRule::CarbonStock,
-                    );
-                    (s, density)
-                } else {
-                    let (Some(v), Some(a), Some(b), Some(c)) = (f!("volume"), f!("a"), f!("b"), f!("carbon")) else {
-                        return;
-                    };
-                    let bio = self.define(
-                        did,
-                        "biomass",
-                        self.bin(Add, a, self.bin(Mul, b, v)),
-                        "biomass per area B = a + b·V",
-                        Some("Eq. 9"),
-                        DimRule::MassPerArea,
-                    );
-                    let bio_ir = Ir::sym(bio, d.name_span);
-                    let veg = self.define(
-                        did,
-                        "vegetation",
-                        self.bin(Mul, self.bin(Mul, bio_ir, area.clone()), c),
-                        "carbon in biomass B·S·Cρ",
-                        Some("Eq. 8"),
-                        DimRule::CarbonStock,
-                    );
-                    let mut stock = Ir::sym(veg, d.name_span);
-                    if let Some(soil) = f!("soil") {
-                        let s = self.define(
-                            did,
-                            "soil_stock",
-                            self.bin(Mul, area.clone(), soil),
-                            "soil carbon S·Cρ_s",
-                            Some("Eq. 8"),
-                            DimRule::CarbonStock,
-                        );
-                        stock = self.bin(Add, stock, Ir::sym(s, d.name_span));
-                    }
-                    let s = self.define(
-                        did,
-                        "stock",
-                        stock,
-                        "carbon stock B·S·Cρ + S·Cρ_s",
-                        Some("Eq. 8"),
-                        DimRule::CarbonStock,
-                    );
-                    // Stock per area, only where the method needs it (a stand of
-                    // zero area is valid otherwise).
-                    let dn = if d.method == Some("stock_difference") {
-                        let dn = self.define(
-                            did,
-                            "density",
-                            self.bin(Div, Ir::sym(s, d.name_span), area.clone()),
-                            "carbon stock per area",
-                            Some("Eq. 8"),
-                            DimRule::CarbonDensity,
-                        );
-                        Ir::sym(dn, d.name_span)
-                    } else {
-                        Ir::sym(s, d.name_span)
-                    };
-                    (s, dn)
-                };
-                let Some(k) = self.co2_ratio(did) else { return };
-                let stock_ir = Ir::sym(stock, d.name_span);
-                let co2 = self.define(
-                    did,
-                    "co2",
-                    self.bin(Mul, stock_ir, k.clone()),
-                    "carbon stock as CO2 (× 44/12)",
-                    Some(if d.kind == Kind::Stand { "Eq. 8" } else { "Eq. 10–12" }),
-                    DimRule::Any,
-                );
-                let co2_ir = Ir::sym(co2, d.name_span);
-                let rate = match d.method {
-                    Some("stock_as_removal") => co2_ir.wrap(IrOp::PerPeriod),
-                    Some("gain") => {
-                        let Some(inc) = f!("increment") else { return };
-                        self.bin(Mul, self.bin(Mul, area, inc), k)
-                    }
-                    Some("stock_difference") => {
-                        let (Some(prev), Some(iv)) = (f!("previous"), f!("interval")) else {
-                            return;
-                        };
-                        self.bin(
-                            Mul,
-                            self.bin(Div, self.bin(Mul, area, self.bin(Sub, density_now, prev)), iv),
-                            k,
-                        )
-                    }
-                    _ => return,
-                };
-                let r = self.define(did, "removal", rate, "annual removal", None, DimRule::Any);
-                Some(Ir::sym(r, d.name_span).wrap(IrOp::Gwp))
-            }
-            Kind::Inventory | Kind::Gwp | Kind::Range | Kind::User(_) => None,
-        };
-        if let (Some(ir), Some(id)) = (term_ir, d.term) {
-            self.irs[id as usize] = Some(ir);
-            if d.kind == Kind::Cover {
-                let eq = self.text(match d.ecosystem {
-                    Some("farmland") => "Eq. 10",
-                    Some("shrub") => "Eq. 11",
-                    Some("grassland") => "Eq. 12",
-                    _ => "Eq. 10–12",
-                });
-                self.syms[id as usize].eq = eq;
-            }
-        }
-    }
-
-    pub(super) fn co2_ratio(&mut self, did: DeclId) -> Option<Ir> {
-        match self.scope.get("co2_per_c") {
-            Some(&id) => Some(Ir::sym(id, self.decls[did as usize].name_span)),
-            None => {
-                self.diags.push(
-                    Diag::error("carbon::names::unknown", "no `co2_per_c` (the 44/12 ratio) is defined")
-                        .at(self.decls[did as usize].name_span, "needs the CO2:C mass ratio")
-                        .help(
-                            "the prelude defines it; if you replaced the prelude, add `let co2_per_c = 44/12 tCO2/tC`",
-                        ),
-                );
-                None
-            }
-        }
-    }
-
     pub(super) fn build_groups(&mut self) -> Option<GroupSyms> {
         // Declarations before names: group symbols referenced before they exist are
         // placeholders in `scope`; fill or create them.
@@ -379,11 +146,8 @@ impl Namer {
 
     pub(super) fn derived_placeholder(&mut self, did: DeclId, name: &str) -> Option<SymId> {
         let d = &self.decls[did as usize];
-        let known = match d.kind {
-            Kind::User(_) => self.kind_members(d.kind).iter().any(|m| m == name),
-            k => derived_names(k).contains(&name),
-        };
-        if !known {
+        // Only a declared kind has derived values (its template's).
+        if !self.kind_members(d.kind).iter().any(|m| m == name) {
             return None;
         }
         let full = dotted(&d.name, name);
@@ -417,7 +181,7 @@ impl Namer {
             true => self.member(did, short),
             false => None,
         };
-        // `derive` defines each derived value of a declaration once.
+        // Each derived value of a declaration is defined once.
         debug_assert!(placeholder.is_some() || self.member(did, short).is_none());
         if let Some(id) = placeholder {
             // The placeholder of a value read before it was defined.
@@ -449,8 +213,8 @@ impl Namer {
     }
 
     /// `Ir::bin`, inline (`IrOp::Pair`) when both operands are symbols read
-    /// where they are or where the pair is (as `f`, the derived values' own
-    /// references and `co2_ratio` read them).
+    /// where they are or where the pair is (as a kind's formulas read fields,
+    /// derived values and the prelude's constants).
     pub(super) fn bin(&self, op: BinOp, a: Ir, b: Ir) -> Ir {
         if let (IrOp::Sym(x), IrOp::Sym(y)) = (&a.op, &b.op) {
             let node = a.span.to(b.span);
@@ -464,16 +228,6 @@ impl Namer {
         }
         Ir::bin(op, a, b)
     }
-
-    pub(super) fn f(&self, did: DeclId, name: &str) -> Option<Ir> {
-        let id = self.member(did, name)?;
-        // Only fields with an expression count; a placeholder for a derived value
-        // is not a field.
-        if !matches!(self.syms[id as usize].kind, SymKind::Field { .. }) {
-            return None;
-        }
-        Some(Ir::sym(id, self.syms[id as usize].span))
-    }
 }
 
 /// `decl.member`, joined in place: inline, without an allocation, up to 23
@@ -481,23 +235,4 @@ impl Namer {
 /// the UTF-8 again, measured).
 pub(super) fn dotted(decl: &str, member: &str) -> SmolStr {
     SmolStr::from_iter([decl, ".", member])
-}
-
-/// Derived values each kind computes (referencable as `decl.name`).
-pub fn derived_names(k: Kind) -> &'static [&'static str] {
-    match k {
-        Kind::Energy | Kind::Transport => &["equivalent", "emission"],
-        Kind::Gas => &["mass"],
-        Kind::Cover => &["stock", "co2", "removal"],
-        Kind::Stand => &[
-            "biomass",
-            "vegetation",
-            "soil_stock",
-            "stock",
-            "density",
-            "co2",
-            "removal",
-        ],
-        _ => &[],
-    }
 }

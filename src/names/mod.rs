@@ -1,7 +1,8 @@
 //! Stage 3 (names): builds the symbol table from the declarations of all files,
 //! resolves every reference to a symbol index once, builds each declaration's
-//! derived values (Eq. 3–12) from its fields, and orders the symbols so that each
-//! comes after everything it reads. Cycles are reported with the cycle.
+//! derived values from its fields (by its kind's template), and orders the
+//! symbols so that each comes after everything it reads. Cycles are reported
+//! with the cycle.
 
 mod block;
 mod declare;
@@ -23,7 +24,6 @@ use crate::source::{SourceId, Span};
 use crate::suggest;
 use crate::syntax::ast::{self, BinOp, Citation, Decl, Expr, ExprKind, FieldValue, File, UnitBase, UnitExpr};
 use declare::take;
-pub use derive::derived_names;
 use derive::dotted;
 use lower::lower_with;
 pub use lower::{lower_in, ResolvedLookup};
@@ -215,7 +215,7 @@ impl Streaming {
                     .iter()
                     .position(|t| t.kind_name == w)
                     .map_or(0, |i| per_kind[i]),
-                k => derived_names(k).len(),
+                _ => 0,
             })
             .sum();
         let probes: usize = self
@@ -364,9 +364,8 @@ impl Namer {
         n.probe_kinds(units);
         n.report_unknowns();
         for i in 0..n.decls.len() {
-            match n.decls[i].kind {
-                Kind::User(_) => n.instantiate(i as DeclId, units),
-                _ => n.derive(i as DeclId),
+            if let Kind::User(_) = n.decls[i].kind {
+                n.instantiate(i as DeclId, units);
             }
         }
         let groups = n.build_groups();

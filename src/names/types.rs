@@ -105,30 +105,8 @@ pub struct SourceInfo {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum DimRule {
     Any,
-    /// length²
-    Area,
-    /// time
+    /// time (the inventory's `period`)
     Time,
-    /// dimensionless
-    Fraction,
-    /// C per length²
-    CarbonDensity,
-    /// C per length² per time
-    CarbonGain,
-    /// length³ per length² (m3/hm2)
-    VolumePerArea,
-    /// mass per length²
-    MassPerArea,
-    /// mass per length³
-    MassPerVolume,
-    /// C per mass
-    CarbonContent,
-    /// C
-    CarbonStock,
-    /// ce, or ce per time
-    CoalEquivalent,
-    /// one substance, or one substance per time
-    Substance,
     /// CO2e per time
     Co2eRate,
     /// CO2e
@@ -141,26 +119,15 @@ pub enum DimRule {
 
 impl DimRule {
     /// How many rules there are besides patterns.
-    pub const BUILTIN: usize = 15;
+    pub const BUILTIN: usize = 4;
 
     /// A small number for the rule: the built-in rules first, then the patterns.
     pub fn index(self) -> usize {
         match self {
             DimRule::Any => 0,
-            DimRule::Area => 1,
-            DimRule::Time => 2,
-            DimRule::Fraction => 3,
-            DimRule::CarbonDensity => 4,
-            DimRule::CarbonGain => 5,
-            DimRule::VolumePerArea => 6,
-            DimRule::MassPerArea => 7,
-            DimRule::MassPerVolume => 8,
-            DimRule::CarbonContent => 9,
-            DimRule::CarbonStock => 10,
-            DimRule::CoalEquivalent => 11,
-            DimRule::Substance => 12,
-            DimRule::Co2eRate => 13,
-            DimRule::Co2e => 14,
+            DimRule::Time => 1,
+            DimRule::Co2eRate => 2,
+            DimRule::Co2e => 3,
             DimRule::Pattern(i) => Self::BUILTIN + i as usize,
         }
     }
@@ -306,10 +273,9 @@ pub struct DeclInfo {
     pub group: Option<Group>,
     pub land: Option<Land>,
     /// The term's scope, 1, 2 or 3: the `scope` field, else the kind's
-    /// [`Kind::default_scope`]; `None` for a kind whose terms have none (offsets).
+    /// (`scope` in its declaration); `None` for a kind whose terms have none (offsets).
     pub scope: Option<u8>,
     pub method: Option<&'static str>,
-    pub ecosystem: Option<&'static str>,
     pub note: Option<String>,
     /// Field and derived symbols, in the order they were declared; each one's
     /// short name is its symbol's [`Symbol::short`] (see [`Resolved::members`]).
@@ -479,17 +445,6 @@ impl Resolved {
             return None;
         }
         self.notations.get(*self.notation_at.get(&id)? as usize)
-    }
-}
-
-/// The unit of zero a notation key stands for in `kind.field`, when the key can
-/// stand there: the fields a term is proportional to, whose dimension is fixed.
-pub(super) fn notation_unit(kind: Kind, field: &str) -> Option<&'static [(&'static str, i16)]> {
-    match (kind, field) {
-        (Kind::Emission | Kind::Gas | Kind::Capture | Kind::Removal, "amount") => Some(&[("tCO2e", 1), ("a", -1)]),
-        (Kind::Offset, "sold" | "purchased") => Some(&[("tCO2e", 1)]),
-        (Kind::Cover | Kind::Stand, "area") => Some(&[("hm2", 1)]),
-        _ => None,
     }
 }
 

@@ -215,11 +215,7 @@ impl Namer {
                 UnknownKind::Member(did) => {
                     let (decl, member) = full.split_once('.').unwrap_or((full, ""));
                     let d = &self.decls[did as usize];
-                    let members = derived_names(d.kind)
-                        .iter()
-                        .map(|s| s.to_string())
-                        .chain(members(&self.syms, d).map(|(n, _)| n.to_string()))
-                        .collect::<Vec<_>>();
+                    let members = members(&self.syms, d).map(|(n, _)| n.to_string()).collect::<Vec<_>>();
                     let diag = Diag::error(
                         "carbon::names::unknown_member",
                         format!("`{decl}` has no value `{member}`"),
