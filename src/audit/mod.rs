@@ -86,7 +86,7 @@ pub fn impossible_values_of(p: &Program, vals: &Values, sources: &SourceMap, ids
         out: Audit::default(),
     };
     for &id in ids {
-        a.impossible_value(id);
+        a.impossible_value(id, &mut None);
     }
     // An expectation's tolerance that became negative (a `let` it reads changed).
     if !p.res.expects.is_empty() && !ids.is_empty() {
@@ -131,10 +131,7 @@ fn declared_bound<'r>(
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
         // An `is gwp` field without bounds has none here.
-        Kind::User(w) => res
-            .bounds_of(w)
-            .iter()
-            .find(|b| b.is_of(s) && (b.lo > f64::NEG_INFINITY || b.hi < f64::INFINITY || b.negative.is_some())),
+        Kind::User(w) => res.bounds_of(w).iter().find(|b| b.is_of(s) && b.limits()),
         _ => None,
     }
 }
@@ -238,7 +235,7 @@ pub fn audit_on(
     a.out
 }
 
-impl Auditor<'_> {
+impl<'a> Auditor<'a> {
     fn show(&self, id: SymId) -> (f64, String) {
         let c = &self.p.checked[id as usize];
         let v = self.vals.get(id).unwrap_or(f64::NAN);
@@ -399,19 +396,33 @@ impl Auditor<'_> {
     /// Values no inventory can have: a value outside its kind's bounds (`min`,
     /// `max`), a period or interval that is not positive. These are errors.
     fn impossible_values(&mut self) {
+        // The symbols of a declaration are together: its kind's bounds are
+        // looked up once for them.
+        let mut at: Option<(u32, &[crate::names::FieldBound])> = None;
         for i in 0..self.p.res.syms.len() {
-            self.impossible_value(i as SymId);
+            self.impossible_value(i as SymId, &mut at);
         }
     }
 
     /// [`Self::impossible_values`] for one symbol.
-    fn impossible_value(&mut self, i: SymId) {
-        let res = &self.p.res;
+    fn impossible_value(&mut self, i: SymId, at: &mut Option<(u32, &'a [crate::names::FieldBound])>) {
+        let p: &'a Program = self.p;
+        let res = &p.res;
         let s = &res.syms[i as usize];
         let SymKind::Field { decl } = s.kind else { return };
         let Some(v) = self.vals.get(i) else { return };
-        let kind = res.decls[decl as usize].kind;
-        let declared = declared_bound(res, kind, s);
+        let bounds = match *at {
+            Some((d, b)) if d == decl => b,
+            _ => {
+                let b = match res.decls[decl as usize].kind {
+                    Kind::User(w) => res.bounds_of(w),
+                    _ => &[],
+                };
+                *at = Some((decl, b));
+                b
+            }
+        };
+        let declared = bounds.iter().find(|b| b.is_of(s) && b.limits());
         let correction = declared.and_then(|b| b.negative);
         if let (true, Some(help)) = (v < 0.0, correction) {
             let term = res.decls[decl as usize].term;

@@ -387,8 +387,14 @@ pub struct KindCheck {
 
 impl FieldBound {
     /// Whether these are the bounds of the field `s` of a use of its kind.
+    #[inline]
     pub fn is_of(&self, s: &Symbol) -> bool {
         self.meaning == s.meaning && self.field == s.short()
+    }
+    /// Whether it limits the values (an `is gwp` field may have no bounds).
+    #[inline]
+    pub fn limits(&self) -> bool {
+        self.lo > f64::NEG_INFINITY || self.hi < f64::INFINITY || self.negative.is_some()
     }
 }
 
