@@ -96,6 +96,7 @@ impl Namer {
         // program's kind over the prelude's of the same name).
         let tid: Option<u16> = declared;
         let tmpl = tid.map(|t| self.kinds[t as usize].clone());
+        let ktexts = tid.map(|t| self.kind_texts(t));
         let specs = match &tmpl {
             Some(t) => t.specs.clone(),
             None => self.specs(kind),
@@ -380,7 +381,11 @@ impl Namer {
                     };
                     let prov = self.prov(&f.prov);
                     let full = dotted(&name, fname);
-                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    let meaning = match (&ktexts, spec_ix) {
+                        (Some(k), Some(j)) if j < k.fields.len() => k.fields[j],
+                        _ => self.text(spec.meaning),
+                    };
+                    let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
                     if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
                         *s = id;
                     }
@@ -415,7 +420,11 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
-                    let id = self.field_sym(full, f, did, prov, spec.meaning, kind, prelude);
+                    let meaning = match (&ktexts, spec_ix) {
+                        (Some(k), Some(j)) if j < k.fields.len() => k.fields[j],
+                        _ => self.text(spec.meaning),
+                    };
+                    let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
                     if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
                         *s = id;
                     }
@@ -513,7 +522,7 @@ impl Namer {
                 _ => None,
             };
             let (meaning, eq) = match texts {
-                Some((m, e)) => (self.text(m), self.text(e.unwrap_or(""))),
+                Some(x) => x,
                 None => (self.text("term"), Text::NONE),
             };
             let id = self.new_sym(Symbol {

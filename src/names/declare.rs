@@ -12,12 +12,11 @@ impl Namer {
         f: &ast::Field,
         did: u32,
         prov: Prov,
-        meaning: &'static str,
+        meaning: Text,
         kind: Kind,
         prelude: bool,
     ) -> SymId {
         let fname = f.name.name.as_str();
-        let meaning = self.text(meaning);
         self.new_sym(Symbol {
             short_at: short_at(&full, fname),
             name: full,

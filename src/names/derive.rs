@@ -163,17 +163,7 @@ impl Namer {
     }
 
     /// Defines (or fills the placeholder of) a derived value of a declaration.
-    pub(super) fn define(
-        &mut self,
-        did: DeclId,
-        short: &str,
-        ir: Ir,
-        meaning: &'static str,
-        eq: Option<&'static str>,
-        rule: DimRule,
-    ) -> SymId {
-        let meaning = self.text(meaning);
-        let eq = eq.map_or(Text::NONE, |e| self.text(e));
+    pub(super) fn define(&mut self, did: DeclId, short: &str, ir: Ir, meaning: Text, eq: Text, rule: DimRule) -> SymId {
         let d = &self.decls[did as usize];
         let (span, prelude) = (d.name_span, d.prelude);
         // Few declarations have a placeholder: look only in those.

@@ -6,7 +6,7 @@
 //! members in their place), and the probes that check each kind once
 //! ([`Namer::probe_kinds`]).
 
-use super::kinds::{Cond, PlaceVal, TItem, TShape, Template, Use, NOT_GIVEN, NO_SYMBOL};
+use super::kinds::{Cond, KindTexts, PlaceVal, TItem, TShape, Template, Use, NOT_GIVEN, NO_SYMBOL};
 use super::lower::Lookup;
 use super::*;
 use smallvec::SmallVec;
@@ -374,11 +374,30 @@ impl Namer {
     }
 
     /// The term's meaning and equation of a use of a declared kind.
-    pub(super) fn term_texts(&self, did: DeclId) -> Option<(&'static str, Option<&'static str>)> {
+    pub(super) fn term_texts(&mut self, did: DeclId) -> Option<(Text, Text)> {
         let u = self.uses.get(did as usize)?.as_ref()?;
-        let t = &self.kinds[u.template as usize];
-        let term = &t.terms[u.term?];
-        Some((term.meaning, term.eq))
+        let (tid, term) = (u.template, u.term?);
+        Some(self.kind_texts(tid).terms[term])
+    }
+
+    /// The texts of kind `tid`, numbered at its first use.
+    pub(super) fn kind_texts(&mut self, tid: u16) -> Arc<KindTexts> {
+        let i = tid as usize;
+        if let Some(Some(k)) = self.kind_texts.get(i) {
+            return k.clone();
+        }
+        let t = self.kinds[i].clone();
+        let both = |n: &mut Self, x: &TItem| (n.text(x.meaning), x.eq.map_or(Text::NONE, |e| n.text(e)));
+        let k = Arc::new(KindTexts {
+            fields: t.fields.iter().map(|f| self.text(f.meaning)).collect(),
+            values: t.values.iter().map(|v| both(self, v)).collect(),
+            terms: t.terms.iter().map(|x| both(self, x)).collect(),
+        });
+        if self.kind_texts.len() <= i {
+            self.kind_texts.resize(i + 1, None);
+        }
+        self.kind_texts[i] = Some(k.clone());
+        k
     }
 
     /// Builds the values and the term of a use of a declared kind, from the
@@ -391,6 +410,7 @@ impl Namer {
         };
         let t = self.kinds[u.template as usize].clone();
         let c = t.cache.compiled.get_or_init(|| compile(self, &t, units));
+        let texts = self.kind_texts(u.template);
         let (dname, name_span, prelude) = {
             let d = &self.decls[did as usize];
             (d.name.clone(), d.name_span, d.prelude)
@@ -437,7 +457,7 @@ impl Namer {
             let ir = lower_with(self, e, units);
             let full = dotted(&dname, &f.name);
             let prov = t.cited.get().and_then(|c| c.fields.get(j)).cloned().unwrap_or_default();
-            let meaning = self.text(f.meaning);
+            let meaning = texts.fields[j];
             let rule = match f.shape {
                 TShape::Quantity(r) => r,
                 _ => DimRule::Any,
@@ -471,7 +491,8 @@ impl Namer {
                 let Some(ir) = c.values[vi].as_ref().and_then(|ir| self.build(ir, &map, &at, true)) else {
                     continue;
                 };
-                let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+                let (meaning, eq) = texts.values[vi];
+                let id = self.define(did, &v.name, ir, meaning, eq, v.rule);
                 if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                     self.syms[id as usize].prov = p.clone(); // the kind's citation
                 }
@@ -489,7 +510,8 @@ impl Namer {
             let Some(ir) = ir.and_then(|ir| self.build(&ir, &[], &at, true)) else {
                 continue;
             };
-            let id = self.define(did, &v.name, ir, v.meaning, v.eq, v.rule);
+            let (meaning, eq) = texts.values[vi];
+            let id = self.define(did, &v.name, ir, meaning, eq, v.rule);
             if let Some(p) = t.cited.get().and_then(|c| c.values.get(vi)) {
                 self.syms[id as usize].prov = p.clone(); // the kind's citation
             }

@@ -135,6 +135,15 @@ pub(super) struct Use {
     pub term: Option<usize>,
 }
 
+/// The meanings and equations of a kind's fields, values and terms, numbered
+/// once ([`Namer::kind_texts`]): each use's symbols have them.
+#[derive(Debug, Default)]
+pub(super) struct KindTexts {
+    pub fields: Vec<Text>,
+    pub values: Vec<(Text, Text)>,
+    pub terms: Vec<(Text, Text)>,
+}
+
 /// [`Use::slots`] of a field not given.
 pub(super) const NOT_GIVEN: SymId = SymId::MAX;
 /// [`Use::slots`] of a field given without a symbol (a word, a text).

@@ -59,6 +59,9 @@ struct Namer {
     /// Kinds declared in the language, and each one's index by name.
     kinds: Vec<Arc<kinds::Template>>,
     kind_ix: HashMap<SmolStr, u16>,
+    /// Each kind's texts as this namer numbers them, by template index (see
+    /// [`Namer::kind_texts`]).
+    kind_texts: Vec<Option<Arc<kinds::KindTexts>>>,
     /// Kinds with errors: their uses are refused with one word each.
     broken_kinds: Vec<SmolStr>,
     /// Blocks of a kind not declared yet (streaming): declared at `finish`.
@@ -267,6 +270,7 @@ impl Namer {
             spec_cache: Vec::new(),
             kinds: Vec::new(),
             kind_ix: HashMap::default(),
+            kind_texts: Vec::new(),
             broken_kinds: Vec::new(),
             parked: Vec::new(),
             finishing: false,
