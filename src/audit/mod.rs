@@ -206,6 +206,7 @@ pub fn audit_on(
         let mut a = auditor();
         a.provenance_and_use(used.unwrap_or_else(|| referenced(p)));
         a.shadows();
+        a.kind_shadows();
         a.zero_terms();
         a.ranges();
         a.gwp_values();
@@ -785,6 +786,23 @@ impl<'a> Auditor<'a> {
                 .help(format!(
                     "{text}; every use of `{}` now takes this file's value. Rename it, or keep it with `allow shadows_prelude \"reason\"`",
                     s.name
+                )),
+            );
+        }
+    }
+
+    /// A kind of the file with the name of a prelude kind: its uses follow the
+    /// file's fields and formulas, not the prelude's (the paper's, for the nine).
+    fn kind_shadows(&mut self) {
+        for &(name, at, _) in &self.p.res.kind_shadows {
+            self.out.diags.push(
+                Diag::warning(
+                    "carbon::audit::shadows_prelude",
+                    format!("the kind `{name}` replaces the prelude's kind of the same name"),
+                )
+                .at(at, "shadows a prelude kind")
+                .help(format!(
+                    "every `{name}` of this file now follows this kind's fields and formulas, not the prelude's (`carbon prelude` shows it); give the kind another name to keep both"
                 )),
             );
         }

@@ -184,6 +184,9 @@ impl Namer {
                 );
                 return;
             }
+            if self.is_prelude(ps) && !self.is_prelude(k.span) {
+                self.kind_shadows.push((intern(name), k.name.span, ps));
+            }
         }
         let prelude = self.is_prelude(k.span);
         let Some(kind_name) = crate::domain::KindName::of(intern(name)) else {

@@ -54,6 +54,7 @@ struct Namer {
     allows: HashMap<SymId, Vec<(String, String)>>,
     allow_sites: Vec<AllowSite>,
     shadows: Vec<(SymId, SymId)>,
+    kind_shadows: Vec<(&'static str, Span, Span)>,
     ranges: Vec<RangeInfo>,
     notations: Vec<NotationInfo>,
     /// Kinds declared in the language, and each one's index by name.
@@ -264,6 +265,7 @@ impl Namer {
             allows: HashMap::default(),
             allow_sites: Vec::new(),
             shadows: Vec::new(),
+            kind_shadows: Vec::new(),
             notations: Vec::new(),
             ranges: Vec::new(),
             unit_words: HashMap::default(),
@@ -405,6 +407,7 @@ impl Namer {
             allows: self.allows,
             allow_sites: self.allow_sites,
             shadows: self.shadows,
+            kind_shadows: self.kind_shadows,
             ranges: self.ranges,
             notations: self.notations,
             notation_at,
