@@ -86,7 +86,7 @@ enum Command {
         /// The inventory to load (optional).
         file: Option<String>,
     },
-    /// Print the embedded prelude (units, GWP sets, default factors).
+    /// Print the embedded prelude (units, GWP sets, default factors, the kinds and methods).
     Prelude,
     /// Explain a diagnostic code, e.g. `carbon explain-code units::mismatch`.
     ExplainCode {

@@ -127,7 +127,7 @@ impl Namer {
                         "carbon::check::missing_field",
                         format!("{} `{uname}` {}", t.name, o.message.0),
                     )
-                    .at(name, "none of them given");
+                    .at(name, "none of these given in full");
                     if let Some((h, _)) = &o.help {
                         d = d.help(h.clone());
                     }
@@ -147,12 +147,17 @@ impl Namer {
                                 .join(" and ")
                         })
                         .collect();
+                    // Labelled in the order they are written.
+                    let (first, second) = match at(fa).start <= at(fb).start {
+                        true => (fa, fb),
+                        false => (fb, fa),
+                    };
                     Diag::error(
                         "carbon::check::conflicting_fields",
-                        format!("{} `{uname}` has both `{}` and `{}`", t.name, fa.name, fb.name),
+                        format!("{} `{uname}` has both `{}` and `{}`", t.name, first.name, second.name),
                     )
-                    .at(at(fb), format!("`{}` is given…", fb.name))
-                    .also(at(fa), format!("…and `{}` too", fa.name))
+                    .at(at(second), format!("…and `{}` too", second.name))
+                    .also(at(first), format!("`{}` is given…", first.name))
                     .help(format!(
                         "keep one: {}; to check one against the other, state the second as `also` on the first",
                         sets.join(", or ")
