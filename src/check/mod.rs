@@ -353,8 +353,9 @@ impl<'a, T: Table> Checker<'a, T> {
     }
 
     fn check_sym(&mut self, id: SymId, ir: &Ir) {
-        self.probing = !self.res.probes.is_empty() && self.res.probes.contains(&id);
         let sym = &self.res.syms[id as usize];
+        // A probe's symbols are hidden ones (`names::instantiate`).
+        self.probing = sym.kind == SymKind::Hidden && self.res.probes.contains(&id);
         let inferred = match &ir.op {
             // An empty group has the dimension its rule asks for.
             IrOp::Sum(xs) if xs.is_empty() => {

@@ -169,9 +169,7 @@ impl<T: Table> Checker<'_, T> {
     }
 
     pub(super) fn single_base(&self, d: &Dim) -> Option<usize> {
-        let mut it = d.factors();
-        let (b, e) = it.next()?;
-        (it.next().is_none() && e == Rat::ONE).then_some(b)
+        d.single_base()
     }
 
     pub(super) fn dim_from(&self, parts: &[(Option<usize>, i16)]) -> Option<Dim> {

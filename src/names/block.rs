@@ -1,6 +1,5 @@
 //! Declaring a block (`energy coal { … }`): its fields, notation keys, citations and checks of what is missing.
 
-use super::kinds::{NOT_GIVEN, NO_SYMBOL};
 use super::*;
 
 impl Namer {
@@ -112,7 +111,7 @@ impl Namer {
             method: None,
             note: None,
             // Its fields and derived values, at their final size.
-            members: Vec::with_capacity(b.fields.len()),
+            members: Vec::with_capacity(b.fields.len() + tmpl.as_ref().map_or(0, |t| t.values.len())),
             term: None,
             prelude,
         };
@@ -137,10 +136,10 @@ impl Namer {
         let mut range_target: Option<(Kind, String)> = None;
         // A use of a declared kind: the word and the span of each field given.
         let user = matches!(kind, Kind::User(_));
-        // The symbol of each field given (`NOT_GIVEN` if none).
-        let mut slots: Vec<SymId> = if user { vec![NOT_GIVEN; specs.len()] } else { Vec::new() };
-        let mut given_words: Vec<Option<&'static str>> = if user { vec![None; specs.len()] } else { Vec::new() };
-        let mut spans: Vec<Option<Span>> = if user { vec![None; specs.len()] } else { Vec::new() };
+        // On the stack for a kind of up to 16 fields.
+        let n = if user { specs.len() } else { 0 };
+        let mut given_words: smallvec::SmallVec<[Option<&'static str>; 16]> = smallvec::smallvec![None; n];
+        let mut spans: smallvec::SmallVec<[Option<Span>; 16]> = smallvec::smallvec![None; n];
         // Every `allow` of the block, wherever it is written (before the fields,
         // between them, in a field's clauses): each silences its code on the
         // whole declaration, its term and its fields.
@@ -386,9 +385,6 @@ impl Namer {
                         _ => self.text(spec.meaning),
                     };
                     let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
-                    if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
-                        *s = id;
-                    }
                     self.irs[id as usize] = Some(Ir {
                         op: IrOp::Lit {
                             value: 0.0,
@@ -425,9 +421,6 @@ impl Namer {
                         _ => self.text(spec.meaning),
                     };
                     let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
-                    if let Some(s) = spec_ix.and_then(|j| slots.get_mut(j)) {
-                        *s = id;
-                    }
                     if let Some(tf) = tmpl.as_ref().zip(spec_ix).and_then(|(t, j)| t.fields.get(j)) {
                         if let kinds::TShape::Quantity(rule) = tf.shape {
                             self.syms[id as usize].rule = rule;
@@ -471,17 +464,14 @@ impl Namer {
             }
         }
         if let Some(tid) = tid {
-            // A field given without a symbol (a word, a text) is given.
-            for (j, s) in slots.iter_mut().enumerate() {
-                let given = match 1u64.checked_shl(j as u32) {
+            let mut given: kinds::Given = smallvec::smallvec![false; specs.len()];
+            for (j, g) in given.iter_mut().enumerate() {
+                *g = match 1u64.checked_shl(j as u32) {
                     Some(bit) => matched & bit != 0,
                     None => seen.iter().any(|(n, _)| *n == specs[j].name),
                 };
-                if given && *s == NOT_GIVEN {
-                    *s = NO_SYMBOL;
-                }
             }
-            self.select_use(tid, did, &mut info, &name, slots, given_words, &spans, &near);
+            self.select_use(tid, did, &mut info, &name, given, &mut given_words, &spans, &near);
         }
         if kind == Kind::Inventory {
             self.allow(&info.members, &allows);

@@ -6,7 +6,7 @@
 //! members in their place), and the probes that check each kind once
 //! ([`Namer::probe_kinds`]).
 
-use super::kinds::{Cond, KindTexts, PlaceVal, TItem, TShape, Template, Use, NOT_GIVEN, NO_SYMBOL};
+use super::kinds::{Cond, Given, KindTexts, PlaceVal, TItem, TShape, Template, Use};
 use super::lower::Lookup;
 use super::*;
 use smallvec::SmallVec;
@@ -22,8 +22,8 @@ impl Namer {
         did: DeclId,
         info: &mut DeclInfo,
         uname: &str,
-        slots: Vec<SymId>,
-        mut words: Vec<Option<&'static str>>,
+        given: Given,
+        words: &mut [Option<&'static str>],
         spans: &[Option<Span>],
         near: &[String],
     ) {
@@ -37,11 +37,11 @@ impl Namer {
         // The same fields and words select the same: the first use of a
         // selection works it out, the next copy it, unless it is in error (each
         // use reports its own).
-        let key = (near.is_empty() && slots.len() <= 64).then(|| {
-            slots
+        let key = (near.is_empty() && given.len() <= 64).then(|| {
+            given
                 .iter()
                 .enumerate()
-                .fold(0u64, |b, (j, &m)| b | (u64::from(m != NOT_GIVEN) << j))
+                .fold(0u64, |b, (j, &g)| b | (u64::from(g) << j))
         });
         if let Some(bits) = key {
             let hit = t
@@ -50,7 +50,7 @@ impl Namer {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
-                .find(|s| s.given == bits && same_words(&s.words, &words))
+                .find(|s| s.given == bits && same_words(&s.words, words))
                 .map(|s| (s.values.clone(), s.term, s.group, s.land, s.flagged));
             if let Some((values, term, group, land, flagged)) = hit {
                 info.group = group;
@@ -58,11 +58,10 @@ impl Namer {
                 if flagged {
                     info.method = Some("stock_as_removal");
                 }
-                self.keep_use(did, tid, slots, values, term);
+                self.keep_use(did, tid, values, term);
                 return;
             }
         }
-        let given: Vec<bool> = slots.iter().map(|&m| m != NOT_GIVEN).collect();
         let diags = self.diags.len();
         let holds = |g: &[Cond]| {
             g.iter().all(|c| match c.word {
@@ -280,7 +279,7 @@ impl Namer {
                             continue;
                         }
                         for &w in ws.iter().filter(|&&w| words[wf] != Some(w)) {
-                            let mut other = words.clone();
+                            let mut other = words.to_vec();
                             other[wf] = Some(w);
                             if reads_of(&t, &given, &other)[j] {
                                 users.push(format!("`{} {w}`", x.name));
@@ -326,7 +325,7 @@ impl Namer {
             if sel.len() < SELECTIONS {
                 sel.push(Selection {
                     given: bits,
-                    words: words.clone(),
+                    words: words.to_vec(),
                     values: values.clone(),
                     term,
                     group: info.group,
@@ -335,11 +334,11 @@ impl Namer {
                 });
             }
         }
-        self.keep_use(did, tid, slots, values, term);
+        self.keep_use(did, tid, values, term);
     }
 
     /// Keeps a use's selection until `instantiate`.
-    fn keep_use(&mut self, did: DeclId, template: u16, slots: Vec<SymId>, values: Arc<[usize]>, term: Option<usize>) {
+    fn keep_use(&mut self, did: DeclId, template: u16, values: Arc<[usize]>, term: Option<usize>) {
         let i = did as usize;
         if self.uses.len() <= i {
             // Grown for the declarations to come (amortized).
@@ -348,9 +347,9 @@ impl Namer {
         }
         self.uses[i] = Some(Use {
             template,
-            slots,
             values,
-            term,
+            // A kind has fewer than 65,536 terms (each is a line of its text).
+            term: term.and_then(|x| u16::try_from(x).ok()),
         });
     }
 
@@ -382,7 +381,7 @@ impl Namer {
     pub(super) fn term_texts(&mut self, did: DeclId) -> Option<(Text, Text)> {
         let u = self.uses.get(did as usize)?.as_ref()?;
         let (tid, term) = (u.template, u.term?);
-        Some(self.kind_texts(tid).terms[term])
+        Some(self.kind_texts(tid).terms[term as usize])
     }
 
     /// The texts of kind `tid`, numbered at its first use.
@@ -393,8 +392,14 @@ impl Namer {
         }
         let t = self.kinds[i].clone();
         let both = |n: &mut Self, x: &TItem| (n.text(x.meaning), x.eq.map_or(Text::NONE, |e| n.text(e)));
+        let fields: Vec<Text> = t.fields.iter().map(|f| self.text(f.meaning)).collect();
+        let unique = fields
+            .iter()
+            .map(|x| fields.iter().filter(|y| *y == x).count() == 1)
+            .collect();
         let k = Arc::new(KindTexts {
-            fields: t.fields.iter().map(|f| self.text(f.meaning)).collect(),
+            fields,
+            unique,
             values: t.values.iter().map(|v| both(self, v)).collect(),
             terms: t.terms.iter().map(|x| both(self, x)).collect(),
         });
@@ -430,22 +435,32 @@ impl Namer {
         let mut map: SmallVec<[Option<SymId>; 24]> = SmallVec::from_elem(None, c.names.len());
         let mut fast = c.usable
             && u.values.iter().all(|&vi| c.values[vi].is_some())
-            && u.term.is_none_or(|ti| c.terms[ti].is_some());
-        // The fields' symbols, as `declare_block` kept them; a field member it
-        // did not keep (none is expected) sends the use to lowering by name.
-        let mut kept = 0;
-        for (j, &m) in u.slots.iter().enumerate().take(t.fields.len()) {
-            if m < NO_SYMBOL {
-                map[j] = Some(m);
-                kept += 1;
+            && u.term.is_none_or(|ti| c.terms[ti as usize].is_some());
+        // Each field member is the kind's field with its meaning (and its
+        // name, where two fields mean alike), looked for from the field after
+        // the last one found: one comparison a field when written in the
+        // kind's order. A member that is no field of the kind (none is
+        // expected) sends the use to lowering by name.
+        let nf = t.fields.len();
+        let mut next = 0;
+        for &m in &self.decls[did as usize].members {
+            let s = &self.syms[m as usize];
+            if !matches!(s.kind, SymKind::Field { .. }) {
+                continue;
+            }
+            let found = (0..nf)
+                .map(|i| (next + i) % nf)
+                .find(|&j| texts.fields[j] == s.meaning && (texts.unique[j] || t.fields[j].name == s.short()));
+            match found {
+                Some(j) => {
+                    if map[j].is_none() {
+                        map[j] = Some(m);
+                    }
+                    next = j + 1;
+                }
+                None => fast = false,
             }
         }
-        let fields = self.decls[did as usize]
-            .members
-            .iter()
-            .filter(|&&m| matches!(self.syms[m as usize].kind, SymKind::Field { .. }))
-            .count();
-        fast &= fields == kept;
         let mut local: Vec<(SmolStr, SymId)> = Vec::new();
         if !fast {
             for &m in &self.decls[did as usize].members {
@@ -456,7 +471,8 @@ impl Namer {
             }
         }
         for (j, f) in t.fields.iter().enumerate() {
-            let (Some(e), false) = (&f.default, u.slots.get(j).is_some_and(|&m| m != NOT_GIVEN)) else {
+            // Given: it has a symbol (a default sets only its own field's).
+            let (Some(e), false) = (&f.default, map[j].is_some()) else {
                 continue;
             };
             let ir = lower_with(self, e, units);
@@ -504,7 +520,7 @@ impl Namer {
                 map[c.value_name[vi] as usize] = Some(id);
             }
             let term = self.decls[did as usize].term;
-            if let (Some(ti), Some(term)) = (u.term, term) {
+            if let (Some(ti), Some(term)) = (u.term.map(usize::from), term) {
                 self.irs[term as usize] = c.terms[ti].as_ref().and_then(|ir| self.build(ir, &map, &at, true));
             }
             return;
@@ -523,7 +539,7 @@ impl Namer {
             local.push((v.name.clone(), id));
         }
         let term = self.decls[did as usize].term;
-        if let (Some(ti), Some(term)) = (u.term, term) {
+        if let (Some(ti), Some(term)) = (u.term.map(usize::from), term) {
             let ir = lower_local(self, &t, &t.terms[ti].expr, &local, true, units);
             self.irs[term as usize] = ir.and_then(|ir| self.build(&ir, &[], &at, true));
         }

@@ -127,12 +127,10 @@ pub(super) enum PlaceVal {
 #[derive(Debug)]
 pub(super) struct Use {
     pub template: u16,
-    /// The symbol of each field, by index: `NOT_GIVEN`, or `NO_SYMBOL` for a
-    /// field given without one (a word, a text).
-    pub slots: Vec<SymId>,
+
     /// Values, by index, in order (shared by the uses that select alike).
     pub values: Arc<[usize]>,
-    pub term: Option<usize>,
+    pub term: Option<u16>,
 }
 
 /// The meanings and equations of a kind's fields, values and terms, numbered
@@ -140,14 +138,15 @@ pub(super) struct Use {
 #[derive(Debug, Default)]
 pub(super) struct KindTexts {
     pub fields: Vec<Text>,
+    /// Whether a field's meaning is no other field's: then a use's field
+    /// symbol is known by its meaning alone.
+    pub unique: Vec<bool>,
     pub values: Vec<(Text, Text)>,
     pub terms: Vec<(Text, Text)>,
 }
 
-/// [`Use::slots`] of a field not given.
-pub(super) const NOT_GIVEN: SymId = SymId::MAX;
-/// [`Use::slots`] of a field given without a symbol (a word, a text).
-pub(super) const NO_SYMBOL: SymId = SymId::MAX - 1;
+/// Which fields a use gives, by index (on the stack up to 32 fields).
+pub(super) type Given = smallvec::SmallVec<[bool; 32]>;
 
 const GROUPS: &[&str] = &["above", "under", "sinks", "sold", "purchased"];
 const PARTS: &[&str] = &["mining", "residential", "road", "agricultural"];

@@ -75,6 +75,21 @@ impl Dim {
     pub fn exp(&self, i: usize) -> Rat {
         self.get(i)
     }
+    /// The base of a dimension that is one base to the power 1 (`tCH4`'s
+    /// substance), if it is.
+    pub fn single_base(&self) -> Option<usize> {
+        let mut found = None;
+        for i in 0..MAX_BASES {
+            if self.n[i] != 0 {
+                // n/d is 1 exactly when n = d (reduced, d > 0: both 1).
+                if found.is_some() || self.n[i] != self.d[i] {
+                    return None;
+                }
+                found = Some(i);
+            }
+        }
+        found
+    }
     /// Non-zero (base, exponent) pairs.
     pub fn factors(&self) -> impl Iterator<Item = (usize, Rat)> + '_ {
         (0..MAX_BASES).filter(|&i| self.n[i] != 0).map(|i| (i, self.get(i)))
