@@ -4,6 +4,8 @@
 //! only: comments and strings are blanked), so a new back edge fails here with
 //! the cycle named.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -189,17 +191,7 @@ fn kind_equations(text: &str) -> Vec<String> {
 const GROUP_TITLES: &[&str] = &["C_under (Eq. 5)", "C_min (Eq. 6)"];
 
 /// The kinds of the balance, declared in prelude/kinds.carbon.
-const PRELUDE_KINDS: &[&str] = &[
-    "energy",
-    "transport",
-    "gas",
-    "emission",
-    "cover",
-    "stand",
-    "capture",
-    "removal",
-    "offset",
-];
+const PRELUDE_KINDS: [&str; 9] = common::NINE_KINDS;
 
 /// The prelude's kind words `text` holds as string literals (`"stand"`).
 fn kind_words(text: &str) -> Vec<&'static str> {

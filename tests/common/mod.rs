@@ -35,10 +35,8 @@ pub fn rel(p: &Path) -> String {
     r.to_string_lossy().replace('\\', "/")
 }
 
-/// The folders of whole programs: the examples and the test programs of every
-/// kind (errors, warnings, expectations, programs with their outcome).
 /// The nine kinds of declaration of the paper's method (docs/design/kinds.md §2),
-/// in the order of the design.
+/// in the order of the design, declared in prelude/kinds.carbon.
 pub const NINE_KINDS: [&str; 9] = [
     "energy",
     "transport",
@@ -51,6 +49,8 @@ pub const NINE_KINDS: [&str; 9] = [
     "offset",
 ];
 
+/// The folders of whole programs: the examples and the test programs of every
+/// kind (errors, warnings, expectations, programs with their outcome).
 pub const PROGRAM_FOLDERS: [&str; 5] = [
     "examples",
     "tests/errors",
