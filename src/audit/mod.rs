@@ -130,10 +130,18 @@ fn declared_bound<'r>(
     s: &crate::names::Symbol,
 ) -> Option<&'r crate::names::FieldBound> {
     match kind {
-        // An `is gwp` field without bounds has none here.
-        Kind::User(w) => res.bounds_of(w).iter().find(|b| b.is_of(s) && b.limits()),
+        Kind::User(w) => bound_in(res.bounds_of(w), s),
         _ => None,
     }
+}
+
+/// The bounds among a kind's `bounds` that limit the field `s` (an `is gwp`
+/// field may have none).
+fn bound_in<'r>(
+    bounds: &'r [crate::names::FieldBound],
+    s: &crate::names::Symbol,
+) -> Option<&'r crate::names::FieldBound> {
+    bounds.iter().find(|b| b.is_of(s) && b.limits())
 }
 
 /// The one rule behind `out_of_range` and [`valid_range`] for a field without
@@ -423,7 +431,7 @@ impl<'a> Auditor<'a> {
                 b
             }
         };
-        let declared = bounds.iter().find(|b| b.is_of(s) && b.limits());
+        let declared = bound_in(bounds, s);
         let correction = declared.and_then(|b| b.negative);
         if let (true, Some(help)) = (v < 0.0, correction) {
             let term = res.decls[decl as usize].term;
@@ -794,7 +802,7 @@ impl<'a> Auditor<'a> {
     /// A kind of the file with the name of a prelude kind: its uses follow the
     /// file's fields and formulas, not the prelude's (the paper's, for the nine).
     fn kind_shadows(&mut self) {
-        for &(name, at, _) in &self.p.res.kind_shadows {
+        for &(name, at) in &self.p.res.kind_shadows {
             self.out.diags.push(
                 Diag::warning(
                     "carbon::audit::shadows_prelude",

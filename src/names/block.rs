@@ -96,6 +96,11 @@ impl Namer {
         let tid: Option<u16> = declared;
         let tmpl = tid.map(|t| self.kinds[t as usize].clone());
         let ktexts = tid.map(|t| self.kind_texts(t));
+        // A field's meaning: its kind's, numbered once, or the built-in form's.
+        let field_meaning = |n: &mut Namer, j: Option<usize>, meaning: &'static str| match ktexts.as_ref().zip(j) {
+            Some((k, j)) if j < k.fields.len() => k.fields[j],
+            _ => n.text(meaning),
+        };
         let specs = match &tmpl {
             Some(t) => t.specs.clone(),
             None => self.specs(kind),
@@ -380,10 +385,7 @@ impl Namer {
                     };
                     let prov = self.prov(&f.prov);
                     let full = dotted(&name, fname);
-                    let meaning = match (&ktexts, spec_ix) {
-                        (Some(k), Some(j)) if j < k.fields.len() => k.fields[j],
-                        _ => self.text(spec.meaning),
-                    };
+                    let meaning = field_meaning(self, spec_ix, spec.meaning);
                     let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
                     self.irs[id as usize] = Some(Ir {
                         op: IrOp::Lit {
@@ -416,10 +418,7 @@ impl Namer {
                     } else {
                         dotted(&name, fname)
                     };
-                    let meaning = match (&ktexts, spec_ix) {
-                        (Some(k), Some(j)) if j < k.fields.len() => k.fields[j],
-                        _ => self.text(spec.meaning),
-                    };
+                    let meaning = field_meaning(self, spec_ix, spec.meaning);
                     let id = self.field_sym(full, f, did, prov, meaning, kind, prelude);
                     if let Some(tf) = tmpl.as_ref().zip(spec_ix).and_then(|(t, j)| t.fields.get(j)) {
                         if let kinds::TShape::Quantity(rule) = tf.shape {

@@ -184,7 +184,7 @@ impl Namer {
                 return;
             }
             if self.is_prelude(ps) && !self.is_prelude(k.span) {
-                self.kind_shadows.push((intern(name), k.name.span, ps));
+                self.kind_shadows.push((intern(name), k.name.span));
             }
         }
         let prelude = self.is_prelude(k.span);

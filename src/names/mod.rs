@@ -54,7 +54,7 @@ struct Namer {
     allows: HashMap<SymId, Vec<(String, String)>>,
     allow_sites: Vec<AllowSite>,
     shadows: Vec<(SymId, SymId)>,
-    kind_shadows: Vec<(&'static str, Span, Span)>,
+    kind_shadows: Vec<(&'static str, Span)>,
     ranges: Vec<RangeInfo>,
     notations: Vec<NotationInfo>,
     /// Kinds declared in the language, and each one's index by name.

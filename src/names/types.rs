@@ -333,9 +333,9 @@ pub struct Resolved {
     pub ranges: Vec<RangeInfo>,
     /// Names of the file that shadow a name of the prelude: (the file's, the prelude's).
     pub shadows: Vec<(SymId, SymId)>,
-    /// Kinds of the file that replace a kind of the prelude: (the name, where
-    /// the file declares it, where the prelude does).
-    pub kind_shadows: Vec<(&'static str, Span, Span)>,
+    /// Kinds of the file that replace a kind of the prelude: the name, and
+    /// where the file declares it.
+    pub kind_shadows: Vec<(&'static str, Span)>,
     /// Fields written as a notation key (`amount NE "…"`), in declaration order.
     pub notations: Vec<NotationInfo>,
     /// The index in `notations` of each such field and of its declaration's term.
