@@ -346,6 +346,51 @@ pub const CODES: &[Code] = &[
         explain: "Example: `let x = 1 t / (2 - 2)`, or a period of 0 a.\nFix: correct the divisor.",
     },
     Code {
+        code: "carbon::call::year_key",
+        summary: "a series value without its year, years not rising, or a year given to a function that takes none",
+        explain: "A series states each value after its year, the years rising: `linear(2021: 4000 t, 2025: 3000 t)`. Only `hold`, `linear` and `trend` take years.\nFix: write `YEAR: value` for each value of a series, in rising order.",
+    },
+    Code {
+        code: "carbon::cli::years",
+        summary: "--year or --by year of an inventory that is not over years, or a year outside it",
+        explain: "Example: `carbon run site.carbon --by year` when the inventory states no `start` and `end`.\nFix: add `start 2021` and `end 2025` to the inventory, or ask for a year between `start` and `horizon`.",
+    },
+    Code {
+        code: "carbon::eval::needs_years",
+        summary: "year(), previous() or a series in an inventory of one period",
+        explain: "These are evaluated in a year of an inventory over years.\nFix: add `start 2021` and `end 2025` (the first and last year reported) to the inventory.",
+    },
+    Code {
+        code: "carbon::eval::series_start",
+        summary: "a series read in a year before its first year",
+        explain: "A series has no value before the first year it states: none is made up.\nExample: `linear(2023: 10 hm2, 2025: 12 hm2)` in an inventory from 2021.\nFix: state a value for the first year of the inventory, or start the inventory later.",
+    },
+    Code {
+        code: "carbon::eval::no_previous",
+        summary: "previous() of a value that has none in the year before",
+        explain: "The year before `start` is evaluated only so that `previous` can read it; a series that starts at `start` has no value there.\nFix: give the series a value for the year before `start`.",
+    },
+    Code {
+        code: "carbon::years::year",
+        summary: "an inventory's start, end or horizon that is not a year",
+        explain: "Example: `start 2021.5` or `end 20 t`.\nFix: a whole plain number: `start 2021`.",
+    },
+    Code {
+        code: "carbon::years::span",
+        summary: "an inventory's years incomplete or out of order",
+        explain: "An inventory over years states `start` and `end` (and `horizon` for a projection), with start ≤ end ≤ horizon, at most 1000 years.\nFix: `start 2021  end 2025  horizon 2060`.",
+    },
+    Code {
+        code: "carbon::years::period",
+        summary: "an inventory over years whose period is not one year",
+        explain: "Each year of the span is one period; amounts stated by year are per year.\nFix: `period 1 a`.",
+    },
+    Code {
+        code: "carbon::years::saturation",
+        summary: "an inventory's saturation that is not a share",
+        explain: "The sinks count as saturated in the first year after their peak in which they are below this share of it.\nFix: `saturation 5 %`.",
+    },
+    Code {
         code: "carbon::eval::domain",
         summary: "a function of a value outside its domain",
         explain: "ln or log10 of a value that is not above zero, sqrt of a negative value, or clamp with its lower bound above its upper bound.\nFix: check the figures the argument is computed from.",

@@ -3,7 +3,7 @@
 
 use crate::check::{Code, Op, Program};
 use crate::diag::Diag;
-use crate::ir::{Func, SymId};
+use crate::ir::{Func, Rule, SymId};
 use crate::names::Symbol;
 use crate::number::Sum;
 use crate::source::Span;
@@ -13,17 +13,58 @@ use crate::syntax::ast::BinOp;
 /// computed (an error was reported for it or for something it reads). Kept as
 /// NaN, which no value is (a non-finite result is an error): 8 bytes a symbol,
 /// where an `Option<f64>` takes 16.
+///
+/// In an inventory over years, the values of one year, with the year and the
+/// values of the year before (which `previous` reads; none in the year before
+/// the span, evaluated only for `previous`).
 #[derive(Clone, Debug, Default)]
-pub struct Values(Vec<f64>);
+pub struct Values(Vec<f64>, Option<Box<Year>>);
+
+/// The year of [`Values`] (see `crate::years`).
+#[derive(Clone, Debug)]
+pub struct Year {
+    pub year: i64,
+    pub prev: Option<Values>,
+}
 
 impl Values {
     pub fn get(&self, id: SymId) -> Option<f64> {
         self.0.get(id as usize).copied().filter(|v| !v.is_nan())
     }
+
+    /// The year these are the values of, if the inventory is over years.
+    pub fn year(&self) -> Option<i64> {
+        self.1.as_ref().map(|y| y.year)
+    }
+
+    /// Values of `n` symbols, none computed yet, of `year` if given.
+    pub fn empty(n: usize, year: Option<Year>) -> Values {
+        Values(vec![f64::NAN; n], year.map(Box::new))
+    }
+
+    /// Sets the year (and the values of the year before).
+    pub fn set_year(&mut self, year: Year) {
+        self.1 = Some(Box::new(year));
+    }
+
+    /// The year's state, to change (the values of the year before).
+    pub fn year_mut(&mut self) -> Option<&mut Year> {
+        self.1.as_deref_mut()
+    }
+
+    /// Copies the value of `id` from `other`.
+    pub fn copy_from(&mut self, other: &Values, id: SymId) {
+        self.0[id as usize] = other.0[id as usize];
+    }
 }
 
 pub fn evaluate(p: &Program) -> (Values, Vec<Diag>) {
-    let mut vals = Values(vec![f64::NAN; p.res.syms.len()]);
+    evaluate_in(p, None)
+}
+
+/// [`evaluate`] in a year of an inventory over years.
+pub fn evaluate_in(p: &Program, year: Option<Year>) -> (Values, Vec<Diag>) {
+    let mut vals = Values::empty(p.res.syms.len(), year);
     let mut diags = Vec::new();
     for &id in &p.res.order {
         eval_sym(p, &mut vals, id, &mut diags);
@@ -40,7 +81,7 @@ pub fn reevaluate(p: &Program, vals: &mut Values, ids: &[SymId]) -> Vec<Diag> {
     diags
 }
 
-fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
+pub(crate) fn eval_sym(p: &Program, vals: &mut Values, id: SymId, diags: &mut Vec<Diag>) {
     let v = match &p.checked[id as usize].code {
         Some(code) => match eval_code(code, vals, &p.res.syms) {
             Ok(v) if v.is_finite() => Some(v),
@@ -120,6 +161,32 @@ pub fn eval_code(c: &Code, vals: &Values, syms: &[Symbol]) -> Result<f64, Option
 /// argument is its fraction). A value outside the function's domain and a
 /// non-finite result are errors at the call.
 fn call(f: Func, xs: &[Code], span: Span, vals: &Values, syms: &[Symbol]) -> Result<f64, Option<Diag>> {
+    match f {
+        Func::Year => return vals.year().map(|y| y as f64).ok_or_else(|| Some(needs_years(f, span))),
+        Func::Previous => {
+            let y = vals.1.as_deref().ok_or_else(|| Some(needs_years(f, span)))?;
+            let Some(prev) = &y.prev else {
+                // The year before the span is evaluated only for `previous`.
+                return Err(None);
+            };
+            return match eval_code(&xs[0], prev, syms) {
+                Err(None) => Err(Some(
+                    Diag::error(
+                        "carbon::eval::no_previous",
+                        format!("`previous` reads a value that has none in {}", y.year - 1),
+                    )
+                    .at(xs[0].span, format!("no value in {}", y.year - 1))
+                    .help(format!(
+                        "the year before the span is evaluated for `previous`: give each series it reads a value for {}",
+                        y.year - 1
+                    )),
+                )),
+                r => r,
+            };
+        }
+        Func::Series(rule) => return series(rule, xs, span, vals, syms),
+        _ => {}
+    }
     let mut v: smallvec::SmallVec<[f64; 3]> = smallvec::SmallVec::new();
     for x in xs {
         v.push(eval_code(x, vals, syms)?);
@@ -169,6 +236,7 @@ fn call(f: Func, xs: &[Code], span: Span, vals: &Values, syms: &[Symbol]) -> Res
             }
             x.clamp(lo, hi)
         }
+        Func::Year | Func::Previous | Func::Series(_) => unreachable!("handled above"),
     };
     if !r.is_finite() {
         return Err(Some(
@@ -181,6 +249,60 @@ fn call(f: Func, xs: &[Code], span: Span, vals: &Values, syms: &[Symbol]) -> Res
         ));
     }
     Ok(r)
+}
+
+/// `year()`, `previous(…)` or a series in an inventory of one year.
+fn needs_years(f: Func, span: Span) -> Diag {
+    Diag::error(
+        "carbon::eval::needs_years",
+        format!("`{}` needs an inventory over years", f.name()),
+    )
+    .at(span, "no year to evaluate this in")
+    .help("add `start 2021` and `end 2025` (the first and last year) to the inventory")
+}
+
+/// The value of a series (arguments: year, value, year, value, …, years
+/// rising, as lowered) in the year of `vals`.
+fn series(rule: Rule, xs: &[Code], span: Span, vals: &Values, syms: &[Symbol]) -> Result<f64, Option<Diag>> {
+    let Some(year) = vals.1.as_deref() else {
+        return Err(Some(needs_years(Func::Series(rule), span)));
+    };
+    let y = year.year as f64;
+    let key = |i: usize| match &xs[2 * i].op {
+        Op::Const(v, _) => *v,
+        _ => f64::NAN, // (lowered as a literal)
+    };
+    let n = xs.len() / 2;
+    let value = |i: usize| eval_code(&xs[2 * i + 1], vals, syms);
+    // The last year stated at or before this one.
+    let Some(i) = (0..n).rev().find(|&i| key(i) <= y) else {
+        if year.prev.is_none() {
+            return Err(None); // the year before the span, for `previous` only
+        }
+        return Err(Some(
+            Diag::error(
+                "carbon::eval::series_start",
+                format!("the series has no value in {}: its first year is {}", year.year, key(0)),
+            )
+            .at(xs[0].span, format!("its first year, after {}", year.year))
+            .help(format!(
+                "state a value for {} or before (a series has no value before its first year)",
+                year.year
+            )),
+        ));
+    };
+    let at = |i: usize, j: usize| -> Result<f64, Option<Diag>> {
+        let (y0, y1) = (key(i), key(j));
+        let (v0, v1) = (value(i)?, value(j)?);
+        Ok(v0 + (v1 - v0) * (y - y0) / (y1 - y0))
+    };
+    match rule {
+        _ if key(i) == y => value(i),
+        Rule::Hold => value(i),
+        Rule::Linear | Rule::Trend if i + 1 < n => at(i, i + 1),
+        Rule::Linear => value(i),
+        Rule::Trend => at(n - 2, n - 1),
+    }
 }
 
 /// `x op y`; `spans`: where the operands are (for a division by zero).

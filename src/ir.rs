@@ -61,10 +61,30 @@ pub enum Func {
     Max,
     Abs,
     Clamp,
+    /// The year being evaluated, a plain number (an inventory over years).
+    Year,
+    /// Its argument in the year before (an inventory over years).
+    Previous,
+    /// A series by year (`hold(2021: a, 2024: b)`): its arguments alternate the
+    /// year (a plain literal) and the value, years rising. See [`Rule`].
+    Series(Rule),
+}
+
+/// How a series gives the years between and after the years it states. Before
+/// its first year it has no value (an error, never a default).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// The value of the latest year stated; after the last, the last.
+    Hold,
+    /// Linear between the years stated; after the last, the last.
+    Linear,
+    /// Linear between the years stated; after the last, the line through the
+    /// last two continues.
+    Trend,
 }
 
 impl Func {
-    pub const ALL: [Func; 8] = [
+    pub const ALL: [Func; 13] = [
         Func::Exp,
         Func::Ln,
         Func::Log10,
@@ -73,6 +93,11 @@ impl Func {
         Func::Max,
         Func::Abs,
         Func::Clamp,
+        Func::Year,
+        Func::Previous,
+        Func::Series(Rule::Hold),
+        Func::Series(Rule::Linear),
+        Func::Series(Rule::Trend),
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +110,11 @@ impl Func {
             Func::Max => "max",
             Func::Abs => "abs",
             Func::Clamp => "clamp",
+            Func::Year => "year",
+            Func::Previous => "previous",
+            Func::Series(Rule::Hold) => "hold",
+            Func::Series(Rule::Linear) => "linear",
+            Func::Series(Rule::Trend) => "trend",
         }
     }
 
@@ -97,6 +127,9 @@ impl Func {
         match self {
             Func::Min | Func::Max => (2, usize::MAX),
             Func::Clamp => (3, 3),
+            Func::Year => (0, 0),
+            Func::Series(Rule::Trend) => (2, usize::MAX),
+            Func::Series(_) => (1, usize::MAX),
             _ => (1, 1),
         }
     }
@@ -112,6 +145,15 @@ impl Func {
             Func::Max => "max(a, b, …), two or more quantities of one dimension",
             Func::Abs => "abs(x)",
             Func::Clamp => "clamp(x, lo, hi), three quantities of one dimension",
+            Func::Year => "year(), the year being evaluated",
+            Func::Previous => "previous(x), x in the year before",
+            Func::Series(Rule::Hold) => "hold(2021: a, 2024: b, …), each value held until the next year stated",
+            Func::Series(Rule::Linear) => {
+                "linear(2021: a, 2025: b, …), linear between the years stated, the last held after"
+            }
+            Func::Series(Rule::Trend) => {
+                "trend(2021: a, 2025: b, …), linear between the years stated and continued after the last"
+            }
         }
     }
 

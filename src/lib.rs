@@ -29,6 +29,7 @@ pub mod source;
 pub mod suggest;
 pub mod syntax;
 pub mod units;
+pub mod years;
 
 use diag::Diag;
 use source::{SourceId, SourceMap, Span};
@@ -50,7 +51,11 @@ pub const PRELUDE_NAME: &str = "<prelude>";
 pub struct Analysis {
     pub sources: SourceMap,
     pub program: Option<check::Program>,
+    /// The values of one year: of an inventory over years, the year asked for
+    /// (`Options::year`) or its last year reported.
     pub values: Option<eval::Values>,
+    /// Every year's results, of an inventory over years.
+    pub years: Option<years::Years>,
     pub audit: Option<audit::Audit>,
     pub diags: Vec<Diag>,
     /// Time spent in each stage, in order (for `--timings` and benchmarks).
@@ -103,6 +108,7 @@ impl Analysis {
             r.expectations = &a.expectations;
             r.allowed = &a.allowed;
         }
+        r.years = self.years.as_ref();
         Some(r)
     }
 
@@ -178,6 +184,9 @@ pub struct Options {
     /// declared as they are parsed (the result is the same: tests compare them).
     #[doc(hidden)]
     pub whole: bool,
+    /// Of an inventory over years, the year whose values are kept (for its
+    /// report and explanations); by default its last year reported.
+    pub year: Option<i64>,
 }
 
 impl Default for Options {
@@ -186,6 +195,7 @@ impl Default for Options {
             prelude: true,
             strict: false,
             whole: false,
+            year: None,
         }
     }
 }
@@ -240,6 +250,7 @@ pub fn analyze_owned(name: &str, bytes: Vec<u8>, opts: Options) -> Analysis {
                 sources,
                 program: None,
                 values: None,
+                years: None,
                 audit: None,
                 diags: vec![d],
                 timings: Vec::new(),
@@ -285,6 +296,7 @@ fn analyze_on_this_thread(
                     sources,
                     program: None,
                     values: None,
+                    years: None,
                     audit: None,
                     diags,
                     timings: clock.laps,
@@ -299,11 +311,24 @@ fn analyze_on_this_thread(
     clock.lap("check");
     // A large program's uses (for the audit) are found on another thread while the
     // values are evaluated.
+    // An inventory over years is evaluated year by year (`years`).
+    let mut over_years = None;
+    let span = match years::span_of(&program) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
     let (values, used) = if diags.iter().any(|d| d.is_error()) {
         (None, None)
     } else {
         // (If no thread can be started, the audit finds them itself.)
-        let ((v, d), used) = if program.res.syms.len() >= PARALLEL_AUDIT {
+        let ((v, d), used) = if let Some(span) = span {
+            let (y, v, d) = years::run(&program, &span, opts.year);
+            over_years = Some(y);
+            ((v, d), None)
+        } else if program.res.syms.len() >= PARALLEL_AUDIT {
             par::beside(|| eval::evaluate(&program), || audit::referenced(&program))
         } else {
             (eval::evaluate(&program), None)
@@ -326,6 +351,7 @@ fn analyze_on_this_thread(
         sources,
         program: Some(program),
         values,
+        years: over_years,
         audit,
         diags,
         timings: clock.laps,

@@ -60,6 +60,19 @@ struct RunArgs {
     /// Print the full report: every term's derivation and every warning in full (text output).
     #[arg(long)]
     explain: bool,
+    /// Of an inventory over years: one row a year (emissions, removals, offsets,
+    /// net, cumulative net, verdict), to the horizon.
+    #[arg(long, value_enum, value_name = "year")]
+    by: Option<By>,
+    /// Of an inventory over years: report this year (by default the last year
+    /// reported, `end`).
+    #[arg(long, value_name = "YEAR")]
+    year: Option<i64>,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum By {
+    Year,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +90,10 @@ enum Command {
         term: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Of an inventory over years: explain it in this year (by default the
+        /// last year reported, `end`).
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i64>,
         /// Refuse an input larger than this: bytes, or with K, M or G (binary: 1K = 1024).
         #[arg(long, value_name = "SIZE", default_value = DEFAULT_MAX_INPUT_TEXT, value_parser = input::parse_size)]
         max_input_size: u64,
@@ -107,16 +124,40 @@ fn render_opts() -> RenderOptions {
 }
 
 /// Reads `file` (`-`: standard input, at most `limit` bytes) and analyses it.
-fn load(file: &str, strict: bool, limit: u64) -> Result<Analysis, Diag> {
+fn load(file: &str, strict: bool, limit: u64, year: Option<i64>) -> Result<Analysis, Diag> {
     let input = input::read(file, limit)?;
     Ok(carbon::analyze_owned(
         &input.name,
         input.bytes,
         Options {
             strict,
+            year,
             ..Options::default()
         },
     ))
+}
+
+/// `--year` or `--by year` of an inventory that is not over years, or a year
+/// outside its span: the error, if any.
+fn year_asked(a: &Analysis, year: Option<i64>, by: bool) -> Option<Diag> {
+    if a.has_errors() || (year.is_none() && !by) {
+        return None;
+    }
+    let what = if by { "`--by year`" } else { "`--year`" };
+    let Some(y) = &a.years else {
+        return Some(
+            Diag::error("carbon::cli::years", format!("{what} needs an inventory over years"))
+                .help("add `start 2021` and `end 2025` (the first and last year reported) to the inventory"),
+        );
+    };
+    let s = y.span;
+    year.filter(|v| !(s.start..=s.horizon).contains(v)).map(|v| {
+        Diag::error(
+            "carbon::cli::years",
+            format!("{v} is not a year of the inventory ({}–{})", s.start, s.horizon),
+        )
+        .help(format!("ask for a year from {} to {}", s.start, s.horizon))
+    })
 }
 
 /// How `file` is named in messages (`-` is standard input).
@@ -220,12 +261,15 @@ fn print_summary_diags(a: &Analysis, file: &str, summary: bool) {
     }
 }
 
-fn run(c: Common, check_only: bool, explain: bool) -> i32 {
+fn run(c: Common, check_only: bool, explain: bool, by: Option<By>, year: Option<i64>) -> i32 {
     let start = std::time::Instant::now();
-    let a = match load(&c.file, c.strict, c.max_input_size) {
+    let a = match load(&c.file, c.strict, c.max_input_size, year) {
         Ok(a) => a,
         Err(d) => return input_error(&d, c.format, "inventory"),
     };
+    if let Some(d) = year_asked(&a, year, by.is_some()) {
+        return input_error(&d, c.format, "inventory");
+    }
     let loaded = std::time::Instant::now();
     // The balance and the terms; each term's derivation is built while it is
     // written, and dropped after.
@@ -264,6 +308,13 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
             print_diags(&a);
             match &report {
                 Some(r) => out_with(|o| render::text_to(o, r)),
+                None => Ok(()),
+            }
+        }
+        Format::Text if by.is_some() => {
+            print_summary_diags(&a, &c.file, false);
+            match &a.years {
+                Some(y) => out(&render::years_text(y)),
                 None => Ok(()),
             }
         }
@@ -334,11 +385,14 @@ fn run(c: Common, check_only: bool, explain: bool) -> i32 {
 
 /// `carbon explain`: the derivation of `term`, or the errors that prevent it (in
 /// JSON, both in the one object, as `run` does).
-fn explain(file: &str, term: &str, format: Format, limit: u64) -> i32 {
-    let a = match load(file, false, limit) {
+fn explain(file: &str, term: &str, format: Format, year: Option<i64>, limit: u64) -> i32 {
+    let a = match load(file, false, limit, year) {
         Ok(a) => a,
         Err(d) => return input_error(&d, format, "name"),
     };
+    if let Some(d) = year_asked(&a, year, false) {
+        return input_error(&d, format, "name");
+    }
     let result = a.explain(term);
     match (format, &result) {
         (Format::Text, Ok(n)) => written(out(&render::explain_text(n)), 0),
@@ -406,15 +460,16 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Prelude => written(out(carbon::PRELUDE), 0),
         Command::ExplainCode { code, list } => explain_code(code.as_deref(), list),
-        Command::Run(r) => run(r.common, false, r.explain),
+        Command::Run(r) => run(r.common, false, r.explain, r.by, r.year),
         Command::Repl { file } => repl::run(file),
-        Command::Check(c) => run(c, true, false),
+        Command::Check(c) => run(c, true, false, None, None),
         Command::Explain {
             file,
             term,
             format,
+            year,
             max_input_size,
-        } => explain(&file, &term, format, max_input_size),
+        } => explain(&file, &term, format, year, max_input_size),
     };
     ExitCode::from(code as u8)
 }

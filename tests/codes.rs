@@ -223,6 +223,7 @@ fn produced() -> BTreeSet<String> {
         carbon_piped(&["repl", "tests/codes/no_inventory.carbon"], b":balance\n"), // repl::no_balance
         carbon(&["repl", "tests/errors/check_field_type.carbon"]),                 // repl::has_errors
         carbon(&["explain-code", "units::mismach"]),                               // cli::unknown_code
+        carbon(&["run", "examples/yongning.carbon", "--by", "year"]),              // cli::years
         carbon(&[
             "check",
             "examples/yongning.carbon",

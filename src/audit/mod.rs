@@ -734,7 +734,9 @@ impl<'a> Auditor<'a> {
                 continue;
             }
             let id = i as SymId;
-            let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. });
+            // The years of the inventory frame the report; they are no figure.
+            let frame = res.header.as_ref().is_some_and(|h| h.years.contains(&Some(id)));
+            let input = matches!(s.kind, SymKind::Let | SymKind::Field { .. }) && !frame;
             // A notation key's reason is its provenance.
             if input && s.prov.sources.is_empty() && s.prov.assumed().is_none() && self.p.notation(id).is_none() {
                 // A value that is a literal, or a formula with a literal quantity in it

@@ -1,6 +1,7 @@
 //! Type inference of a builtin function call: the dimension rules of `exp`,
 //! `ln`, `log10` (a plain number), `sqrt` (halves the exponents), `min`, `max`,
-//! `clamp` (arguments of one dimension) and `abs`.
+//! `clamp` (arguments of one dimension) and `abs`; `year` (a plain number),
+//! `previous` (its argument's) and a series (its values', all of one dimension).
 
 use super::*;
 use crate::ir::Func;
@@ -10,7 +11,20 @@ impl<T: Table> Checker<'_, T> {
         // Every argument, so that each error is reported.
         let inferred: Vec<Inference> = args.iter().map(|a| self.infer(a)).collect();
         let inferred: Vec<Inferred> = inferred.into_iter().collect::<Result<_, ()>>()?;
-        let first = &inferred[0];
+        if f == Func::Year {
+            return Ok(Inferred::new(
+                Op::Call(Box::new(Called {
+                    func: f,
+                    args: Box::new([]),
+                })),
+                span,
+                self.one,
+                UnitId::default(),
+            ));
+        }
+        // A series' values are its odd arguments (the even ones are its years).
+        let series = matches!(f, Func::Series(_));
+        let first = &inferred[usize::from(series)];
         let (dim, unit) = match f {
             Func::Exp | Func::Ln | Func::Log10 => {
                 if first.dim != self.one {
@@ -60,15 +74,19 @@ impl<T: Table> Checker<'_, T> {
                 };
                 (dim, unit)
             }
-            Func::Min | Func::Max | Func::Clamp | Func::Abs => {
-                for (a, i) in args.iter().zip(&inferred).skip(1) {
+            Func::Previous => (first.dim, first.unit),
+            Func::Year => (self.one, UnitId::default()), // (returned above: no argument)
+            Func::Min | Func::Max | Func::Clamp | Func::Abs | Func::Series(_) => {
+                let (from, step) = if series { (1, 2) } else { (0, 1) };
+                let first_span = args[from].span;
+                for (a, i) in args.iter().zip(&inferred).skip(from + step).step_by(step) {
                     if i.dim != first.dim {
                         let (da, db) = (self.units.dim(first.dim), self.units.dim(i.dim));
                         let (ua, ub) = (self.units.dunit(first.unit).clone(), self.units.dunit(i.unit).clone());
                         self.mismatch_as(
                             "carbon::call::mismatch",
                             "compare",
-                            (args[0].span, &da, &ua),
+                            (first_span, &da, &ua),
                             (a.span, &db, &ub),
                         );
                         if let Some(d) = self.diags.last_mut() {

@@ -124,11 +124,23 @@ impl<'a> Explainer<'a> {
                 // As written: `exp(−k × t)`, each argument a formula of its own.
                 out.push_str(f.func.name());
                 out.push('(');
+                let series = matches!(f.func, crate::ir::Func::Series(_));
                 for (i, x) in f.args.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
+                    match (series, i % 2, &x.op) {
+                        // A series' year, as written: `2021: `.
+                        (true, 0, Op::Const(y, _)) => {
+                            if i > 0 {
+                                out.push_str(", ");
+                            }
+                            out.push_str(&format!("{}: ", *y as i64));
+                        }
+                        _ => {
+                            if i > 0 && !series {
+                                out.push_str(", ");
+                            }
+                            self.print(m, x, ctx, sub, 0, out);
+                        }
                     }
-                    self.print(m, x, ctx, sub, 0, out);
                 }
                 out.push(')');
             }

@@ -120,6 +120,10 @@ pub struct Report<'a> {
     /// Terms written with a notation key (NE, NO, IE, NA) instead of a figure.
     pub notation_keys: Vec<NotationReport>,
     pub completeness: Completeness,
+    /// Of an inventory over years: the year of this report, and every year's
+    /// results (filled in from the analysis).
+    pub year: Option<i64>,
+    pub years: Option<&'a crate::years::Years>,
 }
 
 /// A group of the balance (`above`, `sinks`…): its total and its terms' names.
@@ -427,6 +431,8 @@ impl<'a> Explainer<'a> {
             allowed: &[],
             notation_keys,
             completeness,
+            year: self.vals.year(),
+            years: None,
         })
     }
 }

@@ -434,6 +434,11 @@ impl Namer {
                         header.period = Some(id);
                         self.scope.insert("period".into(), id);
                     }
+                    if kind == Kind::Inventory {
+                        if let Some(i) = ["start", "end", "horizon", "saturation"].iter().position(|&w| w == fname) {
+                            header.years[i] = Some(id);
+                        }
+                    }
                 }
             }
         }

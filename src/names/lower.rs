@@ -321,9 +321,76 @@ fn lower_call<L: Lookup>(l: &mut L, c: &ast::Call, span: Span, units: &mut Units
         );
         return None;
     }
+    let keyed = c.keys.iter().flatten().count();
+    let series = matches!(f, Func::Series(_));
+    if !series && keyed > 0 {
+        let at = c.keys.iter().flatten().next().map_or(span, |k| k.1);
+        l.report(
+            Diag::error("carbon::call::year_key", format!("`{name}` takes no years"))
+                .at(at, "a year here")
+                .help(format!(
+                    "only a series (hold, linear, trend) states values by year; call it as {}",
+                    f.signature()
+                )),
+        );
+        return None;
+    }
     let args: Option<Vec<Ir>> = args.into_iter().collect();
+    let args = args?;
+    if !series {
+        return Some(Ir {
+            op: IrOp::Call(f, args.into_boxed_slice()),
+            span,
+        });
+    }
+    // A series: every value keyed by its year, the years rising; lowered to
+    // the year (a plain literal) and the value, alternating.
+    let mut out = Vec::with_capacity(2 * args.len());
+    let mut last: Option<u64> = None;
+    for (i, a) in args.into_iter().enumerate() {
+        let Some((year, at)) = c.keys.get(i).copied().flatten() else {
+            l.report(
+                Diag::error(
+                    "carbon::call::year_key",
+                    format!("a value of the series `{name}` has no year"),
+                )
+                .at(a.span, "which year is this?")
+                .help(format!("write each value after its year: {}", f.signature())),
+            );
+            return None;
+        };
+        if !(1..=9999).contains(&year) {
+            l.report(
+                Diag::error("carbon::call::year_key", format!("{year} is not a year of a series"))
+                    .at(at, "out of range")
+                    .help("a year is a number from 1 to 9999"),
+            );
+            return None;
+        }
+        if let Some(prev) = last.filter(|&p| p >= year) {
+            l.report(
+                Diag::error(
+                    "carbon::call::year_key",
+                    format!("the years of the series `{name}` do not rise: {year} after {prev}"),
+                )
+                .at(at, "not after the year before")
+                .help("state each year once, in rising order"),
+            );
+            return None;
+        }
+        last = Some(year);
+        out.push(Ir {
+            op: IrOp::Lit {
+                value: year as f64,
+                unit: None,
+                precision: 0.5,
+            },
+            span: at,
+        });
+        out.push(a);
+    }
     Some(Ir {
-        op: IrOp::Call(f, args?.into_boxed_slice()),
+        op: IrOp::Call(f, out.into_boxed_slice()),
         span,
     })
 }

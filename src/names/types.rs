@@ -292,6 +292,9 @@ pub struct Header {
     pub note: Option<String>,
     pub period: Option<SymId>,
     pub gwp: Option<DeclId>,
+    /// `start`, `end`, `horizon` and `saturation` of an inventory over years
+    /// (`crate::years`).
+    pub years: [Option<SymId>; 4],
     pub span: Span,
 }
 

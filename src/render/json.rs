@@ -56,6 +56,9 @@ pub fn explain_json_to(
             use serde::ser::SerializeMap;
             let walker = std::cell::RefCell::new(Walker::new(self.d.explainer));
             let mut m = s.serialize_map(None)?;
+            if let Some(y) = self.d.explainer.vals.year() {
+                m.serialize_entry("year", &y)?;
+            }
             Node::root(&walker, self.d).entries(&mut m)?;
             m.serialize_entry("diagnostics", &self.diagnostics)?;
             m.end()
@@ -253,6 +256,9 @@ pub fn json_to(
         m.field("site", &site)?;
     }
     m.field("period", &r.period)?;
+    if let Some(year) = r.year {
+        m.field("year", &year)?;
+    }
     m.field("gwp", &r.gwp)?;
     m.field("balance", &r.balance)?;
     m.field("neutral", &r.neutral)?;
@@ -298,6 +304,11 @@ pub fn json_to(
     m.field("expectations", &r.expectations)?;
     m.field("allowed", &r.allowed)?;
     m.field("notation_keys", &r.notation_keys)?;
+    if let Some(y) = r.years {
+        for (k, v) in super::years_json(y) {
+            m.field(k, &v)?;
+        }
+    }
     m.field("completeness", &r.completeness)?;
     m.field("diagnostics", &diags)?;
     w.write_all(b"\n}\n")

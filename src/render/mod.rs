@@ -2,6 +2,7 @@
 
 mod json;
 mod summary;
+mod years;
 
 use crate::audit::{Allowed, ExpectResult};
 use crate::diag::{Diag, Severity};
@@ -20,6 +21,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write;
 pub use summary::*;
+pub use years::*;
 
 /// Appends `s`, text from the file shown on one line, escaped
 /// ([`escape_controls`]).
@@ -112,6 +114,9 @@ struct Head<'r> {
     inventory: &'r str,
     site: Option<&'r str>,
     period: &'r Quantity,
+    /// Of an inventory over years: the year shown, first and last reported,
+    /// last projected.
+    year: Option<(i64, crate::years::Span)>,
     gwp: &'r str,
     balance: &'r Quantity,
     neutral: &'r Verdict,
@@ -159,6 +164,7 @@ fn head_text<'r>(
         o.push('\n');
     }
     let _ = writeln!(o, "  period  {}", q(h.period.value, &h.period.unit));
+    push_year(o, h);
     let _ = writeln!(o, "  GWP     {}", h.gwp);
     let _ = writeln!(o);
     let _ = writeln!(o, "Balance (Eq. 1)");
@@ -400,12 +406,24 @@ pub fn balance_text(r: &Report<'_>) -> String {
     String::from_utf8(v).unwrap_or_default()
 }
 
+/// The year line of an inventory over years: `  year    2025 (of 2021–2025, projected to 2030)`.
+fn push_year(o: &mut String, h: &Head<'_>) {
+    if let Some((y, s)) = h.year {
+        let _ = write!(o, "  year    {y} (of {}–{}", s.start, s.end);
+        if s.horizon > s.end {
+            let _ = write!(o, ", projected to {}", s.horizon);
+        }
+        o.push_str("; every year: --by year)\n");
+    }
+}
+
 /// What the text shows of a report before the derivations.
 fn head_of<'r>(r: &'r Report<'_>) -> Head<'r> {
     Head {
         inventory: r.inventory,
         site: r.site,
         period: &r.period,
+        year: r.year.zip(r.years.map(|y| y.span)),
         gwp: r.gwp,
         balance: &r.balance,
         neutral: &r.neutral,
@@ -473,6 +491,9 @@ struct TextState<'t> {
 /// A derivation as a tree (`carbon explain`, `:explain`).
 pub fn explain_text(d: &Derivation<'_>) -> String {
     let mut o = String::new();
+    if let Some(y) = d.explainer.vals.year() {
+        let _ = writeln!(o, "in {y}:");
+    }
     let mut w = Walker::new(d.explainer);
     let root = w.root(d);
     explain_tree(&mut w, root, &d.expectations, &mut o, &mut TextState::default());
@@ -559,9 +580,17 @@ fn explain_tree<'t>(t: &mut Walker<'t>, n: At, expectations: &[ExpectResult], o:
     o.push('\n');
     let mark = o.len();
     o.push_str("  = ");
+    let f = o.len();
     if t.formula(n, false, o) {
+        // The substituted formula, unless it reads as the formula (a series of
+        // literals).
+        let e = o.len();
         o.push_str("\n  = ");
+        let s = o.len();
         t.formula(n, true, o);
+        if o[f..e] == o[s..] {
+            o.truncate(e);
+        }
         o.push('\n');
     } else {
         o.truncate(mark);
@@ -605,9 +634,11 @@ fn child<'t>(t: &mut Walker<'t>, n: At, last: bool, o: &mut String, st: &mut Tex
         st.stack.truncate(first);
         return;
     }
+    let f = o.len();
     if t.formula(n, false, o) {
         // ` = formula = substituted = value`, without the substituted values when
-        // they read as the value.
+        // they read as the value or as the formula.
+        let e = o.len();
         o.push_str(" = ");
         let s = o.len();
         t.formula(n, true, o);
@@ -616,6 +647,8 @@ fn child<'t>(t: &mut Walker<'t>, n: At, last: bool, o: &mut String, st: &mut Tex
         t.quantity(n, o);
         if o[s..v] == o[v + 3..] {
             o.truncate(v);
+        } else if o[f..e] == o[s..v] {
+            o.replace_range(e..v, "");
         }
     } else {
         t.quantity(n, o);

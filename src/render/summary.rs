@@ -247,6 +247,7 @@ pub(super) fn summary_into<'r>(
         wrap_into(o, &format!("site    {}", escape_controls(s, false)), 2, 10, cols);
     }
     let _ = writeln!(o, "  period  {}", qs(h.period.value, &h.period.unit));
+    super::push_year(o, h);
     let _ = writeln!(o, "  GWP     {}", h.gwp);
 
     // The balance: as in the full text, with fewer figures.

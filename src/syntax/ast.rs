@@ -562,6 +562,9 @@ pub enum ExprKind {
 pub struct Call {
     pub name: Ident,
     pub args: Vec<Expr>,
+    /// The year each argument is keyed by (`2021: 4231 t`, in a series), as
+    /// written, with its span; empty when no argument is keyed.
+    pub keys: Vec<Option<(u64, Span)>>,
 }
 
 /// A unit as written: an optional scale and a product of factors with exponents.

@@ -755,15 +755,28 @@ impl Builder {
                 let name_pair = it.next().expect("call has a name");
                 let name = self.ident(name_pair.into_inner().next().expect("call_name holds an ident"));
                 let mut args = Vec::new();
+                let mut keys = Vec::new();
+                let mut key = None;
                 let mut d = 0;
                 for q in it {
+                    if q.as_rule() == Rule::year_key {
+                        let digits = q.into_inner().next().expect("year_key holds its digits");
+                        key = Some((year_number(digits.as_str()), self.span(&digits)));
+                        continue;
+                    }
                     let (a, da) = self.expr_d(q)?;
                     d = d.max(da);
+                    if key.is_some() && keys.is_empty() {
+                        keys.resize(args.len(), None);
+                    }
+                    if !keys.is_empty() || key.is_some() {
+                        keys.push(key.take());
+                    }
                     args.push(a);
                 }
                 deeper(
                     Expr {
-                        kind: ExprKind::Call(Box::new(Call { name, args })),
+                        kind: ExprKind::Call(Box::new(Call { name, args, keys })),
                         span,
                     },
                     d + 1,
@@ -965,4 +978,11 @@ fn deeper(e: Expr, depth: usize) -> Built<(Expr, usize)> {
         .help("split the expression into named `let` quantities"));
     }
     Ok((e, depth))
+}
+
+/// The year of a series point as written (`2021:`): digits only; a number too
+/// large for 64 bits is kept as the largest (the names stage reports it out of
+/// range).
+pub(crate) fn year_number(digits: &str) -> u64 {
+    digits.parse().unwrap_or(u64::MAX)
 }

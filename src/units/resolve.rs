@@ -90,6 +90,11 @@ impl Units {
         out
     }
 
+    /// The scale of a unit by its declared name (`a`), without prefixes.
+    pub fn scale_of_name(&self, name: &str) -> Option<f64> {
+        self.units.get(name).map(|e| e.scale).filter(|s| !s.is_nan())
+    }
+
     /// Scale and dimension of one spelling (`hm2`, `kgCO2`, `MtCO2e`).
     pub fn lookup(&mut self, name: &str) -> Option<(f64, Dim)> {
         let name = normalize(name);

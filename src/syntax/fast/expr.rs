@@ -347,11 +347,19 @@ impl Parser<'_> {
         self.open();
         self.skip();
         let mut args = Vec::new();
+        let mut keys = Vec::new();
         let mut d = 0;
         if self.here() != Some(b')') {
             loop {
+                let key = self.year_key();
                 let (a, da) = self.expr()?;
                 d = d.max(da);
+                if key.is_some() && keys.is_empty() {
+                    keys.resize(args.len(), None);
+                }
+                if !keys.is_empty() || key.is_some() {
+                    keys.push(key);
+                }
                 args.push(a);
                 self.skip();
                 if self.here() != Some(b',') {
@@ -367,10 +375,34 @@ impl Parser<'_> {
         self.pos += 1;
         self.close();
         let e = Expr {
-            kind: ExprKind::Call(Box::new(Call { name, args })),
+            kind: ExprKind::Call(Box::new(Call { name, args, keys })),
             span: self.span(start, self.pos),
         };
         Some(self.deeper(e, d + 1))
+    }
+
+    /// `year_key = ${ year_digits ~ iws* ~ ":" }` with `year_digits = @{ ASCII_DIGIT+ }`,
+    /// if one is here (then read, with the spaces after it): the year and the
+    /// span of its digits.
+    fn year_key(&mut self) -> Option<(u64, Span)> {
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        let mut end = start;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        let mut colon = end;
+        while matches!(b.get(colon), Some(b' ' | b'\t')) {
+            colon += 1;
+        }
+        if end == start || b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let year = crate::syntax::build::year_number(&self.text[start..end]);
+        let span = self.span(start, end);
+        self.pos = colon + 1;
+        self.skip();
+        Some((year, span))
     }
 
     /// `primary = _{ quantity | call | path | paren }` (`call` and `path` start
