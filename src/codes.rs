@@ -386,6 +386,11 @@ pub const CODES: &[Code] = &[
         explain: "Each year of the span is one period; amounts stated by year are per year.\nFix: `period 1 a`.",
     },
     Code {
+        code: "carbon::years::negative",
+        summary: "a field stated by a series that turns negative in a later year",
+        explain: "A `trend` continues the line of its last two years; an amount that falls continues below zero.\nExample: `amount trend(2021: 40 tCH4/a, 2025: 30 tCH4/a)` is negative from 2038.\nFix: end the series with the value it should keep (`linear` holds its last value), or state the later years.",
+    },
+    Code {
         code: "carbon::years::saturation",
         summary: "an inventory's saturation that is not a share",
         explain: "The sinks count as saturated in the first year after their peak in which they are below this share of it.\nFix: `saturation 5 %`.",

@@ -32,6 +32,12 @@ impl Values {
         self.0.get(id as usize).copied().filter(|v| !v.is_nan())
     }
 
+    /// The values of the year before, if these are of a year of an inventory
+    /// over years (not of the year before the span).
+    pub fn prev(&self) -> Option<&Values> {
+        self.1.as_ref()?.prev.as_ref()
+    }
+
     /// The year these are the values of, if the inventory is over years.
     pub fn year(&self) -> Option<i64> {
         self.1.as_ref().map(|y| y.year)

@@ -325,8 +325,14 @@ fn analyze_on_this_thread(
     } else {
         // (If no thread can be started, the audit finds them itself.)
         let ((v, d), used) = if let Some(span) = span {
-            let (y, v, d) = years::run(&program, &span, opts.year);
+            let (y, v, mut d) = years::run(&program, &span, opts.year);
             over_years = Some(y);
+            // With `strict`, its warnings are errors, as the audit's.
+            if opts.strict {
+                for x in &mut d {
+                    x.severity = diag::Severity::Error;
+                }
+            }
             ((v, d), None)
         } else if program.res.syms.len() >= PARALLEL_AUDIT {
             par::beside(|| eval::evaluate(&program), || audit::referenced(&program))

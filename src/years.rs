@@ -11,6 +11,7 @@ use crate::check::{code_deps, Op, Program};
 use crate::diag::Diag;
 use crate::eval::{self, Values, Year};
 use crate::ir::{Func, SymId};
+use crate::names::SymKind;
 use crate::number::Sum;
 
 /// The years of an inventory over years.
@@ -220,6 +221,9 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         prev.copy_from(&cur, id);
     }
     let mut kept = None;
+    let mut negative = vec![false; vary.len()];
+    let mut warnings = Vec::new();
+    let mut first_sign = vec![false; vary.len()];
     let mut diags: Vec<Diag> = Vec::new();
     let mut seen: Vec<(&'static str, crate::source::Span, i64, usize)> = Vec::new();
     let g = p.res.groups.as_ref();
@@ -258,6 +262,25 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         for &id in &vary {
             eval::eval_sym(p, &mut cur, id, &mut d);
         }
+        // A field stated by a series that turns negative (a trend continued
+        // past zero): each once, at the first year.
+        for (k, &id) in vary.iter().enumerate() {
+            let v = cur.get(id).unwrap_or(0.0);
+            if v < 0.0 && !negative[k] && matches!(p.res.syms[id as usize].kind, SymKind::Field { .. }) {
+                negative[k] = true;
+                let s = &p.res.syms[id as usize];
+                if first_sign[k] {
+                    warnings.push(
+                        Diag::warning("carbon::years::negative", format!("`{}` turns negative in {year}", s.name))
+                            .at(s.span, format!("below zero from {year}"))
+                            .help("a `trend` continues the line of its last two years, here past zero: end the series with the value it should keep (`linear` holds its last value), or state the later years"),
+                    );
+                }
+            }
+            if year == span.start {
+                first_sign[k] = v >= 0.0;
+            }
+        }
         for x in d {
             let at = x.labels.first().map(|l| l.span).unwrap_or_default();
             match seen.iter_mut().find(|s| s.0 == x.code && s.1 == at) {
@@ -268,14 +291,16 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
                 }
             }
         }
+        // The year kept, with the values of the year before (which its
+        // explanations show).
+        if year == keep || (kept.is_none() && year == span.end && !(span.start..=span.horizon).contains(&keep)) {
+            kept = Some(cur.clone());
+        }
         // Take `prev` back from the year state.
         if let Some(y) = cur.year_mut() {
             if let Some(b) = y.prev.take() {
                 prev = b;
             }
-        }
-        if year == keep || (kept.is_none() && year == span.end && !(span.start..=span.horizon).contains(&keep)) {
-            kept = Some(cur.clone());
         }
         if let (Some(g), Some(t)) = (g, period.and_then(|id| cur.get(id))) {
             let rate = |id: SymId| cur.get(id).map(|v| v * t / scale);
@@ -307,6 +332,7 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
             )),
         }
     }
+    diags.append(&mut warnings);
     let neutral_from = rows.iter().find(|r| r.neutral).map(|r| r.year);
     let peak = rows
         .iter()

@@ -120,6 +120,27 @@ impl<'a> Explainer<'a> {
                     out.push(')');
                 }
             }
+            // `previous(stock)` substituted: the value of the year before, with
+            // its year.
+            Op::Call(f) if sub && f.func == crate::ir::Func::Previous => {
+                let before = Explainer {
+                    vals: self.vals.prev().unwrap_or(self.vals),
+                    ..*self
+                };
+                let mut m = Memo::default();
+                let mut shown = String::new();
+                before.print(&mut m, &f.args[0], ctx, true, 0, &mut shown);
+                match before.vals.year() {
+                    Some(y) if self.vals.prev().is_some() => {
+                        out.push_str(&format!("{shown} (in {y})"));
+                    }
+                    _ => {
+                        out.push_str("previous(");
+                        out.push_str(&shown);
+                        out.push(')');
+                    }
+                }
+            }
             Op::Call(f) => {
                 // As written: `exp(−k × t)`, each argument a formula of its own.
                 out.push_str(f.func.name());
