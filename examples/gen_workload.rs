@@ -32,7 +32,8 @@ fn parse_n(s: &str) -> Option<usize> {
     num.replace('_', "").parse::<usize>().ok()?.checked_mul(mul)
 }
 
-/// Twins of the four built-in kinds of W(N), declared in the language.
+/// Twins of the four prelude kinds of W(N) under other names (`cover_d`, …),
+/// declared in the file itself.
 const DECLARED_KINDS: &str = r#"
 // Twins of the built-in kinds `cover`, `stand`, `energy` and `gas`, declared in the
 // language (docs/design/kinds.md §2): `--declared` of examples/gen_workload.rs.

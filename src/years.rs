@@ -206,7 +206,6 @@ pub fn varying(p: &Program) -> Vec<SymId> {
 /// first year it occurs in.
 pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<Diag>) {
     let keep = keep.unwrap_or(span.end);
-    let n = p.res.syms.len();
     // The year before the span, for `previous`: its errors are not reported.
     let (mut cur, _) = eval::evaluate_in(
         p,
@@ -216,16 +215,18 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         }),
     );
     let vary = varying(p);
-    let mut prev = Values::empty(n, None);
-    for id in 0..n as SymId {
-        prev.copy_from(&cur, id);
-    }
+    // The year before: every value, its year set each year below.
+    let mut prev = cur.clone();
     let mut kept = None;
     let mut negative = vec![false; vary.len()];
     let mut warnings = Vec::new();
     let mut first_sign = vec![false; vary.len()];
     let mut diags: Vec<Diag> = Vec::new();
-    let mut seen: Vec<(&'static str, crate::source::Span, i64, usize)> = Vec::new();
+    // Each error (its code and place) once: its index in `diags`, then its
+    // first year and how many later years it occurs in (by hash: many can fail
+    // every year).
+    let mut seen: rustc_hash::FxHashMap<(&'static str, crate::source::Span), usize> = Default::default();
+    let mut years_of: Vec<(i64, usize)> = Vec::new();
     let g = p.res.groups.as_ref();
     let unit_of = |id: SymId| {
         let du = p.units.dunit(p.checked[id as usize].dunit);
@@ -283,10 +284,11 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         }
         for x in d {
             let at = x.labels.first().map(|l| l.span).unwrap_or_default();
-            match seen.iter_mut().find(|s| s.0 == x.code && s.1 == at) {
-                Some(s) => s.3 += 1,
-                None => {
-                    seen.push((x.code, at, year, 0));
+            match seen.entry((x.code, at)) {
+                std::collections::hash_map::Entry::Occupied(e) => years_of[*e.get()].1 += 1,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(diags.len());
+                    years_of.push((year, 0));
                     diags.push(x);
                 }
             }
@@ -322,12 +324,11 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         }
     }
     // Each error once, with the first year it occurs in and how many more.
-    for (x, s) in diags.iter_mut().zip(&seen) {
-        match s.3 {
-            0 => x.message.push_str(&format!(" (in {})", s.2)),
+    for (x, &(first, more)) in diags.iter_mut().zip(&years_of) {
+        match more {
+            0 => x.message.push_str(&format!(" (in {first})")),
             k => x.message.push_str(&format!(
-                " (in {} and {k} later year{})",
-                s.2,
+                " (in {first} and {k} later year{})",
                 if k == 1 { "" } else { "s" }
             )),
         }

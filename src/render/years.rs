@@ -51,31 +51,11 @@ pub fn years_text(y: &Years) -> String {
             *w = (*w).max(x.chars().count());
         }
     }
-    let _ = write!(o, "  year ");
-    for (i, h) in heads.iter().enumerate() {
-        match i {
-            5 => {
-                let _ = write!(o, "  {h}");
-            }
-            _ => {
-                let _ = write!(o, "  {h:>w$}", w = widths[i]);
-            }
-        }
-    }
-    o.push('\n');
+    o.push_str("  year ");
+    push_cells(&mut o, &heads, &widths);
     for (r, c) in y.rows.iter().zip(&cells) {
         let _ = write!(o, "  {}{}", r.year, if r.projected { "*" } else { " " });
-        for (i, x) in c.iter().enumerate() {
-            match i {
-                5 => {
-                    let _ = write!(o, "  {x}");
-                }
-                _ => {
-                    let _ = write!(o, "  {x:>w$}", w = widths[i]);
-                }
-            }
-        }
-        o.push('\n');
+        push_cells(&mut o, c, &widths);
     }
     if y.rows.iter().any(|r| r.projected) {
         let _ = writeln!(o, "  * projected (after {})", y.span.end);
@@ -109,6 +89,19 @@ pub fn years_text(y: &Years) -> String {
         (None, _) => {}
     }
     o
+}
+
+/// A line's cells after its year: the figures right-aligned to `widths`, the
+/// verdict (last) as it is.
+fn push_cells(o: &mut String, cells: &[impl AsRef<str>], widths: &[usize]) {
+    for (i, x) in cells.iter().enumerate() {
+        let x = x.as_ref();
+        let _ = match i + 1 == cells.len() {
+            true => write!(o, "  {x}"),
+            false => write!(o, "  {x:>w$}", w = widths[i]),
+        };
+    }
+    o.push('\n');
 }
 
 fn verdict(r: &Row) -> &'static str {
