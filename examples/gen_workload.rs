@@ -4,7 +4,15 @@
 //! cargo run --release --example gen_workload -- N [SEED] > w.carbon   # expectation on stderr
 //! cargo run --release --example gen_workload -- N [SEED] --expect     # expectation only, JSON on stdout
 //! cargo run --release --example gen_workload -- N [SEED] --declared   # the kinds declared in the file
+//! cargo run --release --example gen_workload -- N [SEED] --years[=LAST] # a projection to LAST (2060)
 //! ```
+//!
+//! `--years` writes W(N) as an inventory over years (start 2021, end 2025,
+//! horizon LAST, default 2060) with every stand a `cohort` on a Chapman–Richards
+//! curve (its area kept; its planting year and curve made from its index): the
+//! projection benchmark of issue 18. `--years=2021` is the same file over one
+//! year, to compare with. The expected balance printed is W(N)'s, of one year
+//! with stands, not the projection's.
 //!
 //! `--declared` writes the same W(N) with twins of the four kinds it uses
 //! (`cover_d`, `stand_d`, `energy_d`, `gas_d`: the built-in kinds' fields, values
@@ -20,6 +28,7 @@
 #[path = "../benches/workload.rs"]
 mod workload;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -153,9 +162,50 @@ fn declared(text: &str) -> String {
     out
 }
 
+/// W(N) as an inventory over years to `last` (`--years`): the inventory gains
+/// its years, and each stand becomes a cohort with the same area.
+fn projected(text: &str, last: u32) -> String {
+    let years = match last {
+        2021..=2025 => format!("  start 2021\n  end {last}\n"),
+        _ => format!("  start 2021\n  end 2025\n  horizon {last}\n  saturation 5 %\n"),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.split_inclusive('\n');
+    while let Some(line) = lines.next() {
+        if line.starts_with("  gwp AR5") {
+            out.push_str(line);
+            out.push_str(&years);
+            continue;
+        }
+        let Some(name) = line.strip_prefix("stand ").and_then(|r| r.strip_suffix(" {\n")) else {
+            out.push_str(line);
+            continue;
+        };
+        // The stand's lines up to its `}`: only its area is kept.
+        let mut area = "";
+        for l in lines.by_ref() {
+            if let Some(a) = l.strip_prefix("  area ") {
+                area = a.trim_end();
+            }
+            if l.starts_with('}') {
+                break;
+            }
+        }
+        let i: u32 = name.rsplit('_').next().and_then(|x| x.parse().ok()).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "cohort {name} {{\n  area {area}\n  planted {} assumed \"generated\"\n  curve chapman_richards\n  peak {} tC/hm2 assumed \"generated\"\n  rate 0.0{} a^-1 assumed \"generated\"\n  shape 3 assumed \"generated\"\n}}",
+            2000 + i % 40,
+            80 + i % 50,
+            5 + i % 4
+        );
+    }
+    out
+}
+
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: gen_workload N [SEED] [--expect] [--declared]   (N like 1000, 10k, 1M; default seed {})",
+        "usage: gen_workload N [SEED] [--expect] [--declared] [--years[=LAST]]   (N like 1000, 10k, 1M; default seed {})",
         workload::DEFAULT_SEED
     );
     ExitCode::from(2)
@@ -164,11 +214,17 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let mut expect_only = false;
     let mut declared_kinds = false;
+    let mut years: Option<u32> = None;
     let mut pos = Vec::new();
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--expect" => expect_only = true,
             "--declared" => declared_kinds = true,
+            "--years" => years = Some(2060),
+            y if y.starts_with("--years=") => match y["--years=".len()..].parse::<u32>() {
+                Ok(v) if (2021..=9999).contains(&v) => years = Some(v),
+                _ => return usage(),
+            },
             "-h" | "--help" => return usage(),
             _ => pos.push(a),
         }
@@ -189,6 +245,9 @@ fn main() -> ExitCode {
     let (mut text, expect) = workload::generate(n, seed);
     if declared_kinds {
         text = declared(&text);
+    }
+    if let Some(last) = years {
+        text = projected(&text, last);
     }
     let json = expect.to_json();
     if expect_only {

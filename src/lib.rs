@@ -345,7 +345,7 @@ fn analyze_on_this_thread(
     clock.lap("evaluate");
     let audit = match &values {
         Some(v) if !diags.iter().any(|d| d.is_error()) => {
-            let mut a = audit::audit_with(&program, v, &sources, opts.strict, used);
+            let mut a = audit::audit_with(&program, v, &sources, opts.strict, used, over_years.as_ref());
             diags.append(&mut a.diags);
             Some(a)
         }

@@ -58,6 +58,10 @@ pub struct Years {
     /// `saturation` times the peak, and the peak's year.
     pub saturated_from: Option<i64>,
     pub peak: Option<(i64, f64)>,
+    /// The symbols that change from year to year and are not zero in some
+    /// year (for the audit: a term zero in the year reported but not in every
+    /// year is no missing figure).
+    pub nonzero: rustc_hash::FxHashSet<SymId>,
 }
 
 /// Years a span may hold: a projection to 2100 from 1990 is well inside.
@@ -221,6 +225,7 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
     let mut negative = vec![false; vary.len()];
     let mut warnings = Vec::new();
     let mut first_sign = vec![false; vary.len()];
+    let mut nonzero = vec![false; vary.len()];
     let mut diags: Vec<Diag> = Vec::new();
     // Each error (its code and place) once: its index in `diags`, then its
     // first year and how many later years it occurs in (by hash: many can fail
@@ -267,6 +272,7 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         // past zero): each once, at the first year.
         for (k, &id) in vary.iter().enumerate() {
             let v = cur.get(id).unwrap_or(0.0);
+            nonzero[k] |= v != 0.0;
             if v < 0.0 && !negative[k] && matches!(p.res.syms[id as usize].kind, SymKind::Field { .. }) {
                 negative[k] = true;
                 let s = &p.res.syms[id as usize];
@@ -355,6 +361,7 @@ pub fn run(p: &Program, span: &Span, keep: Option<i64>) -> (Years, Values, Vec<D
         neutral_from,
         saturated_from,
         peak,
+        nonzero: vary.iter().zip(&nonzero).filter(|x| *x.1).map(|x| *x.0).collect(),
     };
     (years, kept.unwrap_or(cur), diags)
 }

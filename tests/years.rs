@@ -174,3 +174,24 @@ fn by_year_of_one_period_is_an_error() {
         out.stderr
     );
 }
+
+/// A cohort planted after the year reported: its term is zero that year, but
+/// not in every year, so it is no missing figure; without the projection it
+/// is zero in every year, and warned about.
+#[test]
+fn a_zero_term_warns_only_when_zero_in_every_year() {
+    let text = std::fs::read_to_string(COHORT).expect("cohort file");
+    let later = text.replace("planted 2023", "planted 2030");
+    let dir = std::env::temp_dir().join(format!("carbon-years-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let projected = dir.join("later.carbon");
+    std::fs::write(&projected, &later).expect("write");
+    let out = carbon(&["check", projected.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("zero_term"), "{}", out.stderr);
+    let one_span = dir.join("later_no_horizon.carbon");
+    std::fs::write(&one_span, later.replace("  horizon 2060\n", "")).expect("write");
+    let out = carbon(&["check", one_span.to_str().unwrap()]);
+    assert!(out.stderr.contains("carbon::audit::zero_term"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -65,6 +65,7 @@ pub struct Audit {
 struct Auditor<'a> {
     p: &'a Program,
     vals: &'a Values,
+    years: Option<&'a crate::years::Years>,
     sources: &'a SourceMap,
     out: Audit,
 }
@@ -72,7 +73,7 @@ struct Auditor<'a> {
 /// Runs every audit check. With `strict`, missing provenance and the data-quality
 /// warnings are errors.
 pub fn audit(p: &Program, vals: &Values, sources: &SourceMap, strict: bool) -> Audit {
-    audit_with(p, vals, sources, strict, None)
+    audit_with(p, vals, sources, strict, None, None)
 }
 
 /// The impossible-value errors (`carbon::check::out_of_range`) of the given
@@ -82,6 +83,7 @@ pub fn impossible_values_of(p: &Program, vals: &Values, sources: &SourceMap, ids
     let mut a = Auditor {
         p,
         vals,
+        years: None,
         sources,
         out: Audit::default(),
     };
@@ -180,9 +182,18 @@ const PARALLEL_PARTS: usize = 50_000;
 /// The checks run in two groups, each filling its own report: a large program's
 /// second group on another thread. The second report is then appended to the
 /// first (an allowance recorded once), as if one thread had run them in order.
-pub fn audit_with(p: &Program, vals: &Values, sources: &SourceMap, strict: bool, used: Option<Vec<bool>>) -> Audit {
+/// `years`: of an inventory over years, every year's results (`vals` are
+/// the values of one of them).
+pub fn audit_with(
+    p: &Program,
+    vals: &Values,
+    sources: &SourceMap,
+    strict: bool,
+    used: Option<Vec<bool>>,
+    years: Option<&crate::years::Years>,
+) -> Audit {
     let threads = if p.res.syms.len() >= PARALLEL_PARTS { 2 } else { 1 };
-    audit_on(p, vals, sources, strict, used, threads)
+    audit_on(p, vals, sources, strict, used, years, threads)
 }
 
 /// [`audit_with`] on one thread or two (`#[doc(hidden)]` for the tests that
@@ -194,11 +205,13 @@ pub fn audit_on(
     sources: &SourceMap,
     strict: bool,
     used: Option<Vec<bool>>,
+    years: Option<&crate::years::Years>,
     threads: usize,
 ) -> Audit {
     let auditor = || Auditor {
         p,
         vals,
+        years,
         sources,
         out: Audit::default(),
     };
@@ -232,7 +245,13 @@ pub fn audit_on(
         }
     }
     out.diags.extend(rest.diags);
-    let mut a = Auditor { p, vals, sources, out };
+    let mut a = Auditor {
+        p,
+        vals,
+        years,
+        sources,
+        out,
+    };
     a.unused_allows();
     if strict {
         for d in &mut a.out.diags {
@@ -823,7 +842,13 @@ impl<'a> Auditor<'a> {
         // A term written with a notation key is zero on purpose, and listed as such.
         for d in res.decls.iter().filter(|d| !d.prelude) {
             let Some(t) = d.term else { continue };
-            if self.vals.get(t) == Some(0.0) && self.p.notation(t).is_none() && !self.allowed(t, "zero_term") {
+            // Over years: zero in every year (a cohort not planted yet is not).
+            let elsewhere = self.years.is_some_and(|y| y.nonzero.contains(&t));
+            if self.vals.get(t) == Some(0.0)
+                && !elsewhere
+                && self.p.notation(t).is_none()
+                && !self.allowed(t, "zero_term")
+            {
                 self.out.diags.push(
                     Diag::warning("carbon::audit::zero_term", format!("the term `{}` is zero", d.name))
                         .at(d.name_span, "contributes nothing to the balance")

@@ -66,6 +66,6 @@ pub fn audited(text: &str, threads: usize, strict: bool) -> Option<String> {
     let mut sm = SourceMap::new();
     sm.add("<prelude>", carbon::PRELUDE);
     sm.add("f.carbon", text);
-    let a = audit::audit_on(&p, &vals, &sm, strict, None, threads);
+    let a = audit::audit_on(&p, &vals, &sm, strict, None, None, threads);
     Some(format!("{:?}\n{:?}\n{:?}", a.expectations, a.allowed, a.diags))
 }
